@@ -1,0 +1,112 @@
+// The one configuration source: YAML presets in configs/presets, loaded and validated here.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sinkattn/trace.hpp"
+
+namespace sinkattn {
+
+enum class HeadPolicy : std::uint8_t {
+  kRetrieval,  // full cache
+  kStreaming,  // sinks + window
+  kTopk,       // sinks + window + heavy hitters
+};
+enum class Granularity : std::uint8_t { kToken, kHead };
+enum class BudgetSchedule : std::uint8_t { kConstant, kRamp, kList };
+
+const char* to_string(HeadPolicy p);
+
+struct BudgetConfig {
+  BudgetSchedule schedule = BudgetSchedule::kConstant;
+  int tokens = 64;
+  int min_tokens = 64;
+  double unpruned_frac = 0.15;
+  std::vector<int> per_layer;
+};
+
+struct PolicyConfig {
+  int sinks = 0;
+  int window = 0;
+  HeadPolicy default_head_policy = HeadPolicy::kRetrieval;
+  double retrieval_ratio = 0.0;
+  std::uint64_t map_seed = 1;
+  std::vector<std::string> map;  // one string per layer, R/S/T per KV head
+  Granularity granularity = Granularity::kToken;
+  bool cascade = true;
+  BudgetConfig budget;
+  bool head_pruning = false;
+  int head_warmup_steps = 8;
+  double head_min_keep_frac = 1.0;
+  double head_unpruned_frac = 0.15;
+  bool progressive_quant = false;
+  double tau = 0.1;
+};
+
+struct DramConfig {
+  int bytes_per_cycle = 16;
+  int latency_cycles = 100;
+  int burst_bytes = 64;
+};
+
+struct HwConfig {
+  int head_dim = 128;
+  int max_tokens = 4096;
+  int max_layers = 32;
+  int max_q_heads = 32;
+  int max_kv_heads = 32;
+  int sink_sram_tokens = 8;
+  int qk_lanes = 4;
+  int pv_lanes = 4;
+  int kv_buffer_tokens = 32;
+  int topk_parallelism = 16;
+  int topk_lfsr_seed = 0xACE1;
+  DramConfig dram;
+};
+
+struct Config {
+  std::string name;
+  std::string description;
+  std::string source;  // the file it was loaded from
+  PolicyConfig policy;
+  HwConfig hw;
+};
+
+// Where preset names are looked up: $SINKATTN_CONFIG_DIR if set, else the source tree's
+// configs/presets (compiled in).
+std::string presets_dir();
+std::vector<std::string> preset_names();
+
+// Loads a preset by name ("sinkattn") or a YAML file path, resolving its `base:` chain, and
+// checks types, ranges and cross-field rules. Throws InputError naming file:line, the dotted
+// field and the reason.
+Config load_config(const std::string& name_or_path);
+
+// What a configuration means for one workload shape: the per-layer budgets, head-keep counts
+// and head-policy map. Rules that need the shape (trace fits the hardware, list lengths) are
+// checked here; `trace_name` names the trace in errors.
+struct Plan {
+  Shape shape;
+  std::vector<int> budget;            // K_l: middle tokens kept per (layer, KV head), [L]
+  std::vector<int> heads_keep;        // query heads kept per layer, [L]
+  std::vector<HeadPolicy> head_policy;  // [L, Hkv]
+  std::uint32_t tau_fx = 0;           // tau in probability units (Q1.prob_frac_bits)
+  HeadPolicy policy(int l, int g) const { return head_policy[static_cast<std::size_t>(l) * shape.kv_heads + g]; }
+};
+Plan make_plan(const Config& cfg, const Shape& shape, const std::string& trace_name);
+
+// tau in probability units (Q1.prob_frac_bits), at least 1.
+std::uint32_t tau_fixed(double tau);
+
+// The configuration as named integer parameters (UpperCamelCase), in one fixed order: what the
+// generated C++ traits and Verilog headers carry. Budgets here are the first layer's.
+std::vector<std::pair<std::string, long long>> parameter_list(const Config& cfg);
+
+// The ramp used by budgets and head keeps: `top` for the leading ceil(unpruned_frac * L)
+// layers, then a linear, non-increasing ramp that reaches `bottom` at the last layer.
+std::vector<int> ramp_schedule(int layers, int top, int bottom, double unpruned_frac);
+
+}  // namespace sinkattn

@@ -1,0 +1,66 @@
+// The bit-exact integer golden model of the policy engine (DESIGN section 2, docs/policy.md).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "sinkattn/config.hpp"
+#include "sinkattn/topk.hpp"
+#include "sinkattn/trace.hpp"
+
+namespace sinkattn {
+
+// Bytes one token's K or V occupies in DRAM: data_bits-bit values packed densely, keys split
+// into an MSB plane and an LSB plane when progressive quantization is on.
+struct TokenBytes {
+  std::uint64_t key_full, key_msb, key_lsb, value;
+};
+TokenBytes token_bytes(int head_dim);
+
+// Action counts of one run. The RTL and SystemC models report the same names.
+struct Counters {
+  std::uint64_t rows = 0;            // (step, layer, query head) rows computed
+  std::uint64_t pruned_rows = 0;     // rows skipped by head pruning
+  std::uint64_t lsb_refetches = 0;   // rows recomputed with full keys (max prob < tau)
+  std::uint64_t sram_sink_hits = 0;  // token K/V reads served by the sink SRAM
+  std::uint64_t token_reads = 0;     // token K/V reads of all jobs (sink SRAM + DRAM)
+  std::uint64_t macs = 0;            // q.k and p.v multiply-accumulates, recomputes included
+  std::uint64_t evictions = 0;       // middle tokens evicted (per alive list)
+  std::uint64_t dram_window = 0;     // DRAM bytes by region: the recent window
+  std::uint64_t dram_middle = 0;     //   heavy hitters, or the whole middle for retrieval heads
+  std::uint64_t dram_lsb = 0;        //   key LSB refetches
+  TopkStats topk;                    // top-k engine work (token eviction and head pruning)
+  std::uint64_t dram_bytes() const { return dram_window + dram_middle + dram_lsb; }
+};
+
+struct GoldenOptions {
+  bool record_keep = false;  // fill GoldenResult::keep (steps * L * Hkv * T bytes)
+  std::function<void(int done, int total)> progress;  // called after each decode step
+};
+
+struct GoldenResult {
+  Shape shape;
+  std::vector<std::int16_t> out;          // [steps, L, Hq, D]
+  std::vector<std::uint8_t> row_active;   // [steps, L, Hq]: 0 where head pruning skipped it
+  std::vector<std::uint8_t> keep;         // [steps, L, Hkv, T] when recorded
+  std::vector<std::uint64_t> token_reads_per_layer;  // [L], summed over steps and KV heads
+  Counters counters;
+  std::uint64_t dense_dram_bytes = 0;     // what dense attention reads on this trace and hardware
+
+  std::size_t row_index(int s, int l, int h) const {
+    return (static_cast<std::size_t>(s) * shape.layers + l) * shape.q_heads + h;
+  }
+};
+
+// Runs every decode step of the trace through the policy engine. Computes only the tokens it
+// keeps; parallel over the query heads of a layer; deterministic whatever the thread count.
+GoldenResult run_golden(const Config& cfg, const Plan& plan, const IntTrace& trace, const GoldenOptions& opt = {});
+
+// Dense prefill of the prompt, reported apart from decode (it is not run on the engine).
+struct PrefillCost {
+  std::uint64_t tokens = 0, macs = 0, dram_bytes = 0;
+};
+PrefillCost prefill_cost(const Shape& shape);
+
+}  // namespace sinkattn

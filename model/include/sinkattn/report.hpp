@@ -1,0 +1,29 @@
+// Results as users read them: one JSON object (and one tidy CSV row) per (configuration,
+// workload), and a short table for the terminal. Every run mode reports the same key names.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "sinkattn/config.hpp"
+#include "sinkattn/fidelity.hpp"
+#include "sinkattn/golden.hpp"
+
+namespace sinkattn {
+
+// The golden run's result object (keys documented in docs/cli.md).
+nlohmann::json golden_report(const Config& cfg, const Plan& plan, const std::string& trace_dir,
+                             const GoldenResult& run, const Fidelity& fid, double wall_seconds);
+
+// Writes `j` pretty-printed. Throws InputError(path, "--json", reason) if it cannot.
+void write_json(const std::string& path, const nlohmann::json& j);
+
+// Writes a header line and one row: nested objects become dotted column names, arrays one
+// space-separated cell.
+void write_csv(const std::string& path, const nlohmann::json& j);
+
+// The terminal summary of a report.
+std::string summary_table(const nlohmann::json& j);
+
+}  // namespace sinkattn

@@ -1,0 +1,504 @@
+// Loading, resolving and validating YAML presets (yaml-cpp).
+#include "sinkattn/config.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+#include "sinkattn/error.hpp"
+#include "sinkattn/numerics.hpp"
+
+#ifndef SINKATTN_SOURCE_CONFIG_DIR
+#error "SINKATTN_SOURCE_CONFIG_DIR must be defined by the build"
+#endif
+
+namespace fs = std::filesystem;
+
+namespace sinkattn {
+namespace {
+
+enum class Kind { kInt, kFloat, kBool, kString, kIntList, kStringList };
+
+// Every parameter a preset may set, by dotted path. A resolved preset must set all of them.
+const std::map<std::string, Kind>& schema() {
+  static const std::map<std::string, Kind> s = {
+      {"name", Kind::kString},
+      {"description", Kind::kString},
+      {"policy.sinks", Kind::kInt},
+      {"policy.window", Kind::kInt},
+      {"policy.head_policy.default", Kind::kString},
+      {"policy.head_policy.retrieval_ratio", Kind::kFloat},
+      {"policy.head_policy.map_seed", Kind::kInt},
+      {"policy.head_policy.map", Kind::kStringList},
+      {"policy.heavy_hitters.granularity", Kind::kString},
+      {"policy.heavy_hitters.cascade", Kind::kBool},
+      {"policy.heavy_hitters.budget.schedule", Kind::kString},
+      {"policy.heavy_hitters.budget.tokens", Kind::kInt},
+      {"policy.heavy_hitters.budget.min_tokens", Kind::kInt},
+      {"policy.heavy_hitters.budget.unpruned_frac", Kind::kFloat},
+      {"policy.heavy_hitters.budget.per_layer", Kind::kIntList},
+      {"policy.head_pruning.enabled", Kind::kBool},
+      {"policy.head_pruning.warmup_steps", Kind::kInt},
+      {"policy.head_pruning.min_keep_frac", Kind::kFloat},
+      {"policy.head_pruning.unpruned_frac", Kind::kFloat},
+      {"policy.progressive_quant.enabled", Kind::kBool},
+      {"policy.progressive_quant.tau", Kind::kFloat},
+      {"hw.head_dim", Kind::kInt},
+      {"hw.max_tokens", Kind::kInt},
+      {"hw.max_layers", Kind::kInt},
+      {"hw.max_q_heads", Kind::kInt},
+      {"hw.max_kv_heads", Kind::kInt},
+      {"hw.sink_sram_tokens", Kind::kInt},
+      {"hw.qk_lanes", Kind::kInt},
+      {"hw.pv_lanes", Kind::kInt},
+      {"hw.kv_buffer_tokens", Kind::kInt},
+      {"hw.topk_parallelism", Kind::kInt},
+      {"hw.topk_lfsr_seed", Kind::kInt},
+      {"hw.dram.bytes_per_cycle", Kind::kInt},
+      {"hw.dram.latency_cycles", Kind::kInt},
+      {"hw.dram.burst_bytes", Kind::kInt},
+  };
+  return s;
+}
+
+// The keys the schema allows directly below `prefix` ("" for the top level).
+std::vector<std::string> children(const std::string& prefix) {
+  std::set<std::string> out;
+  for (const auto& [path, kind] : schema()) {
+    (void)kind;
+    if (!prefix.empty() && path.rfind(prefix + ".", 0) != 0) continue;
+    std::string rest = prefix.empty() ? path : path.substr(prefix.size() + 1);
+    out.insert(rest.substr(0, rest.find('.')));
+  }
+  return {out.begin(), out.end()};
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+struct Leaf {
+  YAML::Node node;
+  std::string where;  // file:line
+};
+using Leaves = std::map<std::string, Leaf>;
+
+std::string where(const std::string& file, const YAML::Node& n) {
+  return file + ":" + std::to_string(n.Mark().line + 1);
+}
+
+void flatten(const YAML::Node& map, const std::string& prefix, const std::string& file, Leaves& out) {
+  for (const auto& kv : map) {
+    const std::string key = kv.first.as<std::string>();
+    const std::string path = prefix.empty() ? key : prefix + "." + key;
+    if (prefix.empty() && key == "base") continue;  // handled by the resolver
+    if (schema().count(path)) {
+      out[path] = Leaf{kv.second, where(file, kv.second)};
+      continue;
+    }
+    const auto allowed = children(path);
+    if (allowed.empty()) {
+      auto here = children(prefix);
+      if (prefix.empty()) here.push_back("base");
+      throw InputError(where(file, kv.first), path, "unknown field; expected one of: " + join(here));
+    }
+    if (!kv.second.IsMap())
+      throw InputError(where(file, kv.second), path, "must be a mapping with fields: " + join(allowed));
+    flatten(kv.second, path, file, out);
+  }
+}
+
+YAML::Node parse_file(const std::string& file) {
+  if (!fs::is_regular_file(file)) throw InputError(file, "", "no such configuration file");
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file);
+  } catch (const YAML::ParserException& e) {
+    throw InputError(file + ":" + std::to_string(e.mark.line + 1), "", "malformed YAML: " + e.msg);
+  } catch (const YAML::Exception& e) {
+    throw InputError(file, "", std::string("cannot read YAML: ") + e.what());
+  }
+  if (!root.IsMap()) throw InputError(file, "", "the top level must be a mapping of fields");
+  return root;
+}
+
+std::string resolve_base(const std::string& base, const std::string& from_file, const YAML::Node& n) {
+  if (base.find('/') == std::string::npos && base.find(".yaml") == std::string::npos) {
+    const fs::path p = fs::path(presets_dir()) / (base + ".yaml");
+    if (!fs::is_regular_file(p))
+      throw InputError(where(from_file, n), "base",
+                       "no preset named '" + base + "' in " + presets_dir() + " (have: " +
+                           join(preset_names()) + ")");
+    return p.string();
+  }
+  return (fs::path(from_file).parent_path() / base).lexically_normal().string();
+}
+
+// Loads `file` and its base chain; later files override earlier ones leaf by leaf.
+void load_chain(const std::string& file, std::vector<std::string>& seen, Leaves& out) {
+  const std::string canon = fs::weakly_canonical(file).string();
+  if (std::find(seen.begin(), seen.end(), canon) != seen.end())
+    throw InputError(file, "base", "preset inheritance loops back to " + file);
+  seen.push_back(canon);
+  const YAML::Node root = parse_file(file);
+  if (!root["name"]) throw InputError(file, "name", "missing: every preset file names itself");
+  if (const YAML::Node b = root["base"]) {
+    if (!b.IsScalar()) throw InputError(where(file, b), "base", "must be a preset name or a file path");
+    load_chain(resolve_base(b.as<std::string>(), file, b), seen, out);
+  }
+  flatten(root, "", file, out);
+}
+
+class Reader {
+ public:
+  Reader(const Leaves& leaves, std::string file) : leaves_(leaves), file_(std::move(file)) {}
+
+  const Leaf& at(const std::string& path) const {
+    auto it = leaves_.find(path);
+    if (it == leaves_.end())
+      throw InputError(file_, path, "missing: set it here or in a base preset");
+    return it->second;
+  }
+  [[noreturn]] void fail(const std::string& path, const std::string& reason) const {
+    auto it = leaves_.find(path);
+    throw InputError(it == leaves_.end() ? file_ : it->second.where, path, reason);
+  }
+  long long integer(const std::string& path, long long lo, long long hi) const {
+    const Leaf& l = at(path);
+    long long v = 0;
+    if (!l.node.IsScalar() || !YAML::convert<long long>::decode(l.node, v))
+      fail(path, "must be an integer, got '" + text(l.node) + "'");
+    if (v < lo || v > hi)
+      fail(path, std::to_string(v) + " is out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    return v;
+  }
+  double real(const std::string& path, double lo, double hi, bool lo_open = false) const {
+    const Leaf& l = at(path);
+    double v = 0;
+    if (!l.node.IsScalar() || !YAML::convert<double>::decode(l.node, v))
+      fail(path, "must be a number, got '" + text(l.node) + "'");
+    const bool ok = (lo_open ? v > lo : v >= lo) && v <= hi;  // also false for NaN
+    if (!ok) {
+      std::ostringstream s;
+      s << text(l.node) << " is out of range " << (lo_open ? "(" : "[") << lo << ", " << hi << "]";
+      fail(path, s.str());
+    }
+    return v;
+  }
+  bool boolean(const std::string& path) const {
+    const Leaf& l = at(path);
+    bool v = false;
+    if (!l.node.IsScalar() || !YAML::convert<bool>::decode(l.node, v))
+      fail(path, "must be true or false, got '" + text(l.node) + "'");
+    return v;
+  }
+  std::string string(const std::string& path) const {
+    const Leaf& l = at(path);
+    if (!l.node.IsScalar()) fail(path, "must be a string");
+    return l.node.as<std::string>();
+  }
+  int choice(const std::string& path, const std::vector<std::string>& options) const {
+    const std::string v = string(path);
+    for (std::size_t i = 0; i < options.size(); ++i)
+      if (options[i] == v) return static_cast<int>(i);
+    fail(path, "'" + v + "' is not one of: " + join(options));
+  }
+  std::vector<int> int_list(const std::string& path, int lo, int hi) const {
+    const Leaf& l = at(path);
+    if (!l.node.IsSequence()) fail(path, "must be a list of integers");
+    std::vector<int> out;
+    for (const auto& item : l.node) {
+      long long v = 0;
+      if (!item.IsScalar() || !YAML::convert<long long>::decode(item, v) || v < lo || v > hi)
+        fail(path, "entry '" + text(item) + "' must be an integer in [" + std::to_string(lo) + ", " +
+                       std::to_string(hi) + "]");
+      out.push_back(static_cast<int>(v));
+    }
+    return out;
+  }
+  std::vector<std::string> string_list(const std::string& path) const {
+    const Leaf& l = at(path);
+    if (!l.node.IsSequence()) fail(path, "must be a list of strings");
+    std::vector<std::string> out;
+    for (const auto& item : l.node) {
+      if (!item.IsScalar()) fail(path, "entries must be strings");
+      out.push_back(item.as<std::string>());
+    }
+    return out;
+  }
+
+ private:
+  static std::string text(const YAML::Node& n) {
+    if (n.IsScalar()) return n.Scalar();
+    return n.IsSequence() ? "<list>" : n.IsMap() ? "<mapping>" : "<null>";
+  }
+  const Leaves& leaves_;
+  std::string file_;
+};
+
+bool is_pow2(long long v) { return v > 0 && (v & (v - 1)) == 0; }
+
+Config read_config(const Reader& r, const std::string& file) {
+  Config c;
+  c.source = file;
+  c.name = r.string("name");
+  c.description = r.string("description");
+
+  const long long kBig = 1 << 20;
+  HwConfig& hw = c.hw;
+  hw.head_dim = static_cast<int>(r.integer("hw.head_dim", 2, num::kMaxHeadDim));
+  if (hw.head_dim % 2) r.fail("hw.head_dim", "must be even (12-bit values pack two per 3 bytes)");
+  hw.max_tokens = static_cast<int>(r.integer("hw.max_tokens", 1, kBig));
+  hw.max_layers = static_cast<int>(r.integer("hw.max_layers", 1, 1024));
+  hw.max_q_heads = static_cast<int>(r.integer("hw.max_q_heads", 1, 1024));
+  hw.max_kv_heads = static_cast<int>(r.integer("hw.max_kv_heads", 1, 1024));
+  if (hw.max_kv_heads > hw.max_q_heads)
+    r.fail("hw.max_kv_heads", "must not exceed hw.max_q_heads (" + std::to_string(hw.max_q_heads) + ")");
+  hw.sink_sram_tokens = static_cast<int>(r.integer("hw.sink_sram_tokens", 0, 4096));
+  hw.qk_lanes = static_cast<int>(r.integer("hw.qk_lanes", 1, 64));
+  hw.pv_lanes = static_cast<int>(r.integer("hw.pv_lanes", 1, 64));
+  hw.kv_buffer_tokens = static_cast<int>(r.integer("hw.kv_buffer_tokens", 1, 65536));
+  if (hw.kv_buffer_tokens < std::max(hw.qk_lanes, hw.pv_lanes))
+    r.fail("hw.kv_buffer_tokens", "must hold at least one beat of the widest lane array (" +
+                                      std::to_string(std::max(hw.qk_lanes, hw.pv_lanes)) + " tokens)");
+  hw.topk_parallelism = static_cast<int>(r.integer("hw.topk_parallelism", 1, 256));
+  if (!is_pow2(hw.topk_parallelism)) r.fail("hw.topk_parallelism", "must be a power of two");
+  hw.topk_lfsr_seed = static_cast<int>(r.integer("hw.topk_lfsr_seed", 1, 65535));
+  hw.dram.bytes_per_cycle = static_cast<int>(r.integer("hw.dram.bytes_per_cycle", 1, 4096));
+  hw.dram.latency_cycles = static_cast<int>(r.integer("hw.dram.latency_cycles", 0, 100000));
+  hw.dram.burst_bytes = static_cast<int>(r.integer("hw.dram.burst_bytes", 1, 65536));
+  if (!is_pow2(hw.dram.burst_bytes)) r.fail("hw.dram.burst_bytes", "must be a power of two");
+
+  PolicyConfig& p = c.policy;
+  p.sinks = static_cast<int>(r.integer("policy.sinks", 0, kBig));
+  if (p.sinks > hw.sink_sram_tokens)
+    r.fail("policy.sinks", std::to_string(p.sinks) + " sinks do not fit hw.sink_sram_tokens (" +
+                               std::to_string(hw.sink_sram_tokens) + ")");
+  p.window = static_cast<int>(r.integer("policy.window", 0, kBig));
+  if (p.sinks + p.window > hw.max_tokens)
+    r.fail("policy.window", "sinks + window (" + std::to_string(p.sinks + p.window) +
+                                ") must fit the KV cache, hw.max_tokens (" + std::to_string(hw.max_tokens) + ")");
+
+  p.default_head_policy = static_cast<HeadPolicy>(
+      r.choice("policy.head_policy.default", {"retrieval", "streaming", "topk"}));
+  p.retrieval_ratio = r.real("policy.head_policy.retrieval_ratio", 0.0, 1.0);
+  p.map_seed = static_cast<std::uint64_t>(r.integer("policy.head_policy.map_seed", 0, (1LL << 62)));
+  p.map = r.string_list("policy.head_policy.map");
+  for (const auto& row : p.map)
+    if (row.empty() || row.find_first_not_of("RST") != std::string::npos)
+      r.fail("policy.head_policy.map", "entry '" + row + "' must be a non-empty string of R, S and T (retrieval, streaming, topk)");
+  if (!p.map.empty() && p.retrieval_ratio > 0)
+    r.fail("policy.head_policy.retrieval_ratio", "set either an explicit map or a retrieval_ratio, not both");
+
+  p.granularity = static_cast<Granularity>(r.choice("policy.heavy_hitters.granularity", {"token", "head"}));
+  p.cascade = r.boolean("policy.heavy_hitters.cascade");
+  BudgetConfig& b = p.budget;
+  b.schedule = static_cast<BudgetSchedule>(
+      r.choice("policy.heavy_hitters.budget.schedule", {"constant", "ramp", "list"}));
+  b.tokens = static_cast<int>(r.integer("policy.heavy_hitters.budget.tokens", 0, kBig));
+  b.min_tokens = static_cast<int>(r.integer("policy.heavy_hitters.budget.min_tokens", 0, kBig));
+  b.unpruned_frac = r.real("policy.heavy_hitters.budget.unpruned_frac", 0.0, 1.0);
+  b.per_layer = r.int_list("policy.heavy_hitters.budget.per_layer", 0, static_cast<int>(kBig));
+  if (b.schedule == BudgetSchedule::kRamp && b.min_tokens > b.tokens)
+    r.fail("policy.heavy_hitters.budget.min_tokens",
+           "must not exceed budget.tokens (" + std::to_string(b.tokens) + "): budgets are non-increasing over layers");
+  if (b.schedule == BudgetSchedule::kList) {
+    if (b.per_layer.empty()) r.fail("policy.heavy_hitters.budget.per_layer", "schedule 'list' needs one budget per layer");
+    for (std::size_t i = 1; i < b.per_layer.size(); ++i)
+      if (b.per_layer[i] > b.per_layer[i - 1])
+        r.fail("policy.heavy_hitters.budget.per_layer",
+               "budgets must be non-increasing over layers, but layer " + std::to_string(i) + " has " +
+                   std::to_string(b.per_layer[i]) + " > " + std::to_string(b.per_layer[i - 1]));
+  } else if (!b.per_layer.empty()) {
+    r.fail("policy.heavy_hitters.budget.per_layer", "is only read with schedule 'list'; remove it or set schedule: list");
+  }
+  const int top_budget = b.schedule == BudgetSchedule::kList ? b.per_layer.front() : b.tokens;
+  if (p.sinks + p.window + top_budget > hw.max_tokens)
+    r.fail("policy.heavy_hitters.budget.tokens",
+           "sinks + window + budget (" + std::to_string(p.sinks + p.window + top_budget) +
+               ") must fit the KV cache, hw.max_tokens (" + std::to_string(hw.max_tokens) + ")");
+
+  p.head_pruning = r.boolean("policy.head_pruning.enabled");
+  p.head_warmup_steps = static_cast<int>(r.integer("policy.head_pruning.warmup_steps", 0, kBig));
+  p.head_min_keep_frac = r.real("policy.head_pruning.min_keep_frac", 0.0, 1.0, /*lo_open=*/true);
+  p.head_unpruned_frac = r.real("policy.head_pruning.unpruned_frac", 0.0, 1.0);
+  p.progressive_quant = r.boolean("policy.progressive_quant.enabled");
+  p.tau = r.real("policy.progressive_quant.tau", 0.0, 1.0, /*lo_open=*/true);
+  return c;
+}
+
+// splitmix64: a fixed, portable hash for the retrieval-head choice.
+std::uint64_t mix(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+// ceil(frac * n), robust to the representation error of decimal fractions (0.3 * 10).
+int ceil_frac(double frac, int n) { return static_cast<int>(std::ceil(frac * n - 1e-9)); }
+
+}  // namespace
+
+const char* to_string(HeadPolicy p) {
+  switch (p) {
+    case HeadPolicy::kRetrieval: return "retrieval";
+    case HeadPolicy::kStreaming: return "streaming";
+    case HeadPolicy::kTopk: return "topk";
+  }
+  return "?";
+}
+
+std::string presets_dir() {
+  if (const char* env = std::getenv("SINKATTN_CONFIG_DIR")) return env;
+  return std::string(SINKATTN_SOURCE_CONFIG_DIR) + "/presets";
+}
+
+std::vector<std::string> preset_names() {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(presets_dir(), ec))
+    if (e.path().extension() == ".yaml") names.push_back(e.path().stem().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Config load_config(const std::string& name_or_path) {
+  std::string file = name_or_path;
+  if (!fs::exists(file) && name_or_path.find('/') == std::string::npos &&
+      name_or_path.find(".yaml") == std::string::npos) {
+    file = (fs::path(presets_dir()) / (name_or_path + ".yaml")).string();
+    if (!fs::exists(file))
+      throw InputError(name_or_path, "--config",
+                       "neither a file nor a preset name (presets: " + join(preset_names()) + ")");
+  }
+  Leaves leaves;
+  std::vector<std::string> seen;
+  load_chain(file, seen, leaves);
+  return read_config(Reader(leaves, file), file);
+}
+
+std::uint32_t tau_fixed(double tau) {
+  return static_cast<std::uint32_t>(std::max<long long>(1, std::llround(tau * num::kProbOne)));
+}
+
+std::vector<std::pair<std::string, long long>> parameter_list(const Config& c) {
+  const HwConfig& h = c.hw;
+  const PolicyConfig& p = c.policy;
+  const long long budget = p.budget.schedule == BudgetSchedule::kList ? p.budget.per_layer.front() : p.budget.tokens;
+  return {
+      {"HeadDim", h.head_dim},
+      {"MaxTokens", h.max_tokens},
+      {"MaxLayers", h.max_layers},
+      {"MaxQHeads", h.max_q_heads},
+      {"MaxKvHeads", h.max_kv_heads},
+      {"SinkSramTokens", h.sink_sram_tokens},
+      {"QkLanes", h.qk_lanes},
+      {"PvLanes", h.pv_lanes},
+      {"KvBufferTokens", h.kv_buffer_tokens},
+      {"TopkParallelism", h.topk_parallelism},
+      {"TopkLfsrSeed", h.topk_lfsr_seed},
+      {"DramBytesPerCycle", h.dram.bytes_per_cycle},
+      {"DramLatencyCycles", h.dram.latency_cycles},
+      {"DramBurstBytes", h.dram.burst_bytes},
+      {"Sinks", p.sinks},
+      {"Window", p.window},
+      {"BudgetTokens", budget},
+      {"GranularityHead", p.granularity == Granularity::kHead},
+      {"Cascade", p.cascade},
+      {"HeadPruning", p.head_pruning},
+      {"HeadWarmupSteps", p.head_warmup_steps},
+      {"ProgressiveQuant", p.progressive_quant},
+      {"TauFx", tau_fixed(p.tau)},
+  };
+}
+
+std::vector<int> ramp_schedule(int layers, int top, int bottom, double unpruned_frac) {
+  const int flat = std::min(layers, ceil_frac(unpruned_frac, layers));
+  std::vector<int> out(layers, top);
+  const long long span = layers - flat;
+  for (int l = flat; l < layers; ++l)
+    out[l] = top - static_cast<int>(((top - bottom) * (l - flat + 1LL) + span / 2) / span);
+  return out;
+}
+
+Plan make_plan(const Config& cfg, const Shape& s, const std::string& trace_name) {
+  const HwConfig& hw = cfg.hw;
+  const PolicyConfig& p = cfg.policy;
+  auto too_big = [&](const char* what, int have, const char* field, int limit) {
+    if (have > limit)
+      throw InputError(trace_name, what,
+                       std::to_string(have) + " exceeds " + field + " = " + std::to_string(limit) +
+                           " of configuration " + cfg.source);
+  };
+  too_big("layers", s.layers, "hw.max_layers", hw.max_layers);
+  too_big("q_heads", s.q_heads, "hw.max_q_heads", hw.max_q_heads);
+  too_big("kv_heads", s.kv_heads, "hw.max_kv_heads", hw.max_kv_heads);
+  too_big("head_dim", s.head_dim, "hw.head_dim", hw.head_dim);
+  too_big("tokens", s.tokens, "hw.max_tokens", hw.max_tokens);
+  if (s.kv_heads <= 0 || s.q_heads % s.kv_heads)
+    throw InputError(trace_name, "q_heads", "Hq must be a multiple of Hkv");
+
+  Plan plan;
+  plan.shape = s;
+  switch (p.budget.schedule) {
+    case BudgetSchedule::kConstant: plan.budget.assign(s.layers, p.budget.tokens); break;
+    case BudgetSchedule::kRamp:
+      plan.budget = ramp_schedule(s.layers, p.budget.tokens, p.budget.min_tokens, p.budget.unpruned_frac);
+      break;
+    case BudgetSchedule::kList:
+      if (static_cast<int>(p.budget.per_layer.size()) != s.layers)
+        throw InputError(cfg.source, "policy.heavy_hitters.budget.per_layer",
+                         "has " + std::to_string(p.budget.per_layer.size()) + " entries but trace " +
+                             trace_name + " has " + std::to_string(s.layers) + " layers");
+      plan.budget = p.budget.per_layer;
+      break;
+  }
+  if (p.head_pruning) {
+    const int bottom = std::max(1, ceil_frac(p.head_min_keep_frac, s.q_heads));
+    plan.heads_keep = ramp_schedule(s.layers, s.q_heads, bottom, p.head_unpruned_frac);
+  } else {
+    plan.heads_keep.assign(s.layers, s.q_heads);
+  }
+
+  plan.head_policy.assign(static_cast<std::size_t>(s.layers) * s.kv_heads, p.default_head_policy);
+  if (!p.map.empty()) {
+    if (static_cast<int>(p.map.size()) != s.layers)
+      throw InputError(cfg.source, "policy.head_policy.map",
+                       "has " + std::to_string(p.map.size()) + " rows but trace " + trace_name + " has " +
+                           std::to_string(s.layers) + " layers");
+    for (int l = 0; l < s.layers; ++l) {
+      if (static_cast<int>(p.map[l].size()) != s.kv_heads)
+        throw InputError(cfg.source, "policy.head_policy.map",
+                         "row " + std::to_string(l) + " has " + std::to_string(p.map[l].size()) +
+                             " letters but trace " + trace_name + " has " + std::to_string(s.kv_heads) + " KV heads");
+      for (int g = 0; g < s.kv_heads; ++g) {
+        const char c = p.map[l][g];
+        plan.head_policy[static_cast<std::size_t>(l) * s.kv_heads + g] =
+            c == 'R' ? HeadPolicy::kRetrieval : c == 'S' ? HeadPolicy::kStreaming : HeadPolicy::kTopk;
+      }
+    }
+  } else if (p.retrieval_ratio > 0) {
+    // Per layer, the round(ratio * Hkv) heads with the smallest hash become retrieval heads.
+    const int count = static_cast<int>(std::floor(p.retrieval_ratio * s.kv_heads + 0.5));
+    for (int l = 0; l < s.layers; ++l) {
+      std::vector<std::pair<std::uint64_t, int>> order;
+      for (int g = 0; g < s.kv_heads; ++g)
+        order.emplace_back(mix(p.map_seed ^ mix((static_cast<std::uint64_t>(l) << 32) | g)), g);
+      std::sort(order.begin(), order.end());
+      for (int i = 0; i < count; ++i)
+        plan.head_policy[static_cast<std::size_t>(l) * s.kv_heads + order[i].second] = HeadPolicy::kRetrieval;
+    }
+  }
+  plan.tau_fx = tau_fixed(p.tau);
+  return plan;
+}
+
+}  // namespace sinkattn

@@ -1,0 +1,73 @@
+// Host-side calibration: float traces to the integer form every implementation consumes.
+#include <cmath>
+
+#include "sinkattn/error.hpp"
+#include "sinkattn/numerics.hpp"
+#include "sinkattn/trace.hpp"
+
+namespace sinkattn {
+namespace {
+
+// One symmetric scale per (layer, head) slice of T*D values: max|x| maps to DataMax.
+void quantize_tensor(const std::vector<float>& x, int slices, std::size_t slice_len, std::vector<std::int16_t>& out,
+                     std::vector<double>& scales) {
+  out.resize(x.size());
+  scales.resize(slices);
+  for (int s = 0; s < slices; ++s) {
+    const float* src = &x[s * slice_len];
+    double maxabs = 0;
+    for (std::size_t i = 0; i < slice_len; ++i) maxabs = std::max(maxabs, std::fabs(static_cast<double>(src[i])));
+    const double scale = maxabs > 0 ? maxabs / num::kDataMax : 1.0;
+    scales[s] = scale;
+    for (std::size_t i = 0; i < slice_len; ++i) {
+      // Round half away from zero (std::round); |x/scale| <= DataMax by construction.
+      const double v = std::round(src[i] / scale);
+      out[s * slice_len + i] = static_cast<std::int16_t>(std::max<double>(-num::kDataMax, std::min<double>(num::kDataMax, v)));
+    }
+  }
+}
+
+}  // namespace
+
+ScoreScale make_score_scale(double c) {
+  ScoreScale r;
+  if (!(c > 0)) return r;  // mant 0: every logit distance is 0 (a uniform row)
+  int exp2 = 0;
+  const double frac = std::frexp(c, &exp2);  // c = frac * 2^exp2, frac in [0.5, 1)
+  long long mant = std::llround(std::ldexp(frac, num::kScaleMantBits));
+  int shift = num::kScaleMantBits - exp2;
+  if (mant == (1LL << num::kScaleMantBits)) mant >>= 1, --shift;
+  if (shift > num::kScaleShiftMax) {  // tiny constant: the shifter's range bounds it; may become 0
+    mant = std::llround(std::ldexp(c, num::kScaleShiftMax));
+    shift = num::kScaleShiftMax;
+  }
+  r.mant = static_cast<std::uint32_t>(mant);
+  r.shift = shift;
+  return r;
+}
+
+IntTrace quantize_trace(const FloatTrace& f) {
+  const Shape& s = f.shape;
+  IntTrace t;
+  t.shape = s;
+  const std::size_t slice = static_cast<std::size_t>(s.tokens) * s.head_dim;
+  quantize_tensor(f.q, s.layers * s.q_heads, slice, t.q, t.q_scale);
+  quantize_tensor(f.k, s.layers * s.kv_heads, slice, t.k, t.k_scale);
+  quantize_tensor(f.v, s.layers * s.kv_heads, slice, t.v, t.v_scale);
+  t.score_scale.resize(static_cast<std::size_t>(s.layers) * s.q_heads);
+  const double fold = 1.0 / std::log(2.0) / std::sqrt(static_cast<double>(s.head_dim));  // log2(e)/sqrt(D)
+  for (int l = 0; l < s.layers; ++l)
+    for (int h = 0; h < s.q_heads; ++h) {
+      const std::size_t qi = static_cast<std::size_t>(l) * s.q_heads + h;
+      const std::size_t ki = static_cast<std::size_t>(l) * s.kv_heads + h / s.group();
+      const ScoreScale sc = make_score_scale(t.q_scale[qi] * t.k_scale[ki] * fold);
+      if (sc.mant != 0 && sc.shift < num::kScaleShiftMin)
+        throw InputError(f.dir.empty() ? "trace" : f.dir + "/q.npy", "layer " + std::to_string(l) + ", head " + std::to_string(h),
+                         "q and k scales are so large that one integer score step exceeds the datapath's logit range; "
+                         "rescale the trace");
+      t.score_scale[qi] = sc;
+    }
+  return t;
+}
+
+}  // namespace sinkattn

@@ -1,0 +1,138 @@
+#include "sinkattn/report.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "sinkattn/digest.hpp"
+#include "sinkattn/error.hpp"
+
+namespace sinkattn {
+
+nlohmann::json golden_report(const Config& cfg, const Plan& plan, const std::string& trace_dir,
+                             const GoldenResult& run, const Fidelity& fid, double wall_seconds) {
+  const Shape& s = run.shape;
+  const Counters& c = run.counters;
+  nlohmann::json j;
+  j["mode"] = "golden";
+  j["preset"] = cfg.name;
+  j["config_file"] = cfg.source;
+  j["trace"] = trace_dir;
+  j["shape"] = {{"layers", s.layers}, {"q_heads", s.q_heads}, {"kv_heads", s.kv_heads},
+                {"head_dim", s.head_dim}, {"tokens", s.tokens}, {"prompt", s.prompt}, {"steps", s.steps()}};
+  j["outputs_sha256"] = sha256_hex(run.out.data(), run.out.size() * sizeof(run.out[0]));
+  j["dram_bytes"] = c.dram_bytes();
+  j["dense_dram_bytes"] = run.dense_dram_bytes;
+  j["dram_bytes_by_region"] = {{"sink", 0}, {"window", c.dram_window}, {"middle", c.dram_middle}, {"lsb", c.dram_lsb}};
+  j["sram_sink_hits"] = c.sram_sink_hits;
+  j["lsb_refetches"] = c.lsb_refetches;
+  j["rows"] = c.rows;
+  j["pruned_rows"] = c.pruned_rows;
+  j["token_reads"] = c.token_reads;
+  j["macs"] = c.macs;
+  j["evictions"] = c.evictions;
+  j["topk_passes"] = c.topk.passes;
+  j["topk_elements"] = c.topk.elements;
+  nlohmann::json kept = nlohmann::json::array();
+  const double jobs = static_cast<double>(s.steps()) * s.kv_heads;
+  for (int l = 0; l < s.layers; ++l) kept.push_back(jobs > 0 ? run.token_reads_per_layer[l] / jobs : 0.0);
+  j["kept_tokens_per_layer"] = kept;
+  j["budget_per_layer"] = plan.budget;
+  j["heads_kept_per_layer"] = plan.heads_keep;
+  const PrefillCost pre = prefill_cost(s);
+  j["prefill"] = {{"tokens", pre.tokens}, {"macs", pre.macs}, {"dram_bytes", pre.dram_bytes}};
+  j["fidelity"] = {{"cosine_mean", fid.cosine_mean}, {"cosine_min", fid.cosine_min},
+                   {"max_rel_err", fid.max_rel_err}, {"mass_recall_mean", fid.mass_recall_mean}};
+  j["wall_seconds"] = wall_seconds;
+  return j;
+}
+
+void write_json(const std::string& path, const nlohmann::json& j) {
+  std::ofstream f(path);
+  if (!f) throw InputError(path, "--json", "cannot open for writing");
+  f << j.dump(2) << "\n";
+  if (!f) throw InputError(path, "--json", "write failed");
+}
+
+namespace {
+
+void flatten(const nlohmann::json& j, const std::string& prefix, std::vector<std::pair<std::string, std::string>>& out) {
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) flatten(it.value(), prefix.empty() ? it.key() : prefix + "." + it.key(), out);
+    return;
+  }
+  std::string cell;
+  if (j.is_array()) {
+    for (const auto& x : j) cell += (cell.empty() ? "" : " ") + (x.is_string() ? x.get<std::string>() : x.dump());
+  } else {
+    cell = j.is_string() ? j.get<std::string>() : j.dump();
+  }
+  if (cell.find_first_of(",\"\n") != std::string::npos) {  // RFC 4180 quoting
+    std::string q = "\"";
+    for (char ch : cell) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+    cell = q + "\"";
+  }
+  out.emplace_back(prefix, cell);
+}
+
+std::string human_bytes(double b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (b >= 1024 && u < 4) b /= 1024, ++u;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f %s", b, units[u]);
+  return buf;
+}
+
+}  // namespace
+
+void write_csv(const std::string& path, const nlohmann::json& j) {
+  std::vector<std::pair<std::string, std::string>> cells;
+  flatten(j, "", cells);
+  std::ofstream f(path);
+  if (!f) throw InputError(path, "--csv", "cannot open for writing");
+  for (std::size_t i = 0; i < cells.size(); ++i) f << (i ? "," : "") << cells[i].first;
+  f << "\n";
+  for (std::size_t i = 0; i < cells.size(); ++i) f << (i ? "," : "") << cells[i].second;
+  f << "\n";
+}
+
+std::string summary_table(const nlohmann::json& j) {
+  std::ostringstream o;
+  char line[256];
+  const auto& s = j["shape"];
+  o << "sinkattn " << j["mode"].get<std::string>() << ": preset " << j["preset"].get<std::string>() << ", trace "
+    << j["trace"].get<std::string>() << "\n";
+  o << "  shape L=" << s["layers"] << " Hq=" << s["q_heads"] << " Hkv=" << s["kv_heads"] << " D=" << s["head_dim"]
+    << " T=" << s["tokens"] << " prompt=" << s["prompt"] << " decode steps=" << s["steps"] << "\n";
+  const double dram = j["dram_bytes"].get<double>(), dense = j["dense_dram_bytes"].get<double>();
+  std::snprintf(line, sizeof line, "  %-22s %14s   (dense %s, %.1f%%)\n", "DRAM read", human_bytes(dram).c_str(),
+                human_bytes(dense).c_str(), dense > 0 ? 100.0 * dram / dense : 0.0);
+  o << line;
+  const double rows = j["rows"].get<double>();
+  std::snprintf(line, sizeof line, "  %-22s %14llu\n", "sink SRAM hits", j["sram_sink_hits"].get<unsigned long long>());
+  o << line;
+  std::snprintf(line, sizeof line, "  %-22s %14llu   (%.1f%% of %llu rows; %llu rows pruned)\n", "LSB refetches",
+                j["lsb_refetches"].get<unsigned long long>(), rows > 0 ? 100.0 * j["lsb_refetches"].get<double>() / rows : 0.0,
+                j["rows"].get<unsigned long long>(), j["pruned_rows"].get<unsigned long long>());
+  o << line;
+  std::snprintf(line, sizeof line, "  %-22s %14llu\n", "MACs", j["macs"].get<unsigned long long>());
+  o << line;
+  o << "  kept tokens per layer  ";
+  for (const auto& k : j["kept_tokens_per_layer"]) {
+    std::snprintf(line, sizeof line, " %.1f", k.get<double>());
+    o << line;
+  }
+  o << "\n";
+  const auto& f = j["fidelity"];
+  std::snprintf(line, sizeof line, "  %-22s cosine mean %.5f, min %.5f; max rel err %.4f; mass recall %.4f\n",
+                "fidelity vs float", f["cosine_mean"].get<double>(), f["cosine_min"].get<double>(),
+                f["max_rel_err"].get<double>(), f["mass_recall_mean"].get<double>());
+  o << line;
+  o << "  outputs sha256          " << j["outputs_sha256"].get<std::string>() << "\n";
+  std::snprintf(line, sizeof line, "  %-22s %14.3f s\n", "wall", j["wall_seconds"].get<double>());
+  o << line;
+  return o.str();
+}
+
+}  // namespace sinkattn

@@ -1,0 +1,208 @@
+// The configuration loader: every preset, the generated headers, and every kind of bad input.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "sinkattn/config.hpp"
+#include "sinkattn/error.hpp"
+#include "sinkattn/params/sinkattn.hpp"
+#include "sinkattn/params/streamingllm.hpp"
+
+namespace fs = std::filesystem;
+
+namespace sinkattn {
+namespace {
+
+class ConfigFiles : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("sinkattn_cfg_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string write(const std::string& name, const std::string& text) {
+    const std::string p = (dir_ / name).string();
+    std::ofstream(p) << text;
+    return p;
+  }
+  // Loads `text` as a preset deriving from `base` and expects an InputError whose message
+  // names `field` and contains `reason`.
+  void expect_error(const std::string& text, const std::string& field, const std::string& reason) {
+    const std::string p = write("bad.yaml", text);
+    try {
+      const Config c = load_config(p);
+      (void)c;
+      FAIL() << "no error for:\n" << text;
+    } catch (const InputError& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("bad.yaml"), std::string::npos) << what;
+      EXPECT_NE(what.find(field), std::string::npos) << what;
+      EXPECT_NE(what.find(reason), std::string::npos) << what;
+    }
+  }
+  fs::path dir_;
+};
+
+TEST(Presets, AllSixLoadWithTheirPublishedShape) {
+  for (const char* name : {"dense", "streamingllm", "h2o", "spatten", "duo", "sinkattn"}) {
+    const Config c = load_config(name);
+    EXPECT_EQ(c.name, name);
+  }
+  const Config s = load_config("streamingllm");
+  EXPECT_EQ(s.policy.sinks, 4);
+  EXPECT_EQ(s.policy.default_head_policy, HeadPolicy::kStreaming);
+  const Config h = load_config("h2o");
+  EXPECT_EQ(h.policy.sinks, 0);
+  EXPECT_EQ(h.policy.granularity, Granularity::kHead);
+  EXPECT_FALSE(h.policy.cascade);
+  const Config sp = load_config("spatten");
+  EXPECT_TRUE(sp.policy.head_pruning && sp.policy.progressive_quant && sp.policy.cascade);
+  EXPECT_EQ(sp.policy.window, 0);
+  const Config d = load_config("duo");
+  EXPECT_GT(d.policy.retrieval_ratio, 0);
+  EXPECT_EQ(load_config("dense").policy.default_head_policy, HeadPolicy::kRetrieval);
+}
+
+template <typename Generated>
+void expect_same(const char* preset) {
+  const auto runtime = parameter_list(load_config(preset));
+  ASSERT_EQ(runtime.size(), Generated::kAll.size());
+  for (std::size_t i = 0; i < runtime.size(); ++i) {
+    EXPECT_EQ(runtime[i].first, Generated::kAll[i].first);
+    EXPECT_EQ(runtime[i].second, Generated::kAll[i].second) << preset << "." << runtime[i].first;
+  }
+}
+
+TEST(Presets, GeneratedHeadersCarryTheSameParameters) {
+  expect_same<params::sinkattn>("sinkattn");
+  expect_same<params::streamingllm>("streamingllm");
+  EXPECT_EQ(params::sinkattn::kSinks, 4);
+}
+
+TEST(Ramp, NonIncreasingAndHitsBothEnds) {
+  for (int layers = 1; layers <= 40; ++layers)
+    for (double frac : {0.0, 0.15, 0.3, 0.5, 1.0}) {
+      const auto r = ramp_schedule(layers, 128, 32, frac);
+      ASSERT_EQ(static_cast<int>(r.size()), layers);
+      EXPECT_EQ(r.front(), layers == 1 && frac == 0.0 ? 32 : 128);
+      for (int l = 1; l < layers; ++l) EXPECT_LE(r[l], r[l - 1]);
+      const int flat = static_cast<int>(std::ceil(frac * layers - 1e-9));
+      if (flat < layers) EXPECT_EQ(r.back(), 32) << layers << " " << frac;
+    }
+  // SpAtten's shape: the first 15% of 32 layers (5) unpruned.
+  const auto r = ramp_schedule(32, 100, 20, 0.15);
+  EXPECT_EQ(r[4], 100);
+  EXPECT_LT(r[5], 100);
+}
+
+TEST(Plan, ResolvesBudgetsHeadsAndMap) {
+  const Shape shape{8, 8, 4, 64, 512, 256};
+  const Plan p = make_plan(load_config("sinkattn"), shape, "trace");
+  EXPECT_EQ(p.budget.front(), 64);
+  EXPECT_EQ(p.budget.back(), 48);
+  EXPECT_EQ(p.heads_keep.front(), 8);
+  EXPECT_EQ(p.heads_keep.back(), 7);
+  const Plan duo = make_plan(load_config("duo"), shape, "trace");
+  for (int l = 0; l < 8; ++l) {
+    int retrieval = 0;
+    for (int g = 0; g < 4; ++g) retrieval += duo.policy(l, g) == HeadPolicy::kRetrieval;
+    EXPECT_EQ(retrieval, 2) << "layer " << l;
+  }
+}
+
+TEST_F(ConfigFiles, MalformedYaml) { expect_error("name: x\npolicy: [1, 2\n", "", "malformed YAML"); }
+TEST_F(ConfigFiles, UnknownTopLevelField) { expect_error("name: x\nbase: base\nsinks: 4\n", "sinks", "unknown field"); }
+TEST_F(ConfigFiles, UnknownNestedField) {
+  expect_error("name: x\nbase: base\npolicy:\n  head_policy:\n    defualt: topk\n", "policy.head_policy.defualt",
+               "unknown field; expected one of: default, map, map_seed, retrieval_ratio");
+}
+TEST_F(ConfigFiles, OutOfRange) { expect_error("name: x\nbase: base\nhw:\n  qk_lanes: 0\n", "hw.qk_lanes", "out of range"); }
+TEST_F(ConfigFiles, WrongType) { expect_error("name: x\nbase: base\npolicy:\n  sinks: four\n", "policy.sinks", "must be an integer"); }
+TEST_F(ConfigFiles, FloatForInteger) { expect_error("name: x\nbase: base\npolicy:\n  window: 1.5\n", "policy.window", "must be an integer"); }
+TEST_F(ConfigFiles, NanTau) {
+  expect_error("name: x\nbase: base\npolicy:\n  progressive_quant:\n    tau: .nan\n", "policy.progressive_quant.tau", "out of range");
+}
+TEST_F(ConfigFiles, BadEnum) {
+  expect_error("name: x\nbase: base\npolicy:\n  heavy_hitters:\n    granularity: layer\n", "policy.heavy_hitters.granularity",
+               "not one of: token, head");
+}
+TEST_F(ConfigFiles, IncreasingBudgetList) {
+  expect_error("name: x\nbase: base\npolicy:\n  heavy_hitters:\n    budget:\n      schedule: list\n      per_layer: [64, 32, 48]\n",
+               "policy.heavy_hitters.budget.per_layer", "non-increasing");
+}
+TEST_F(ConfigFiles, RampMinAboveTop) {
+  expect_error("name: x\nbase: base\npolicy:\n  heavy_hitters:\n    budget:\n      schedule: ramp\n      tokens: 16\n      min_tokens: 32\n",
+               "policy.heavy_hitters.budget.min_tokens", "non-increasing");
+}
+TEST_F(ConfigFiles, PerLayerWithoutListSchedule) {
+  expect_error("name: x\nbase: base\npolicy:\n  heavy_hitters:\n    budget:\n      per_layer: [8]\n",
+               "policy.heavy_hitters.budget.per_layer", "only read with schedule 'list'");
+}
+TEST_F(ConfigFiles, SinksPlusWindowMustFitCache) {
+  expect_error("name: x\nbase: base\nhw:\n  max_tokens: 100\npolicy:\n  sinks: 4\n  window: 100\n", "policy.window", "must fit the KV cache");
+}
+TEST_F(ConfigFiles, SinksMustFitSinkSram) {
+  expect_error("name: x\nbase: base\npolicy:\n  sinks: 9\n", "policy.sinks", "do not fit hw.sink_sram_tokens");
+}
+TEST_F(ConfigFiles, MapAndRatioConflict) {
+  expect_error("name: x\nbase: base\npolicy:\n  head_policy:\n    retrieval_ratio: 0.5\n    map: [RS]\n",
+               "policy.head_policy.retrieval_ratio", "not both");
+}
+TEST_F(ConfigFiles, MapLetters) {
+  expect_error("name: x\nbase: base\npolicy:\n  head_policy:\n    map: [RX]\n", "policy.head_policy.map", "R, S and T");
+}
+TEST_F(ConfigFiles, LfsrSeedZero) { expect_error("name: x\nbase: base\nhw:\n  topk_lfsr_seed: 0\n", "hw.topk_lfsr_seed", "out of range"); }
+TEST_F(ConfigFiles, NotPowerOfTwo) { expect_error("name: x\nbase: base\nhw:\n  topk_parallelism: 12\n", "hw.topk_parallelism", "power of two"); }
+TEST_F(ConfigFiles, UnknownBase) { expect_error("name: x\nbase: nosuch\n", "base", "no preset named 'nosuch'"); }
+TEST_F(ConfigFiles, MissingName) { expect_error("base: base\n", "name", "missing"); }
+TEST_F(ConfigFiles, MissingFieldsWithoutBase) { expect_error("name: x\ndescription: y\n", "hw.", "missing"); }
+TEST_F(ConfigFiles, InheritanceLoop) {
+  write("a.yaml", "name: a\nbase: bad.yaml\n");
+  expect_error("name: bad\nbase: a.yaml\n", "base", "loops back");
+}
+TEST_F(ConfigFiles, DerivedFileOverridesLeafByLeaf) {
+  const std::string p = write("mine.yaml", "name: mine\nbase: sinkattn\npolicy:\n  window: 16\n");
+  const Config c = load_config(p);
+  EXPECT_EQ(c.policy.window, 16);
+  EXPECT_EQ(c.policy.sinks, 4);  // inherited from sinkattn
+  EXPECT_TRUE(c.policy.progressive_quant);
+}
+TEST_F(ConfigFiles, UnknownPresetName) {
+  try {
+    load_config("nosuchpreset");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("neither a file nor a preset name"), std::string::npos);
+  }
+}
+
+TEST(Plan, TraceMustFitTheHardware) {
+  const Config c = load_config("sinkattn");
+  try {
+    make_plan(c, Shape{4, 8, 2, 64, 100000, 10}, "mytrace");
+    FAIL();
+  } catch (const InputError& e) {
+    const std::string w = e.what();
+    EXPECT_NE(w.find("mytrace"), std::string::npos);
+    EXPECT_NE(w.find("hw.max_tokens"), std::string::npos);
+  }
+  EXPECT_THROW(make_plan(c, Shape{4, 6, 4, 64, 512, 10}, "t"), InputError);  // Hq not a multiple of Hkv
+}
+
+TEST_F(ConfigFiles, ListLengthMustMatchTraceLayers) {
+  const std::string p = write("list.yaml",
+                              "name: l\nbase: sinkattn\npolicy:\n  heavy_hitters:\n    budget:\n      schedule: list\n"
+                              "      per_layer: [64, 32]\n");
+  const Config c = load_config(p);
+  try {
+    make_plan(c, Shape{4, 8, 2, 64, 512, 256}, "tr");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("has 2 entries but trace tr has 4 layers"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace sinkattn

@@ -1,0 +1,364 @@
+// Properties of the integer policy engine, and independent references for two presets.
+#include <gtest/gtest.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+#include <random>
+#include <set>
+
+#include "sinkattn/config.hpp"
+#include "sinkattn/digest.hpp"
+#include "sinkattn/fidelity.hpp"
+#include "sinkattn/golden.hpp"
+#include "sinkattn/numerics.hpp"
+#include "sinkattn/synth.hpp"
+#include "test_seed.hpp"
+
+namespace sinkattn {
+namespace {
+
+FloatTrace small_trace(std::uint64_t seed, Shape shape = {3, 4, 2, 16, 96, 40}) {
+  SynthParams p;
+  p.shape = shape;
+  p.sinks = 4;
+  p.heavy = 6;
+  p.recency_span = 8;
+  p.seed = seed;
+  return make_synthetic_trace(p);
+}
+
+struct Run {
+  Config cfg;
+  Plan plan;
+  IntTrace it;
+  GoldenResult res;
+};
+
+Run run(const Config& cfg, const FloatTrace& ft) {
+  Run r{cfg, make_plan(cfg, ft.shape, "test"), quantize_trace(ft), {}};
+  GoldenOptions opt;
+  opt.record_keep = true;
+  r.res = run_golden(r.cfg, r.plan, r.it, opt);
+  return r;
+}
+
+std::uint8_t keep_at(const GoldenResult& r, int s, int l, int g, int j) {
+  const Shape& sh = r.shape;
+  return r.keep[((static_cast<std::size_t>(s) * sh.layers + l) * sh.kv_heads + g) * sh.tokens + j];
+}
+bool group_active(const GoldenResult& r, int s, int l, int g) {
+  for (int h = g * r.shape.group(); h < (g + 1) * r.shape.group(); ++h)
+    if (r.row_active[r.row_index(s, l, h)]) return true;
+  return false;
+}
+
+// A random but valid configuration: every policy knob drawn, small budgets so eviction bites.
+Config random_config(std::mt19937_64& rng, const Shape& shape) {
+  Config c = load_config("sinkattn");
+  PolicyConfig& p = c.policy;
+  p.sinks = static_cast<int>(rng() % 6);
+  p.window = static_cast<int>(rng() % 12);
+  p.default_head_policy = static_cast<HeadPolicy>(rng() % 3);
+  p.map.clear();
+  p.retrieval_ratio = 0;
+  if (rng() % 2) {
+    for (int l = 0; l < shape.layers; ++l) {
+      std::string row;
+      for (int g = 0; g < shape.kv_heads; ++g) row += "RST"[rng() % 3];
+      p.map.push_back(row);
+    }
+  }
+  p.granularity = static_cast<Granularity>(rng() % 2);
+  p.cascade = rng() % 2;
+  p.budget.schedule = BudgetSchedule::kRamp;
+  p.budget.tokens = static_cast<int>(rng() % 20);
+  p.budget.min_tokens = static_cast<int>(rng() % (p.budget.tokens + 1));
+  p.budget.unpruned_frac = (rng() % 5) / 4.0;
+  p.head_pruning = rng() % 2;
+  p.head_warmup_steps = static_cast<int>(rng() % 6);
+  p.head_min_keep_frac = 0.25 + (rng() % 4) / 4.0;
+  p.head_unpruned_frac = (rng() % 3) / 3.0;
+  p.progressive_quant = rng() % 2;
+  p.tau = 0.02 + (rng() % 40) / 100.0;
+  return c;
+}
+
+std::string describe(const Config& c) {
+  const PolicyConfig& p = c.policy;
+  std::string m;
+  for (const auto& r : p.map) m += r + "/";
+  return "S=" + std::to_string(p.sinks) + " W=" + std::to_string(p.window) + " default=" + to_string(p.default_head_policy) +
+         " map=" + m + " gran=" + std::to_string(int(p.granularity)) + " cascade=" + std::to_string(p.cascade) +
+         " K=" + std::to_string(p.budget.tokens) + "->" + std::to_string(p.budget.min_tokens) +
+         " heads=" + std::to_string(p.head_pruning) + " pq=" + std::to_string(p.progressive_quant);
+}
+
+// Sinks are never evicted, the window is always read, nothing beyond t is read, alive sets are
+// nested across layers (cascade) and an evicted token never comes back.
+void check_structure(const Run& r, const std::string& what) {
+  const Shape& s = r.res.shape;
+  const PolicyConfig& p = r.cfg.policy;
+  for (int st = 0; st < s.steps(); ++st) {
+    const int t = s.prompt + st;
+    const int mid_end = std::max(p.sinks, t - p.window + 1);
+    for (int l = 0; l < s.layers; ++l)
+      for (int g = 0; g < s.kv_heads; ++g) {
+        if (!group_active(r.res, st, l, g)) {
+          for (int j = 0; j < s.tokens; ++j) ASSERT_EQ(keep_at(r.res, st, l, g, j), 0) << what;
+          continue;
+        }
+        for (int j = 0; j < std::min(p.sinks, t + 1); ++j) ASSERT_EQ(keep_at(r.res, st, l, g, j), 1) << what << " sink " << j;
+        for (int j = std::max(0, t - p.window + 1); j <= t; ++j)
+          ASSERT_EQ(keep_at(r.res, st, l, g, j), 1) << what << " window token " << j << " step " << t;
+        for (int j = t + 1; j < s.tokens; ++j) ASSERT_EQ(keep_at(r.res, st, l, g, j), 0) << what << " future " << j;
+        if (r.plan.policy(l, g) != HeadPolicy::kTopk) continue;
+        for (int j = p.sinks; j < mid_end; ++j) {
+          const bool kept = keep_at(r.res, st, l, g, j);
+          // Nested over layers: a middle token read at l+1 was read at l (topk heads, cascade).
+          if (p.cascade && l + 1 < s.layers && r.plan.policy(l + 1, g) == HeadPolicy::kTopk &&
+              group_active(r.res, st, l + 1, g) && keep_at(r.res, st, l + 1, g, j))
+            ASSERT_TRUE(kept) << what << " step " << t << " layer " << l << " token " << j << " not nested";
+          // Never returns: a middle token not read at this step is not read at any later step.
+          if (!kept)
+            for (int st2 = st + 1; st2 < s.steps(); ++st2)
+              if (group_active(r.res, st2, l, g))
+                ASSERT_EQ(keep_at(r.res, st2, l, g, j), 0) << what << " token " << j << " came back at step " << s.prompt + st2;
+        }
+        // The budget bounds the middle: at most K_l + 1 (attend, then evict), except at the first step.
+        if (st > 0) {
+          int middle = 0;
+          for (int j = p.sinks; j < mid_end; ++j) middle += keep_at(r.res, st, l, g, j);
+          ASSERT_LE(middle, r.plan.budget[l] + 1) << what << " step " << t << " layer " << l;
+        }
+      }
+  }
+}
+
+// Counters agree with the keep masks: only kept tokens are read and computed.
+void check_counters(const Run& r, const std::string& what) {
+  const Shape& s = r.res.shape;
+  const Counters& c = r.res.counters;
+  const TokenBytes tb = token_bytes(s.head_dim);
+  const std::uint64_t key = r.cfg.policy.progressive_quant ? tb.key_msb : tb.key_full;
+  std::uint64_t reads = 0, sinks = 0, dram = 0, macs_min = 0;
+  for (int st = 0; st < s.steps(); ++st)
+    for (int l = 0; l < s.layers; ++l)
+      for (int g = 0; g < s.kv_heads; ++g) {
+        std::uint64_t n = 0, ns = 0;
+        for (int j = 0; j < s.tokens; ++j) {
+          n += keep_at(r.res, st, l, g, j);
+          ns += keep_at(r.res, st, l, g, j) && j < r.cfg.policy.sinks;
+        }
+        reads += n, sinks += ns, dram += (n - ns) * (key + tb.value);
+        for (int h = g * s.group(); h < (g + 1) * s.group(); ++h)
+          if (r.res.row_active[r.res.row_index(st, l, h)]) macs_min += 2 * n * s.head_dim;
+      }
+  EXPECT_EQ(c.token_reads, reads) << what;
+  EXPECT_EQ(c.sram_sink_hits, sinks) << what;
+  EXPECT_EQ(c.dram_window + c.dram_middle, dram) << what;
+  EXPECT_GE(c.macs, macs_min) << what;
+  EXPECT_EQ(c.macs == macs_min, c.lsb_refetches == 0) << what;
+  if (!r.cfg.policy.progressive_quant) EXPECT_EQ(c.lsb_refetches, 0u);
+}
+
+TEST(Golden, RandomConfigurationsKeepEveryStructuralRule) {
+  const std::uint64_t seed = testing::test_seed(1123);
+  std::mt19937_64 rng(seed);
+  for (int trial = 0; trial < 40; ++trial) {
+    const FloatTrace ft = small_trace(seed + trial);
+    const Config cfg = random_config(rng, ft.shape);
+    const std::string what = "seed " + std::to_string(seed) + " trial " + std::to_string(trial) + " " + describe(cfg);
+    const Run r = run(cfg, ft);
+    check_structure(r, what);
+    check_counters(r, what);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
+TEST(Golden, PresetsKeepEveryStructuralRule) {
+  const FloatTrace ft = small_trace(9, {4, 8, 2, 32, 300, 150});
+  for (const char* name : {"dense", "streamingllm", "h2o", "spatten", "duo", "sinkattn"}) {
+    Config c = load_config(name);
+    if (c.policy.budget.tokens > 32) c.policy.budget.tokens = 32, c.policy.budget.min_tokens = 16;  // make eviction bite
+    const Run r = run(c, ft);
+    check_structure(r, name);
+    check_counters(r, name);
+  }
+}
+
+TEST(Golden, StreamingLlmKeepsExactlySinksAndWindow) {
+  const FloatTrace ft = small_trace(3);
+  const Config c = load_config("streamingllm");
+  Config small = c;
+  small.policy.window = 10;
+  const Run r = run(small, ft);
+  const Shape& s = r.res.shape;
+  for (int st = 0; st < s.steps(); ++st) {
+    const int t = s.prompt + st;
+    for (int l = 0; l < s.layers; ++l)
+      for (int g = 0; g < s.kv_heads; ++g)
+        for (int j = 0; j < s.tokens; ++j) {
+          const bool expect = j <= t && (j < 4 || j > t - 10);
+          ASSERT_EQ(keep_at(r.res, st, l, g, j), expect) << "step " << t << " layer " << l << " head " << g << " token " << j;
+        }
+  }
+  EXPECT_EQ(r.res.counters.evictions, 0u);
+  EXPECT_GT(r.res.counters.sram_sink_hits, 0u);
+}
+
+// H2O written out plainly: every (layer, KV head) keeps its own cache of heavy hitters plus the
+// recent window, attends it, adds the probabilities its query heads give each token, and then
+// drops the lowest-scored middle tokens (ties: the higher index goes) down to the budget.
+TEST(Golden, H2oMatchesAPlainPerHeadReference) {
+  const FloatTrace ft = small_trace(21, {3, 4, 2, 16, 120, 50});
+  Config cfg = load_config("h2o");
+  cfg.policy.window = 8;
+  cfg.policy.budget.tokens = cfg.policy.budget.min_tokens = 12;
+  const Run r = run(cfg, ft);
+  const IntTrace& it = r.it;
+  const Shape& s = it.shape;
+  const int W = 8, K = 12;
+  std::vector<std::int16_t> out(r.res.out.size(), 0);
+  for (int l = 0; l < s.layers; ++l)
+    for (int g = 0; g < s.kv_heads; ++g) {
+      std::map<int, std::uint64_t> score;  // token -> accumulated probability, middle candidates
+      std::set<int> heavy;                 // middle tokens still cached
+      for (int t = s.prompt; t < s.tokens; ++t) {
+        for (int j = (t == s.prompt ? 0 : t - W); j <= t - W; ++j)
+          if (j >= 0) heavy.insert(j);  // left the window
+        std::vector<int> kept(heavy.begin(), heavy.end());
+        for (int j = std::max(0, t - W + 1); j <= t; ++j) kept.push_back(j);
+        for (int h = g * s.group(); h < (g + 1) * s.group(); ++h) {
+          std::vector<std::int32_t> sc;
+          for (int j : kept) {
+            std::int32_t a = 0;
+            for (int d = 0; d < s.head_dim; ++d) a += it.q_row(l, h, t)[d] * it.k_row(l, g, j)[d];
+            sc.push_back(a);
+          }
+          std::vector<std::uint32_t> p(kept.size());
+          const ScoreScale ss = it.score_scale[l * s.q_heads + h];
+          num::softmax_row(sc.data(), static_cast<int>(sc.size()), ss.mant, ss.shift, p.data());
+          for (int d = 0; d < s.head_dim; ++d) {
+            std::int64_t acc = 0;
+            for (std::size_t i = 0; i < kept.size(); ++i) acc += static_cast<std::int64_t>(p[i]) * it.v_row(l, g, kept[i])[d];
+            out[((static_cast<std::size_t>(t - s.prompt) * s.layers + l) * s.q_heads + h) * s.head_dim + d] =
+                static_cast<std::int16_t>(num::output_round(acc));
+          }
+          for (std::size_t i = 0; i < kept.size(); ++i) score[kept[i]] += p[i];
+        }
+        while (static_cast<int>(heavy.size()) > K) {
+          const int victim = *std::min_element(heavy.begin(), heavy.end(), [&](int a, int b) {
+            return score[a] != score[b] ? score[a] < score[b] : a > b;
+          });
+          heavy.erase(victim);
+        }
+      }
+    }
+  for (std::size_t i = 0; i < out.size(); ++i)
+    ASSERT_EQ(r.res.out[i], out[i]) << "first difference at flat index " << i << " (row " << i / s.head_dim << ")";
+}
+
+TEST(Golden, DenseIntegerOutputWithinDocumentedErrorOfFloat) {
+  for (std::uint64_t seed : {1, 2, 3}) {
+    const FloatTrace ft = small_trace(seed, {2, 4, 2, 64, 256, 128});
+    const Run r = run(load_config("dense"), ft);
+    const Fidelity f = measure_fidelity(ft, r.it, r.res);
+    // docs/numerics.md, "Accuracy of the integer path": cosine >= 0.9995, relative error <= 3%.
+    EXPECT_GE(f.cosine_min, 0.9995) << "seed " << seed;
+    EXPECT_LE(f.max_rel_err, 0.03) << "seed " << seed;
+    EXPECT_NEAR(f.mass_recall_mean, 1.0, 1e-9);
+  }
+}
+
+TEST(Golden, RefetchesEqualRowsWhoseMsbPassMaxIsBelowTau) {
+  const FloatTrace ft = small_trace(5);
+  for (double tau : {0.05, 0.2, 0.5, 1.0}) {
+    Config c = load_config("sinkattn");
+    c.policy.tau = tau;
+    const Run r = run(c, ft);
+    const IntTrace& it = r.it;
+    const Shape& s = it.shape;
+    std::uint64_t expect = 0;
+    for (int st = 0; st < s.steps(); ++st)
+      for (int l = 0; l < s.layers; ++l)
+        for (int h = 0; h < s.q_heads; ++h) {
+          if (!r.res.row_active[r.res.row_index(st, l, h)]) continue;
+          const int g = h / s.group(), t = s.prompt + st;
+          std::vector<std::int32_t> sc;
+          for (int j = 0; j < s.tokens; ++j)
+            if (keep_at(r.res, st, l, g, j)) {
+              std::int32_t a = 0;
+              for (int d = 0; d < s.head_dim; ++d) a += it.q_row(l, h, t)[d] * num::key_msb_approx(it.k_row(l, g, j)[d]);
+              sc.push_back(a);
+            }
+          std::vector<std::uint32_t> p(sc.size());
+          const ScoreScale ss = it.score_scale[l * s.q_heads + h];
+          expect += num::softmax_row(sc.data(), static_cast<int>(sc.size()), ss.mant, ss.shift, p.data()) < tau_fixed(tau);
+        }
+    EXPECT_EQ(r.res.counters.lsb_refetches, expect) << "tau " << tau;
+    if (tau == 1.0) EXPECT_EQ(r.res.counters.lsb_refetches, r.res.counters.rows);
+  }
+}
+
+TEST(Golden, RefetchingEveryRowEqualsFullPrecision) {
+  const FloatTrace ft = small_trace(8);
+  Config full = load_config("sinkattn");
+  full.policy.progressive_quant = false;
+  Config pq = full;
+  pq.policy.progressive_quant = true;
+  pq.policy.tau = 1.0;  // every row's maximum is below 1, so every row is recomputed
+  EXPECT_EQ(run(full, ft).res.out, run(pq, ft).res.out);
+}
+
+TEST(Golden, HeadPruningIsNestedAndZeroesPrunedRows) {
+  const FloatTrace ft = small_trace(4, {4, 8, 4, 16, 96, 40});
+  Config c = load_config("spatten");
+  c.policy.head_min_keep_frac = 0.5;
+  c.policy.head_warmup_steps = 3;
+  const Run r = run(c, ft);
+  const Shape& s = r.res.shape;
+  EXPECT_GT(r.res.counters.pruned_rows, 0u);
+  for (int st = 0; st < s.steps(); ++st)
+    for (int l = 0; l < s.layers; ++l) {
+      int active = 0;
+      for (int h = 0; h < s.q_heads; ++h) {
+        const bool a = r.res.row_active[r.res.row_index(st, l, h)];
+        active += a;
+        if (!a) {
+          for (int d = 0; d < s.head_dim; ++d) ASSERT_EQ(r.res.out[r.res.row_index(st, l, h) * s.head_dim + d], 0);
+          if (l + 1 < s.layers) ASSERT_FALSE(r.res.row_active[r.res.row_index(st, l + 1, h)]) << "layer nesting";
+          if (st + 1 < s.steps()) ASSERT_FALSE(r.res.row_active[r.res.row_index(st + 1, l, h)]) << "came back";
+        }
+      }
+      if (st >= c.policy.head_warmup_steps) ASSERT_LE(active, r.plan.heads_keep[l]);
+      else ASSERT_EQ(active, s.q_heads) << "pruned during warm-up";
+    }
+}
+
+TEST(Golden, SameResultWithAnyThreadCount) {
+  const FloatTrace ft = small_trace(6, {3, 8, 2, 32, 200, 80});
+  const Config c = load_config("sinkattn");
+  omp_set_num_threads(1);
+  const Run a = run(c, ft);
+  omp_set_num_threads(4);
+  const Run b = run(c, ft);
+  EXPECT_EQ(sha256_hex(a.res.out.data(), a.res.out.size() * 2), sha256_hex(b.res.out.data(), b.res.out.size() * 2));
+  EXPECT_EQ(a.res.keep, b.res.keep);
+  EXPECT_EQ(a.res.counters.dram_bytes(), b.res.counters.dram_bytes());
+  EXPECT_EQ(a.res.counters.lsb_refetches, b.res.counters.lsb_refetches);
+}
+
+TEST(Golden, DenseReadsEverythingAndSetsTheDenseBaseline) {
+  const FloatTrace ft = small_trace(2);
+  const Run r = run(load_config("dense"), ft);
+  EXPECT_EQ(r.res.counters.dram_bytes(), r.res.dense_dram_bytes);
+  EXPECT_EQ(r.res.counters.sram_sink_hits, 0u);
+  const Run sink = run(load_config("sinkattn"), ft);
+  EXPECT_LT(sink.res.counters.dram_bytes(), sink.res.dense_dram_bytes);
+  EXPECT_EQ(sink.res.dense_dram_bytes, r.res.dense_dram_bytes);
+}
+
+}  // namespace
+}  // namespace sinkattn

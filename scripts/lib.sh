@@ -1,0 +1,40 @@
+# Shared by the scripts: install missing Debian packages, configure and build.
+# Sourced, not run. Every script works from a fresh Debian 12 machine as root.
+set -euo pipefail
+SINKATTN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD_DIR="${BUILD_DIR:-$SINKATTN_ROOT/build}"
+
+# What the build and tests use, by Debian package name.
+SINKATTN_PACKAGES=(
+  g++ cmake ninja-build ccache pkg-config
+  libyaml-cpp-dev nlohmann-json3-dev libssl-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-numpy python3-yaml
+)
+
+install_missing_packages() {
+  local missing=()
+  for p in "${SINKATTN_PACKAGES[@]}" "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  ((${#missing[@]})) || return 0
+  echo "installing Debian packages: ${missing[*]}" >&2
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+configure() {
+  if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+    cmake -S "$SINKATTN_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  fi
+}
+
+build() {  # build [TARGET...]
+  configure
+  local targets=()
+  for t in "$@"; do targets+=(--target "$t"); done
+  cmake --build "$BUILD_DIR" -j "$(nproc)" "${targets[@]}"
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# gen-trace -> golden --json --csv --dump for every preset; the results are read back with NumPy
+# and checked against the documented layout and against each other.
+set -euo pipefail
+bin="$1"
+py="$2"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+"$bin" gen-trace --out "$work/trace" --layers 3 --q-heads 4 --kv-heads 2 --head-dim 32 --tokens 160 --prompt 80 --quiet
+for preset in dense streamingllm h2o spatten duo sinkattn; do
+  "$bin" golden --config "$preset" --trace "$work/trace" --json "$work/$preset.json" --csv "$work/$preset.csv" \
+    --dump "$work/dump_$preset" --quiet
+done
+# The same run twice gives the same digest (determinism through the CLI).
+"$bin" golden --config sinkattn --trace "$work/trace" --json "$work/again.json" --quiet
+
+"$py" - "$work" <<'PY'
+import csv, hashlib, json, sys
+import numpy as np
+w = sys.argv[1]
+presets = ["dense", "streamingllm", "h2o", "spatten", "duo", "sinkattn"]
+need = ["outputs_sha256", "dram_bytes", "dense_dram_bytes", "sram_sink_hits", "lsb_refetches",
+        "kept_tokens_per_layer", "fidelity", "wall_seconds"]
+res = {}
+for p in presets:
+    j = json.load(open(f"{w}/{p}.json"))
+    res[p] = j
+    for k in need:
+        assert k in j, (p, k)
+    for k in ["cosine_mean", "cosine_min", "max_rel_err", "mass_recall_mean"]:
+        assert k in j["fidelity"], (p, k)
+    out = np.load(f"{w}/dump_{p}/out_int.npy")
+    ref = np.load(f"{w}/dump_{p}/out_float.npy")
+    keep = np.load(f"{w}/dump_{p}/keep.npy")
+    assert out.dtype == np.int16 and out.shape == (80, 3, 4, 32), out.shape
+    assert ref.dtype == np.float32 and ref.shape == out.shape
+    assert keep.dtype == np.uint8 and keep.shape == (80, 3, 2, 160), keep.shape
+    assert hashlib.sha256(out.tobytes()).hexdigest() == j["outputs_sha256"], p
+    # kept_tokens_per_layer is keep.npy's mean reads per (step, KV head)
+    assert np.allclose(keep.sum(axis=(0, 2, 3)) / (80 * 2), j["kept_tokens_per_layer"]), p
+    row = list(csv.reader(open(f"{w}/{p}.csv")))
+    assert len(row) == 2 and len(row[0]) == len(row[1]) and "fidelity.cosine_mean" in row[0], p
+d = res["dense"]
+assert d["dram_bytes"] == d["dense_dram_bytes"] and d["sram_sink_hits"] == 0
+assert abs(d["fidelity"]["mass_recall_mean"] - 1) < 1e-9
+assert res["streamingllm"]["sram_sink_hits"] > 0 and res["streamingllm"]["lsb_refetches"] == 0
+assert res["sinkattn"]["dram_bytes"] < d["dram_bytes"]
+assert json.load(open(f"{w}/again.json"))["outputs_sha256"] == res["sinkattn"]["outputs_sha256"]
+print("1 passed, 0 failed")
+PY
