@@ -166,9 +166,14 @@ class Reader {
       throw InputError(file_, path, "missing: set it here or in a base preset");
     return it->second;
   }
+  // Names the file the user gave; where the value came from another file of the base chain,
+  // says where too.
   [[noreturn]] void fail(const std::string& path, const std::string& reason) const {
     auto it = leaves_.find(path);
-    throw InputError(it == leaves_.end() ? file_ : it->second.where, path, reason);
+    if (it == leaves_.end()) throw InputError(file_, path, reason);
+    const std::string& at = it->second.where;
+    if (at.rfind(file_ + ":", 0) == 0) throw InputError(at, path, reason);
+    throw InputError(file_, path, reason + " (value set at " + at + ")");
   }
   long long integer(const std::string& path, long long lo, long long hi) const {
     const Leaf& l = at(path);

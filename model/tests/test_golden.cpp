@@ -29,15 +29,15 @@ FloatTrace small_trace(std::uint64_t seed, Shape shape = {3, 4, 2, 16, 96, 40}) 
   return make_synthetic_trace(p);
 }
 
-struct Run {
+struct Case {
   Config cfg;
   Plan plan;
   IntTrace it;
   GoldenResult res;
 };
 
-Run run(const Config& cfg, const FloatTrace& ft) {
-  Run r{cfg, make_plan(cfg, ft.shape, "test"), quantize_trace(ft), {}};
+Case run(const Config& cfg, const FloatTrace& ft) {
+  Case r{cfg, make_plan(cfg, ft.shape, "test"), quantize_trace(ft), {}};
   GoldenOptions opt;
   opt.record_keep = true;
   r.res = run_golden(r.cfg, r.plan, r.it, opt);
@@ -97,7 +97,7 @@ std::string describe(const Config& c) {
 
 // Sinks are never evicted, the window is always read, nothing beyond t is read, alive sets are
 // nested across layers (cascade) and an evicted token never comes back.
-void check_structure(const Run& r, const std::string& what) {
+void check_structure(const Case& r, const std::string& what) {
   const Shape& s = r.res.shape;
   const PolicyConfig& p = r.cfg.policy;
   for (int st = 0; st < s.steps(); ++st) {
@@ -118,13 +118,15 @@ void check_structure(const Run& r, const std::string& what) {
           const bool kept = keep_at(r.res, st, l, g, j);
           // Nested over layers: a middle token read at l+1 was read at l (topk heads, cascade).
           if (p.cascade && l + 1 < s.layers && r.plan.policy(l + 1, g) == HeadPolicy::kTopk &&
-              group_active(r.res, st, l + 1, g) && keep_at(r.res, st, l + 1, g, j))
+              group_active(r.res, st, l + 1, g) && keep_at(r.res, st, l + 1, g, j)) {
             ASSERT_TRUE(kept) << what << " step " << t << " layer " << l << " token " << j << " not nested";
+          }
           // Never returns: a middle token not read at this step is not read at any later step.
-          if (!kept)
-            for (int st2 = st + 1; st2 < s.steps(); ++st2)
-              if (group_active(r.res, st2, l, g))
-                ASSERT_EQ(keep_at(r.res, st2, l, g, j), 0) << what << " token " << j << " came back at step " << s.prompt + st2;
+          for (int st2 = st + 1; !kept && st2 < s.steps(); ++st2) {
+            if (group_active(r.res, st2, l, g)) {
+              ASSERT_EQ(keep_at(r.res, st2, l, g, j), 0) << what << " token " << j << " came back at step " << s.prompt + st2;
+            }
+          }
         }
         // The budget bounds the middle: at most K_l + 1 (attend, then evict), except at the first step.
         if (st > 0) {
@@ -137,7 +139,7 @@ void check_structure(const Run& r, const std::string& what) {
 }
 
 // Counters agree with the keep masks: only kept tokens are read and computed.
-void check_counters(const Run& r, const std::string& what) {
+void check_counters(const Case& r, const std::string& what) {
   const Shape& s = r.res.shape;
   const Counters& c = r.res.counters;
   const TokenBytes tb = token_bytes(s.head_dim);
@@ -160,7 +162,9 @@ void check_counters(const Run& r, const std::string& what) {
   EXPECT_EQ(c.dram_window + c.dram_middle, dram) << what;
   EXPECT_GE(c.macs, macs_min) << what;
   EXPECT_EQ(c.macs == macs_min, c.lsb_refetches == 0) << what;
-  if (!r.cfg.policy.progressive_quant) EXPECT_EQ(c.lsb_refetches, 0u);
+  if (!r.cfg.policy.progressive_quant) {
+    EXPECT_EQ(c.lsb_refetches, 0u);
+  }
 }
 
 TEST(Golden, RandomConfigurationsKeepEveryStructuralRule) {
@@ -170,7 +174,7 @@ TEST(Golden, RandomConfigurationsKeepEveryStructuralRule) {
     const FloatTrace ft = small_trace(seed + trial);
     const Config cfg = random_config(rng, ft.shape);
     const std::string what = "seed " + std::to_string(seed) + " trial " + std::to_string(trial) + " " + describe(cfg);
-    const Run r = run(cfg, ft);
+    const Case r = run(cfg, ft);
     check_structure(r, what);
     check_counters(r, what);
     if (::testing::Test::HasFatalFailure()) return;
@@ -182,7 +186,7 @@ TEST(Golden, PresetsKeepEveryStructuralRule) {
   for (const char* name : {"dense", "streamingllm", "h2o", "spatten", "duo", "sinkattn"}) {
     Config c = load_config(name);
     if (c.policy.budget.tokens > 32) c.policy.budget.tokens = 32, c.policy.budget.min_tokens = 16;  // make eviction bite
-    const Run r = run(c, ft);
+    const Case r = run(c, ft);
     check_structure(r, name);
     check_counters(r, name);
   }
@@ -193,7 +197,7 @@ TEST(Golden, StreamingLlmKeepsExactlySinksAndWindow) {
   const Config c = load_config("streamingllm");
   Config small = c;
   small.policy.window = 10;
-  const Run r = run(small, ft);
+  const Case r = run(small, ft);
   const Shape& s = r.res.shape;
   for (int st = 0; st < s.steps(); ++st) {
     const int t = s.prompt + st;
@@ -216,7 +220,7 @@ TEST(Golden, H2oMatchesAPlainPerHeadReference) {
   Config cfg = load_config("h2o");
   cfg.policy.window = 8;
   cfg.policy.budget.tokens = cfg.policy.budget.min_tokens = 12;
-  const Run r = run(cfg, ft);
+  const Case r = run(cfg, ft);
   const IntTrace& it = r.it;
   const Shape& s = it.shape;
   const int W = 8, K = 12;
@@ -263,7 +267,7 @@ TEST(Golden, H2oMatchesAPlainPerHeadReference) {
 TEST(Golden, DenseIntegerOutputWithinDocumentedErrorOfFloat) {
   for (std::uint64_t seed : {1, 2, 3}) {
     const FloatTrace ft = small_trace(seed, {2, 4, 2, 64, 256, 128});
-    const Run r = run(load_config("dense"), ft);
+    const Case r = run(load_config("dense"), ft);
     const Fidelity f = measure_fidelity(ft, r.it, r.res);
     // docs/numerics.md, "Accuracy of the integer path": cosine >= 0.9995, relative error <= 3%.
     EXPECT_GE(f.cosine_min, 0.9995) << "seed " << seed;
@@ -277,7 +281,7 @@ TEST(Golden, RefetchesEqualRowsWhoseMsbPassMaxIsBelowTau) {
   for (double tau : {0.05, 0.2, 0.5, 1.0}) {
     Config c = load_config("sinkattn");
     c.policy.tau = tau;
-    const Run r = run(c, ft);
+    const Case r = run(c, ft);
     const IntTrace& it = r.it;
     const Shape& s = it.shape;
     std::uint64_t expect = 0;
@@ -298,7 +302,9 @@ TEST(Golden, RefetchesEqualRowsWhoseMsbPassMaxIsBelowTau) {
           expect += num::softmax_row(sc.data(), static_cast<int>(sc.size()), ss.mant, ss.shift, p.data()) < tau_fixed(tau);
         }
     EXPECT_EQ(r.res.counters.lsb_refetches, expect) << "tau " << tau;
-    if (tau == 1.0) EXPECT_EQ(r.res.counters.lsb_refetches, r.res.counters.rows);
+    if (tau == 1.0) {
+      EXPECT_EQ(r.res.counters.lsb_refetches, r.res.counters.rows);
+    }
   }
 }
 
@@ -317,7 +323,7 @@ TEST(Golden, HeadPruningIsNestedAndZeroesPrunedRows) {
   Config c = load_config("spatten");
   c.policy.head_min_keep_frac = 0.5;
   c.policy.head_warmup_steps = 3;
-  const Run r = run(c, ft);
+  const Case r = run(c, ft);
   const Shape& s = r.res.shape;
   EXPECT_GT(r.res.counters.pruned_rows, 0u);
   for (int st = 0; st < s.steps(); ++st)
@@ -328,11 +334,17 @@ TEST(Golden, HeadPruningIsNestedAndZeroesPrunedRows) {
         active += a;
         if (!a) {
           for (int d = 0; d < s.head_dim; ++d) ASSERT_EQ(r.res.out[r.res.row_index(st, l, h) * s.head_dim + d], 0);
-          if (l + 1 < s.layers) ASSERT_FALSE(r.res.row_active[r.res.row_index(st, l + 1, h)]) << "layer nesting";
-          if (st + 1 < s.steps()) ASSERT_FALSE(r.res.row_active[r.res.row_index(st + 1, l, h)]) << "came back";
+          if (l + 1 < s.layers) {
+            ASSERT_FALSE(r.res.row_active[r.res.row_index(st, l + 1, h)]) << "layer nesting";
+          }
+          if (st + 1 < s.steps()) {
+            ASSERT_FALSE(r.res.row_active[r.res.row_index(st + 1, l, h)]) << "came back";
+          }
         }
       }
-      if (st >= c.policy.head_warmup_steps) ASSERT_LE(active, r.plan.heads_keep[l]);
+      if (st >= c.policy.head_warmup_steps) {
+        ASSERT_LE(active, r.plan.heads_keep[l]);
+      }
       else ASSERT_EQ(active, s.q_heads) << "pruned during warm-up";
     }
 }
@@ -341,9 +353,9 @@ TEST(Golden, SameResultWithAnyThreadCount) {
   const FloatTrace ft = small_trace(6, {3, 8, 2, 32, 200, 80});
   const Config c = load_config("sinkattn");
   omp_set_num_threads(1);
-  const Run a = run(c, ft);
+  const Case a = run(c, ft);
   omp_set_num_threads(4);
-  const Run b = run(c, ft);
+  const Case b = run(c, ft);
   EXPECT_EQ(sha256_hex(a.res.out.data(), a.res.out.size() * 2), sha256_hex(b.res.out.data(), b.res.out.size() * 2));
   EXPECT_EQ(a.res.keep, b.res.keep);
   EXPECT_EQ(a.res.counters.dram_bytes(), b.res.counters.dram_bytes());
@@ -352,10 +364,10 @@ TEST(Golden, SameResultWithAnyThreadCount) {
 
 TEST(Golden, DenseReadsEverythingAndSetsTheDenseBaseline) {
   const FloatTrace ft = small_trace(2);
-  const Run r = run(load_config("dense"), ft);
+  const Case r = run(load_config("dense"), ft);
   EXPECT_EQ(r.res.counters.dram_bytes(), r.res.dense_dram_bytes);
   EXPECT_EQ(r.res.counters.sram_sink_hits, 0u);
-  const Run sink = run(load_config("sinkattn"), ft);
+  const Case sink = run(load_config("sinkattn"), ft);
   EXPECT_LT(sink.res.counters.dram_bytes(), sink.res.dense_dram_bytes);
   EXPECT_EQ(sink.res.dense_dram_bytes, r.res.dense_dram_bytes);
 }

@@ -34,7 +34,7 @@ npy() {  # npy DIR NAME PYTHON-EXPR: replace DIR/NAME.npy with np.save of the ex
 }
 
 # --- CLI flags
-expect_error "unknown flag" "command line|--bogus" -- "$bin" golden --bogus
+expect_error "unknown flag" "command line|--bogus" -- "$bin" golden --trace "$work/good" --bogus
 expect_error "missing --trace" "command line|--trace" -- "$bin" golden
 expect_error "no subcommand" "command line" -- "$bin"
 expect_error "non-integer flag" "command line|--layers" -- "$bin" gen-trace --out "$work/x" --layers four
@@ -72,9 +72,9 @@ expect_error "big-endian" "q.npy|big-endian" -- "$bin" golden --trace "$work/end
 cp_trace trunc; "$py" -c "import os; p='$work/trunc/k.npy'; os.truncate(p, os.path.getsize(p) - 10)"
 expect_error "truncated" "k.npy|data|bytes" -- "$bin" golden --trace "$work/trunc"
 cp_trace nan; "$py" -c "import numpy as np; a=np.load('$work/nan/q.npy'); a[1,2,3,4]=np.nan; np.save('$work/nan/q.npy', a)"
-expect_error "NaN" "q.npy|[1,2,3,4]" -- "$bin" golden --trace "$work/nan"
+expect_error "NaN" "q.npy|NaN|[1, 2, 3, 4]" -- "$bin" golden --trace "$work/nan"
 cp_trace inf; "$py" -c "import numpy as np; a=np.load('$work/inf/v.npy'); a[0,1,0,0]=np.inf; np.save('$work/inf/v.npy', a)"
-expect_error "Inf" "v.npy|[0,1,0,0]" -- "$bin" golden --trace "$work/inf"
+expect_error "Inf" "v.npy|Inf|[0, 1, 0, 0]" -- "$bin" golden --trace "$work/inf"
 cp_trace meta; echo '{"prompt_len": 64}' >"$work/meta/meta.json"
 expect_error "prompt out of range" "meta.json|prompt_len" -- "$bin" golden --trace "$work/meta"
 cp_trace metajson; echo '{"prompt_len": 3,' >"$work/metajson/meta.json"
