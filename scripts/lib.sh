@@ -3,6 +3,9 @@
 set -euo pipefail
 SINKATTN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${BUILD_DIR:-$SINKATTN_ROOT/build}"
+# The golden model forks and joins once per layer; threads that spin while they wait steal the
+# core from the thread being waited for whenever the machine is shared. Waiting threads sleep.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 
 # What the build and tests use, by Debian package name.
 SINKATTN_PACKAGES=(
@@ -36,5 +39,5 @@ build() {  # build [TARGET...]
   configure
   local targets=()
   for t in "$@"; do targets+=(--target "$t"); done
-  cmake --build "$BUILD_DIR" -j "$(nproc)" "${targets[@]}"
+  cmake --build "$BUILD_DIR" -j "$(nproc)" "${targets[@]}" >&2
 }

@@ -2,6 +2,7 @@
 // MAC/s for each preset, and the work each preset reads, so scripts/bench.sh can set the ratio
 // of times beside the ratio of attended tokens. Run through `scripts/bench.sh golden`.
 #include <benchmark/benchmark.h>
+#include <omp.h>
 
 #include "sinkattn/config.hpp"
 #include "sinkattn/golden.hpp"
@@ -22,6 +23,7 @@ const sinkattn::IntTrace& trace() {
 void BM_Golden(benchmark::State& state, const char* preset) {
   const sinkattn::Config cfg = sinkattn::load_config(preset);
   const sinkattn::Plan plan = sinkattn::make_plan(cfg, trace().shape, "synthetic");
+  omp_set_num_threads(static_cast<int>(state.range(0)));
   sinkattn::Counters c;
   for (auto _ : state) {
     const sinkattn::GoldenResult r = sinkattn::run_golden(cfg, plan, trace());
@@ -34,8 +36,9 @@ void BM_Golden(benchmark::State& state, const char* preset) {
       benchmark::Counter(static_cast<double>(c.macs), benchmark::Counter::kIsIterationInvariantRate);
 }
 
-BENCHMARK_CAPTURE(BM_Golden, dense, "dense")->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
-BENCHMARK_CAPTURE(BM_Golden, sinkattn, "sinkattn")->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+// Argument: OpenMP threads. One thread shows the work each policy costs; two, the parallel speed.
+BENCHMARK_CAPTURE(BM_Golden, dense, "dense")->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Golden, sinkattn, "sinkattn")->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

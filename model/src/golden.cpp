@@ -140,11 +140,18 @@ class Engine {
     }
   }
 
+  // Rows run in parallel only when the layer holds enough work to pay for waking the threads:
+  // a sparse policy's layer is a few hundred thousand MACs, and a fork-join per layer of that
+  // size costs more than it saves (much more when the cores are shared).
   void compute_layer(int t, int l) {
     const int s = t - s_.prompt;
-#pragma omp parallel for schedule(dynamic)
+    std::uint64_t work = 0;
+    for (int g = 0; g < s_.kv_heads; ++g) work += kept_[g].size();
+    work *= static_cast<std::uint64_t>(s_.group()) * s_.head_dim * 2;
+#pragma omp parallel for schedule(dynamic) if (work >= kParallelMinMacs)
     for (int h = 0; h < s_.q_heads; ++h) compute_row(s, t, l, h);
   }
+  static constexpr std::uint64_t kParallelMinMacs = 1u << 20;
 
   void compute_row(int s, int t, int l, int h) {
     RowResult& r = rows_[h];
