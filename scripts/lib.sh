@@ -13,6 +13,7 @@ SINKATTN_PACKAGES=(
   libyaml-cpp-dev nlohmann-json3-dev libssl-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-yaml
+  verilator iverilog yosys
 )
 
 install_missing_packages() {

@@ -1,0 +1,181 @@
+// P·V lanes: PvLanes (probability, value vector) pairs per cycle accumulated into HeadDim
+// accumulators; at the end of a row the rounded outputs stream out, OutLanes elements a beat.
+//
+// Numeric contract (docs/numerics.md, "Output"):
+//   acc_d = sum_j p_j * v_jd exactly;  out_d = sat16((acc_d + 2^(Sh-1)) >> Sh),
+//   Sh = ProbFracBits - OutFracBits (= 11), arithmetic shift, saturate to OutBits signed.
+// The accumulators start each row at the rounding bias 2^(Sh-1) instead of 0, so the final
+// rounding is a plain arithmetic shift and the last beat needs no extra adder.
+//
+// Pipeline (see rtl/datapath_latency.md):
+//   stage P: PvLanes x HeadDim products p * v registered;
+//   stage A: per element, the lane sum plus the accumulator. On a row's last beat the result is
+//            shifted, saturated and loaded into the output buffer, and the row closes.
+//   output:  the buffer (HeadDim rounded values) shifts out OutLanes elements per beat while the
+//            next row accumulates; a row's last beat waits in stage A while the previous row's
+//            outputs still occupy the buffer (all but its final beat).
+//   Last input beat accepted in cycle t -> first output beat valid in cycle t + 2.
+//   Back-to-back rows of B = ceil(n / PvLanes) beats: one row per max(B, HeadDim / OutLanes)
+//   cycles.
+// The ready path out_ready_i -> pv_ready_o is combinational (two gates deep).
+//
+// Non-ANSI port list: the port widths come from the generated contract header, whose
+// localparams have to be included inside the module body before the port declarations.
+module pv_lanes #(
+  parameter int HeadDim   = 64,    // elements per value vector / output row
+  parameter int PvLanes   = 4,     // (p, v) pairs accumulated per cycle
+  parameter int MaxTokens = 4096,  // longest row; sizes the default accumulator width
+  parameter int OutLanes  = 4,     // output elements per beat; must divide HeadDim
+  parameter int AccBits   = 0      // accumulator width; 0 selects the minimum (AccMin below)
+) (
+  clk_i,
+  rst_ni,
+  pv_valid_i,
+  pv_ready_o,
+  p_i,
+  v_i,
+  pv_lane_valid_i,
+  pv_last_i,
+  out_valid_o,
+  out_ready_i,
+  out_o,
+  out_last_o
+);
+  // The generated header has no include guard: every module that includes it gets its own copy
+  // of the localparams. Each block uses a subset of the contract's constants.
+  /* verilator lint_off UNUSEDPARAM */
+  `include "sinkattn_numerics.svh"
+  /* verilator lint_on UNUSEDPARAM */
+
+  localparam int PBits      = ProbFracBits + 1;            // unsigned Q1.15 in 16 bits
+  localparam int ProdBits   = PBits + 1 + DataBits;        // signed {0,p} * v
+  localparam int LaneBits   = ProdBits + $clog2(PvLanes + 1);
+  // Contract minimum: 16 + DataBits + ceil(log2 T) ("P·V accumulator"), and never narrower
+  // than one beat's lane sum (which only matters for tiny MaxTokens).
+  localparam int AccContract = PBits + DataBits + $clog2(MaxTokens);
+  localparam int AccMin     = (AccContract > LaneBits) ? AccContract : LaneBits;
+  localparam int AccW       = (AccBits == 0) ? AccMin : AccBits;
+  localparam int Sh         = ProbFracBits - OutFracBits;  // fraction bits dropped
+  localparam int VecBits    = HeadDim * DataBits;
+  localparam int OutBeats   = HeadDim / OutLanes;
+  localparam int CntBits    = $clog2(OutBeats + 1);
+
+  input  logic                         clk_i;            // clock
+  input  logic                         rst_ni;           // asynchronous reset, active low
+  // Input: lane l carries probability p_i[l*PBits +: PBits] (unsigned Q1.15) and value vector
+  // v_i[l*VecBits +: VecBits], element d at [(l*HeadDim + d)*DataBits +: DataBits], signed.
+  input  logic                         pv_valid_i;       // input beat valid
+  output logic                         pv_ready_o;       // input beat accepted when valid & ready
+  input  logic [PvLanes*PBits-1:0]     p_i;              // PvLanes probabilities
+  input  logic [PvLanes*VecBits-1:0]   v_i;              // PvLanes value vectors
+  input  logic [PvLanes-1:0]           pv_lane_valid_i;  // lanes that carry a token; others add 0
+  input  logic                         pv_last_i;        // last beat of the row: emit the outputs
+  // Output: beat b carries elements b*OutLanes .. b*OutLanes+OutLanes-1, element i of the beat
+  // at [i*OutBits +: OutBits], signed int16 with OutFracBits fraction bits.
+  output logic                         out_valid_o;      // output beat valid
+  input  logic                         out_ready_i;      // output beat taken when valid & ready
+  output logic [OutLanes*OutBits-1:0]  out_o;            // OutLanes output elements
+  output logic                         out_last_o;       // last beat of the row's outputs
+
+  // ---------------------------------------------------------------------------------------------
+  // Flow control
+  // ---------------------------------------------------------------------------------------------
+  logic               prod_valid_q;  // stage P holds a beat
+  logic               prod_last_q;   // ... which is the row's last
+  logic               row_open_q;    // the accumulators hold a partial row (else: start at bias)
+  logic [CntBits-1:0] ob_cnt_q;      // output beats left in the buffer
+  logic               ob_load;       // stage A closes a row into the output buffer
+  logic               ob_free;       // the buffer can take a row this cycle
+  logic               a_take;        // stage A consumes the beat in stage P
+  logic               p_load;        // stage P takes an input beat
+  logic               out_fire;
+
+  assign out_fire    = out_valid_o & out_ready_i;
+  // The buffer is free when empty, or when its final beat leaves in this cycle.
+  assign ob_free     = (ob_cnt_q == '0) || ((ob_cnt_q == CntBits'(1)) && out_ready_i);
+  assign a_take      = prod_valid_q & (~prod_last_q | ob_free);
+  assign ob_load     = a_take & prod_last_q;
+  assign pv_ready_o  = ~prod_valid_q | a_take;
+  assign p_load      = pv_valid_i & pv_ready_o;
+  assign out_valid_o = (ob_cnt_q != '0);
+  assign out_last_o  = (ob_cnt_q == CntBits'(1));
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      prod_valid_q <= 1'b0;
+      row_open_q   <= 1'b0;
+      ob_cnt_q     <= '0;
+    end else begin
+      if (pv_ready_o) prod_valid_q <= pv_valid_i;
+      if (a_take)     row_open_q   <= ~prod_last_q;
+      if (ob_load)    ob_cnt_q     <= CntBits'(OutBeats);
+      else if (out_fire) ob_cnt_q  <= ob_cnt_q - CntBits'(1);
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (p_load) prod_last_q <= pv_last_i;
+  end
+
+  // ---------------------------------------------------------------------------------------------
+  // Datapath, one slice per element d
+  // ---------------------------------------------------------------------------------------------
+  localparam logic signed [AccW-1:0] Bias = AccW'(1) <<< (Sh - 1);
+  localparam logic signed [AccW-1:0] OutHi = AccW'((1 << (OutBits - 1)) - 1);
+  localparam logic signed [AccW-1:0] OutLo = -AccW'(1 << (OutBits - 1));
+
+  logic [HeadDim*OutBits-1:0] ob_q;   // rounded outputs, element d at [d*OutBits +: OutBits]
+  wire  [OutBits-1:0]         rounded [HeadDim];  // per element: one net each (fast in Icarus)
+
+  for (genvar d = 0; d < HeadDim; d++) begin : g_elem
+    logic signed [LaneBits-1:0] lane_sum;
+    logic signed [AccW-1:0]     acc_q, acc_base, acc_next, acc_shr;
+    // Running sum over the lanes, one net per partial sum.
+    wire signed [LaneBits-1:0]  lane_part [PvLanes+1] /* verilator split_var */;
+    assign lane_part[0] = '0;
+
+    for (genvar l = 0; l < PvLanes; l++) begin : g_lane
+      logic signed [PBits:0]      p_ext;   // {0, p}: p is unsigned
+      logic signed [DataBits-1:0] v_elem;
+      assign p_ext  = pv_lane_valid_i[l] ? $signed({1'b0, p_i[l*PBits +: PBits]}) : '0;
+      assign v_elem = v_i[(l*HeadDim + d)*DataBits +: DataBits];
+      logic signed [ProdBits-1:0] prod_q;
+      always_ff @(posedge clk_i) begin
+        if (p_load) prod_q <= p_ext * v_elem;
+      end
+      assign lane_part[l+1] = lane_part[l] + LaneBits'(prod_q);
+    end
+    assign lane_sum = lane_part[PvLanes];
+
+    assign acc_base = row_open_q ? acc_q : Bias;
+    assign acc_next = acc_base + AccW'(lane_sum);
+    assign acc_shr  = acc_next >>> Sh;
+    assign rounded[d] =
+        (acc_shr > OutHi) ? OutHi[OutBits-1:0] :
+        (acc_shr < OutLo) ? OutLo[OutBits-1:0] : acc_shr[OutBits-1:0];
+
+    // No reset: a row's first beat starts from Bias (row_open_q = 0), never from acc_q.
+    always_ff @(posedge clk_i) begin
+      if (a_take && !prod_last_q) acc_q <= acc_next;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (ob_load) begin
+      for (int d = 0; d < HeadDim; d++) ob_q[d*OutBits +: OutBits] <= rounded[d];
+    end else if (out_fire) begin
+      ob_q <= ob_q >> (OutLanes * OutBits);
+    end
+  end
+
+  assign out_o = ob_q[OutLanes*OutBits-1:0];
+
+`ifndef SYNTHESIS
+  initial begin
+    if (HeadDim % OutLanes != 0) $fatal(1, "pv_lanes: OutLanes must divide HeadDim");
+    if (AccW < AccMin) $fatal(1, "pv_lanes: AccBits %0d below the contract's %0d", AccW, AccMin);
+    if (PvLanes < 1) $fatal(1, "pv_lanes: PvLanes must be >= 1");
+  end
+`endif
+
+endmodule

@@ -1,0 +1,526 @@
+// Softmax unit: one row of n int32 scores in, n Q1.15 probabilities out, bit-exact with
+// num::softmax_row (docs/numerics.md, "Softmax").
+//
+// The row maximum must be known before the first exp2, and the row sum before the first
+// probability, so every row passes three engines, each streaming one score per cycle:
+//
+//   IN   accepts the scores, writes them to a score bank and tracks s_max;
+//   EXP  reads the bank back: d = ((s_max - s) * M + 2^(E-9)) >> (E-8), e = EXP2[d & 255] >> (d >> 8)
+//        (0 beyond ExpShiftMax octaves), writes e to an exp bank and sums Z; after the row's last
+//        element the reciprocal stage finds lead = floor(log2 Z), reads R = RECIP[10 bits below
+//        the leading one] and computes p_max = normalize(ExpOne);
+//   OUT  reads the exp bank back and emits p = (e * R + 2^(sh-1)) >> sh, sh = lead + 1, through a
+//        small FIFO that absorbs p_ready_i back-pressure.
+//
+// Buffering: two score banks (2 x MaxTokens x 32 bits) between IN and EXP and two exp banks
+// (2 x MaxTokens x ExpOutBits) between EXP and OUT, each pair one simple dual-port RAM (one write,
+// one read port), so the three engines work on three consecutive rows at once. A bank is handed
+// on when its row is complete and handed back as soon as the last read of it has been issued.
+// Metadata travels with the banks (n, s_max, M, E for the score banks; n, R, lead, p_max for the
+// exp banks) and, inside EXP and OUT, with every pipeline stage, so an engine starts the next
+// row in the cycle after the previous row's last issue.
+//
+// Timing (rtl/datapath_latency.md; checked by testbench/rtl/softmax_unit_tb.cpp):
+//   one row alone, no back-pressure: 3n + 9 cycles from the first score accepted to the last
+//   probability taken; R back-to-back rows of n: (R + 2) n + 6 floor((R + 1) / 2) + 3 cycles,
+//   i.e. a steady-state rate of 2 rows per 2n + 6 cycles (the exp banks are the limit: a bank is
+//   busy from the start of EXP to the end of OUT, and the EXP pipeline tail plus the reciprocal
+//   put 6 cycles between a row's last EXP issue and its first OUT issue).
+//
+// The scale constant (M, E) is sampled with the first score of each row. A row must end with
+// s_last_i after at most MaxTokens scores.
+//
+// Non-ANSI port list: the port widths come from the generated contract header, whose
+// localparams have to be included inside the module body before the port declarations.
+module softmax_unit #(
+  parameter int MaxTokens    = 4096,              // longest row (scores per bank)
+  parameter int OutFifoDepth = 4,                 // >= 4 keeps OUT at one probability per cycle
+  parameter     Exp2LutFile  = "exp2_lut.hex",    // generated EXP2 table ($readmemh), set by the build
+  parameter     RecipLutFile = "recip_lut.hex"    // generated RECIP table ($readmemh), set by the build
+) (
+  clk_i,
+  rst_ni,
+  s_valid_i,
+  s_ready_o,
+  s_i,
+  s_last_i,
+  mant_i,
+  shift_i,
+  p_valid_o,
+  p_ready_i,
+  p_o,
+  p_last_o,
+  p_max_o
+);
+  // The generated header has no include guard: every module that includes it gets its own copy
+  // of the localparams. Each block uses a subset of the contract's constants.
+  /* verilator lint_off UNUSEDPARAM */
+  `include "sinkattn_numerics.svh"
+  /* verilator lint_on UNUSEDPARAM */
+
+  localparam int ScoreBits = 32;                                    // int32 scores (contract)
+  localparam int IdxBits   = (MaxTokens > 1) ? $clog2(MaxTokens) : 1;  // index inside a bank
+  localparam int CntBits   = $clog2(MaxTokens + 1);                 // n = 1 .. MaxTokens
+  localparam int ShiftBits = $clog2(ScaleShiftMax + 1);
+  localparam int PBits     = ProbFracBits + 1;                      // Q1.15 in 16 bits
+  localparam int ProdBits  = ScoreBits + ScaleMantBits;             // (s_max - s) * M, unsigned
+  localparam int BiasTop   = ScaleShiftMax - LogitFracBits;         // rounding bias < 2^BiasTop
+  localparam int SumBits   = ((ProdBits > BiasTop) ? ProdBits : BiasTop) + 1;
+  localparam int OctBits   = $clog2(ExpShiftMax + 1);               // octaves that do not underflow
+  localparam int DistBits  = LogitFracBits + OctBits;               // d below the underflow limit
+  // Z <= MaxTokens * ExpOne < 2^(ExpOutBits + ceil(log2 MaxTokens)).
+  localparam int ZBits     = ExpOutBits + $clog2(MaxTokens);
+  localparam int LeadBits  = $clog2(ZBits);
+  localparam int NormBits  = ExpOutBits + RecipOutBits + 1;         // e * R + 2^(sh-1) < 2^33
+  localparam int NormOff   = RecipOutBits - ProbFracBits;           // sh = lead + NormOff
+  localparam int AddrBits  = IdxBits + 1;                           // {bank, index}
+  localparam int FifoPtrBits = (OutFifoDepth > 1) ? $clog2(OutFifoDepth) : 1;
+  localparam int FifoCntBits = $clog2(OutFifoDepth + 1);
+  localparam int EntryBits = 1 + 2 * PBits;                         // {last, p_max, p}
+
+  input  logic                     clk_i;      // clock
+  input  logic                     rst_ni;     // asynchronous reset, active low
+  input  logic                     s_valid_i;  // score valid
+  output logic                     s_ready_o;  // score accepted when valid & ready
+  input  logic [ScoreBits-1:0]     s_i;        // signed int32 score
+  input  logic                     s_last_i;   // last score of the row
+  input  logic [ScaleMantBits-1:0] mant_i;     // score-scale mantissa M; read with a row's first score
+  input  logic [ShiftBits-1:0]     shift_i;    // score-scale shift E in [ScaleShiftMin, ScaleShiftMax]; ditto
+  output logic                     p_valid_o;  // probability valid
+  input  logic                     p_ready_i;  // probability taken when valid & ready
+  output logic [PBits-1:0]         p_o;        // probability, unsigned Q1.15
+  output logic                     p_last_o;   // last probability of the row
+  output logic [PBits-1:0]         p_max_o;    // the row's p_max (progressive quantization), valid with p_valid_o
+
+  // =============================================================================================
+  // Banks and their hand-over flags
+  // =============================================================================================
+  // Explicit [0:N-1] ranges: Icarus warns about $readmemh into [N]-declared arrays.
+  logic [ScoreBits-1:0]    score_mem [0:2**AddrBits-1];       // two score banks: IN writes, EXP reads
+  logic [ExpOutBits-1:0]   exp_mem   [0:2**AddrBits-1];       // two exp banks: EXP writes, OUT reads
+  logic [ExpOutBits-1:0]   exp2_rom  [0:2**LogitFracBits-1];  // EXP2 table
+  logic [RecipOutBits-1:0] recip_rom [0:2**RecipLutBits-1];   // RECIP table
+
+  initial begin
+    $readmemh(Exp2LutFile, exp2_rom);
+    $readmemh(RecipLutFile, recip_rom);
+  end
+
+  logic [1:0] sb_full_q, sb_full_d;  // score bank holds a complete row not yet read by EXP
+  logic [1:0] eb_busy_q, eb_busy_d;  // exp bank reserved by EXP, not yet fully read by OUT
+  logic [1:0] eb_ready_q, eb_ready_d;  // exp bank's reciprocal is known: OUT may read it
+
+  // Score-bank metadata, bank b at [b*W +: W]: written by IN, read by EXP when it starts the row.
+  logic [2*CntBits-1:0]       sb_n_q;
+  logic [2*ScoreBits-1:0]     sb_max_q;
+  logic [2*ScaleMantBits-1:0] sb_mant_q;
+  logic [2*ShiftBits-1:0]     sb_shift_q;
+  // Exp-bank metadata: n written by EXP at the row's start, the rest by the reciprocal stage.
+  logic [2*CntBits-1:0]       eb_n_q;
+  logic [2*RecipOutBits-1:0]  eb_recip_q;
+  logic [2*LeadBits-1:0]      eb_lead_q;
+  logic [2*PBits-1:0]         eb_pmax_q;
+
+  // =============================================================================================
+  // IN engine
+  // =============================================================================================
+  logic               in_bank_q;
+  logic [IdxBits-1:0] in_idx_q;
+  logic               in_take;
+  logic               in_first;
+  logic [ScoreBits-1:0] in_max;
+
+  assign s_ready_o = ~sb_full_q[in_bank_q];
+  assign in_take   = s_valid_i & s_ready_o;
+  assign in_first  = (in_idx_q == '0);
+  assign in_max    = sb_max_q[in_bank_q*ScoreBits +: ScoreBits];
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      in_bank_q <= 1'b0;
+      in_idx_q  <= '0;
+    end else if (in_take) begin
+      in_idx_q  <= s_last_i ? '0 : in_idx_q + IdxBits'(1);
+      if (s_last_i) in_bank_q <= ~in_bank_q;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (in_take) begin
+      score_mem[{in_bank_q, in_idx_q}] <= s_i;
+      sb_n_q[in_bank_q*CntBits +: CntBits] <= CntBits'(in_idx_q) + CntBits'(1);
+      if (in_first) begin
+        sb_mant_q[in_bank_q*ScaleMantBits +: ScaleMantBits] <= mant_i;
+        sb_shift_q[in_bank_q*ShiftBits +: ShiftBits]        <= shift_i;
+      end
+      if (in_first || ($signed(s_i) > $signed(in_max))) begin
+        sb_max_q[in_bank_q*ScoreBits +: ScoreBits] <= s_i;
+      end
+    end
+  end
+
+  // =============================================================================================
+  // EXP engine: issue (X0), RAM data and multiply (X1), bias (X2), shift and table read (X3),
+  // octave shift, exp-bank write and row sum (X4). No stalls once a row has started.
+  // =============================================================================================
+  logic                     x_bank_q;   // bank of the row being issued (or next to issue)
+  logic                     x_run_q;    // a row is being issued, x_idx_q > 0
+  logic [IdxBits-1:0]       x_idx_q;
+  logic [CntBits-1:0]       x_n_q;
+  logic [ScoreBits-1:0]     x_max_q;
+  logic [ScaleMantBits-1:0] x_mant_q;
+  logic [ShiftBits-1:0]     x_shift_q;
+
+  logic                     x_start, x_issue, x_issue_last;
+  logic [IdxBits-1:0]       x_cur_idx;
+  logic [CntBits-1:0]       x_cur_n;
+  logic [ScoreBits-1:0]     x_cur_max;
+  logic [ScaleMantBits-1:0] x_cur_mant;
+  logic [ShiftBits-1:0]     x_cur_shift;
+
+  // A row starts when its scores are complete and its exp bank has been handed back by OUT; the
+  // first issue reads the metadata straight from the bank so there is no start-up bubble.
+  assign x_start     = ~x_run_q & sb_full_q[x_bank_q] & ~eb_busy_q[x_bank_q];
+  assign x_issue     = x_run_q | x_start;
+  assign x_cur_idx   = x_run_q ? x_idx_q   : '0;
+  assign x_cur_n     = x_run_q ? x_n_q     : sb_n_q[x_bank_q*CntBits +: CntBits];
+  assign x_cur_max   = x_run_q ? x_max_q   : sb_max_q[x_bank_q*ScoreBits +: ScoreBits];
+  assign x_cur_mant  = x_run_q ? x_mant_q  : sb_mant_q[x_bank_q*ScaleMantBits +: ScaleMantBits];
+  assign x_cur_shift = x_run_q ? x_shift_q : sb_shift_q[x_bank_q*ShiftBits +: ShiftBits];
+  assign x_issue_last = x_issue & (CntBits'(x_cur_idx) == x_cur_n - CntBits'(1));
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      x_bank_q <= 1'b0;
+      x_run_q  <= 1'b0;
+    end else if (x_issue) begin
+      x_run_q <= ~x_issue_last;
+      if (x_issue_last) x_bank_q <= ~x_bank_q;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (x_issue) begin
+      x_idx_q   <= x_cur_idx + IdxBits'(1);
+      x_n_q     <= x_cur_n;
+      x_max_q   <= x_cur_max;
+      x_mant_q  <= x_cur_mant;
+      x_shift_q <= x_cur_shift;
+    end
+    if (x_start) eb_n_q[x_bank_q*CntBits +: CntBits] <= x_cur_n;
+  end
+
+  // X1: score from the bank; each stage carries the row constants it still needs.
+  logic                     x1_valid_q, x1_last_q, x1_bank_q;
+  logic [ScoreBits-1:0]     x1_score_q, x1_max_q;
+  logic [ScaleMantBits-1:0] x1_mant_q;
+  logic [ShiftBits-1:0]     x1_shift_q;
+  logic [ScoreBits-1:0]     x1_diff;
+
+  always_ff @(posedge clk_i) begin
+    if (x_issue) x1_score_q <= score_mem[{x_bank_q, x_cur_idx}];
+  end
+  always_ff @(posedge clk_i) begin
+    x1_last_q  <= x_issue_last;
+    x1_bank_q  <= x_bank_q;
+    x1_max_q   <= x_cur_max;
+    x1_mant_q  <= x_cur_mant;
+    x1_shift_q <= x_cur_shift;
+  end
+  // s_max >= s, so s_max - s lies in [0, 2^32 - 1]: the 32-bit modular difference is exact.
+  assign x1_diff = x1_max_q - x1_score_q;
+
+  // X2: product (s_max - s) * M.
+  logic                 x2_valid_q, x2_last_q, x2_bank_q;
+  logic [ProdBits-1:0]  x2_prod_q;
+  logic [ShiftBits-1:0] x2_shift_q;
+  always_ff @(posedge clk_i) begin
+    x2_prod_q  <= ProdBits'(x1_diff) * ProdBits'(x1_mant_q);
+    x2_last_q  <= x1_last_q;
+    x2_bank_q  <= x1_bank_q;
+    x2_shift_q <= x1_shift_q;
+  end
+
+  // X3: plus the rounding bias 2^(E - LogitFracBits - 1).
+  logic                 x3_valid_q, x3_last_q, x3_bank_q;
+  logic [SumBits-1:0]   x3_sum_q;
+  logic [ShiftBits-1:0] x3_shift_q;
+  always_ff @(posedge clk_i) begin
+    x3_sum_q   <= SumBits'(x2_prod_q) +
+                  (SumBits'(1) << (x2_shift_q - ShiftBits'(LogitFracBits + 1)));
+    x3_last_q  <= x2_last_q;
+    x3_bank_q  <= x2_bank_q;
+    x3_shift_q <= x2_shift_q;
+  end
+  // d = sum >> (E - LogitFracBits); only d below 2^DistBits gives a non-zero exp2.
+  logic [SumBits-1:0]       x3_dist;
+  logic                     x3_under;   // d >> LogitFracBits > ExpShiftMax: e = 0
+  logic [LogitFracBits-1:0] x3_frac;
+  logic [OctBits-1:0]       x3_oct;
+  assign x3_dist  = x3_sum_q >> (x3_shift_q - ShiftBits'(LogitFracBits));
+  assign x3_under = (x3_dist >> DistBits) != '0;
+  assign x3_frac  = x3_dist[LogitFracBits-1:0];
+  assign x3_oct   = x3_dist[DistBits-1:LogitFracBits];
+
+  // X4: table value, octave shift, exp-bank write, row sum.
+  logic                  x4_valid_q, x4_last_q, x4_bank_q, x4_under_q;
+  logic [ExpOutBits-1:0] x4_rom_q;
+  logic [OctBits-1:0]    x4_oct_q;
+  logic [ExpOutBits-1:0] x4_e;
+  logic [IdxBits-1:0]    x4_widx_q;  // write index: elements arrive in order
+  logic [ZBits-1:0]      z_q, z_next;
+  always_ff @(posedge clk_i) begin
+    if (x3_valid_q) x4_rom_q <= exp2_rom[x3_frac];
+    x4_last_q  <= x3_last_q;
+    x4_bank_q  <= x3_bank_q;
+    x4_under_q <= x3_under;
+    x4_oct_q   <= x3_oct;
+  end
+  assign x4_e   = x4_under_q ? '0 : (x4_rom_q >> x4_oct_q);
+  assign z_next = z_q + ZBits'(x4_e);
+
+  always_ff @(posedge clk_i) begin
+    if (x4_valid_q) exp_mem[{x4_bank_q, x4_widx_q}] <= x4_e;
+  end
+
+  // Stage valids and the per-row running values are reset; the data above need not be.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      x1_valid_q <= 1'b0;
+      x2_valid_q <= 1'b0;
+      x3_valid_q <= 1'b0;
+      x4_valid_q <= 1'b0;
+      x4_widx_q  <= '0;
+      z_q        <= '0;
+    end else begin
+      x1_valid_q <= x_issue;
+      x2_valid_q <= x1_valid_q;
+      x3_valid_q <= x2_valid_q;
+      x4_valid_q <= x3_valid_q;
+      if (x4_valid_q) begin
+        x4_widx_q <= x4_last_q ? '0 : x4_widx_q + IdxBits'(1);
+        z_q       <= x4_last_q ? '0 : z_next;
+      end
+    end
+  end
+
+  // Reciprocal: R0 finds the leading one of Z and reads the table; R1 computes p_max and hands
+  // the exp bank to OUT. Pipelined, so rows of one element each are fine.
+  logic                    r0_valid_q, r0_bank_q;
+  logic [ZBits-1:0]        r0_z_q;
+  logic [LeadBits-1:0]     r0_lead;
+  logic [RecipLutBits-1:0] r0_index;
+  logic                    r1_valid_q, r1_bank_q;
+  logic [LeadBits-1:0]     r1_lead_q;
+  logic [RecipOutBits-1:0] r1_recip_q;
+  logic [PBits-1:0]        r1_pmax;
+
+  always_ff @(posedge clk_i) begin
+    if (x4_valid_q && x4_last_q) begin
+      r0_z_q    <= z_next;
+      r0_bank_q <= x4_bank_q;
+    end
+  end
+  always_comb begin
+    r0_lead = '0;
+    for (int i = 0; i < ZBits; i++) begin
+      if (r0_z_q[i]) r0_lead = LeadBits'(i);
+    end
+  end
+  // Z >= ExpOne, so lead >= ExpOutBits - 1 >= RecipLutBits and the shift is non-negative.
+  assign r0_index = RecipLutBits'(r0_z_q >> (r0_lead - LeadBits'(RecipLutBits)));
+
+  always_ff @(posedge clk_i) begin
+    if (r0_valid_q) begin
+      r1_recip_q <= recip_rom[r0_index];
+      r1_lead_q  <= r0_lead;
+      r1_bank_q  <= r0_bank_q;
+    end
+  end
+  // p_max = normalize(ExpOne): (ExpOne * R + 2^(sh-1)) >> sh, which fits PBits (<= 32784).
+  assign r1_pmax = PBits'(((NormBits'(r1_recip_q) << (ExpOutBits - 1)) +
+                           (NormBits'(1) << (r1_lead_q + LeadBits'(NormOff - 1)))) >>
+                          (r1_lead_q + LeadBits'(NormOff)));
+
+  always_ff @(posedge clk_i) begin
+    if (r1_valid_q) begin
+      eb_recip_q[r1_bank_q*RecipOutBits +: RecipOutBits] <= r1_recip_q;
+      eb_lead_q[r1_bank_q*LeadBits +: LeadBits]          <= r1_lead_q;
+      eb_pmax_q[r1_bank_q*PBits +: PBits]                <= r1_pmax;
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      r0_valid_q <= 1'b0;
+      r1_valid_q <= 1'b0;
+    end else begin
+      r0_valid_q <= x4_valid_q & x4_last_q;
+      r1_valid_q <= r0_valid_q;
+    end
+  end
+
+  // =============================================================================================
+  // OUT engine: issue (O0), RAM data and multiply (O1), round and shift (O2), FIFO.
+  // =============================================================================================
+  logic                    o_bank_q, o_run_q;
+  logic [IdxBits-1:0]      o_idx_q;
+  logic [CntBits-1:0]      o_n_q;
+  logic [RecipOutBits-1:0] o_recip_q;
+  logic [LeadBits-1:0]     o_lead_q;
+  logic [PBits-1:0]        o_pmax_q;
+
+  logic                    o_credit, o_issue, o_issue_last;
+  logic [IdxBits-1:0]      o_cur_idx;
+  logic [CntBits-1:0]      o_cur_n;
+  logic [RecipOutBits-1:0] o_cur_recip;
+  logic [LeadBits-1:0]     o_cur_lead;
+  logic [PBits-1:0]        o_cur_pmax;
+  logic [FifoCntBits-1:0]  occ_q;  // issued and not yet popped: in the pipeline or the FIFO
+  logic                    pop;
+
+  // Issue only with a free FIFO slot reserved, so the pipeline never has to stall.
+  assign o_credit     = (occ_q < FifoCntBits'(OutFifoDepth));
+  assign o_issue      = (o_run_q | eb_ready_q[o_bank_q]) & o_credit;
+  assign o_cur_idx    = o_run_q ? o_idx_q   : '0;
+  assign o_cur_n      = o_run_q ? o_n_q     : eb_n_q[o_bank_q*CntBits +: CntBits];
+  assign o_cur_recip  = o_run_q ? o_recip_q : eb_recip_q[o_bank_q*RecipOutBits +: RecipOutBits];
+  assign o_cur_lead   = o_run_q ? o_lead_q  : eb_lead_q[o_bank_q*LeadBits +: LeadBits];
+  assign o_cur_pmax   = o_run_q ? o_pmax_q  : eb_pmax_q[o_bank_q*PBits +: PBits];
+  assign o_issue_last = o_issue & (CntBits'(o_cur_idx) == o_cur_n - CntBits'(1));
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      o_bank_q <= 1'b0;
+      o_run_q  <= 1'b0;
+    end else if (o_issue) begin
+      o_run_q <= ~o_issue_last;
+      if (o_issue_last) o_bank_q <= ~o_bank_q;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (o_issue) begin
+      o_idx_q   <= o_cur_idx + IdxBits'(1);
+      o_n_q     <= o_cur_n;
+      o_recip_q <= o_cur_recip;
+      o_lead_q  <= o_cur_lead;
+      o_pmax_q  <= o_cur_pmax;
+    end
+  end
+
+  logic                    o1_valid_q, o1_last_q;
+  logic [ExpOutBits-1:0]   o1_e_q;
+  logic [RecipOutBits-1:0] o1_recip_q;
+  logic [LeadBits-1:0]     o1_lead_q;
+  logic [PBits-1:0]        o1_pmax_q;
+  always_ff @(posedge clk_i) begin
+    if (o_issue) o1_e_q <= exp_mem[{o_bank_q, o_cur_idx}];
+    o1_last_q  <= o_issue_last;
+    o1_recip_q <= o_cur_recip;
+    o1_lead_q  <= o_cur_lead;
+    o1_pmax_q  <= o_cur_pmax;
+  end
+
+  logic                o2_valid_q, o2_last_q;
+  logic [NormBits-1:0] o2_prod_q;
+  logic [LeadBits-1:0] o2_lead_q;
+  logic [PBits-1:0]    o2_pmax_q;
+  logic [PBits-1:0]    o2_p;
+  always_ff @(posedge clk_i) begin
+    o2_prod_q <= NormBits'(o1_e_q) * NormBits'(o1_recip_q);
+    o2_last_q <= o1_last_q;
+    o2_lead_q <= o1_lead_q;
+    o2_pmax_q <= o1_pmax_q;
+  end
+  // p = (e * R + 2^(sh-1)) >> sh <= p_max, so it fits PBits.
+  assign o2_p = PBits'((o2_prod_q + (NormBits'(1) << (o2_lead_q + LeadBits'(NormOff - 1)))) >>
+                       (o2_lead_q + LeadBits'(NormOff)));
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      o1_valid_q <= 1'b0;
+      o2_valid_q <= 1'b0;
+    end else begin
+      o1_valid_q <= o_issue;
+      o2_valid_q <= o1_valid_q;
+    end
+  end
+
+  // Output FIFO: entries {last, p_max, p}.
+  logic [OutFifoDepth*EntryBits-1:0] fifo_q;
+  logic [FifoPtrBits-1:0] wr_ptr_q, rd_ptr_q;
+  logic [FifoCntBits-1:0] fifo_cnt_q;
+  logic [EntryBits-1:0]   head;
+
+  assign head      = fifo_q[rd_ptr_q*EntryBits +: EntryBits];
+  assign p_valid_o = (fifo_cnt_q != '0);
+  assign pop       = p_valid_o & p_ready_i;
+  assign {p_last_o, p_max_o, p_o} = head;
+
+  always_ff @(posedge clk_i) begin
+    if (o2_valid_q) fifo_q[wr_ptr_q*EntryBits +: EntryBits] <= {o2_last_q, o2_pmax_q, o2_p};
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      wr_ptr_q   <= '0;
+      rd_ptr_q   <= '0;
+      fifo_cnt_q <= '0;
+      occ_q      <= '0;
+    end else begin
+      if (o2_valid_q) wr_ptr_q <= (wr_ptr_q == FifoPtrBits'(OutFifoDepth - 1)) ? '0 : wr_ptr_q + FifoPtrBits'(1);
+      if (pop)        rd_ptr_q <= (rd_ptr_q == FifoPtrBits'(OutFifoDepth - 1)) ? '0 : rd_ptr_q + FifoPtrBits'(1);
+      fifo_cnt_q <= fifo_cnt_q + FifoCntBits'(o2_valid_q) - FifoCntBits'(pop);
+      occ_q      <= occ_q + FifoCntBits'(o_issue) - FifoCntBits'(pop);
+    end
+  end
+
+  // =============================================================================================
+  // Bank hand-over. Each flag bit has one setter and one clearer, which never act on the same
+  // bank in the same cycle (a bank is set only while clear and cleared only while set).
+  // =============================================================================================
+  always_comb begin
+    sb_full_d  = sb_full_q;
+    eb_busy_d  = eb_busy_q;
+    eb_ready_d = eb_ready_q;
+    if (in_take && s_last_i) sb_full_d[in_bank_q] = 1'b1;
+    if (x_issue_last)        sb_full_d[x_bank_q]  = 1'b0;
+    if (x_start)             eb_busy_d[x_bank_q]  = 1'b1;
+    if (r1_valid_q)          eb_ready_d[r1_bank_q] = 1'b1;
+    if (o_issue_last) begin
+      eb_busy_d[o_bank_q]  = 1'b0;
+      eb_ready_d[o_bank_q] = 1'b0;
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      sb_full_q  <= '0;
+      eb_busy_q  <= '0;
+      eb_ready_q <= '0;
+    end else begin
+      sb_full_q  <= sb_full_d;
+      eb_busy_q  <= eb_busy_d;
+      eb_ready_q <= eb_ready_d;
+    end
+  end
+
+`ifndef SYNTHESIS
+  initial begin
+    if (OutFifoDepth < 1) $fatal(1, "softmax_unit: OutFifoDepth must be >= 1");
+    if (MaxTokens < 1) $fatal(1, "softmax_unit: MaxTokens must be >= 1");
+  end
+  // Protocol: a row longer than MaxTokens would wrap inside its bank, and a shift outside the
+  // contract's range would make the logit shift negative or overflow the sum.
+  always @(posedge clk_i) begin
+    if (in_take && !s_last_i && (CntBits'(in_idx_q) == CntBits'(MaxTokens - 1))) begin
+      $fatal(1, "softmax_unit: row longer than MaxTokens = %0d", MaxTokens);
+    end
+    if (in_take && in_first && ((int'(shift_i) < ScaleShiftMin) || (int'(shift_i) > ScaleShiftMax))) begin
+      $fatal(1, "softmax_unit: shift_i = %0d outside [%0d, %0d]", shift_i, ScaleShiftMin, ScaleShiftMax);
+    end
+  end
+`endif
+
+endmodule

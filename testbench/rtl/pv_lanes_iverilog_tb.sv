@@ -1,0 +1,195 @@
+// Icarus testbench for rtl/pv_lanes.sv: replays the rows that testbench/rtl/pv_lanes_tb.cpp
+// writes (SINKATTN_RTL_VECTORS=DIR) with random valid/ready back-pressure and checks every
+// output element and the last flag against the file.
+//
+// Plusargs: +vectors=FILE (required), +seed=N (default 1), +valid_pct=P, +ready_pct=P
+// (default 70 / 60). Prints "PASS N vectors" (N rows) or the first mismatch.
+//
+// File format: per row "beats"; per beat "lane_valid", the probabilities as one packed hex
+// vector (p_i), the values as one packed hex vector (v_i); then HeadDim decimal outputs.
+`timescale 1ns / 1ps
+
+module pv_lanes_iverilog_tb;
+  parameter int HeadDim   = 64;    // must match the harness that wrote the file
+  parameter int PvLanes   = 4;
+  parameter int MaxTokens = 4096;
+  parameter int OutLanes  = 4;
+  // The contract's widths, as in the RTL (the guard is cleared for the same reason).
+  `undef SINKATTN_NUMERICS_SVH
+  `include "sinkattn_numerics.svh"
+  localparam int PBits    = ProbFracBits + 1;
+  localparam int OutBeats = HeadDim / OutLanes;
+
+  logic                                clk_i = 1'b0;
+  logic                                rst_ni = 1'b0;
+  logic                                pv_valid_i = 1'b0;
+  logic                                pv_ready_o;
+  logic [PvLanes*PBits-1:0]            p_i = '0;
+  logic [PvLanes*HeadDim*DataBits-1:0] v_i = '0;
+  logic [PvLanes-1:0]                  pv_lane_valid_i = '0;
+  logic                                pv_last_i = 1'b0;
+  logic                                out_valid_o;
+  logic                                out_ready_i = 1'b0;
+  logic [OutLanes*OutBits-1:0]         out_o;
+  logic                                out_last_o;
+
+  pv_lanes #(
+    .HeadDim  (HeadDim),
+    .PvLanes  (PvLanes),
+    .MaxTokens(MaxTokens),
+    .OutLanes (OutLanes)
+  ) dut (
+    .clk_i          (clk_i),
+    .rst_ni         (rst_ni),
+    .pv_valid_i     (pv_valid_i),
+    .pv_ready_o     (pv_ready_o),
+    .p_i            (p_i),
+    .v_i            (v_i),
+    .pv_lane_valid_i(pv_lane_valid_i),
+    .pv_last_i      (pv_last_i),
+    .out_valid_o    (out_valid_o),
+    .out_ready_i    (out_ready_i),
+    .out_o          (out_o),
+    .out_last_o     (out_last_o)
+  );
+
+  always #5 clk_i = ~clk_i;
+
+  reg [8*1024-1:0] path;
+  integer fd_drv, fd_chk, seed, seed0, valid_pct, ready_pct, rc, i, x;
+  integer rows_done, cycles, idle_cycles;
+
+  // Driver: the beat in p_i/v_i/..., offered when drv_have.
+  integer drv_left;
+  reg     drv_have, drv_hold, drv_done;
+  reg [PvLanes*HeadDim*DataBits-1:0] v_next;
+  reg [PvLanes*PBits-1:0]            p_next;
+
+  task automatic drv_fetch;
+    if (drv_left == 0) begin
+      rc = $fscanf(fd_drv, "%d", drv_left);
+      if (rc != 1) begin
+        drv_done = 1'b1;
+        drv_left = 0;
+      end
+    end
+    drv_have = 1'b0;
+    if (drv_left != 0) begin
+      rc = $fscanf(fd_drv, "%d", x);
+      pv_lane_valid_i <= x[PvLanes-1:0];
+      rc = $fscanf(fd_drv, "%h", p_next);
+      rc = $fscanf(fd_drv, "%h", v_next);
+      p_i <= p_next;
+      v_i <= v_next;
+      pv_last_i <= (drv_left == 1);
+      drv_left = drv_left - 1;
+      drv_have = 1'b1;
+      if (drv_left == 0) begin  // skip the expected outputs: they are the checker's
+        for (i = 0; i < HeadDim; i = i + 1) rc = $fscanf(fd_drv, "%d", x);
+      end
+    end
+  endtask
+
+  // Checker: the expected outputs of the row being drained.
+  integer c_beats, out_beat;
+  reg     chk_more;
+  reg signed [OutBits-1:0] c_out [HeadDim];
+  reg signed [OutBits-1:0] got;
+  reg [8*16*PvLanes*HeadDim-1:0] line;  // one line of the file, for skipping
+
+  task automatic chk_row;
+    rc = $fscanf(fd_chk, "%d", c_beats);
+    chk_more = (rc == 1);
+    out_beat = 0;
+    if (chk_more) begin
+      // The beats are the driver's: skip their three lines (the rest of the header line first).
+      rc = $fgets(line, fd_chk);
+      for (i = 0; i < 3 * c_beats; i = i + 1) rc = $fgets(line, fd_chk);
+      for (i = 0; i < HeadDim; i = i + 1) begin
+        rc = $fscanf(fd_chk, "%d", x);
+        c_out[i] = x[OutBits-1:0];
+      end
+    end
+  endtask
+
+  initial begin
+    if (!$value$plusargs("vectors=%s", path)) begin
+      $display("FAIL: +vectors=FILE missing");
+      $finish;
+    end
+    if (!$value$plusargs("seed=%d", seed)) seed = 1;
+    seed0 = seed;  // $random(seed) advances seed; failures print the starting value
+    if (!$value$plusargs("valid_pct=%d", valid_pct)) valid_pct = 70;
+    if (!$value$plusargs("ready_pct=%d", ready_pct)) ready_pct = 60;
+    $display("seed %0d valid_pct %0d ready_pct %0d vectors %0s", seed0, valid_pct, ready_pct, path);
+    fd_drv = $fopen(path, "r");
+    fd_chk = $fopen(path, "r");
+    if (fd_drv == 0 || fd_chk == 0) begin
+      $display("FAIL: cannot open %0s", path);
+      $finish;
+    end
+    drv_left = 0;
+    drv_hold = 1'b0;
+    drv_done = 1'b0;
+    rows_done = 0;
+    cycles = 0;
+    idle_cycles = 0;
+    drv_fetch();
+    chk_row();
+    repeat (3) @(posedge clk_i);
+    rst_ni <= 1'b1;
+  end
+
+  // Runs on the rising edge with non-blocking writes to the DUT inputs, so the handshakes are
+  // seen as they were just before the edge.
+  always @(posedge clk_i) begin
+    if (rst_ni) begin
+      cycles = cycles + 1;
+      if (pv_valid_i && pv_ready_o) begin
+        drv_hold = 1'b0;
+        drv_fetch();
+      end
+      if (!drv_hold) drv_hold = drv_have && (($unsigned($random(seed)) % 100) < valid_pct);
+      pv_valid_i <= drv_hold;
+
+      if (out_valid_o && out_ready_i) begin
+        idle_cycles = 0;
+        if (!chk_more) begin
+          $display("FAIL: output beat after the last row");
+          $finish;
+        end
+        for (i = 0; i < OutLanes; i = i + 1) begin
+          got = out_o[i*OutBits +: OutBits];
+          if (got !== c_out[out_beat*OutLanes + i]) begin
+            $display("FAIL: seed %0d vector (row) %0d element %0d: got %0d, expected %0d",
+                     seed0, rows_done, out_beat * OutLanes + i, got, c_out[out_beat*OutLanes + i]);
+            $finish;
+          end
+        end
+        if (out_last_o !== (out_beat == OutBeats - 1)) begin
+          $display("FAIL: seed %0d vector (row) %0d output beat %0d: last flag %0d",
+                   seed0, rows_done, out_beat, out_last_o);
+          $finish;
+        end
+        out_beat = out_beat + 1;
+        if (out_beat == OutBeats) begin
+          rows_done = rows_done + 1;
+          chk_row();
+        end
+      end else begin
+        idle_cycles = idle_cycles + 1;
+      end
+      out_ready_i <= (($unsigned($random(seed)) % 100) < ready_pct);
+
+      if (!chk_more && idle_cycles > 64) begin
+        $display("PASS %0d vectors (%0d cycles)", rows_done, cycles);
+        $finish;
+      end
+      if (idle_cycles > 100000) begin
+        $display("FAIL: timeout after %0d rows, %0d cycles", rows_done, cycles);
+        $finish;
+      end
+    end
+  end
+
+endmodule

@@ -1,0 +1,485 @@
+// GoogleTest harness: the Verilated rtl/pv_lanes.sv against the contract's output,
+// out_d = num::output_round(sum_j p_j * v_jd), bit for bit.
+//
+// Rows of (p, v) beats stream in with the valid/ready protocol (valid is held until taken);
+// lanes marked invalid carry random garbage that must be ignored. Every output element and
+// the last flag are compared. Random back-pressure on both streams must not change results;
+// without it the measured cycles must equal rtl/datapath_latency.md:
+// R rows of B = ceil(n / PvLanes) beats take B + 1 + D + (R - 1) max(B, D) cycles,
+// D = HeadDim / OutLanes output beats per row.
+//
+// Environment: SINKATTN_SEED (default 1), always printed; WAVES=1 writes <test>.fst;
+// SINKATTN_RTL_VECTORS=DIR writes the random test's rows to DIR/pv_lanes_vectors.txt for
+// testbench/rtl/pv_lanes_iverilog_tb.sv.
+//
+// The Verilated model's parameters must equal SINKATTN_TB_HEAD_DIM, SINKATTN_TB_PV_LANES,
+// SINKATTN_TB_OUT_LANES and SINKATTN_TB_MAX_TOKENS (port widths are checked at compile time).
+#include <gtest/gtest.h>
+#include <verilated.h>
+#include <verilated_fst_c.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "Vpv_lanes.h"
+#include "sinkattn/numerics.hpp"
+
+#ifndef SINKATTN_TB_HEAD_DIM
+#define SINKATTN_TB_HEAD_DIM 64
+#endif
+#ifndef SINKATTN_TB_PV_LANES
+#define SINKATTN_TB_PV_LANES 4
+#endif
+#ifndef SINKATTN_TB_OUT_LANES
+#define SINKATTN_TB_OUT_LANES 4
+#endif
+#ifndef SINKATTN_TB_MAX_TOKENS
+#define SINKATTN_TB_MAX_TOKENS 4096
+#endif
+
+namespace {
+
+namespace num = sinkattn::num;
+
+constexpr int kHeadDim = SINKATTN_TB_HEAD_DIM;
+constexpr int kLanes = SINKATTN_TB_PV_LANES;
+constexpr int kOutLanes = SINKATTN_TB_OUT_LANES;
+constexpr int kMaxTokens = SINKATTN_TB_MAX_TOKENS;
+constexpr int kPBits = num::kProbFracBits + 1;
+constexpr int kOutBeats = kHeadDim / kOutLanes;
+constexpr std::uint64_t kDefaultSeed = 1;
+
+constexpr std::size_t vl_bytes(int bits) {
+  return bits <= 8 ? 1 : bits <= 16 ? 2 : bits <= 32 ? 4 : bits <= 64 ? 8 : 4 * ((bits + 31) / 32);
+}
+static_assert(sizeof(Vpv_lanes::p_i) == vl_bytes(kLanes * kPBits), "PvLanes differs from the model");
+static_assert(sizeof(Vpv_lanes::v_i) == vl_bytes(kLanes * kHeadDim * num::kDataBits), "HeadDim differs from the model");
+static_assert(sizeof(Vpv_lanes::out_o) == vl_bytes(kOutLanes * num::kOutBits), "OutLanes differs from the model");
+
+template <typename T>
+void put_bits(T& sig, int lsb, int width, std::uint64_t v) {
+  if constexpr (std::is_integral_v<T>) {
+    const std::uint64_t mask = (width >= 64 ? ~0ULL : (1ULL << width) - 1) << lsb;
+    sig = static_cast<T>((static_cast<std::uint64_t>(sig) & ~mask) | ((v << lsb) & mask));
+  } else {
+    for (int i = 0; i < width; ++i) {
+      const int b = lsb + i;
+      const std::uint32_t m = 1u << (b % 32);
+      if ((v >> i) & 1) sig[b / 32] |= m;
+      else sig[b / 32] &= ~m;
+    }
+  }
+}
+template <typename T>
+std::uint64_t get_bits(const T& sig, int lsb, int width) {
+  if constexpr (std::is_integral_v<T>) {
+    return (static_cast<std::uint64_t>(sig) >> lsb) & (width >= 64 ? ~0ULL : (1ULL << width) - 1);
+  } else {
+    std::uint64_t v = 0;
+    for (int i = 0; i < width; ++i) v |= static_cast<std::uint64_t>((sig[(lsb + i) / 32] >> ((lsb + i) % 32)) & 1) << i;
+    return v;
+  }
+}
+
+std::uint64_t test_seed() {
+  const char* env = std::getenv("SINKATTN_SEED");
+  const std::uint64_t seed = env ? std::strtoull(env, nullptr, 0) : kDefaultSeed;
+  std::cout << "[   SEED   ] " << seed << " (rerun with SINKATTN_SEED=" << seed << ")\n";
+  return seed;
+}
+
+std::string test_name() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  return std::string(info->test_suite_name()) + "." + info->name();
+}
+
+// Wave file of the k-th simulation a test runs: <Suite.Test>.fst, then <Suite.Test>.2.fst, ...
+std::string wave_file() {
+  static std::string last;
+  static int count = 0;
+  const std::string name = test_name();
+  count = name == last ? count + 1 : 1;
+  last = name;
+  return name + (count > 1 ? "." + std::to_string(count) : "") + ".fst";
+}
+
+class Dut {
+ public:
+  Dut() : ctx_(std::make_unique<VerilatedContext>()) {
+    const char* waves = std::getenv("WAVES");
+    const bool on = waves && std::string(waves) == "1";
+    if (on) ctx_->traceEverOn(true);
+    top_ = std::make_unique<Vpv_lanes>(ctx_.get(), "pv_lanes");
+    if (on) {
+      fst_ = std::make_unique<VerilatedFstC>();
+      top_->trace(fst_.get(), 99);
+      const std::string file = wave_file();
+      fst_->open(file.c_str());
+      std::cout << "[  WAVES   ] " << file << "\n";
+    }
+    top_->pv_valid_i = 0;
+    top_->out_ready_i = 0;
+    top_->clk_i = 0;
+    top_->rst_ni = 0;
+    top_->eval();
+    for (int i = 0; i < 3; ++i) posedge();
+    top_->rst_ni = 1;
+    settle();
+    cycle_ = 0;
+  }
+  ~Dut() {
+    top_->final();
+    if (fst_) fst_->close();
+  }
+  Vpv_lanes* operator->() { return top_.get(); }
+  void settle() {
+    top_->clk_i = 0;
+    top_->eval();
+  }
+  void posedge() {
+    if (fst_) fst_->dump(time_);
+    top_->clk_i = 1;
+    top_->eval();
+    ++time_;
+    if (fst_) fst_->dump(time_);
+    top_->clk_i = 0;
+    top_->eval();
+    ++time_;
+    ++cycle_;
+  }
+  std::uint64_t cycle() const { return cycle_; }
+
+ private:
+  std::unique_ptr<VerilatedContext> ctx_;
+  std::unique_ptr<Vpv_lanes> top_;
+  std::unique_ptr<VerilatedFstC> fst_;
+  std::uint64_t cycle_ = 0, time_ = 0;
+};
+
+struct Beat {
+  std::vector<std::uint32_t> p;  // kLanes
+  std::vector<std::int32_t> v;   // kLanes * kHeadDim, lane-major
+  std::uint32_t lane_valid = 0;
+};
+struct Row {
+  std::vector<Beat> beats;
+  std::vector<std::int32_t> out;  // expected, kHeadDim
+};
+
+void expect_outputs(Row& row) {
+  std::vector<std::int64_t> acc(kHeadDim, 0);
+  for (const Beat& b : row.beats)
+    for (int l = 0; l < kLanes; ++l)
+      if ((b.lane_valid >> l) & 1)
+        for (int d = 0; d < kHeadDim; ++d) acc[d] += static_cast<std::int64_t>(b.p[l]) * b.v[l * kHeadDim + d];
+  row.out.resize(kHeadDim);
+  for (int d = 0; d < kHeadDim; ++d) row.out[d] = num::output_round(acc[d]);
+}
+
+// n tokens in ceil(n / lanes) beats. Probabilities: mostly a real softmax-like spread (sum near
+// 2^15), sometimes the full 16-bit range (saturating outputs); values uniform, extreme or small.
+Row random_row(std::mt19937_64& rng, int n) {
+  Row row;
+  const int pmode = static_cast<int>(rng() % 4), vmode = static_cast<int>(rng() % 4);
+  const int m = num::kDataMax;
+  int left = n;
+  while (left > 0) {
+    Beat b;
+    b.p.resize(kLanes);
+    b.v.resize(kLanes * kHeadDim);
+    for (int l = 0; l < kLanes; ++l) {
+      switch (pmode) {
+        case 0: b.p[l] = static_cast<std::uint32_t>(rng() % (num::kProbOne / n + 2)); break;  // a spread row
+        case 1: b.p[l] = static_cast<std::uint32_t>(rng() % (1u << kPBits)); break;            // full field
+        case 2: b.p[l] = (rng() % 4) ? 0 : static_cast<std::uint32_t>(num::kProbOne + rng() % 17); break;  // sink-like
+        default: b.p[l] = static_cast<std::uint32_t>(rng() % 64); break;
+      }
+    }
+    for (auto& x : b.v) {
+      switch (vmode) {
+        case 0: x = static_cast<std::int32_t>(rng() % (2 * m + 1)) - m; break;
+        case 1: x = (rng() & 1) ? m : -m; break;
+        case 2: x = static_cast<std::int32_t>(rng() % 9) - 4; break;
+        default: x = (rng() % 2) ? m : static_cast<std::int32_t>(rng() % (2 * m + 1)) - m; break;
+      }
+    }
+    const int k = std::min(left, kLanes);
+    // The first k lanes carry tokens, with an occasional hole; the rest are garbage.
+    b.lane_valid = (1u << k) - 1;
+    if (k > 1 && rng() % 4 == 0) b.lane_valid &= ~(1u << (rng() % k));
+    left -= k;
+    row.beats.push_back(std::move(b));
+  }
+  expect_outputs(row);
+  return row;
+}
+
+int random_n(std::mt19937_64& rng) {
+  const int bucket = static_cast<int>(rng() % 100);
+  if (bucket < 70) return 1 + static_cast<int>(rng() % 32);
+  if (bucket < 97) return 1 + static_cast<int>(rng() % std::min(512, kMaxTokens));
+  return 1 + static_cast<int>(rng() % kMaxTokens);
+}
+
+struct RunOptions {
+  double valid_prob = 1.0, ready_prob = 1.0;
+  std::uint64_t bp_seed = 0;
+};
+struct RunResult {
+  bool ok = true;
+  std::string error;
+  std::uint64_t first_in = 0, last_in = 0, first_out = 0, last_out = 0;
+  std::uint64_t cycles() const { return last_out - first_in + 1; }
+};
+
+RunResult run_rows(const std::vector<Row>& rows, const RunOptions& opt, std::uint64_t seed) {
+  Dut dut;
+  std::mt19937_64 bp(opt.bp_seed);
+  std::bernoulli_distribution offer(opt.valid_prob), take(opt.ready_prob);
+  RunResult res;
+  std::size_t in_row = 0, in_beat = 0, out_row = 0, out_beat = 0;
+  bool held = false, any_in = false;
+  const Beat* shown = nullptr;  // beat currently on p_i / v_i
+  std::uint64_t beats = 0;
+  for (const Row& r : rows) beats += r.beats.size() + kOutBeats;
+  const std::uint64_t limit = 100 + 20 * beats;
+  auto fail = [&](const std::string& what) {
+    std::ostringstream os;
+    os << "seed " << seed << ", vector (row) " << out_row << " of " << rows.size() << ", output beat " << out_beat
+       << ": " << what;
+    res.ok = false;
+    res.error = os.str();
+  };
+  while (out_row < rows.size()) {
+    if (dut.cycle() > limit) {
+      fail("timeout after " + std::to_string(dut.cycle()) + " cycles");
+      return res;
+    }
+    const bool have = in_row < rows.size();
+    if (!held) held = have && offer(bp);
+    dut->pv_valid_i = held;
+    if (held) {
+      const Row& r = rows[in_row];
+      const Beat& b = r.beats[in_beat];
+      if (shown != &b) {  // the wide vectors are rewritten only when the beat changes
+        for (int l = 0; l < kLanes; ++l) put_bits(dut->p_i, l * kPBits, kPBits, b.p[l]);
+        for (int i = 0; i < kLanes * kHeadDim; ++i)
+          put_bits(dut->v_i, i * num::kDataBits, num::kDataBits, static_cast<std::uint32_t>(b.v[i]));
+        shown = &b;
+      }
+      dut->pv_lane_valid_i = b.lane_valid;
+      dut->pv_last_i = in_beat + 1 == r.beats.size();
+    }
+    dut->out_ready_i = take(bp);
+    dut.settle();
+    if (dut->pv_valid_i && dut->pv_ready_o) {
+      if (!any_in) res.first_in = dut.cycle();
+      any_in = true;
+      held = false;
+      if (in_row == 0) res.last_in = dut.cycle();
+      if (++in_beat == rows[in_row].beats.size()) {
+        in_beat = 0;
+        ++in_row;
+      }
+    }
+    if (dut->out_valid_o && dut->out_ready_i) {
+      const Row& r = rows[out_row];
+      for (int i = 0; i < kOutLanes; ++i) {
+        const int d = out_beat * kOutLanes + i;
+        const auto got = static_cast<std::int16_t>(get_bits(dut->out_o, i * num::kOutBits, num::kOutBits));
+        if (got != r.out[d]) {
+          std::int64_t acc = 0;
+          for (const Beat& b : r.beats)
+            for (int l = 0; l < kLanes; ++l)
+              if ((b.lane_valid >> l) & 1) acc += static_cast<std::int64_t>(b.p[l]) * b.v[l * kHeadDim + d];
+          fail("element " + std::to_string(d) + " (acc " + std::to_string(acc) + "): got " + std::to_string(got) +
+               ", expected " + std::to_string(r.out[d]));
+          return res;
+        }
+      }
+      const bool last = out_beat + 1 == kOutBeats;
+      if (dut->out_last_o != last) {
+        fail("last flag " + std::to_string(dut->out_last_o) + ", expected " + std::to_string(last));
+        return res;
+      }
+      if (out_row == 0 && out_beat == 0) res.first_out = dut.cycle();
+      res.last_out = dut.cycle();
+      if (++out_beat == kOutBeats) {
+        out_beat = 0;
+        ++out_row;
+      }
+    }
+    dut.posedge();
+  }
+  dut->pv_valid_i = 0;
+  dut->out_ready_i = 1;
+  for (int i = 0; i < 20; ++i) {
+    dut.settle();
+    if (dut->out_valid_o) {
+      fail("extra output beat after the last row");
+      return res;
+    }
+    dut.posedge();
+  }
+  return res;
+}
+
+// Elements packed LSB-first into one vector (element i at bits [i*width +: width]), printed as
+// hex, most significant digit first: the Icarus testbench reads a whole vector with one "%h".
+std::string packed_hex(const std::vector<std::int64_t>& elems, int width) {
+  const int bits = static_cast<int>(elems.size()) * width;
+  std::vector<std::uint8_t> bit(bits + 3, 0);
+  for (std::size_t i = 0; i < elems.size(); ++i)
+    for (int b = 0; b < width; ++b) bit[i * width + b] = (static_cast<std::uint64_t>(elems[i]) >> b) & 1;
+  std::string out;
+  for (int d = (bits + 3) / 4 - 1; d >= 0; --d) {
+    const int v = bit[4 * d] | bit[4 * d + 1] << 1 | bit[4 * d + 2] << 2 | bit[4 * d + 3] << 3;
+    out += "0123456789abcdef"[v];
+  }
+  return out;
+}
+
+void write_vectors(const std::vector<Row>& rows) {
+  const char* dir = std::getenv("SINKATTN_RTL_VECTORS");
+  if (!dir) return;
+  const std::string path = std::string(dir) + "/pv_lanes_vectors.txt";
+  std::ofstream f(path);
+  ASSERT_TRUE(f) << "cannot write " << path;
+  // Per row: "beats"; per beat: "lane_valid", the probabilities as one packed hex vector (p_i),
+  // the values as one packed hex vector (v_i); then HeadDim expected outputs (decimal).
+  for (const Row& r : rows) {
+    f << r.beats.size() << '\n';
+    for (const Beat& b : r.beats) {
+      f << b.lane_valid << '\n';
+      f << packed_hex({b.p.begin(), b.p.end()}, kPBits) << '\n';
+      f << packed_hex({b.v.begin(), b.v.end()}, num::kDataBits) << '\n';
+    }
+    for (auto x : r.out) f << x << ' ';
+    f << '\n';
+  }
+  std::cout << "[ VECTORS  ] " << rows.size() << " rows -> " << path << "\n";
+}
+
+// ---------------------------------------------------------------------------------------------
+
+TEST(PvLanes, RandomRowsWithBackPressureMatchReference) {
+  const std::uint64_t seed = test_seed();
+  std::mt19937_64 rng(seed);
+  std::vector<Row> rows;
+  std::size_t beats = 0;
+  int saturated = 0;
+  while (rows.size() < 2000 || beats < 10000) {
+    rows.push_back(random_row(rng, random_n(rng)));
+    beats += rows.back().beats.size();
+    for (auto x : rows.back().out) saturated += (x == 32767 || x == -32768);
+  }
+  write_vectors(rows);
+  std::cout << "[   INFO   ] " << rows.size() << " rows, " << beats << " input beats, " << saturated
+            << " saturated outputs\n";
+  EXPECT_GT(saturated, 0) << "the random set should reach saturation";
+  RunOptions opt;
+  opt.valid_prob = 0.7;
+  opt.ready_prob = 0.6;
+  opt.bp_seed = seed * 7919 + 1;
+  const RunResult r = run_rows(rows, opt, seed);
+  EXPECT_TRUE(r.ok) << r.error;
+}
+
+TEST(PvLanes, RandomRowsWithoutBackPressureMatchReference) {
+  const std::uint64_t seed = test_seed();
+  std::mt19937_64 rng(seed ^ 0x5eed);
+  std::vector<Row> rows;
+  for (int i = 0; i < 500; ++i) rows.push_back(random_row(rng, random_n(rng)));
+  const RunResult r = run_rows(rows, RunOptions{}, seed);
+  EXPECT_TRUE(r.ok) << r.error;
+}
+
+TEST(PvLanes, EdgeCases) {
+  const std::uint64_t seed = test_seed();
+  const int m = num::kDataMax;
+  std::vector<Row> rows;
+  auto uniform_row = [&](int n, std::uint32_t p, std::int32_t v) {
+    Row row;
+    for (int left = n; left > 0; left -= kLanes) {
+      Beat b;
+      b.p.assign(kLanes, p);
+      b.v.assign(kLanes * kHeadDim, v);
+      b.lane_valid = (1u << std::min(left, kLanes)) - 1;
+      row.beats.push_back(b);
+    }
+    expect_outputs(row);
+    return row;
+  };
+  rows.push_back(uniform_row(1, num::kProbOne, m));                // one token, p = 1: out = 16 * 2047
+  rows.push_back(uniform_row(1, num::kProbOne, -m));
+  rows.push_back(uniform_row(2, num::kProbOne, m));                // saturates high
+  rows.push_back(uniform_row(2, num::kProbOne, -m));               // saturates low
+  rows.push_back(uniform_row(kMaxTokens, (1u << kPBits) - 1, m));  // widest accumulator
+  rows.push_back(uniform_row(kMaxTokens, (1u << kPBits) - 1, -m));
+  rows.push_back(uniform_row(kMaxTokens, 8, 1));                   // sum exactly representable
+  rows.push_back(uniform_row(3, 0, m));                            // p = 0: out 0
+  rows.push_back(uniform_row(1, 1024, 1));                         // acc = 2^10: exactly half, rounds up to 1
+  rows.push_back(uniform_row(1, 1023, 1));                         // just below half: 0
+  rows.push_back(uniform_row(1, 1024, -1));                        // -2^10: -0.5 rounds up to 0
+  rows.push_back(uniform_row(1, 1025, -1));                        // below -0.5: -1
+  {
+    Row row;  // no lane valid at all in a beat, then one
+    Beat b;
+    b.p.assign(kLanes, 12345);
+    b.v.assign(kLanes * kHeadDim, m);
+    b.lane_valid = 0;
+    row.beats.push_back(b);
+    b.lane_valid = 1;
+    row.beats.push_back(b);
+    expect_outputs(row);
+    rows.push_back(row);
+  }
+  EXPECT_EQ(rows[0].out[0], 16 * m);
+  EXPECT_EQ(rows[2].out[0], 32767);
+  EXPECT_EQ(rows[3].out[0], -32768);
+  EXPECT_EQ(rows[8].out[0], 1);
+  EXPECT_EQ(rows[9].out[0], 0);
+  EXPECT_EQ(rows[10].out[0], 0);
+  EXPECT_EQ(rows[11].out[0], -1);
+  RunResult r = run_rows(rows, RunOptions{}, seed);
+  EXPECT_TRUE(r.ok) << r.error;
+  RunOptions opt;
+  opt.valid_prob = opt.ready_prob = 0.5;
+  opt.bp_seed = seed;
+  r = run_rows(rows, opt, seed);
+  EXPECT_TRUE(r.ok) << "back-pressure: " << r.error;
+}
+
+// rtl/datapath_latency.md.
+std::uint64_t documented_cycles(std::uint64_t beats, std::uint64_t rows) {
+  const std::uint64_t d = kOutBeats;
+  return beats + 1 + d + (rows - 1) * std::max<std::uint64_t>(beats, d);
+}
+
+TEST(PvLanes, LatencyMatchesDocumentedFormula) {
+  const std::uint64_t seed = test_seed();
+  std::mt19937_64 rng(seed);
+  for (int n : {1, 2, kLanes, kLanes + 1, 7 * kLanes, kOutBeats * kLanes, kOutBeats * kLanes + 1, 200, 1000}) {
+    for (int count : {1, 2, 5}) {
+      std::vector<Row> rows;
+      for (int i = 0; i < count; ++i) rows.push_back(random_row(rng, n));
+      const RunResult r = run_rows(rows, RunOptions{}, seed);
+      ASSERT_TRUE(r.ok) << r.error;
+      const std::uint64_t beats = (n + kLanes - 1) / kLanes;
+      EXPECT_EQ(r.cycles(), documented_cycles(beats, count)) << "n " << n << " rows " << count;
+      // The first row's outputs start 2 cycles after its last beat was taken.
+      EXPECT_EQ(r.first_out - r.last_in, 2u) << "n " << n;
+    }
+  }
+}
+
+}  // namespace

@@ -1,0 +1,462 @@
+// GoogleTest harness: the Verilated rtl/softmax_unit.sv against num::softmax_row, bit for bit.
+//
+// Every test drives rows through the unit with the valid/ready protocol (valid is held until
+// taken), compares every probability, last flag and p_max, and fails with the seed, the row
+// (vector) number and the first differing element. Random back-pressure on both streams must
+// not change any result; with it off, the measured cycles must equal the formulas of
+// rtl/datapath_latency.md.
+//
+// Environment: SINKATTN_SEED (default 1) seeds every random test and is always printed;
+// WAVES=1 writes <test>.fst (VerilatedFstC); SINKATTN_RTL_VECTORS=DIR writes the random test's
+// rows to DIR/softmax_unit_vectors.txt for testbench/rtl/softmax_unit_iverilog_tb.sv.
+//
+// The Verilated model must be built with the same MaxTokens as SINKATTN_TB_MAX_TOKENS.
+#include <gtest/gtest.h>
+#include <verilated.h>
+#include <verilated_fst_c.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "Vsoftmax_unit.h"
+#include "sinkattn/numerics.hpp"
+
+#ifndef SINKATTN_TB_MAX_TOKENS
+#define SINKATTN_TB_MAX_TOKENS 4096
+#endif
+
+namespace {
+
+namespace num = sinkattn::num;
+
+constexpr int kMaxTokens = SINKATTN_TB_MAX_TOKENS;
+constexpr std::uint64_t kDefaultSeed = 1;
+
+std::uint64_t test_seed() {
+  const char* env = std::getenv("SINKATTN_SEED");
+  const std::uint64_t seed = env ? std::strtoull(env, nullptr, 0) : kDefaultSeed;
+  std::cout << "[   SEED   ] " << seed << " (rerun with SINKATTN_SEED=" << seed << ")\n";
+  return seed;
+}
+
+std::string test_name() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  return std::string(info->test_suite_name()) + "." + info->name();
+}
+
+// Wave file of the k-th simulation a test runs: <Suite.Test>.fst, then <Suite.Test>.2.fst, ...
+std::string wave_file() {
+  static std::string last;
+  static int count = 0;
+  const std::string name = test_name();
+  count = name == last ? count + 1 : 1;
+  last = name;
+  return name + (count > 1 ? "." + std::to_string(count) : "") + ".fst";
+}
+
+// One Verilated unit with optional FST tracing; a cycle is settle (inputs applied, clock low,
+// combinational outputs valid) then posedge.
+class Dut {
+ public:
+  Dut() : ctx_(std::make_unique<VerilatedContext>()) {
+    const char* waves = std::getenv("WAVES");
+    if (waves && std::string(waves) == "1") ctx_->traceEverOn(true);
+    top_ = std::make_unique<Vsoftmax_unit>(ctx_.get(), "softmax_unit");
+    if (waves && std::string(waves) == "1") {
+      fst_ = std::make_unique<VerilatedFstC>();
+      top_->trace(fst_.get(), 99);
+      const std::string file = wave_file();
+      fst_->open(file.c_str());
+      std::cout << "[  WAVES   ] " << file << "\n";
+    }
+    top_->s_valid_i = 0;
+    top_->p_ready_i = 0;
+    top_->clk_i = 0;
+    top_->rst_ni = 0;
+    top_->eval();
+    dump();
+    for (int i = 0; i < 3; ++i) posedge();
+    top_->rst_ni = 1;
+    settle();
+    cycle_ = 0;
+  }
+  ~Dut() {
+    top_->final();
+    if (fst_) fst_->close();
+  }
+  Vsoftmax_unit* operator->() { return top_.get(); }
+  void settle() {
+    top_->clk_i = 0;
+    top_->eval();
+  }
+  void posedge() {
+    dump();
+    top_->clk_i = 1;
+    top_->eval();
+    ++time_;
+    dump();
+    top_->clk_i = 0;
+    top_->eval();
+    ++time_;
+    ++cycle_;
+  }
+  std::uint64_t cycle() const { return cycle_; }
+
+ private:
+  void dump() {
+    if (fst_) fst_->dump(time_);
+  }
+  std::unique_ptr<VerilatedContext> ctx_;
+  std::unique_ptr<Vsoftmax_unit> top_;
+  std::unique_ptr<VerilatedFstC> fst_;
+  std::uint64_t cycle_ = 0;
+  std::uint64_t time_ = 0;
+};
+
+struct Row {
+  std::vector<std::int32_t> s;
+  std::uint32_t mant = 0;
+  int shift = 0;
+  std::vector<std::uint32_t> p;  // expected
+  std::uint32_t pmax = 0;        // expected
+};
+
+void finish(Row& r) {
+  r.p.assign(r.s.size(), 0);
+  r.pmax = num::softmax_row(r.s.data(), static_cast<int>(r.s.size()), r.mant, r.shift, r.p.data());
+}
+
+Row make_row(std::vector<std::int32_t> s, std::uint32_t mant, int shift) {
+  Row r;
+  r.s = std::move(s);
+  r.mant = mant;
+  r.shift = shift;
+  finish(r);
+  return r;
+}
+
+int bit_length(std::uint64_t v) { return v ? 64 - __builtin_clzll(v) : 0; }
+
+// A random row: lengths skewed short (most traffic) with a tail up to MaxTokens, and score and
+// scale distributions that reach every part of the datapath (underflowing octaves, equal
+// maxima, the full int32 range, M = 0, E at both ends).
+Row random_row(std::mt19937_64& rng) {
+  auto uni = [&](std::int64_t lo, std::int64_t hi) {
+    return lo + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(hi - lo + 1));
+  };
+  const int bucket = static_cast<int>(rng() % 100);
+  const int n = bucket < 60 ? static_cast<int>(uni(1, 32))
+              : bucket < 90 ? static_cast<int>(uni(1, std::min(256, kMaxTokens)))
+              : bucket < 98 ? static_cast<int>(uni(1, std::min(1024, kMaxTokens)))
+                            : static_cast<int>(uni(1, kMaxTokens));
+  std::vector<std::int32_t> s(n);
+  const int mode = static_cast<int>(rng() % 7);
+  const std::int64_t lo32 = std::numeric_limits<std::int32_t>::min(), hi32 = std::numeric_limits<std::int32_t>::max();
+  switch (mode) {
+    case 0: {  // uniform in +-2^k
+      const int k = static_cast<int>(uni(0, 31));
+      const std::int64_t m = (k == 31) ? hi32 : (std::int64_t{1} << k);
+      for (auto& x : s) x = static_cast<std::int32_t>(uni(std::max(lo32, -m), m));
+      break;
+    }
+    case 1: {  // clustered around a random base
+      const std::int64_t spread = std::int64_t{1} << uni(0, 20);
+      const std::int64_t base = uni(lo32 + spread, hi32 - spread);
+      for (auto& x : s) x = static_cast<std::int32_t>(base + uni(-spread, spread));
+      break;
+    }
+    case 2: {  // all equal
+      const auto v = static_cast<std::int32_t>(uni(lo32, hi32));
+      std::fill(s.begin(), s.end(), v);
+      break;
+    }
+    case 3: {  // extremes of int32
+      const std::int32_t pick[] = {std::numeric_limits<std::int32_t>::min(), std::numeric_limits<std::int32_t>::max(),
+                                   0, -1, 1};
+      for (auto& x : s) x = (rng() % 4) ? pick[rng() % 5] : static_cast<std::int32_t>(uni(lo32, hi32));
+      break;
+    }
+    case 4: {  // q.k-like: D = 64 products of 12-bit values
+      for (auto& x : s) x = static_cast<std::int32_t>(uni(-(std::int64_t{1} << 28), std::int64_t{1} << 28));
+      break;
+    }
+    case 5: {  // several tokens tie at the maximum
+      const std::int64_t top = uni(-1000000, 1000000);
+      for (auto& x : s) x = static_cast<std::int32_t>((rng() % 3) ? top : top - uni(0, 5000));
+      break;
+    }
+    default: {  // a few large values, the rest far below (sink-like)
+      for (auto& x : s) x = static_cast<std::int32_t>((rng() % 8) ? uni(-100000, 100000) : uni(1 << 24, 1 << 26));
+      break;
+    }
+  }
+  const auto [mn, mx] = std::minmax_element(s.begin(), s.end());
+  const std::uint64_t spread = static_cast<std::uint64_t>(static_cast<std::int64_t>(*mx) - *mn);
+  std::uint32_t mant;
+  int shift;
+  const int smode = static_cast<int>(rng() % 10);
+  if (smode < 7) {  // normalized M, E so the row spans 2^-2 .. 2^6 octaves: exercises the table
+    mant = static_cast<std::uint32_t>(uni(1 << 15, (1 << 16) - 1));
+    shift = std::clamp(bit_length(spread) + 16 - static_cast<int>(uni(-2, 6)), num::kScaleShiftMin, num::kScaleShiftMax);
+  } else if (smode < 9) {  // anything the contract allows
+    mant = static_cast<std::uint32_t>(uni(1 << 15, (1 << 16) - 1));
+    shift = static_cast<int>(uni(num::kScaleShiftMin, num::kScaleShiftMax));
+  } else {  // E = 62 with a small or zero M (C below 2^-47)
+    mant = static_cast<std::uint32_t>(uni(0, (1 << 16) - 1));
+    shift = num::kScaleShiftMax;
+  }
+  return make_row(std::move(s), mant, shift);
+}
+
+struct RunOptions {
+  double valid_prob = 1.0;  // probability a new score is offered in a cycle
+  double ready_prob = 1.0;  // probability p_ready_i is high in a cycle
+  std::uint64_t bp_seed = 0;
+};
+
+struct RunResult {
+  bool ok = true;
+  std::string error;
+  std::uint64_t first_in = 0, first_out = 0, last_out = 0;  // cycles of the first score taken,
+                                                            // the first and last probability taken
+  std::uint64_t cycles() const { return last_out - first_in + 1; }
+};
+
+// Streams `rows` back to back and checks every output beat.
+RunResult run_rows(const std::vector<Row>& rows, const RunOptions& opt, std::uint64_t seed) {
+  Dut dut;
+  std::mt19937_64 bp(opt.bp_seed);
+  std::bernoulli_distribution offer(opt.valid_prob), take(opt.ready_prob);
+  RunResult res;
+  std::size_t in_row = 0, in_elem = 0, out_row = 0, out_elem = 0;
+  bool held = false, any_in = false;
+  std::uint64_t total = 0;
+  for (const Row& r : rows) total += r.s.size();
+  const std::uint64_t limit = 200 + 40 * total + 20 * rows.size();
+  auto fail = [&](const std::string& what) {
+    std::ostringstream os;
+    os << "seed " << seed << ", vector (row) " << out_row << " of " << rows.size() << ", element " << out_elem
+       << ": " << what;
+    res.ok = false;
+    res.error = os.str();
+  };
+  while (out_row < rows.size()) {
+    if (dut.cycle() > limit) {
+      fail("timeout: no progress after " + std::to_string(dut.cycle()) + " cycles");
+      return res;
+    }
+    const bool have = in_row < rows.size();
+    if (!held) held = have && offer(bp);
+    dut->s_valid_i = held;
+    if (held) {
+      const Row& r = rows[in_row];
+      dut->s_i = static_cast<std::uint32_t>(r.s[in_elem]);
+      dut->s_last_i = in_elem + 1 == r.s.size();
+      // M and E are only read with the first score; other beats carry noise to prove it.
+      dut->mant_i = in_elem == 0 ? r.mant : static_cast<std::uint32_t>(bp() & 0xffff);
+      dut->shift_i = in_elem == 0 ? r.shift : static_cast<int>(bp() % 64);
+    }
+    dut->p_ready_i = take(bp);
+    dut.settle();
+    if (dut->s_valid_i && dut->s_ready_o) {
+      if (!any_in) res.first_in = dut.cycle();
+      any_in = true;
+      held = false;
+      if (++in_elem == rows[in_row].s.size()) {
+        in_elem = 0;
+        ++in_row;
+      }
+    }
+    if (dut->p_valid_o && dut->p_ready_i) {
+      const Row& r = rows[out_row];
+      const bool last = out_elem + 1 == r.s.size();
+      if (dut->p_o != r.p[out_elem] || dut->p_last_o != last || dut->p_max_o != r.pmax) {
+        std::ostringstream os;
+        os << "n " << r.s.size() << " M " << r.mant << " E " << r.shift << " score " << r.s[out_elem]
+           << ": got p " << dut->p_o << " last " << int(dut->p_last_o) << " p_max " << dut->p_max_o
+           << ", expected p " << r.p[out_elem] << " last " << last << " p_max " << r.pmax;
+        fail(os.str());
+        return res;
+      }
+      if (out_row == 0 && out_elem == 0) res.first_out = dut.cycle();
+      res.last_out = dut.cycle();
+      if (++out_elem == r.s.size()) {
+        out_elem = 0;
+        ++out_row;
+      }
+    }
+    dut.posedge();
+  }
+  // Nothing more may come out.
+  dut->s_valid_i = 0;
+  dut->p_ready_i = 1;
+  for (int i = 0; i < 50; ++i) {
+    dut.settle();
+    if (dut->p_valid_o) {
+      fail("extra output beat after the last row");
+      return res;
+    }
+    dut.posedge();
+  }
+  return res;
+}
+
+void write_vectors(const std::vector<Row>& rows) {
+  const char* dir = std::getenv("SINKATTN_RTL_VECTORS");
+  if (!dir) return;
+  const std::string path = std::string(dir) + "/softmax_unit_vectors.txt";
+  std::ofstream f(path);
+  ASSERT_TRUE(f) << "cannot write " << path;
+  // Per row: "n mant shift pmax" in decimal, then n lines "score_hex p" (score as 8 hex digits).
+  for (const Row& r : rows) {
+    f << r.s.size() << ' ' << r.mant << ' ' << r.shift << ' ' << r.pmax << '\n';
+    char buf[16];
+    for (std::size_t j = 0; j < r.s.size(); ++j) {
+      std::snprintf(buf, sizeof buf, "%08x", static_cast<std::uint32_t>(r.s[j]));
+      f << buf << ' ' << r.p[j] << '\n';
+    }
+  }
+  std::cout << "[ VECTORS  ] " << rows.size() << " rows -> " << path << "\n";
+}
+
+std::vector<Row> edge_rows() {
+  std::vector<Row> rows;
+  const std::int32_t kMin = std::numeric_limits<std::int32_t>::min(), kMax = std::numeric_limits<std::int32_t>::max();
+  const std::uint32_t mants[] = {0, 1, 1u << 15, 46341, (1u << 16) - 1};
+  const int shifts[] = {num::kScaleShiftMin, num::kScaleShiftMin + 1, 24, num::kScaleShiftMax - 1, num::kScaleShiftMax};
+  for (std::uint32_t m : mants) {
+    for (int e : shifts) {
+      rows.push_back(make_row({0}, m, e));                                   // n = 1
+      rows.push_back(make_row({kMin}, m, e));
+      rows.push_back(make_row({kMax, kMin}, m, e));                          // diff 2^32 - 1
+      rows.push_back(make_row({kMin, kMax, kMin, kMax, 0}, m, e));
+      rows.push_back(make_row(std::vector<std::int32_t>(7, 12345), m, e));  // all equal
+      rows.push_back(make_row({100, 99, 98, 90, 50, 0, -1000, -100000}, m, e));
+    }
+  }
+  // exp2 underflow: every non-maximal score is more than 15 octaves down.
+  rows.push_back(make_row({1000000, 0, -5, 999000, 1000000, -2000000}, 1u << 15, 16));
+  // Every distance d = 0 .. 16 * 256 + 16 in one row: M = 2^15, E = 23 makes d = s_max - s exactly.
+  {
+    std::vector<std::int32_t> s;
+    for (int d = 0; d <= 16 * 256 + 16; ++d) s.push_back(-d);
+    s.resize(std::min<std::size_t>(s.size(), kMaxTokens));
+    rows.push_back(make_row(s, 1u << 15, 23));
+  }
+  // Longest rows: all equal (Z = MaxTokens * 2^15, the widest sum) and random.
+  rows.push_back(make_row(std::vector<std::int32_t>(kMaxTokens, -7), (1u << 16) - 1, num::kScaleShiftMin));
+  rows.push_back(make_row(std::vector<std::int32_t>(kMaxTokens, kMin), 0, num::kScaleShiftMax));
+  {
+    std::mt19937_64 rng(99);
+    std::vector<std::int32_t> s(kMaxTokens);
+    for (auto& x : s) x = static_cast<std::int32_t>(rng() % 2000000) - 1000000;
+    rows.push_back(make_row(s, 40000, 30));
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+TEST(SoftmaxUnit, RandomRowsWithBackPressureMatchReference) {
+  const std::uint64_t seed = test_seed();
+  std::mt19937_64 rng(seed);
+  std::vector<Row> rows;
+  std::uint64_t scores = 0;
+  for (int i = 0; i < 10000; ++i) {
+    rows.push_back(random_row(rng));
+    scores += rows.back().s.size();
+  }
+  write_vectors(rows);
+  std::cout << "[   INFO   ] " << rows.size() << " rows, " << scores << " scores\n";
+  RunOptions opt;
+  opt.valid_prob = 0.7;
+  opt.ready_prob = 0.6;
+  opt.bp_seed = seed * 7919 + 1;
+  const RunResult r = run_rows(rows, opt, seed);
+  EXPECT_TRUE(r.ok) << r.error;
+}
+
+TEST(SoftmaxUnit, RandomRowsWithoutBackPressureMatchReference) {
+  const std::uint64_t seed = test_seed();
+  std::mt19937_64 rng(seed ^ 0x5eed);
+  std::vector<Row> rows;
+  for (int i = 0; i < 2000; ++i) rows.push_back(random_row(rng));
+  const RunResult r = run_rows(rows, RunOptions{}, seed);
+  EXPECT_TRUE(r.ok) << r.error;
+}
+
+TEST(SoftmaxUnit, HeavyAndBurstyBackPressure) {
+  const std::uint64_t seed = test_seed();
+  std::mt19937_64 rng(seed ^ 0xb00);
+  for (const auto& [v, rd] : {std::pair{1.0, 0.1}, std::pair{0.1, 1.0}, std::pair{0.3, 0.3}}) {
+    std::vector<Row> rows;
+    for (int i = 0; i < 300; ++i) rows.push_back(random_row(rng));
+    RunOptions opt;
+    opt.valid_prob = v;
+    opt.ready_prob = rd;
+    opt.bp_seed = seed + 17;
+    const RunResult r = run_rows(rows, opt, seed);
+    EXPECT_TRUE(r.ok) << "valid " << v << " ready " << rd << ": " << r.error;
+  }
+}
+
+TEST(SoftmaxUnit, EdgeCases) {
+  const std::uint64_t seed = test_seed();
+  const std::vector<Row> rows = edge_rows();
+  // Sanity of the edge set itself: it must reach the underflow and the uniform-row cases.
+  bool saw_zero = false, saw_uniform = false;
+  for (const Row& r : rows) {
+    saw_zero |= std::find(r.p.begin(), r.p.end(), 0u) != r.p.end();
+    saw_uniform |= r.mant == 0 && r.s.size() > 1;
+  }
+  EXPECT_TRUE(saw_zero && saw_uniform);
+  RunResult r = run_rows(rows, RunOptions{}, seed);
+  EXPECT_TRUE(r.ok) << "no back-pressure: " << r.error;
+  RunOptions opt;
+  opt.valid_prob = 0.5;
+  opt.ready_prob = 0.5;
+  opt.bp_seed = seed;
+  r = run_rows(rows, opt, seed);
+  EXPECT_TRUE(r.ok) << "back-pressure: " << r.error;
+}
+
+// rtl/datapath_latency.md: one row alone takes 3n + 9 cycles from its first score taken to its
+// last probability taken, the first probability being taken 2n + 9 cycles after the first score;
+// R back-to-back rows take (R + 2) n + 6 floor((R + 1) / 2) + 3.
+std::uint64_t documented_cycles(std::uint64_t n, std::uint64_t rows) {
+  return (rows + 2) * n + 6 * ((rows + 1) / 2) + 3;
+}
+
+TEST(SoftmaxUnit, LatencyMatchesDocumentedFormula) {
+  const std::uint64_t seed = test_seed();
+  std::mt19937_64 rng(seed);
+  for (int n : {1, 2, 3, 4, 5, 7, 8, 16, 31, 64, 100, 257, 1000, kMaxTokens}) {
+    if (n > kMaxTokens) continue;
+    for (int count : {1, 2, 3, 4, 5, 8}) {
+      if (n * count > 20000) continue;
+      std::vector<Row> rows;
+      for (int i = 0; i < count; ++i) {
+        std::vector<std::int32_t> s(n);
+        for (auto& x : s) x = static_cast<std::int32_t>(rng() % 100000);
+        rows.push_back(make_row(std::move(s), 50000, 20));
+      }
+      const RunResult r = run_rows(rows, RunOptions{}, seed);
+      ASSERT_TRUE(r.ok) << r.error;
+      EXPECT_EQ(r.cycles(), documented_cycles(n, count)) << "n " << n << " rows " << count;
+      EXPECT_EQ(r.first_out - r.first_in, static_cast<std::uint64_t>(2 * n + 9)) << "n " << n;
+    }
+  }
+}
+
+}  // namespace
