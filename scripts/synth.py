@@ -95,6 +95,7 @@ def main():
             rows.append(synth(n, values, a.gen_dir, work))
             print(f"synthesized {n}: {rows[-1]['cells']} cells, {rows[-1]['lut']} LUT, {rows[-1]['ff']} FF, "
                   f"{rows[-1]['dsp']} DSP, {rows[-1]['bram']} BRAM", file=sys.stderr)
+    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     with open(a.out, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
         w.writeheader()
