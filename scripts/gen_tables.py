@@ -19,7 +19,7 @@ FIELDS = {
     "logit_frac_bits": (2, 12), "exp_lut_bits": (2, 12), "exp_out_bits": (8, 24),
     "recip_lut_bits": (2, 14), "recip_out_bits": (8, 24), "prob_frac_bits": (8, 24),
     "out_frac_bits": (0, 8), "out_bits": (8, 32), "scale_mant_bits": (8, 24),
-    "scale_shift_min": (1, 63), "scale_shift_max": (1, 63),
+    "scale_shift_min": (1, 63), "scale_shift_max": (1, 63), "importance_bits": (24, 64),
 }
 
 
@@ -57,6 +57,8 @@ def load(path):
         fail(path, "scale_shift_min", "must exceed logit_frac_bits so the logit shift is positive")
     if n["scale_shift_min"] > n["scale_shift_max"]:
         fail(path, "scale_shift_min", "must not exceed scale_shift_max")
+    if n["importance_bits"] < n["prob_frac_bits"] + 9:
+        fail(path, "importance_bits", "must hold at least 256 full probabilities (prob_frac_bits + 9)")
     if n["prob_frac_bits"] + 1 > n["exp_out_bits"]:
         fail(path, "prob_frac_bits", "probabilities need exp_out_bits >= prob_frac_bits + 1")
     return n

@@ -260,12 +260,24 @@ Config read_config(const Reader& r, const std::string& file) {
   HwConfig& hw = c.hw;
   hw.head_dim = static_cast<int>(r.integer("hw.head_dim", 2, num::kMaxHeadDim));
   if (hw.head_dim % 2) r.fail("hw.head_dim", "must be even (12-bit values pack two per 3 bytes)");
-  hw.max_tokens = static_cast<int>(r.integer("hw.max_tokens", 1, kBig));
+  // The top-k engine draws pivots as a 16-bit LFSR value mod n, so n stays below 2^16.
+  hw.max_tokens = static_cast<int>(r.integer("hw.max_tokens", 1, 65535));
   hw.max_layers = static_cast<int>(r.integer("hw.max_layers", 1, 1024));
   hw.max_q_heads = static_cast<int>(r.integer("hw.max_q_heads", 1, 1024));
   hw.max_kv_heads = static_cast<int>(r.integer("hw.max_kv_heads", 1, 1024));
   if (hw.max_kv_heads > hw.max_q_heads)
     r.fail("hw.max_kv_heads", "must not exceed hw.max_q_heads (" + std::to_string(hw.max_q_heads) + ")");
+  {
+    // The importance accumulators are num::kImportanceBits wide and must not overflow at the
+    // hardware's limits: a token gains at most one probability (< 2^16) per (step, layer, query
+    // head), a head at most head_dim saturated outputs (< 2^15) per (step, layer).
+    const long double limit = std::ldexp(1.0L, num::kImportanceBits);
+    const long double steps = hw.max_tokens, token_worst = steps * hw.max_layers * hw.max_q_heads * 65536.0L;
+    const long double head_worst = steps * hw.max_layers * hw.head_dim * 32768.0L;
+    if (token_worst >= limit || head_worst >= limit)
+      r.fail("hw.max_tokens", "max_tokens x max_layers x max_q_heads (or x head_dim) overflows the " +
+                                  std::to_string(num::kImportanceBits) + "-bit importance accumulators of configs/numerics.yaml");
+  }
   hw.sink_sram_tokens = static_cast<int>(r.integer("hw.sink_sram_tokens", 0, 4096));
   hw.qk_lanes = static_cast<int>(r.integer("hw.qk_lanes", 1, 64));
   hw.pv_lanes = static_cast<int>(r.integer("hw.pv_lanes", 1, 64));
@@ -273,7 +285,8 @@ Config read_config(const Reader& r, const std::string& file) {
   if (hw.kv_buffer_tokens < std::max(hw.qk_lanes, hw.pv_lanes))
     r.fail("hw.kv_buffer_tokens", "must hold at least one beat of the widest lane array (" +
                                       std::to_string(std::max(hw.qk_lanes, hw.pv_lanes)) + " tokens)");
-  hw.topk_parallelism = static_cast<int>(r.integer("hw.topk_parallelism", 1, 256));
+  // Two comparators at least: the engine's score memory is P banks of one row per beat.
+  hw.topk_parallelism = static_cast<int>(r.integer("hw.topk_parallelism", 2, 256));
   if (!is_pow2(hw.topk_parallelism)) r.fail("hw.topk_parallelism", "must be a power of two");
   hw.topk_lfsr_seed = static_cast<int>(r.integer("hw.topk_lfsr_seed", 1, 65535));
   hw.dram.bytes_per_cycle = static_cast<int>(r.integer("hw.dram.bytes_per_cycle", 1, 4096));

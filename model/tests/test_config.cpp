@@ -156,6 +156,9 @@ TEST_F(ConfigFiles, MapLetters) {
   expect_error("name: x\nbase: base\npolicy:\n  head_policy:\n    map: [RX]\n", "policy.head_policy.map", "R, S and T");
 }
 TEST_F(ConfigFiles, LfsrSeedZero) { expect_error("name: x\nbase: base\nhw:\n  topk_lfsr_seed: 0\n", "hw.topk_lfsr_seed", "out of range"); }
+TEST_F(ConfigFiles, TopkNeedsTwoComparators) { expect_error("name: x\nbase: base\nhw:\n  topk_parallelism: 1\n", "hw.topk_parallelism", "out of range"); }
+TEST_F(ConfigFiles, MaxTokensFitsTheLfsrModulo) { expect_error("name: x\nbase: base\nhw:\n  max_tokens: 65536\n", "hw.max_tokens", "out of range"); }
+TEST_F(ConfigFiles, ImportanceWidthOverflows) { expect_error("name: x\nbase: base\nhw:\n  max_tokens: 65535\n  max_layers: 1024\n  max_q_heads: 1024\n", "hw.max_tokens", "importance"); }
 TEST_F(ConfigFiles, NotPowerOfTwo) { expect_error("name: x\nbase: base\nhw:\n  topk_parallelism: 12\n", "hw.topk_parallelism", "power of two"); }
 TEST_F(ConfigFiles, UnknownBase) { expect_error("name: x\nbase: nosuch\n", "base", "no preset named 'nosuch'"); }
 TEST_F(ConfigFiles, MissingName) { expect_error("base: base\n", "name", "missing"); }

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "Vpv_lanes.h"
+#include "harness.hpp"
 #include "sinkattn/numerics.hpp"
 
 #ifndef SINKATTN_TB_HEAD_DIM
@@ -48,6 +49,19 @@
 
 namespace {
 
+using sinkattn::tb::vl_bytes;
+using sinkattn::tb::put_bits;
+using sinkattn::tb::get_bits;
+using sinkattn::tb::test_seed;
+
+class Dut : public sinkattn::tb::Dut<Vpv_lanes> {
+ public:
+  Dut() : sinkattn::tb::Dut<Vpv_lanes>("pv_lanes", [](auto& t) {
+    t.pv_valid_i = 0;
+    t.out_ready_i = 0;
+  }) {}
+};
+
 namespace num = sinkattn::num;
 
 constexpr int kHeadDim = SINKATTN_TB_HEAD_DIM;
@@ -56,114 +70,10 @@ constexpr int kOutLanes = SINKATTN_TB_OUT_LANES;
 constexpr int kMaxTokens = SINKATTN_TB_MAX_TOKENS;
 constexpr int kPBits = num::kProbFracBits + 1;
 constexpr int kOutBeats = kHeadDim / kOutLanes;
-constexpr std::uint64_t kDefaultSeed = 1;
 
-constexpr std::size_t vl_bytes(int bits) {
-  return bits <= 8 ? 1 : bits <= 16 ? 2 : bits <= 32 ? 4 : bits <= 64 ? 8 : 4 * ((bits + 31) / 32);
-}
 static_assert(sizeof(Vpv_lanes::p_i) == vl_bytes(kLanes * kPBits), "PvLanes differs from the model");
 static_assert(sizeof(Vpv_lanes::v_i) == vl_bytes(kLanes * kHeadDim * num::kDataBits), "HeadDim differs from the model");
 static_assert(sizeof(Vpv_lanes::out_o) == vl_bytes(kOutLanes * num::kOutBits), "OutLanes differs from the model");
-
-template <typename T>
-void put_bits(T& sig, int lsb, int width, std::uint64_t v) {
-  if constexpr (std::is_integral_v<T>) {
-    const std::uint64_t mask = (width >= 64 ? ~0ULL : (1ULL << width) - 1) << lsb;
-    sig = static_cast<T>((static_cast<std::uint64_t>(sig) & ~mask) | ((v << lsb) & mask));
-  } else {
-    for (int i = 0; i < width; ++i) {
-      const int b = lsb + i;
-      const std::uint32_t m = 1u << (b % 32);
-      if ((v >> i) & 1) sig[b / 32] |= m;
-      else sig[b / 32] &= ~m;
-    }
-  }
-}
-template <typename T>
-std::uint64_t get_bits(const T& sig, int lsb, int width) {
-  if constexpr (std::is_integral_v<T>) {
-    return (static_cast<std::uint64_t>(sig) >> lsb) & (width >= 64 ? ~0ULL : (1ULL << width) - 1);
-  } else {
-    std::uint64_t v = 0;
-    for (int i = 0; i < width; ++i) v |= static_cast<std::uint64_t>((sig[(lsb + i) / 32] >> ((lsb + i) % 32)) & 1) << i;
-    return v;
-  }
-}
-
-std::uint64_t test_seed() {
-  const char* env = std::getenv("SINKATTN_SEED");
-  const std::uint64_t seed = env ? std::strtoull(env, nullptr, 0) : kDefaultSeed;
-  std::cout << "[   SEED   ] " << seed << " (rerun with SINKATTN_SEED=" << seed << ")\n";
-  return seed;
-}
-
-std::string test_name() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  return std::string(info->test_suite_name()) + "." + info->name();
-}
-
-// Wave file of the k-th simulation a test runs: <Suite.Test>.fst, then <Suite.Test>.2.fst, ...
-std::string wave_file() {
-  static std::string last;
-  static int count = 0;
-  const std::string name = test_name();
-  count = name == last ? count + 1 : 1;
-  last = name;
-  return name + (count > 1 ? "." + std::to_string(count) : "") + ".fst";
-}
-
-class Dut {
- public:
-  Dut() : ctx_(std::make_unique<VerilatedContext>()) {
-    const char* waves = std::getenv("WAVES");
-    const bool on = waves && std::string(waves) == "1";
-    if (on) ctx_->traceEverOn(true);
-    top_ = std::make_unique<Vpv_lanes>(ctx_.get(), "pv_lanes");
-    if (on) {
-      fst_ = std::make_unique<VerilatedFstC>();
-      top_->trace(fst_.get(), 99);
-      const std::string file = wave_file();
-      fst_->open(file.c_str());
-      std::cout << "[  WAVES   ] " << file << "\n";
-    }
-    top_->pv_valid_i = 0;
-    top_->out_ready_i = 0;
-    top_->clk_i = 0;
-    top_->rst_ni = 0;
-    top_->eval();
-    for (int i = 0; i < 3; ++i) posedge();
-    top_->rst_ni = 1;
-    settle();
-    cycle_ = 0;
-  }
-  ~Dut() {
-    top_->final();
-    if (fst_) fst_->close();
-  }
-  Vpv_lanes* operator->() { return top_.get(); }
-  void settle() {
-    top_->clk_i = 0;
-    top_->eval();
-  }
-  void posedge() {
-    if (fst_) fst_->dump(time_);
-    top_->clk_i = 1;
-    top_->eval();
-    ++time_;
-    if (fst_) fst_->dump(time_);
-    top_->clk_i = 0;
-    top_->eval();
-    ++time_;
-    ++cycle_;
-  }
-  std::uint64_t cycle() const { return cycle_; }
-
- private:
-  std::unique_ptr<VerilatedContext> ctx_;
-  std::unique_ptr<Vpv_lanes> top_;
-  std::unique_ptr<VerilatedFstC> fst_;
-  std::uint64_t cycle_ = 0, time_ = 0;
-};
 
 struct Beat {
   std::vector<std::uint32_t> p;  // kLanes

@@ -12,6 +12,7 @@ case "$block" in
   qk_lanes) filter='QkLanes.RandomBeatsWithBackPressureMatchReference' ;;
   pv_lanes) filter='PvLanes.RandomRowsWithBackPressureMatchReference' ;;
   softmax_unit) filter='SoftmaxUnit.RandomRowsWithBackPressureMatchReference' ;;
+  topk_engine) filter='TopkEngine.IcarusVectors' ;;
   *) echo "run_iverilog.sh: unknown block $block" >&2; exit 2 ;;
 esac
 SINKATTN_RTL_VECTORS="$work" SINKATTN_SEED="$seed" "$harness" --gtest_filter="$filter" >/dev/null

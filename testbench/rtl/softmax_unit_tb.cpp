@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "Vsoftmax_unit.h"
+#include "harness.hpp"
 #include "sinkattn/numerics.hpp"
 
 #ifndef SINKATTN_TB_MAX_TOKENS
@@ -38,91 +39,22 @@
 
 namespace {
 
+using sinkattn::tb::test_seed;
+
+class Dut : public sinkattn::tb::Dut<Vsoftmax_unit> {
+ public:
+  Dut() : sinkattn::tb::Dut<Vsoftmax_unit>("softmax_unit", [](auto& t) {
+    t.s_valid_i = 0;
+    t.p_ready_i = 0;
+  }) {}
+};
+
 namespace num = sinkattn::num;
 
 constexpr int kMaxTokens = SINKATTN_TB_MAX_TOKENS;
-constexpr std::uint64_t kDefaultSeed = 1;
-
-std::uint64_t test_seed() {
-  const char* env = std::getenv("SINKATTN_SEED");
-  const std::uint64_t seed = env ? std::strtoull(env, nullptr, 0) : kDefaultSeed;
-  std::cout << "[   SEED   ] " << seed << " (rerun with SINKATTN_SEED=" << seed << ")\n";
-  return seed;
-}
-
-std::string test_name() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  return std::string(info->test_suite_name()) + "." + info->name();
-}
-
-// Wave file of the k-th simulation a test runs: <Suite.Test>.fst, then <Suite.Test>.2.fst, ...
-std::string wave_file() {
-  static std::string last;
-  static int count = 0;
-  const std::string name = test_name();
-  count = name == last ? count + 1 : 1;
-  last = name;
-  return name + (count > 1 ? "." + std::to_string(count) : "") + ".fst";
-}
 
 // One Verilated unit with optional FST tracing; a cycle is settle (inputs applied, clock low,
 // combinational outputs valid) then posedge.
-class Dut {
- public:
-  Dut() : ctx_(std::make_unique<VerilatedContext>()) {
-    const char* waves = std::getenv("WAVES");
-    if (waves && std::string(waves) == "1") ctx_->traceEverOn(true);
-    top_ = std::make_unique<Vsoftmax_unit>(ctx_.get(), "softmax_unit");
-    if (waves && std::string(waves) == "1") {
-      fst_ = std::make_unique<VerilatedFstC>();
-      top_->trace(fst_.get(), 99);
-      const std::string file = wave_file();
-      fst_->open(file.c_str());
-      std::cout << "[  WAVES   ] " << file << "\n";
-    }
-    top_->s_valid_i = 0;
-    top_->p_ready_i = 0;
-    top_->clk_i = 0;
-    top_->rst_ni = 0;
-    top_->eval();
-    dump();
-    for (int i = 0; i < 3; ++i) posedge();
-    top_->rst_ni = 1;
-    settle();
-    cycle_ = 0;
-  }
-  ~Dut() {
-    top_->final();
-    if (fst_) fst_->close();
-  }
-  Vsoftmax_unit* operator->() { return top_.get(); }
-  void settle() {
-    top_->clk_i = 0;
-    top_->eval();
-  }
-  void posedge() {
-    dump();
-    top_->clk_i = 1;
-    top_->eval();
-    ++time_;
-    dump();
-    top_->clk_i = 0;
-    top_->eval();
-    ++time_;
-    ++cycle_;
-  }
-  std::uint64_t cycle() const { return cycle_; }
-
- private:
-  void dump() {
-    if (fst_) fst_->dump(time_);
-  }
-  std::unique_ptr<VerilatedContext> ctx_;
-  std::unique_ptr<Vsoftmax_unit> top_;
-  std::unique_ptr<VerilatedFstC> fst_;
-  std::uint64_t cycle_ = 0;
-  std::uint64_t time_ = 0;
-};
 
 struct Row {
   std::vector<std::int32_t> s;

@@ -1,0 +1,132 @@
+// What every RTL unit harness shares: the seed (printed, rerun with SINKATTN_SEED=N), FST
+// waveforms behind WAVES=1, clocking and reset of a Verilated block, and bit packing of its
+// wide ports.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <verilated.h>
+#include <verilated_fst_c.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <type_traits>
+
+namespace sinkattn::tb {
+
+// Bytes Verilator uses for a port of `bits` bits (CData, SData, IData, QData or VlWide).
+constexpr std::size_t vl_bytes(int bits) {
+  return bits <= 8 ? 1 : bits <= 16 ? 2 : bits <= 32 ? 4 : bits <= 64 ? 8 : 4 * ((bits + 31) / 32);
+}
+
+template <typename T>
+void put_bits(T& sig, int lsb, int width, std::uint64_t v) {
+  if constexpr (std::is_integral_v<T>) {
+    const std::uint64_t mask = (width >= 64 ? ~0ULL : (1ULL << width) - 1) << lsb;
+    sig = static_cast<T>((static_cast<std::uint64_t>(sig) & ~mask) | ((v << lsb) & mask));
+  } else {
+    for (int i = 0; i < width; ++i) {
+      const int b = lsb + i;
+      const std::uint32_t m = 1u << (b % 32);
+      if ((v >> i) & 1) sig[b / 32] |= m;
+      else sig[b / 32] &= ~m;
+    }
+  }
+}
+
+template <typename T>
+std::uint64_t get_bits(const T& sig, int lsb, int width) {
+  if constexpr (std::is_integral_v<T>) {
+    return (static_cast<std::uint64_t>(sig) >> lsb) & (width >= 64 ? ~0ULL : (1ULL << width) - 1);
+  } else {
+    std::uint64_t v = 0;
+    for (int i = 0; i < width; ++i) v |= static_cast<std::uint64_t>((sig[(lsb + i) / 32] >> ((lsb + i) % 32)) & 1) << i;
+    return v;
+  }
+}
+
+inline std::uint64_t test_seed(std::uint64_t fallback = 1) {
+  const char* env = std::getenv("SINKATTN_SEED");
+  const std::uint64_t seed = env ? std::strtoull(env, nullptr, 0) : fallback;
+  std::cout << "[   SEED   ] " << seed << " (rerun with SINKATTN_SEED=" << seed << ")\n";
+  return seed;
+}
+
+inline std::string test_name() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  return std::string(info->test_suite_name()) + "." + info->name();
+}
+
+// Wave file of the k-th simulation a test runs: <Suite.Test>.fst, then <Suite.Test>.2.fst, ...
+inline std::string wave_file() {
+  static std::string last;
+  static int count = 0;
+  const std::string name = test_name();
+  count = name == last ? count + 1 : 1;
+  last = name;
+  return name + (count > 1 ? "." + std::to_string(count) : "") + ".fst";
+}
+
+// A Verilated block with clk_i and active-low rst_ni, held in reset for three cycles with its
+// inputs idle (`idle` drives them), then released. WAVES=1 records every edge to an FST file.
+template <typename Top>
+class Dut {
+ public:
+  Dut(const char* name, const std::function<void(Top&)>& idle) : ctx_(std::make_unique<VerilatedContext>()) {
+    const char* waves = std::getenv("WAVES");
+    const bool on = waves && std::string(waves) == "1";
+    if (on) ctx_->traceEverOn(true);
+    top_ = std::make_unique<Top>(ctx_.get(), name);
+    if (on) {
+      fst_ = std::make_unique<VerilatedFstC>();
+      top_->trace(fst_.get(), 99);
+      const std::string file = wave_file();
+      fst_->open(file.c_str());
+      std::cout << "[  WAVES   ] " << file << "\n";
+    }
+    idle(*top_);
+    top_->clk_i = 0;
+    top_->rst_ni = 0;
+    top_->eval();
+    for (int i = 0; i < 3; ++i) posedge();
+    top_->rst_ni = 1;
+    settle();
+    cycle_ = 0;
+  }
+  ~Dut() {
+    top_->final();
+    if (fst_) fst_->close();
+  }
+  Dut(const Dut&) = delete;
+  Dut& operator=(const Dut&) = delete;
+
+  Top* operator->() { return top_.get(); }
+  // Inputs changed between edges: let the combinational logic settle.
+  void settle() {
+    top_->clk_i = 0;
+    top_->eval();
+  }
+  void posedge() {
+    if (fst_) fst_->dump(time_);
+    top_->clk_i = 1;
+    top_->eval();
+    ++time_;
+    if (fst_) fst_->dump(time_);
+    top_->clk_i = 0;
+    top_->eval();
+    ++time_;
+    ++cycle_;
+  }
+  std::uint64_t cycle() const { return cycle_; }
+
+ private:
+  std::unique_ptr<VerilatedContext> ctx_;
+  std::unique_ptr<Top> top_;
+  std::unique_ptr<VerilatedFstC> fst_;
+  std::uint64_t cycle_ = 0, time_ = 0;
+};
+
+}  // namespace sinkattn::tb
