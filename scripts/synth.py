@@ -1,10 +1,14 @@
 #!/usr/bin/python3
 """Synthesize RTL blocks with Yosys for one preset and write one CSV row per block.
 
-Usage: synth.py --preset-svh FILE --gen-dir DIR --out CSV [BLOCK ...]
+Usage: synth.py --preset-svh FILE --gen-dir DIR --out CSV [--set Name=value ...] [BLOCK ...]
+
+--set overrides one preset parameter (for a quick synthesizability check at small sizes, which
+the normal test run does; the preset's own sizes take minutes and run under the slow label).
 
 Each block is synthesized twice: generic `synth` (cell count) and `synth_xilinx` (LUT, FF, DSP,
-BRAM). Block parameters come from the preset's generated header, never from this script.
+BRAM). Block parameters come from the preset's generated header and the numeric contract's
+(GEN_DIR/sinkattn_numerics.svh), never from this script.
 """
 import argparse
 import csv
@@ -25,6 +29,9 @@ BLOCKS = {
     "softmax_unit": ("softmax_unit", ["rtl/softmax_unit.sv"],
                      {"MaxTokens": "MaxTokens", "Exp2LutFile": '"@GEN@/exp2_lut.hex"',
                       "RecipLutFile": '"@GEN@/recip_lut.hex"'}),
+    "topk_engine": ("topk_engine", ["rtl/topk_engine.sv"],
+                    {"P": "TopkParallelism", "ScoreW": "ImportanceBits", "MaxN": "MaxTokens",
+                     "LfsrSeed": "TopkLfsrSeed"}),
 }
 
 
@@ -82,9 +89,19 @@ def main():
     ap.add_argument("--preset-svh", required=True)
     ap.add_argument("--gen-dir", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--set", action="append", default=[], metavar="Name=value",
+                    help="override a preset parameter")
     ap.add_argument("blocks", nargs="*")
     a = ap.parse_args()
-    values = preset_params(a.preset_svh)
+    values = preset_params(os.path.join(a.gen_dir, "sinkattn_numerics.svh"))
+    values.update(preset_params(a.preset_svh))
+    for item in a.set:
+        m = re.fullmatch(r"(\w+)=(-?\d+)", item)
+        if not m:
+            raise SystemExit(f"error: synth.py: --set: '{item}' is not Name=integer")
+        if m.group(1) not in values:
+            raise SystemExit(f"error: synth.py: --set: unknown parameter '{m.group(1)}'")
+        values[m.group(1)] = int(m.group(2))
     names = a.blocks or sorted(BLOCKS)
     for n in names:
         if n not in BLOCKS:

@@ -13,24 +13,16 @@
 // TopkEngine.IcarusVectors write DIR/topk_engine_vectors.txt for topk_engine_iverilog_tb.sv.
 //
 // The binary has its own main() (link GTest::gtest, not gtest_main) for two more modes:
-//   topk_engine_tb --bench [--bench-vectors 20] [--bench-expect 1000]
+//   topk_engine_tb --bench [--bench-vectors 20] [--bench-expect 1000]   (scripts/bench.sh topk)
 //       CSV for SpAtten's cells (see print_bench); needs MaxN >= 8192, one build per P
 //   topk_engine_tb --write-vectors FILE [--vectors 300]
 //       the Icarus vector file without running any test
 // Anything else goes to GoogleTest (--gtest_filter=..., etc.).
 //
-// Build, from the repository root, as one command (the -G overrides and the SINKATTN_TB_TOPK_*
-// defines must agree: P*ScoreW is checked at compile time, MaxN/ModSteps/LfsrSeed by the tests
-// themselves; --trace-fst is required, as in every RTL harness of the project):
-//   verilator --cc --exe --build -j 2 -Wall --trace-fst -O3 --top-module topk_engine
-//     -GP=16 -GScoreW=48 -GMaxN=4096 -GModSteps=8
-//     -CFLAGS "-std=c++17 -O2 -I$PWD/model/include -I$PWD/testbench/rtl
-//              -DSINKATTN_TB_TOPK_P=16 -DSINKATTN_TB_TOPK_SCORE_W=48
-//              -DSINKATTN_TB_TOPK_MAX_N=4096 -DSINKATTN_TB_TOPK_MOD_STEPS=8"
-//     -LDFLAGS "-lgtest -pthread" -Mdir build/topk_p16 -o topk_engine_tb
-//     $PWD/rtl/topk_engine.sv $PWD/testbench/rtl/topk_engine_tb.cpp $PWD/model/src/topk.cpp
-// (absolute source paths: make runs inside the -Mdir directory).
-// Another LFSR seed needs -GLfsrSeed=<decimal> and -DSINKATTN_TB_TOPK_LFSR_SEED=<same>.
+// Build: CMake makes topk_engine_tb from the default preset's parameters (ctest label rtl) and
+// topk_engine_bench_p{4,16,64} (MaxN 8192) for scripts/bench.sh topk; the SINKATTN_TB_TOPK_*
+// defines tell the harness what the block was Verilated with (P*ScoreW is checked at compile
+// time against the port width, MaxN/ModSteps/LfsrSeed by the tests themselves).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -728,7 +720,7 @@ int print_bench(int vectors, int expect_vectors) {
       f_sum += f.select(), f_max = std::max(f_max, f.select());
       tot_sum += r.t.last_out, tot_max = std::max(tot_max, r.t.last_out);
     }
-    // The formula alone over many more vectors: the expected value the 20-vector mean scatters around.
+    // The formula alone over many more vectors: the expected value the measured mean scatters around.
     double e_sum = 0;
     sinkattn::Lfsr16 elfsr(kLfsrSeed);
     for (int i = 0; i < expect_vectors; ++i) {
@@ -826,11 +818,21 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
+    auto number = [&](const char* name) {
+      const std::string v = value(name);
+      char* end = nullptr;
+      const long n = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || n < 1 || n > 1000000) {
+        std::cerr << name << ": '" << v << "' is not a count in [1, 1000000]\n";
+        std::exit(2);
+      }
+      return static_cast<int>(n);
+    };
     if (a == "--bench") bench = true;
-    else if (a == "--bench-vectors") bench_vectors = std::stoi(value("--bench-vectors"));
-    else if (a == "--bench-expect") expect_vectors = std::stoi(value("--bench-expect"));
+    else if (a == "--bench-vectors") bench_vectors = number("--bench-vectors");
+    else if (a == "--bench-expect") expect_vectors = number("--bench-expect");
     else if (a == "--write-vectors") vectors_file = value("--write-vectors");
-    else if (a == "--vectors") count = std::stoi(value("--vectors"));
+    else if (a == "--vectors") count = number("--vectors");
     else if (a.rfind("+verilator", 0) == 0) continue;
     else {
       std::cerr << "unknown argument " << a
