@@ -226,6 +226,8 @@ class Engine {
           continue;
         }
         ++c.rows;
+        c.row_tokens += n;
+        c.importance_updates += n - sinks;
         c.macs += n * s_.head_dim * (r.refetched ? 3 : 2);
         c.lsb_refetches += r.refetched;
         group_refetch |= r.refetched;

@@ -10,7 +10,8 @@
 namespace sinkattn {
 
 nlohmann::json golden_report(const Config& cfg, const Plan& plan, const std::string& trace_dir,
-                             const GoldenResult& run, const Fidelity& fid, double wall_seconds) {
+                             const GoldenResult& run, const Fidelity& fid, double wall_seconds,
+                             const EnergyTable& energy) {
   const Shape& s = run.shape;
   const Counters& c = run.counters;
   nlohmann::json j;
@@ -33,6 +34,9 @@ nlohmann::json golden_report(const Config& cfg, const Plan& plan, const std::str
   j["evictions"] = c.evictions;
   j["topk_passes"] = c.topk.passes;
   j["topk_elements"] = c.topk.elements;
+  j["row_tokens"] = c.row_tokens;
+  j["importance_updates"] = c.importance_updates;
+  add_energy(j, c, s, energy);
   nlohmann::json kept = nlohmann::json::array();
   const double jobs = static_cast<double>(s.steps()) * s.kv_heads;
   for (int l = 0; l < s.layers; ++l) kept.push_back(jobs > 0 ? run.token_reads_per_layer[l] / jobs : 0.0);
@@ -45,6 +49,13 @@ nlohmann::json golden_report(const Config& cfg, const Plan& plan, const std::str
                    {"max_rel_err", fid.max_rel_err}, {"mass_recall_mean", fid.mass_recall_mean}};
   j["wall_seconds"] = wall_seconds;
   return j;
+}
+
+void add_energy(nlohmann::json& j, const Counters& c, const Shape& shape, const EnergyTable& energy) {
+  const EnergyReport e = energy_of(c, shape, energy);
+  j["energy_pj"] = e.total_pj;
+  j["energy_pj_by_block"] = e.blocks;
+  j["energy_table"] = energy.name;
 }
 
 void write_json(const std::string& path, const nlohmann::json& j) {
@@ -129,6 +140,16 @@ std::string summary_table(const nlohmann::json& j) {
                 "fidelity vs float", f["cosine_mean"].get<double>(), f["cosine_min"].get<double>(),
                 f["max_rel_err"].get<double>(), f["mass_recall_mean"].get<double>());
   o << line;
+  if (j.contains("energy_pj")) {
+    const double total = j["energy_pj"].get<double>();
+    std::snprintf(line, sizeof line, "  %-22s %14.4g uJ   (%s):", "energy", total * 1e-6, j["energy_table"].get<std::string>().c_str());
+    o << line;
+    for (const auto& [block, pj] : j["energy_pj_by_block"].items()) {
+      std::snprintf(line, sizeof line, " %s %.1f%%", block.c_str(), total > 0 ? 100.0 * pj.get<double>() / total : 0.0);
+      o << line;
+    }
+    o << "\n";
+  }
   o << "  outputs sha256          " << j["outputs_sha256"].get<std::string>() << "\n";
   std::snprintf(line, sizeof line, "  %-22s %14.3f s\n", "wall", j["wall_seconds"].get<double>());
   o << line;

@@ -43,6 +43,9 @@ expect_error "gen-trace masses" "gen-trace|--heavy-mass" -- "$bin" gen-trace --o
 expect_error "bad dtype" "gen-trace|--dtype" -- "$bin" gen-trace --out "$work/x" --dtype int4
 
 # --- configurations
+expect_error "unknown energy table" "no_table|energy table|horowitz45" -- "$bin" golden --energy no_table --trace "$work/good"
+printf 'name: e\ndescription: d\nactions:\n  mac: {pj: -1, source: s}\n' >"$work/energy.yaml"
+expect_error "negative energy" "energy.yaml:4|actions.mac.pj|positive" -- "$bin" golden --energy "$work/energy.yaml" --trace "$work/good"
 expect_error "unknown preset" "nosuch|--config|preset" -- "$bin" golden --config nosuch --trace "$work/good"
 printf 'name: bad\nbase: sinkattn\npolicy:\n  windo: 3\n' >"$work/unknown.yaml"
 expect_error "unknown field" "unknown.yaml:4|policy.windo|unknown field" -- "$bin" golden --config "$work/unknown.yaml" --trace "$work/good"

@@ -21,7 +21,7 @@ import numpy as np
 w = sys.argv[1]
 presets = ["dense", "streamingllm", "h2o", "spatten", "duo", "sinkattn"]
 need = ["outputs_sha256", "dram_bytes", "dense_dram_bytes", "sram_sink_hits", "lsb_refetches",
-        "kept_tokens_per_layer", "fidelity", "wall_seconds"]
+        "kept_tokens_per_layer", "fidelity", "wall_seconds", "energy_pj", "energy_pj_by_block"]
 res = {}
 for p in presets:
     j = json.load(open(f"{w}/{p}.json"))
@@ -39,6 +39,10 @@ for p in presets:
     assert hashlib.sha256(out.tobytes()).hexdigest() == j["outputs_sha256"], p
     # kept_tokens_per_layer is keep.npy's mean reads per (step, KV head)
     assert np.allclose(keep.sum(axis=(0, 2, 3)) / (80 * 2), j["kept_tokens_per_layer"]), p
+    # energy: the blocks add up, DRAM is priced per byte read, every block is non-negative
+    e = j["energy_pj_by_block"]
+    assert abs(sum(e.values()) - j["energy_pj"]) <= 1e-9 * j["energy_pj"], p
+    assert abs(e["dram"] - 162.5 * j["dram_bytes"]) <= 1e-6 * e["dram"] and min(e.values()) >= 0, p
     row = list(csv.reader(open(f"{w}/{p}.csv")))
     assert len(row) == 2 and len(row[0]) == len(row[1]) and "fidelity.cosine_mean" in row[0], p
 d = res["dense"]
@@ -46,6 +50,7 @@ assert d["dram_bytes"] == d["dense_dram_bytes"] and d["sram_sink_hits"] == 0
 assert abs(d["fidelity"]["mass_recall_mean"] - 1) < 1e-9
 assert res["streamingllm"]["sram_sink_hits"] > 0 and res["streamingllm"]["lsb_refetches"] == 0
 assert res["sinkattn"]["dram_bytes"] < d["dram_bytes"]
+assert res["sinkattn"]["energy_pj"] < d["energy_pj"]
 assert json.load(open(f"{w}/again.json"))["outputs_sha256"] == res["sinkattn"]["outputs_sha256"]
 print("1 passed, 0 failed")
 PY

@@ -25,6 +25,8 @@ struct Counters {
   std::uint64_t lsb_refetches = 0;   // rows recomputed with full keys (max prob < tau)
   std::uint64_t sram_sink_hits = 0;  // token K/V reads served by the sink SRAM
   std::uint64_t token_reads = 0;     // token K/V reads of all jobs (sink SRAM + DRAM)
+  std::uint64_t row_tokens = 0;      // (row, token) pairs attended by the active rows
+  std::uint64_t importance_updates = 0;  // token-score accumulations (row, non-sink token)
   std::uint64_t macs = 0;            // q.k and p.v multiply-accumulates, recomputes included
   std::uint64_t evictions = 0;       // middle tokens evicted (per alive list)
   std::uint64_t dram_window = 0;     // DRAM bytes by region: the recent window

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sinkattn/config.hpp"
+#include "sinkattn/energy.hpp"
 #include "sinkattn/fidelity.hpp"
 #include "sinkattn/golden.hpp"
 
@@ -14,7 +15,11 @@ namespace sinkattn {
 
 // The golden run's result object (keys documented in docs/cli.md).
 nlohmann::json golden_report(const Config& cfg, const Plan& plan, const std::string& trace_dir,
-                             const GoldenResult& run, const Fidelity& fid, double wall_seconds);
+                             const GoldenResult& run, const Fidelity& fid, double wall_seconds,
+                             const EnergyTable& energy);
+
+// The energy keys every mode's report carries: energy_pj, energy_pj_by_block, energy_table.
+void add_energy(nlohmann::json& j, const Counters& c, const Shape& shape, const EnergyTable& energy);
 
 // Writes `j` pretty-printed. Throws InputError(path, "--json", reason) if it cannot.
 void write_json(const std::string& path, const nlohmann::json& j);
