@@ -32,6 +32,7 @@
 
 #include "Vpv_lanes.h"
 #include "harness.hpp"
+#include "sinkattn/latency.hpp"
 #include "sinkattn/numerics.hpp"
 
 #ifndef SINKATTN_TB_HEAD_DIM
@@ -369,10 +370,9 @@ TEST(PvLanes, EdgeCases) {
   EXPECT_TRUE(r.ok) << "back-pressure: " << r.error;
 }
 
-// rtl/datapath_latency.md.
+// rtl/datapath_latency.md, shared with the SystemC model.
 std::uint64_t documented_cycles(std::uint64_t beats, std::uint64_t rows) {
-  const std::uint64_t d = kOutBeats;
-  return beats + 1 + d + (rows - 1) * std::max<std::uint64_t>(beats, d);
+  return sinkattn::latency::pv_cycles(beats, rows, kHeadDim, kOutLanes);
 }
 
 TEST(PvLanes, LatencyMatchesDocumentedFormula) {
@@ -387,7 +387,7 @@ TEST(PvLanes, LatencyMatchesDocumentedFormula) {
       const std::uint64_t beats = (n + kLanes - 1) / kLanes;
       EXPECT_EQ(r.cycles(), documented_cycles(beats, count)) << "n " << n << " rows " << count;
       // The first row's outputs start 2 cycles after its last beat was taken.
-      EXPECT_EQ(r.first_out - r.last_in, 2u) << "n " << n;
+      EXPECT_EQ(r.first_out - r.last_in, sinkattn::latency::pv_first_out_after_last_in()) << "n " << n;
     }
   }
 }

@@ -32,6 +32,7 @@
 
 #include "Vqk_lanes.h"
 #include "harness.hpp"
+#include "sinkattn/latency.hpp"
 #include "sinkattn/numerics.hpp"
 
 #ifndef SINKATTN_TB_HEAD_DIM
@@ -66,13 +67,8 @@ constexpr int kHeadDim = SINKATTN_TB_HEAD_DIM;
 constexpr int kLanes = SINKATTN_TB_QK_LANES;
 constexpr int kLevelsPerStage = SINKATTN_TB_LEVELS_PER_STAGE;
 
-constexpr int ceil_log2(int v) {
-  int l = 0;
-  while ((1 << l) < v) ++l;
-  return l;
-}
 // rtl/datapath_latency.md: key beat taken in cycle t -> its scores valid in cycle t + Latency.
-constexpr int kLatency = 1 + (ceil_log2(kHeadDim) + kLevelsPerStage - 1) / kLevelsPerStage;
+constexpr std::uint64_t kLatency = sinkattn::latency::qk_latency(kHeadDim, kLevelsPerStage);
 
 // Size of the C++ member Verilator generates for a port of `bits` bits.
 static_assert(sizeof(Vqk_lanes::q_i) == vl_bytes(kHeadDim * num::kDataBits), "HeadDim differs from the model");
@@ -366,7 +362,7 @@ TEST(QkLanes, LatencyMatchesDocumentedFormula) {
       ASSERT_TRUE(r.ok) << r.error;
       // The queries of later rows are written in the cycle the previous last beat is taken,
       // so the beats of all rows stream back to back.
-      EXPECT_EQ(r.cycles(), static_cast<std::uint64_t>(beats * nrows + kLatency)) << beats << " beats x " << nrows;
+      EXPECT_EQ(r.cycles(), sinkattn::latency::qk_cycles(beats * nrows, kHeadDim, kLevelsPerStage)) << beats << " beats x " << nrows;
     }
   }
 }

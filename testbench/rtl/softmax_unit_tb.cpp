@@ -31,6 +31,7 @@
 
 #include "Vsoftmax_unit.h"
 #include "harness.hpp"
+#include "sinkattn/latency.hpp"
 #include "sinkattn/numerics.hpp"
 
 #ifndef SINKATTN_TB_MAX_TOKENS
@@ -366,9 +367,7 @@ TEST(SoftmaxUnit, EdgeCases) {
 // rtl/datapath_latency.md: one row alone takes 3n + 9 cycles from its first score taken to its
 // last probability taken, the first probability being taken 2n + 9 cycles after the first score;
 // R back-to-back rows take (R + 2) n + 6 floor((R + 1) / 2) + 3.
-std::uint64_t documented_cycles(std::uint64_t n, std::uint64_t rows) {
-  return (rows + 2) * n + 6 * ((rows + 1) / 2) + 3;
-}
+std::uint64_t documented_cycles(std::uint64_t n, std::uint64_t rows) { return sinkattn::latency::softmax_cycles(n, rows); }
 
 TEST(SoftmaxUnit, LatencyMatchesDocumentedFormula) {
   const std::uint64_t seed = test_seed();
@@ -386,7 +385,7 @@ TEST(SoftmaxUnit, LatencyMatchesDocumentedFormula) {
       const RunResult r = run_rows(rows, RunOptions{}, seed);
       ASSERT_TRUE(r.ok) << r.error;
       EXPECT_EQ(r.cycles(), documented_cycles(n, count)) << "n " << n << " rows " << count;
-      EXPECT_EQ(r.first_out - r.first_in, static_cast<std::uint64_t>(2 * n + 9)) << "n " << n;
+      EXPECT_EQ(r.first_out - r.first_in, sinkattn::latency::softmax_first_out(n)) << "n " << n;
     }
   }
 }
