@@ -1,6 +1,7 @@
 // GoogleTest harness for rtl/topk_engine.sv (Verilated): the kept index set, the LFSR
-// sequence and the pass structure against sinkattn::topk_select, and the cycle count against
-// the latency formula of rtl/topk_engine_latency.md.
+// sequence and the pass structure against sinkattn::topk_select (with its pass trace), and the
+// cycle count against the latency formula of rtl/topk_engine_latency.md as the model library
+// evaluates it (sinkattn::topk_engine_timing, shared with the SystemC model).
 //
 // Every test drives one engine instance and one sinkattn::Lfsr16 in sequence, as the
 // accelerator does. Without back-pressure the measured cycles (last input beat, each pass,
@@ -93,164 +94,23 @@ std::uint64_t harness_seed() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Pass-by-pass re-derivation of topk_select (same LFSR use, same candidate order) with the
-// quantities the latency formula needs. Checked against topk_select on every vector.
+// The model side of every check: sinkattn::topk_select with its pass trace, and the latency
+// formula of rtl/topk_engine_latency.md (sinkattn::topk_engine_timing) for this build's P and
+// ModSteps, cycle 0 = start handshake, no back-pressure.
 // ---------------------------------------------------------------------------------------------
-struct PassRec {
-  std::uint32_t count = 0;  // candidates of the pass
-  std::uint32_t pivot = 0;  // pivot position in the candidate list (lfsr value mod count)
-  std::uint16_t lfsr = 0;   // LFSR value drawn for the pass
-  std::uint32_t len0 = 0;   // candidate list segments as stored by the engine (passes >= 2)
-  std::uint32_t len1 = 0;
-};
-
-struct Derived {
+struct Model {
   std::vector<std::uint8_t> keep;
-  std::vector<PassRec> passes;
-  std::uint64_t elements = 0;
-  std::uint16_t lfsr_after = 0;
+  sinkattn::TopkStats stats;
+  std::vector<sinkattn::TopkPass> trace;
+  sinkattn::TopkTiming timing;  // timing.passes: the per-pass record pass_o must show
 };
 
-Derived derive(const std::vector<std::uint64_t>& s, long k, std::uint16_t lfsr_state) {
-  Derived d;
-  const std::size_t n = s.size();
-  d.keep.assign(n, 0);
-  sinkattn::Lfsr16 lfsr(lfsr_state);
-  if (k <= 0) {
-    d.lfsr_after = lfsr.state();
-    return d;
-  }
-  if (static_cast<std::size_t>(k) >= n) {
-    d.keep.assign(n, 1);
-    d.lfsr_after = lfsr.state();
-    return d;
-  }
-  std::size_t rank = static_cast<std::size_t>(k);
-  std::uint64_t threshold = 0;
-  // Pass 1: beats 0..PB (PB = pivot row) form segment 0, later beats segment 1.
-  std::vector<std::uint64_t> cand;
-  std::size_t len0 = 0, len1 = 0;
-  {
-    PassRec p;
-    p.count = static_cast<std::uint32_t>(n);
-    p.lfsr = lfsr.next();
-    p.pivot = p.lfsr % n;
-    p.len0 = p.count;
-    d.passes.push_back(p);
-    d.elements += n;
-    const std::uint64_t pivot = s[p.pivot];
-    const std::size_t early_end = std::min(n, (p.pivot / kP + 1) * static_cast<std::size_t>(kP));
-    std::vector<std::uint64_t> gt0, gt1, lt0, lt1;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (s[i] > pivot) (i < early_end ? gt0 : gt1).push_back(s[i]);
-      else if (s[i] < pivot) (i < early_end ? lt0 : lt1).push_back(s[i]);
-    }
-    const std::size_t above = gt0.size() + gt1.size(), below = lt0.size() + lt1.size();
-    const std::size_t equal = n - above - below;
-    if (rank <= above) {
-      len0 = gt0.size(), len1 = gt1.size();
-      cand = gt0;
-      cand.insert(cand.end(), gt1.begin(), gt1.end());
-    } else if (rank <= above + equal) {
-      threshold = pivot;
-      goto final_pass;
-    } else {
-      rank -= above + equal;
-      len0 = lt0.size(), len1 = lt1.size();
-      cand = lt0;
-      cand.insert(cand.end(), lt1.begin(), lt1.end());
-    }
-  }
-  for (;;) {
-    PassRec p;
-    p.count = static_cast<std::uint32_t>(cand.size());
-    p.lfsr = lfsr.next();
-    p.pivot = p.lfsr % cand.size();
-    p.len0 = static_cast<std::uint32_t>(len0);
-    p.len1 = static_cast<std::uint32_t>(len1);
-    d.passes.push_back(p);
-    d.elements += cand.size();
-    const std::uint64_t pivot = cand[p.pivot];
-    std::vector<std::uint64_t> above, below;
-    for (const std::uint64_t v : cand) {
-      if (v > pivot) above.push_back(v);
-      else if (v < pivot) below.push_back(v);
-    }
-    const std::size_t equal = cand.size() - above.size() - below.size();
-    if (rank <= above.size()) {
-      cand.swap(above);
-    } else if (rank <= above.size() + equal) {
-      threshold = pivot;
-      break;
-    } else {
-      rank -= above.size() + equal;
-      cand.swap(below);
-    }
-    len0 = cand.size(), len1 = 0;
-  }
-final_pass:
-  std::size_t greater = 0;
-  for (const std::uint64_t v : s) greater += v > threshold;
-  std::size_t ties_left = static_cast<std::size_t>(k) - greater;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (s[i] > threshold) d.keep[i] = 1;
-    else if (s[i] == threshold && ties_left > 0) d.keep[i] = 1, --ties_left;
-  }
-  d.lfsr_after = lfsr.state();
-  return d;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The latency formula of rtl/topk_engine_latency.md, cycle 0 = start handshake, no back-pressure.
-// ---------------------------------------------------------------------------------------------
-struct Timing {
-  long last_in = -1;      // cycle of the last input beat (-1: none)
-  long decide = -1;       // cycle the threshold is known (last pass end; -1: no pass)
-  long last_out = -1;     // cycle of the last output beat (-1: none)
-  long done = 0;          // cycle done_o is high
-  long select() const { return decide - last_in; }
-};
-
-long bit_length(unsigned v) {
-  long b = 0;
-  while (v) ++b, v >>= 1;
-  return b;
-}
-long mod_cycles(unsigned count) { return (17 - bit_length(count) + kModSteps - 1) / kModSteps; }
-long beats(long len) { return (len + kP - 1) / kP; }
-
-Timing formula(const std::vector<std::uint64_t>& s, long k, const Derived& d) {
-  Timing t;
-  const long n = static_cast<long>(s.size());
-  if (n == 0) {
-    t.done = 1;
-    return t;
-  }
-  const long nb = beats(n);
-  const bool select = k > 0 && k < n;
-  t.last_in = (select ? mod_cycles(static_cast<unsigned>(n)) : 0) + nb;
-  if (k <= 0) {
-    t.done = t.last_in + 1;
-    return t;
-  }
-  long f0 = t.last_in;  // keep all: the final pass starts right after the last beat
-  if (select) {
-    t.decide = t.last_in + static_cast<long>(d.passes[0].pivot / kP) + 3;
-    for (std::size_t j = 1; j < d.passes.size(); ++j) {
-      const PassRec& p = d.passes[j];
-      t.decide += mod_cycles(p.count) + beats(p.len0) + beats(p.len1) + 1;
-    }
-    f0 = t.decide;
-  }
-  long emit = 0;
-  for (long r = 0; r < nb; ++r) {
-    long kept = 0;
-    for (long i = r * kP; i < std::min(n, (r + 1) * kP); ++i) kept += d.keep[i];
-    emit += std::max(1L, kept);
-    if (kept > 0) t.last_out = f0 + 1 + emit;
-  }
-  t.done = t.last_out + 1;
-  return t;
+// One selection, advancing `lfsr` as the engine advances its own.
+Model model(const std::vector<std::uint64_t>& s, long k, sinkattn::Lfsr16& lfsr) {
+  Model m;
+  m.stats = sinkattn::topk_select(s, static_cast<int>(k), lfsr, m.keep, &m.trace);
+  m.timing = sinkattn::topk_engine_timing(s, static_cast<int>(k), m.keep, m.trace, kP, kModSteps);
+  return m;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -291,7 +151,7 @@ struct RunResult {
   std::vector<std::uint32_t> idx;
   std::vector<PassObs> passes;
   std::uint16_t lfsr_after = 0;
-  Timing t;  // measured, relative to the start handshake
+  sinkattn::TopkTiming t;  // measured, relative to the start handshake (t.passes unused: see passes)
   bool last_flag_ok = true;
   bool timeout = false;
   std::string protocol_error;
@@ -459,16 +319,16 @@ struct Coverage {
   long late_pivot = 0;    // a pass whose pivot is not in its first beat (re-read of one bank)
   long cut_ties = 0;      // selections keeping some but not all scores equal to the threshold
   long partial_beat = 0;  // n not a multiple of P
-  void add(const std::vector<std::uint64_t>& s, long k, const Derived& d) {
+  void add(const std::vector<std::uint64_t>& s, long k, const Model& m) {
     const long n = static_cast<long>(s.size());
     if (n == 0) ++empty;
     else if (k <= 0) ++none;
     else if (k >= n) ++all;
     else ++select;
     if (n % kP) ++partial_beat;
-    passes += static_cast<long>(d.passes.size());
-    for (std::size_t j = 1; j < d.passes.size(); ++j) {
-      const PassRec& p = d.passes[j];
+    passes += static_cast<long>(m.trace.size());
+    for (std::size_t j = 1; j < m.timing.passes.size(); ++j) {
+      const sinkattn::TopkEnginePass& p = m.timing.passes[j];
       two_segments += p.len0 > 0 && p.len1 > 0;
       late_pivot += p.len0 > 0 ? p.pivot >= std::min<std::uint32_t>(p.len0, kP) : p.pivot >= kP;
     }
@@ -476,9 +336,9 @@ struct Coverage {
       // The threshold is the smallest kept score; a cut tie leaves an equal score behind.
       std::uint64_t thr = ~0ULL;
       for (long i = 0; i < n; ++i)
-        if (d.keep[i]) thr = std::min(thr, s[i]);
+        if (m.keep[i]) thr = std::min(thr, s[i]);
       bool left = false;
-      for (long i = 0; i < n; ++i) left |= !d.keep[i] && s[i] == thr;
+      for (long i = 0; i < n; ++i) left |= !m.keep[i] && s[i] == thr;
       cut_ties += left;
     }
   }
@@ -505,16 +365,13 @@ struct Checker {
     std::ostringstream where;
     where << "seed " << g_seed << " " << what << " vector " << vec << " n " << n << " k " << v.k;
 
-    const std::uint16_t lfsr_before = lfsr.state();
-    const Derived d = derive(v.s, v.k, lfsr_before);
-    std::vector<std::uint8_t> keep;
-    const sinkattn::TopkStats st = sinkattn::topk_select(v.s, static_cast<int>(v.k), lfsr, keep);
-    // The harness's pass-by-pass trace must be topk_select itself.
-    EXPECT_EQ(d.keep, keep) << where.str() << ": harness re-derivation differs from topk_select";
-    EXPECT_EQ(static_cast<int>(d.passes.size()), st.passes) << where.str();
-    EXPECT_EQ(d.elements, st.elements) << where.str();
-    EXPECT_EQ(d.lfsr_after, lfsr.state()) << where.str();
-    cov.add(v.s, v.k, d);
+    const Model m = model(v.s, v.k, lfsr);
+    // The trace the formula is evaluated on must describe the passes topk_select counted.
+    std::uint64_t streamed = 0;
+    for (const sinkattn::TopkPass& p : m.trace) streamed += p.count;
+    EXPECT_EQ(static_cast<int>(m.trace.size()), m.stats.passes) << where.str();
+    EXPECT_EQ(streamed, m.stats.elements) << where.str();
+    cov.add(v.s, v.k, m);
 
     const RunResult r = engine.run(v.s, v.k, bp, rng);
     if (r.timeout) {
@@ -525,7 +382,7 @@ struct Checker {
       ADD_FAILURE() << where.str() << ": " << r.protocol_error;
       return false;
     }
-    const std::vector<std::uint32_t> want = kept_indices(keep);
+    const std::vector<std::uint32_t> want = kept_indices(m.keep);
     if (r.idx != want) {
       std::size_t i = 0;
       while (i < want.size() && i < r.idx.size() && want[i] == r.idx[i]) ++i;
@@ -546,13 +403,14 @@ struct Checker {
                     << lfsr.state() << std::dec;
       return false;
     }
-    if (r.passes.size() != d.passes.size()) {
-      ADD_FAILURE() << where.str() << ": " << r.passes.size() << " partition passes, model " << d.passes.size();
+    const sinkattn::TopkTiming& f = m.timing;
+    if (r.passes.size() != f.passes.size()) {
+      ADD_FAILURE() << where.str() << ": " << r.passes.size() << " partition passes, model " << f.passes.size();
       return false;
     }
-    for (std::size_t j = 0; j < d.passes.size(); ++j) {
+    for (std::size_t j = 0; j < f.passes.size(); ++j) {
       const PassObs& o = r.passes[j];
-      const PassRec& p = d.passes[j];
+      const sinkattn::TopkEnginePass& p = f.passes[j];
       if (o.count != p.count || o.pivot != p.pivot || o.lfsr != p.lfsr) {
         ADD_FAILURE() << where.str() << ": pass " << j << " (count, pivot, lfsr) = (" << o.count << ", " << o.pivot
                       << ", 0x" << std::hex << o.lfsr << "), model (" << std::dec << p.count << ", " << p.pivot
@@ -560,13 +418,20 @@ struct Checker {
         return false;
       }
     }
-    const Timing f = formula(v.s, v.k, d);
     if (bp.none()) {
       if (r.t.last_in != f.last_in || r.t.decide != f.decide || r.t.last_out != f.last_out || r.t.done != f.done) {
         ADD_FAILURE() << where.str() << ": cycles (last_in, decide, last_out, done) measured (" << r.t.last_in << ", "
                       << r.t.decide << ", " << r.t.last_out << ", " << r.t.done << "), formula (" << f.last_in << ", "
                       << f.decide << ", " << f.last_out << ", " << f.done << ")";
         return false;
+      }
+      // pass_o is high exactly in the cycles T_1 .. T_J.
+      for (std::size_t j = 0; j < f.passes.size(); ++j) {
+        if (r.passes[j].cycle != f.passes[j].cycle) {
+          ADD_FAILURE() << where.str() << ": pass " << j << " at cycle " << r.passes[j].cycle << ", formula "
+                        << f.passes[j].cycle;
+          return false;
+        }
       }
     } else if (r.t.done < f.done) {
       ADD_FAILURE() << where.str() << ": finished in " << r.t.done << " cycles under back-pressure, faster than the "
@@ -581,13 +446,11 @@ struct Checker {
 // Tests
 // ---------------------------------------------------------------------------------------------
 TEST(TopkEngine, Formula) {
-  // Spot values of the formula itself (P-independent parts).
-  EXPECT_EQ(bit_length(1), 1);
-  EXPECT_EQ(bit_length(4096), 13);
-  EXPECT_EQ(mod_cycles(1), (16 + kModSteps - 1) / kModSteps);
-  EXPECT_EQ(mod_cycles(65535), 1);
-  const std::vector<std::uint64_t> none;
-  EXPECT_EQ(formula(none, 3, derive(none, 3, 1)).done, 1);
+  // Spot values of the formula for this build's ModSteps (model/tests/test_topk.cpp has the rest).
+  EXPECT_EQ(sinkattn::topk_mod_cycles(1, kModSteps), (16 + kModSteps - 1) / kModSteps);
+  EXPECT_EQ(sinkattn::topk_mod_cycles(65535, kModSteps), 1);
+  sinkattn::Lfsr16 lfsr(1);
+  EXPECT_EQ(model({}, 3, lfsr).timing.done, 1);
 }
 
 TEST(TopkEngine, EdgeCases) {
@@ -669,7 +532,8 @@ TEST(TopkEngine, ResetRestoresSeed) {
   ASSERT_TRUE(ck.check({s, 5}, BackPressure{}, "reset"));
   sinkattn::Lfsr16 l(kLfsrSeed);
   const std::uint16_t first = l.next();
-  EXPECT_EQ(derive(s, 5, kLfsrSeed).passes.at(0).lfsr, first);
+  sinkattn::Lfsr16 fresh(kLfsrSeed);
+  EXPECT_EQ(model(s, 5, fresh).trace.at(0).lfsr, first);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -705,13 +569,10 @@ int print_bench(int vectors, int expect_vectors) {
     for (int i = 0; i < vectors; ++i) {
       std::vector<std::uint64_t> s(c.n);
       for (auto& x : s) x = rng() & kScoreMask;
-      const std::uint16_t before = lfsr.state();
-      const Derived d = derive(s, c.k, before);
-      std::vector<std::uint8_t> keep;
-      sinkattn::topk_select(s, static_cast<int>(c.k), lfsr, keep);
+      const Model m = model(s, c.k, lfsr);
       const RunResult r = engine.run(s, c.k, BackPressure{}, rng);
-      const Timing f = formula(s, c.k, d);
-      if (r.timeout || r.idx != kept_indices(keep) || r.t.decide != f.decide || r.t.last_out != f.last_out) {
+      const sinkattn::TopkTiming& f = m.timing;
+      if (r.timeout || r.idx != kept_indices(m.keep) || r.t.decide != f.decide || r.t.last_out != f.last_out) {
         std::cerr << "bench: RTL disagrees with the model or the formula (seed " << seed << ", n " << c.n << ", vector "
                   << i << ")\n";
         return 1;
@@ -726,10 +587,7 @@ int print_bench(int vectors, int expect_vectors) {
     for (int i = 0; i < expect_vectors; ++i) {
       std::vector<std::uint64_t> s(c.n);
       for (auto& x : s) x = rng() & kScoreMask;
-      const Derived d = derive(s, c.k, elfsr.state());
-      std::vector<std::uint8_t> keep;
-      sinkattn::topk_select(s, static_cast<int>(c.k), elfsr, keep);
-      e_sum += formula(s, c.k, d).select();
+      e_sum += model(s, c.k, elfsr).timing.select();
     }
     char line[256];
     std::snprintf(line, sizeof line, "%ld,%ld,%d,%.1f,%ld,%.1f,%ld,%.1f,%.1f,%ld,%d\n", c.n, c.k, kP, sel_sum / vectors,
@@ -765,13 +623,11 @@ bool write_vector_file(const std::string& path, const std::vector<Vector>& vs) {
   f << std::hex << kP << " " << kScoreW << " " << kMaxN << " " << kModSteps << " " << kLfsrSeed << " " << vs.size()
     << "\n";
   for (const Vector& v : vs) {
-    const Derived d = derive(v.s, v.k, lfsr.state());
-    std::vector<std::uint8_t> keep;
-    sinkattn::topk_select(v.s, static_cast<int>(v.k), lfsr, keep);
-    const std::vector<std::uint32_t> idx = kept_indices(keep);
+    const Model m = model(v.s, v.k, lfsr);
+    const std::vector<std::uint32_t> idx = kept_indices(m.keep);
     f << v.s.size() << " " << v.k << "\n";
     for (const std::uint64_t x : v.s) f << x << "\n";
-    f << idx.size() << " " << lfsr.state() << " " << formula(v.s, v.k, d).done << "\n";
+    f << idx.size() << " " << lfsr.state() << " " << m.timing.done << "\n";
     for (const std::uint32_t x : idx) f << x << "\n";
   }
   return static_cast<bool>(f);
