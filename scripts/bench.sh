@@ -2,6 +2,10 @@
 # The one entry for every benchmark of the project:  scripts/bench.sh NAME
 #   golden   golden-model MAC/s for dense and sinkattn on a 4-layer, 8-head, D=64, T=2048
 #            trace, with the ratio of their times beside the ratio of their attended tokens
+#   roofline RTL cycles of the default preset on a decode trace (L 2, Hq 8, Hkv 2, D 64, T 512,
+#            32 decode steps) against max(compute at full lane use, DRAM bytes / bandwidth),
+#            where the cycles go (counters), and the dense preset on the same hardware
+#            (speedup in cycles and DRAM bytes). A few minutes: dense reads every token.
 # Benchmarks report ratios measured in one run; absolute times on shared machines are noise.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 name="${1:-}"
@@ -14,8 +18,22 @@ case "$name" in
     "$BUILD_DIR/bin/bench_golden" --benchmark_out="$out" --benchmark_out_format=json >&2
     /usr/bin/python3 "$SINKATTN_ROOT/scripts/bench_report.py" golden "$out"
     ;;
+  roofline)
+    install_missing_packages
+    build sinkattn
+    out="$BUILD_DIR/results/roofline"
+    mkdir -p "$out"
+    "$BUILD_DIR/bin/sinkattn" gen-trace --out "$out/trace" --layers 2 --q-heads 8 --kv-heads 2 --head-dim 64 \
+      --tokens 512 --prompt 480 --quiet
+    for preset in sinkattn dense; do
+      echo "running the RTL on $preset ..." >&2
+      "$BUILD_DIR/bin/sinkattn" rtl --config "$preset" --trace "$out/trace" --json "$out/rtl_$preset.json" --quiet
+    done
+    /usr/bin/python3 "$SINKATTN_ROOT/scripts/bench_report.py" roofline "$out/rtl_sinkattn.json" "$out/rtl_dense.json" \
+      "$SINKATTN_ROOT/configs/presets/base.yaml"
+    ;;
   *)
-    echo "usage: scripts/bench.sh NAME   (NAME: golden)" >&2
+    echo "usage: scripts/bench.sh NAME   (NAME: golden, roofline)" >&2
     exit 2
     ;;
 esac

@@ -46,6 +46,9 @@ int run_rtl_cmd(const RtlArgs& a) {
   j["config"] = cfg.name;
   j["trace"] = a.trace;
   j["seed"] = a.seed;
+  j["shape"] = {{"layers", it.shape.layers}, {"q_heads", it.shape.q_heads}, {"kv_heads", it.shape.kv_heads},
+                {"tokens", it.shape.tokens}, {"prompt", it.shape.prompt}};
+  j["head_dim"] = it.shape.head_dim;
   j["stall"] = a.stall;
   j["outputs_sha256"] = sha256_hex(r.run.out.data(), r.run.out.size() * sizeof(r.run.out[0]));
   j["golden_outputs_sha256"] = sha256_hex(gold.out.data(), gold.out.size() * sizeof(gold.out[0]));
