@@ -14,12 +14,11 @@
 #include "Vsinkattn_top.h"
 #include "sinkattn/error.hpp"
 #include "sinkattn/numerics.hpp"
+#include "top_stream.hpp"
 
 namespace sinkattn::cosim {
 namespace {
 
-constexpr int kOpReg = 1, kOpLayer = 2, kOpPolicy = 3, kOpSinkK = 4, kOpSinkV = 5, kOpQuery = 6, kOpClear = 7,
-              kOpRun = 8;
 
 const char* const kCounterNames[] = {
     "cycles",           "rows",           "pruned_rows",      "lsb_refetches",   "sram_sink_hits", "token_reads",
@@ -50,22 +49,6 @@ std::uint64_t get_bits(const T& sig, int lsb, int width) {
     std::uint64_t v = 0;
     for (int i = 0; i < width; ++i) v |= static_cast<std::uint64_t>((sig[(lsb + i) / 32] >> ((lsb + i) % 32)) & 1) << i;
     return v;
-  }
-}
-
-int plane_stride(int hw_head_dim) {
-  const int max_plane = (hw_head_dim * num::kDataBits + 7) / 8;
-  int s = 1;
-  while (s < max_plane) s *= 2;
-  return s;
-}
-
-// Packs `n` w-bit fields LSB first into bytes.
-void pack(std::uint8_t* dst, const std::int16_t* src, int n, int w, int (*field)(int)) {
-  for (int d = 0; d < n; ++d) {
-    const std::uint32_t v = static_cast<std::uint32_t>(field(src[d])) & ((1u << w) - 1);
-    for (int b = 0; b < w; ++b)
-      if ((v >> b) & 1) dst[(d * w + b) / 8] |= static_cast<std::uint8_t>(1u << ((d * w + b) % 8));
   }
 }
 
@@ -104,16 +87,9 @@ class Driver {
   RtlResult run() {
     const auto t0 = std::chrono::steady_clock::now();
     reset();
-    load();
-    for (int t = s_.prompt; t < s_.tokens; ++t) {
-      for (int l = 0; l < s_.layers; ++l) {
-        for (int h = 0; h < s_.q_heads; ++h) {
-          const ScoreScale sc = tr_.score_scale[static_cast<std::size_t>(l) * s_.q_heads + h];
-          command(kOpQuery, h, (static_cast<std::uint64_t>(sc.shift) << 16) | sc.mant, tr_.q_row(l, h, t));
-        }
-        command(kOpRun, 0, (static_cast<std::uint64_t>(t) << 16) | l, nullptr);
-      }
-    }
+    const BuiltHw hw = built_hw();
+    for (const TopCommand& c : top_commands(cfg_, plan_, tr_, {hw.max_kv_heads, hw.sink_sram_tokens}))
+      command(c.op, c.addr, c.data, c.vec);
     wait_idle();
     for (std::size_t i = 0; i < seen_.size(); ++i)
       if (!seen_[i]) throw std::runtime_error("rtl: row " + std::to_string(i) + " never left the row port");
@@ -224,44 +200,6 @@ class Driver {
     }
   }
 
-  void reg(int addr, std::uint64_t v) { command(kOpReg, addr, v, nullptr); }
-
-  void load() {
-    const PolicyConfig& p = cfg_.policy;
-    reg(0, s_.layers);
-    reg(1, s_.q_heads);
-    reg(2, s_.kv_heads);
-    reg(3, s_.group());
-    reg(4, s_.head_dim);
-    reg(5, s_.tokens);
-    reg(6, s_.prompt);
-    reg(7, p.sinks);
-    reg(8, p.window);
-    reg(9, (p.head_pruning ? 8 : 0) | (p.granularity == Granularity::kHead ? 4 : 0) | (p.cascade ? 2 : 0) |
-               (p.progressive_quant ? 1 : 0));
-    reg(10, p.head_warmup_steps);
-    reg(11, plan_.tau_fx);
-    for (int l = 0; l < s_.layers; ++l) {
-      command(kOpLayer, l, (static_cast<std::uint64_t>(plan_.heads_keep[l]) << 32) | static_cast<std::uint64_t>(plan_.budget[l]),
-              nullptr);
-      std::uint64_t pol = 0;
-      for (int g = 0; g < s_.kv_heads; ++g) {
-        const std::uint64_t code = plan_.policy(l, g) == HeadPolicy::kRetrieval ? 0 : plan_.policy(l, g) == HeadPolicy::kStreaming ? 1 : 2;
-        pol |= code << (2 * g);
-      }
-      command(kOpPolicy, l, pol, nullptr);
-    }
-    const BuiltHw hw = built_hw();
-    for (int l = 0; l < s_.layers; ++l)
-      for (int g = 0; g < s_.kv_heads; ++g)
-        for (int j = 0; j < std::min(p.sinks, s_.tokens); ++j) {
-          const std::uint32_t a = static_cast<std::uint32_t>((l * hw.max_kv_heads + g) * hw.sink_sram_tokens + j);
-          command(kOpSinkK, a, 0, tr_.k_row(l, g, j));
-          command(kOpSinkV, a, 0, tr_.v_row(l, g, j));
-        }
-    command(kOpClear, 0, 0, nullptr);
-  }
-
   void read_counters() {
     for (int c = 0; c < kNumCounters; ++c) {
       top_->ctr_sel_i = c;
@@ -334,24 +272,6 @@ void check_hw(const Config& cfg) {
   need("topk_lfsr_seed", h.topk_lfsr_seed, b.topk_lfsr_seed);
   need("dram.bytes_per_cycle", h.dram.bytes_per_cycle, b.bus_bytes);
   need("dram.burst_bytes", h.dram.burst_bytes, b.burst_bytes);
-}
-
-std::vector<std::uint8_t> dram_image(const IntTrace& tr, int hw_head_dim) {
-  const Shape& s = tr.shape;
-  const std::size_t stride = static_cast<std::size_t>(plane_stride(hw_head_dim));
-  std::vector<std::uint8_t> img(static_cast<std::size_t>(s.layers) * s.kv_heads * s.tokens * 4 * stride, 0);
-  for (int l = 0; l < s.layers; ++l)
-    for (int g = 0; g < s.kv_heads; ++g)
-      for (int j = 0; j < s.tokens; ++j) {
-        const std::size_t row = ((static_cast<std::size_t>(l) * s.kv_heads + g) * s.tokens + j) * 4;
-        const std::int16_t* k = tr.k_row(l, g, j);
-        const std::int16_t* v = tr.v_row(l, g, j);
-        pack(&img[(row + 0) * stride], k, s.head_dim, num::kDataBits, [](int x) { return x; });
-        pack(&img[(row + 1) * stride], k, s.head_dim, num::kKeyMsbBits, [](int x) { return num::key_msb(x); });
-        pack(&img[(row + 2) * stride], k, s.head_dim, num::kKeyLsbBits, [](int x) { return num::key_lsb(x); });
-        pack(&img[(row + 3) * stride], v, s.head_dim, num::kDataBits, [](int x) { return x; });
-      }
-  return img;
 }
 
 RtlResult run_rtl(const Config& cfg, const Plan& plan, const IntTrace& trace, const RtlOptions& opt) {

@@ -13,6 +13,7 @@
 #include "sinkattn/config.hpp"
 #include "sinkattn/golden.hpp"
 #include "sinkattn/trace.hpp"
+#include "top_stream.hpp"
 
 namespace sinkattn::cosim {
 
@@ -52,9 +53,6 @@ struct RtlResult {
   std::uint64_t dram_req_stall = 0, dram_resp_stall = 0;  // back-pressure the DRAM model applied
   double wall_seconds = 0;
 };
-
-// The DRAM image of the trace (docs/dram.md).
-std::vector<std::uint8_t> dram_image(const IntTrace& tr, int hw_head_dim);
 
 RtlResult run_rtl(const Config& cfg, const Plan& plan, const IntTrace& trace, const RtlOptions& opt);
 
