@@ -5,6 +5,10 @@
 #   topk     RTL top-k engine (Verilated) quick-select cycles for SpAtten's (n, k) cells at
 #            P = 4, 16, 64 over random scores, beside SpAtten's published latency model
 #            (SINKATTN_SEED picks the scores; TOPK_VECTORS vectors per cell, default 200)
+#   roofline RTL cycles of the default preset on a decode trace (L 2, Hq 8, Hkv 2, D 64, T 512,
+#            32 decode steps) against max(compute at full lane use, DRAM bytes / bandwidth),
+#            where the cycles go (counters), and the dense preset on the same hardware
+#            (speedup in cycles and DRAM bytes). A few minutes: dense reads every token.
 # Benchmarks report ratios measured in one run; absolute times on shared machines are noise.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 name="${1:-}"
@@ -30,8 +34,22 @@ case "$name" in
     done
     /usr/bin/python3 "$SINKATTN_ROOT/scripts/bench_report.py" topk "${csvs[@]}"
     ;;
+  roofline)
+    install_missing_packages
+    build sinkattn
+    out="$BUILD_DIR/results/roofline"
+    mkdir -p "$out"
+    "$BUILD_DIR/bin/sinkattn" gen-trace --out "$out/trace" --layers 2 --q-heads 8 --kv-heads 2 --head-dim 64 \
+      --tokens 512 --prompt 480 --quiet
+    for preset in sinkattn dense; do
+      echo "running the RTL on $preset ..." >&2
+      "$BUILD_DIR/bin/sinkattn" rtl --config "$preset" --trace "$out/trace" --json "$out/rtl_$preset.json" --quiet
+    done
+    /usr/bin/python3 "$SINKATTN_ROOT/scripts/bench_report.py" roofline "$out/rtl_sinkattn.json" "$out/rtl_dense.json" \
+      "$SINKATTN_ROOT/configs/presets/base.yaml"
+    ;;
   *)
-    echo "usage: scripts/bench.sh NAME   (NAME: golden | topk)" >&2
+    echo "usage: scripts/bench.sh NAME   (NAME: golden | topk | roofline)" >&2
     exit 2
     ;;
 esac

@@ -62,5 +62,39 @@ def topk(*paths):
     print("every cell equals or beats SpAtten's mean" if not worse else f"slower than SpAtten in {worse}")
 
 
+def roofline(sparse_path, dense_path, base_yaml):
+    """RTL cycles against max(compute at full lane use, DRAM bytes / bandwidth)."""
+    import yaml
+    hw = yaml.safe_load(open(base_yaml))["hw"]
+    lanes_qk, lanes_pv, bw = hw["qk_lanes"], hw["pv_lanes"], hw["dram"]["bytes_per_cycle"]
+    runs = {}
+    for name, path in (("sinkattn", sparse_path), ("dense", dense_path)):
+        with open(path) as f:
+            runs[name] = json.load(f)
+    print(f"{'preset':<9} {'cycles':>10} {'compute':>9} {'memory':>9} {'bound':>9} {'ratio':>6} "
+          f"{'softmax':>9} {'DRAM bytes':>11} {'sim cyc/s':>10}")
+    for name, r in runs.items():
+        c = r["counters"]
+        d = r.get("head_dim") or 64
+        # Q.K and P.V lanes work in parallel: MACs / (both lane sets * D) cycles at full use.
+        compute = c["macs"] / ((lanes_qk + lanes_pv) * d)
+        memory = r["dram_bytes"] / bw
+        bound = max(compute, memory)
+        # The softmax unit takes one score per cycle: the rows' lengths are a lower bound too.
+        softmax = c["macs"] / (2 * d)
+        r["_bound"] = bound
+        print(f"{name:<9} {r['cycles']:>10} {compute:>9.0f} {memory:>9.0f} {bound:>9.0f} {r['cycles'] / bound:>6.2f} "
+              f"{softmax:>9.0f} {r['dram_bytes']:>11} {r['simulated_cycles_per_second']:>10.0f}")
+    s, dn = runs["sinkattn"], runs["dense"]
+    print(f"dense/sinkattn on the same hardware: cycles {dn['cycles'] / s['cycles']:.2f}x, "
+          f"DRAM bytes {dn['dram_bytes'] / s['dram_bytes']:.2f}x")
+    c = s["counters"]
+    print("where the sinkattn cycles go (counters; phases overlap, so shares do not add up):")
+    for k in ("list_scan", "fetch_busy", "data_stall", "qk_busy", "softmax_busy", "pv_busy", "select_cycles",
+              "topk_busy", "dram_req_stall"):
+        print(f"  {k:<15} {c[k]:>10}  {c[k] / s['cycles']:6.1%}")
+
+
+
 if __name__ == "__main__":
-    {"golden": golden, "topk": topk}[sys.argv[1]](*sys.argv[2:])
+    {"golden": golden, "topk": topk, "roofline": roofline}[sys.argv[1]](*sys.argv[2:])

@@ -1,0 +1,928 @@
+// sinkattn accelerator top: the policy engine of docs/policy.md in hardware, bit-exact with the
+// golden model (model/src/golden.cpp) and with the same DRAM bytes by region.
+//
+// The host (the co-simulation harness) loads the trace shape, the plan (budgets, head keeps,
+// per-(layer, KV head) policies) and the sink SRAM through the command interface, then runs one
+// (step, layer) at a time: it writes the query vectors of every query head and issues RUN. The
+// controller then follows docs/policy.md's order exactly:
+//   1. head pruning (after the warm-up): the alive heads' importance through the top-k engine;
+//   2. per KV head g (a "job"): scan tokens 0..t into the read list (sinks, the middle by the
+//      head policy and the alive bitmap, the window), fetch the non-sink K/V from DRAM while the
+//      list grows (kv_fetch), then per query head of the group: Q.K (MSB keys with progressive
+//      quantization), softmax, and either the P.V pass (accumulating token importance from the
+//      probabilities and head importance from |out|) or, when the row's maximum probability is
+//      below tau, an LSB fetch (once per job) and a recompute with full keys;
+//   3. eviction: each alive list a topk head uses and that is over budget goes through the
+//      top-k engine; evicted tokens leave this layer and, with cascade, every deeper one.
+// Rows leave on the row port in (layer, head) order, pruned heads with zeros; every phase
+// leaves an event with its first and last cycle on the event port (rtl/top_latency.md).
+//
+// On-chip state: sink SRAM (preloaded, read-only during decode), per-job K/V store (MSB, LSB,
+// value planes per list position), alive bitmap (one MaxLayers-bit evicted mask per (list,
+// token), so a cascade eviction is one write), token importance (scope, list, token) and head
+// importance and head-pruned masks. Memories are plain arrays with combinational reads, written
+// from one clocked process each.
+//
+// Non-ANSI port list: the port widths come from the generated contract header, which is
+// included in_d the module body.
+module sinkattn_top #(
+  parameter int HeadDim    = 128,   // hw.head_dim
+  parameter int QkLanes    = 4,     // hw.qk_lanes
+  parameter int PvLanes    = 4,     // hw.pv_lanes
+  parameter int MaxTokens  = 4096,  // hw.max_tokens
+  parameter int MaxLayers  = 32,    // hw.max_layers
+  parameter int MaxQHeads  = 32,    // hw.max_q_heads
+  parameter int MaxKvHeads = 32,    // hw.max_kv_heads
+  parameter int SinkTokens = 8,     // hw.sink_sram_tokens
+  parameter int TopkP      = 16,    // hw.topk_parallelism
+  parameter int LfsrSeed   = 44257, // hw.topk_lfsr_seed
+  parameter int BusBytes   = 16,    // DRAM beat width (hw.dram.bytes_per_cycle)
+  parameter int BurstBytes = 64,    // hw.dram.burst_bytes
+  parameter int AddrBits   = 40,    // DRAM byte address width
+  parameter     Exp2LutFile  = "exp2_lut.hex",   // generated EXP2 table
+  parameter     RecipLutFile = "recip_lut.hex"   // generated RECIP table
+) (
+  clk_i,
+  rst_ni,
+  cmd_valid_i,
+  cmd_ready_o,
+  cmd_op_i,
+  cmd_addr_i,
+  cmd_data_i,
+  cmd_vec_i,
+  mem_req_valid_o,
+  mem_req_ready_i,
+  mem_req_addr_o,
+  mem_req_len_o,
+  mem_resp_valid_i,
+  mem_resp_ready_o,
+  mem_resp_data_i,
+  mem_resp_last_i,
+  row_valid_o,
+  row_ready_i,
+  row_step_o,
+  row_layer_o,
+  row_head_o,
+  row_active_o,
+  row_data_o,
+  ev_valid_o,
+  ev_kind_o,
+  ev_step_o,
+  ev_layer_o,
+  ev_group_o,
+  ev_tokens_o,
+  ev_start_o,
+  ev_end_o,
+  ctr_sel_i,
+  ctr_o
+);
+  /* verilator lint_off UNUSEDPARAM */
+  `include "sinkattn_numerics.svh"
+  /* verilator lint_on UNUSEDPARAM */
+
+  localparam int VecBits   = HeadDim * DataBits;
+  localparam int OutLanes  = 4;                         // P.V output elements per beat
+  localparam int OutBeats  = HeadDim / OutLanes;
+  localparam int TokW      = $clog2(MaxTokens + 1);     // token counts and indices 0..MaxTokens
+  localparam int PosW      = $clog2(MaxTokens);         // list positions, token indices
+  localparam int LayW      = $clog2(MaxLayers);
+  localparam int HqW       = $clog2(MaxQHeads);
+  localparam int KvW       = $clog2(MaxKvHeads);
+  localparam int SinkAW    = $clog2(MaxLayers * MaxKvHeads * SinkTokens);
+  localparam int ImpAW     = LayW + KvW + PosW;         // {scope, list, token}
+  localparam int EvAW      = KvW + PosW;                // {list, token}
+  localparam int ShiftBits = $clog2(ScaleShiftMax + 1);
+  localparam int PBits     = ProbFracBits + 1;
+  localparam int ScoreBits = 32;
+  localparam int MaxPlane  = (HeadDim * DataBits + 7) / 8;
+  localparam int RowBufBits = ((MaxPlane + BusBytes - 1) / BusBytes) * BusBytes * 8;
+  localparam int LenW      = $clog2(BurstBytes + 1);
+  localparam int NumCtr    = 22;
+
+  // Command opcodes (the harness, testbench/rtl/top_driver.cpp, uses the same numbers).
+  localparam logic [3:0] OpReg = 4'd1, OpLayer = 4'd2, OpPolicy = 4'd3, OpSinkK = 4'd4,
+                         OpSinkV = 4'd5, OpQuery = 4'd6, OpClear = 4'd7, OpRun = 4'd8;
+
+  input  logic                     clk_i;             // clock
+  input  logic                     rst_ni;            // asynchronous reset, active low
+  // Command interface (host -> accelerator), accepted when valid & ready; ready only while idle.
+  //   OpReg    addr: 0 L, 1 Hq, 2 Hkv, 3 Hq/Hkv, 4 D, 5 T, 6 P, 7 S, 8 W,
+  //            9 flags {head_pruning, granularity_head, cascade, progressive_quant}, 10 warm-up, 11 tau_fx
+  //   OpLayer  addr = layer, data = {heads_keep[47:32], budget[15:0]}
+  //   OpPolicy addr = layer, data = 2 bits per KV head (0 retrieval, 1 streaming, 2 topk)
+  //   OpSinkK / OpSinkV  addr = (layer * MaxKvHeads + kv head) * SinkTokens + token, vec = K / V
+  //   OpQuery  addr = query head, vec = q, data = {shift[21:16], mant[15:0]} (score scale)
+  //   OpClear  clear importance, alive bitmap and head state (one entry per cycle)
+  //   OpRun    data = {step[31:16], layer[15:0]}: run one layer of one decode step
+  input  logic                     cmd_valid_i;       // command valid
+  output logic                     cmd_ready_o;       // command accepted (controller idle)
+  input  logic [3:0]               cmd_op_i;          // opcode
+  input  logic [31:0]              cmd_addr_i;        // register / memory address
+  input  logic [63:0]              cmd_data_i;        // scalar data
+  input  logic [VecBits-1:0]       cmd_vec_i;         // vector data, element d at [d*DataBits +: DataBits]
+  // DRAM read port
+  output logic                     mem_req_valid_o;   // burst request valid
+  input  logic                     mem_req_ready_i;   // request accepted when valid & ready
+  output logic [AddrBits-1:0]      mem_req_addr_o;    // byte address (docs/dram.md)
+  output logic [LenW-1:0]          mem_req_len_o;     // bytes, 1 .. BurstBytes
+  input  logic                     mem_resp_valid_i;  // response beat valid
+  output logic                     mem_resp_ready_o;  // response beat taken (always ready)
+  input  logic [BusBytes*8-1:0]    mem_resp_data_i;   // response bytes, byte 0 in bits 7:0
+  input  logic                     mem_resp_last_i;   // last beat of a request
+  // Output rows, one per (step, layer, query head), in head order
+  output logic                     row_valid_o;       // row valid
+  input  logic                     row_ready_i;       // row taken when valid & ready
+  output logic [15:0]              row_step_o;        // decode step t (token index)
+  output logic [7:0]               row_layer_o;       // layer
+  output logic [7:0]               row_head_o;        // query head
+  output logic                     row_active_o;      // 0: pruned head, data is zero
+  output logic [HeadDim*OutBits-1:0] row_data_o;      // outputs, element d at [d*OutBits +: OutBits]
+  // Phase events: one-cycle pulse at the end of each phase (no back-pressure)
+  output logic                     ev_valid_o;        // event valid this cycle
+  output logic [1:0]               ev_kind_o;         // 0 head pruning, 1 KV-head job, 2 eviction
+  output logic [15:0]              ev_step_o;         // step t
+  output logic [7:0]               ev_layer_o;        // layer
+  output logic [7:0]               ev_group_o;        // KV head of a job (0 otherwise)
+  output logic [15:0]              ev_tokens_o;       // tokens read (job) / candidates (pruning, eviction)
+  output logic [63:0]              ev_start_o;        // first cycle of the phase
+  output logic [63:0]              ev_end_o;          // last cycle of the phase
+  // Performance counters, read through a multiplexer (index list in rtl/top_latency.md)
+  input  logic [4:0]               ctr_sel_i;         // counter index
+  output logic [63:0]              ctr_o;             // its value
+
+  // =============================================================================================
+  // Configuration registers
+  // =============================================================================================
+  logic [7:0]            cfg_layers_q, cfg_hq_q, cfg_hkv_q, cfg_group_q;
+  logic [$clog2(HeadDim+1)-1:0] cfg_d_q;
+  logic [TokW-1:0]       cfg_t_q, cfg_prompt_q, cfg_sinks_q, cfg_window_q;
+  logic                  cfg_pq_q, cfg_cascade_q, cfg_ghead_q, cfg_hp_q;
+  logic [15:0]           cfg_warm_q;
+  logic [PBits-1:0]      cfg_tau_q;
+  logic [TokW-1:0]       budget_q   [0:MaxLayers-1];
+  logic [7:0]            keep_q     [0:MaxLayers-1];
+  logic [2*MaxKvHeads-1:0] policy_q [0:MaxLayers-1];
+
+  // =============================================================================================
+  // Memories
+  // =============================================================================================
+  logic [VecBits-1:0]        sink_k_mem [0:MaxLayers*MaxKvHeads*SinkTokens-1];  // sink SRAM keys
+  logic [VecBits-1:0]        sink_v_mem [0:MaxLayers*MaxKvHeads*SinkTokens-1];  // sink SRAM values
+  logic [VecBits-1:0]        q_mem      [0:MaxQHeads-1];      // this (step, layer)'s queries
+  logic [ScaleMantBits-1:0]  mant_mem   [0:MaxQHeads-1];      // score scale per query head
+  logic [ShiftBits-1:0]      shift_mem  [0:MaxQHeads-1];
+  logic [TokW-1:0]           list_mem   [0:MaxTokens-1];      // the job's read list (tokens)
+  logic [HeadDim*KeyMsbBits-1:0] kmsb_mem [0:MaxTokens-1];    // job K/V store: key MSB fields
+  logic [HeadDim*KeyLsbBits-1:0] klsb_mem [0:MaxTokens-1];    //   key LSB fields
+  logic [VecBits-1:0]        val_mem    [0:MaxTokens-1];      //   values
+  logic [ImportanceBits-1:0] imp_mem    [0:(1<<ImpAW)-1];     // token importance {scope, list, token}
+  logic [MaxLayers-1:0]      evict_mem  [0:(1<<EvAW)-1];      // evicted-at-layer mask {list, token}
+  logic [TokW-1:0]           cand_mem   [0:MaxTokens-1];      // top-k candidates (tokens or heads)
+  logic [MaxLayers-1:0]      hpruned_q  [0:MaxQHeads-1];      // head pruned at layer mask
+  logic [ImportanceBits-1:0] himp_q     [0:MaxQHeads-1];      // head importance
+
+  // =============================================================================================
+  // Controller state
+  // =============================================================================================
+  typedef enum logic [4:0] {
+    StIdle, StClear, StHpScan, StHpDec, StSelStart, StSelFeed, StSelOut, StGrpStart, StList,
+    StRowStart, StRowQk, StRowSm, StRowOut, StRowEmit, StGrpWait, StEvStart, StEvScan, StEvDec,
+    StEvNext, StDone
+  } state_e;
+  state_e st_q;
+
+  logic [63:0]     cyc_q;                  // cycle counter since reset
+  logic [TokW-1:0] t_q;                    // step
+  logic [LayW-1:0] l_q;                    // layer
+  logic [KvW:0]    g_q;                    // KV head of the job / list index of eviction
+  logic [7:0]      gbase_q;                // first query head of the group
+  logic [7:0]      r_q;                    // row within the group
+  logic [TokW-1:0] j_q;                    // scan index
+  logic [TokW-1:0] n_q;                    // list length so far
+  logic            list_done_q;
+  logic [TokW-1:0] cnt_q;                  // top-k candidates
+  logic [TokW-1:0] kk_q;                   // top-k keep count
+  logic            sel_hp_q;               // selection for head pruning (else eviction)
+  logic [TokW-1:0] fb_q;                   // top-k input beat
+  logic [TokW-1:0] ptr_q;                  // top-k output walk
+  logic            done_seen_q;
+  logic [63:0]     phase_start_q;          // event start stamps
+  logic [63:0]     job_start_q;
+  logic [TokW-1:0] k_done_q, v_done_q, lsb_done_q;  // positions below are in the store
+  logic            lsb_started_q;          // the job's LSB phase was requested
+  logic            pass2_q;                // the row's recompute pass (full keys)
+  logic            refetched_q;            // the row was recomputed
+  logic [TokW-1:0] kb_q;                   // key beat of the row
+  logic            first_q;                // the next probability is the row's first
+  logic            disc_q;                 // discarding the MSB pass's probabilities
+  logic [TokW-1:0] prow_q;                 // probability index in the row
+  logic [$clog2(PvLanes+1)-1:0] gcnt_q;    // probabilities gathered for the next P.V beat
+  logic [PvLanes*PBits-1:0] gprob_q;
+  logic            pv_valid_q;             // P.V input beat register
+  logic [PvLanes*PBits-1:0] pv_p_q;
+  logic [PvLanes-1:0] pv_lv_q;
+  logic            pv_last_q;
+  logic [TokW-1:0] pv_pos_q;               // list position of lane 0
+  logic [$clog2(OutBeats+1)-1:0] ob_q;     // output beat of the row
+  logic            out_done_q;             // the row's outputs are complete
+  logic [HeadDim*OutBits-1:0] row_out_q;
+  logic            row_act_q;              // the row being emitted was computed
+  // Clear sweep
+  logic [LayW:0]   cl_s_q;
+  logic [KvW:0]    cl_l_q;
+  logic [TokW-1:0] cl_t_q;
+  // Serializer between Q.K lanes (QkLanes scores a beat) and softmax (one a cycle)
+  logic            ser_valid_q;
+  logic [QkLanes*ScoreBits-1:0] ser_s_q;
+  logic [QkLanes-1:0] ser_lv_q;
+  logic            ser_last_q;
+  logic [$clog2(QkLanes+1)-1:0] ser_idx_q;
+  // Event register
+  logic            ev_valid_q;
+  logic [1:0]      ev_kind_q;
+  logic [15:0]     ev_step_q, ev_tokens_q;
+  logic [7:0]      ev_layer_q, ev_group_q;
+  logic [63:0]     ev_start_q, ev_end_q;
+  // Counters
+  logic [63:0]     ctr_q [0:NumCtr-1];
+
+  // =============================================================================================
+  // Derived step values
+  // =============================================================================================
+  logic [TokW-1:0] sinks_end, mid_end, t_plus1;
+  logic [7:0]      lists;                  // alive lists per layer
+  logic [7:0]      h_cur;                  // query head of the current row
+  logic [LayW-1:0] scope;                  // importance scope of this layer
+  logic [KvW-1:0]  list_g;                 // importance / alive list of the job
+  logic [MaxLayers-1:0] ge_mask;           // layers >= l
+  logic [1:0]      pol_g;                  // head policy of (l, g)
+  logic            any_topk;               // some KV head of layer l is topk
+  logic            any_active;             // some query head of group g is alive at l
+  always_comb begin
+    t_plus1   = t_q + 1'b1;
+    sinks_end = (cfg_sinks_q < t_plus1) ? cfg_sinks_q : t_plus1;
+    mid_end   = (t_plus1 > cfg_window_q) ? (t_plus1 - cfg_window_q) : '0;
+    if (mid_end < cfg_sinks_q) mid_end = cfg_sinks_q;
+    lists     = cfg_ghead_q ? cfg_hkv_q : 8'd1;
+    h_cur     = gbase_q + r_q;
+    scope     = cfg_cascade_q ? '0 : l_q;
+    list_g    = cfg_ghead_q ? KvW'(g_q) : '0;
+    for (int i = 0; i < MaxLayers; i++) ge_mask[i] = (i >= int'(l_q));
+    pol_g     = policy_q[l_q][2*KvW'(g_q) +: 2];
+    any_topk  = 1'b0;
+    for (int i = 0; i < MaxKvHeads; i++)
+      if (i < int'(cfg_hkv_q) && policy_q[l_q][2*i +: 2] == 2'd2) any_topk = 1'b1;
+    any_active = 1'b0;
+    for (int h = 0; h < MaxQHeads; h++)
+      if (h >= int'(gbase_q) && h < int'(gbase_q) + int'(cfg_group_q) && !hpruned_q[h][l_q]) any_active = 1'b1;
+  end
+
+  // =============================================================================================
+  // K/V fetch
+  // =============================================================================================
+  logic                 fetch_start, fetch_lsb_start, fetch_idle;
+  logic [PosW-1:0]      fetch_list_pos;
+  logic                 wr_valid;
+  logic [PosW-1:0]      wr_pos;
+  logic [1:0]           wr_plane;
+  logic [RowBufBits-1:0] wr_data;
+  logic [LenW-1:0]      by_window, by_middle, by_lsb;
+
+  kv_fetch #(
+    .HeadDim(HeadDim), .MaxTokens(MaxTokens), .MaxLayers(MaxLayers), .MaxKvHeads(MaxKvHeads),
+    .BusBytes(BusBytes), .BurstBytes(BurstBytes), .TagDepth(64), .AddrBits(AddrBits),
+    .RowBufBits(RowBufBits)
+  ) u_fetch (
+    .clk_i, .rst_ni,
+    .start_i(fetch_start), .lsb_start_i(fetch_lsb_start),
+    .layer_i(l_q), .group_i(KvW'(g_q)), .kv_heads_i(($clog2(MaxKvHeads+1))'(cfg_hkv_q)),
+    .tokens_i(cfg_t_q), .head_dim_i(cfg_d_q), .pq_i(cfg_pq_q),
+    .first_pos_i(sinks_end), .mid_end_i(mid_end), .list_n_i(n_q), .list_done_i(list_done_q),
+    .list_pos_o(fetch_list_pos), .list_tok_i(list_mem[fetch_list_pos]), .idle_o(fetch_idle),
+    .req_valid_o(mem_req_valid_o), .req_ready_i(mem_req_ready_i), .req_addr_o(mem_req_addr_o),
+    .req_len_o(mem_req_len_o), .resp_valid_i(mem_resp_valid_i), .resp_ready_o(mem_resp_ready_o),
+    .resp_data_i(mem_resp_data_i), .resp_last_i(mem_resp_last_i),
+    .wr_valid_o(wr_valid), .wr_pos_o(wr_pos), .wr_plane_o(wr_plane), .wr_data_o(wr_data),
+    .bytes_window_o(by_window), .bytes_middle_o(by_middle), .bytes_lsb_o(by_lsb)
+  );
+
+  // Plane rows into the store: elements beyond the trace's D are written as zero.
+  logic [HeadDim*KeyMsbBits-1:0] wr_msb;
+  logic [HeadDim*KeyLsbBits-1:0] wr_lsb;
+  logic [VecBits-1:0]            wr_val;
+  always_comb begin
+    for (int d = 0; d < HeadDim; d++) begin
+      logic in_d;
+      in_d = d < int'(cfg_d_q);
+      wr_val[d*DataBits +: DataBits] = in_d ? wr_data[d*DataBits +: DataBits] : '0;
+      if (wr_plane == 2'd0) begin
+        wr_msb[d*KeyMsbBits +: KeyMsbBits] = in_d ? wr_data[d*DataBits + KeyLsbBits +: KeyMsbBits] : '0;
+        wr_lsb[d*KeyLsbBits +: KeyLsbBits] = in_d ? wr_data[d*DataBits +: KeyLsbBits] : '0;
+      end else begin
+        wr_msb[d*KeyMsbBits +: KeyMsbBits] = in_d ? wr_data[d*KeyMsbBits +: KeyMsbBits] : '0;
+        wr_lsb[d*KeyLsbBits +: KeyLsbBits] = in_d ? wr_data[d*KeyLsbBits +: KeyLsbBits] : '0;
+      end
+    end
+  end
+  always_ff @(posedge clk_i) begin
+    if (wr_valid && (wr_plane == 2'd0 || wr_plane == 2'd1)) kmsb_mem[wr_pos] <= wr_msb;
+    if (wr_valid && (wr_plane == 2'd0 || wr_plane == 2'd2)) klsb_mem[wr_pos] <= wr_lsb;
+    if (wr_valid && wr_plane == 2'd3)                       val_mem[wr_pos]  <= wr_val;
+  end
+
+  // =============================================================================================
+  // Q.K lanes
+  // =============================================================================================
+  logic [SinkAW-1:0] sink_base;            // sink SRAM entry of token 0 of (l, g)
+  assign sink_base = SinkAW'((int'(l_q) * MaxKvHeads + int'(KvW'(g_q))) * SinkTokens);
+
+  logic                        qk_q_we, qk_k_valid, qk_k_ready, qk_s_valid, qk_s_ready, qk_s_last;
+  logic [QkLanes*VecBits-1:0]  qk_k;
+  logic [QkLanes-1:0]          qk_lv, qk_s_lv;
+  logic                        qk_k_last;
+  logic [QkLanes*ScoreBits-1:0] qk_s;
+  logic                        keys_ready;
+
+  always_comb begin
+    keys_ready = 1'b1;
+    for (int i = 0; i < QkLanes; i++) begin
+      logic [TokW-1:0] pos;
+      pos = kb_q * TokW'(QkLanes) + TokW'(i);
+      qk_lv[i] = pos < n_q;
+      qk_k[i*VecBits +: VecBits] = '0;
+      if (pos < sinks_end) begin
+        qk_k[i*VecBits +: VecBits] = sink_k_mem[sink_base + SinkAW'(pos)];
+      end else begin
+        for (int d = 0; d < HeadDim; d++)
+          qk_k[i*VecBits + d*DataBits +: DataBits] =
+            {kmsb_mem[PosW'(pos)][d*KeyMsbBits +: KeyMsbBits], klsb_mem[PosW'(pos)][d*KeyLsbBits +: KeyLsbBits]};
+      end
+      if (qk_lv[i] && (pos >= k_done_q || (pass2_q && pos >= lsb_done_q))) keys_ready = 1'b0;
+    end
+    qk_k_last  = (kb_q + 1'b1) * TokW'(QkLanes) >= n_q;
+    qk_k_valid = (st_q == StRowQk) && keys_ready;
+    qk_q_we    = (st_q == StRowStart) && !hpruned_q[h_cur[HqW-1:0]][l_q];
+  end
+
+  qk_lanes #(.HeadDim(HeadDim), .QkLanes(QkLanes)) u_qk (
+    .clk_i, .rst_ni,
+    .q_we_i(qk_q_we), .q_i(q_mem[h_cur[HqW-1:0]]),
+    .k_valid_i(qk_k_valid), .k_ready_o(qk_k_ready), .k_i(qk_k), .k_msb_only_i(cfg_pq_q && !pass2_q),
+    .k_lane_valid_i(qk_lv), .k_last_i(qk_k_last),
+    .s_valid_o(qk_s_valid), .s_ready_i(qk_s_ready), .s_o(qk_s), .s_lane_valid_o(qk_s_lv), .s_last_o(qk_s_last)
+  );
+
+  // Serializer: one score per cycle into the softmax unit.
+  logic sm_s_valid, sm_s_ready, sm_s_last, ser_final, ser_take;
+  always_comb begin
+    ser_final = 1'b1;
+    for (int i = 0; i < QkLanes; i++)
+      if (i == int'(ser_idx_q) + 1 && ser_lv_q[i]) ser_final = 1'b0;
+    sm_s_valid = ser_valid_q;
+    sm_s_last  = ser_last_q && ser_final;
+    ser_take   = sm_s_valid && sm_s_ready;
+    qk_s_ready = !ser_valid_q || (ser_final && ser_take);
+  end
+
+  // =============================================================================================
+  // Softmax
+  // =============================================================================================
+  logic             sm_p_valid, sm_p_ready, sm_p_last;
+  logic [PBits-1:0] sm_p, sm_pmax;
+  softmax_unit #(.MaxTokens(MaxTokens), .Exp2LutFile(Exp2LutFile), .RecipLutFile(RecipLutFile)) u_sm (
+    .clk_i, .rst_ni,
+    .s_valid_i(sm_s_valid), .s_ready_o(sm_s_ready), .s_i(ser_s_q[int'(ser_idx_q)*ScoreBits +: ScoreBits]),
+    .s_last_i(sm_s_last), .mant_i(mant_mem[h_cur[HqW-1:0]]), .shift_i(shift_mem[h_cur[HqW-1:0]]),
+    .p_valid_o(sm_p_valid), .p_ready_i(sm_p_ready), .p_o(sm_p), .p_last_o(sm_p_last), .p_max_o(sm_pmax)
+  );
+
+  // Probability handling: discard an MSB pass that needs the refetch, else gather P.V beats.
+  logic disc_now, p_fire, v_ready, completes, pv_free, pv_ready, pv_fire;
+  logic [ImpAW-1:0] imp_addr_p;
+  always_comb begin
+    disc_now  = first_q ? (cfg_pq_q && !pass2_q && sm_pmax < cfg_tau_q) : disc_q;
+    v_ready   = (prow_q < sinks_end) || (prow_q < v_done_q);
+    completes = (int'(gcnt_q) == PvLanes - 1) || sm_p_last;
+    pv_fire   = pv_valid_q && pv_ready;
+    pv_free   = !pv_valid_q || pv_fire;
+    sm_p_ready = 1'b0;
+    if (st_q == StRowSm && sm_p_valid) sm_p_ready = disc_now ? 1'b1 : (v_ready && (!completes || pv_free));
+    p_fire    = sm_p_valid && sm_p_ready;
+    imp_addr_p = {scope, list_g, PosW'(list_mem[PosW'(prow_q)])};
+  end
+
+  // =============================================================================================
+  // P.V lanes
+  // =============================================================================================
+  logic [PvLanes*VecBits-1:0] pv_v;
+  logic                       pv_out_valid, pv_out_last;
+  logic [OutLanes*OutBits-1:0] pv_out;
+  always_comb begin
+    for (int i = 0; i < PvLanes; i++) begin
+      logic [TokW-1:0] pos;
+      pos = pv_pos_q + TokW'(i);
+      if (pos < sinks_end) pv_v[i*VecBits +: VecBits] = sink_v_mem[sink_base + SinkAW'(pos)];
+      else                 pv_v[i*VecBits +: VecBits] = val_mem[PosW'(pos)];
+    end
+  end
+  pv_lanes #(.HeadDim(HeadDim), .PvLanes(PvLanes), .MaxTokens(MaxTokens), .OutLanes(OutLanes)) u_pv (
+    .clk_i, .rst_ni,
+    .pv_valid_i(pv_valid_q), .pv_ready_o(pv_ready), .p_i(pv_p_q), .v_i(pv_v), .pv_lane_valid_i(pv_lv_q),
+    .pv_last_i(pv_last_q), .out_valid_o(pv_out_valid), .out_ready_i(1'b1), .out_o(pv_out), .out_last_o(pv_out_last)
+  );
+  logic [ImportanceBits-1:0] out_abs;
+  always_comb begin
+    out_abs = '0;
+    for (int i = 0; i < OutLanes; i++) begin
+      logic signed [OutBits:0] e;  // one bit wider: |-32768| fits
+      e = $signed({pv_out[i*OutBits + OutBits - 1], pv_out[i*OutBits +: OutBits]});
+      out_abs = out_abs + ImportanceBits'($unsigned(e < 0 ? -e : e));
+    end
+  end
+
+  // =============================================================================================
+  // Top-k engine (head pruning and eviction, one LFSR in program order)
+  // =============================================================================================
+  logic                   tk_start_valid, tk_start_ready, tk_in_valid, tk_in_ready;
+  logic [TopkP*ImportanceBits-1:0] tk_scores;
+  logic                   tk_out_valid, tk_out_ready, tk_out_last, tk_done, tk_pass;
+  logic [PosW-1:0]        tk_out_index;
+  logic [15:0]            tk_lfsr;
+  logic [TokW-1:0]        tk_pass_count, tk_pass_pivot;
+  logic                   drop, sel_finish;
+  logic [PosW-1:0]        drop_tok;
+  logic [KvW-1:0]         ev_list;
+  always_comb begin
+    ev_list = KvW'(g_q);
+    tk_start_valid = (st_q == StSelStart);
+    tk_in_valid    = (st_q == StSelFeed);
+    for (int i = 0; i < TopkP; i++) begin
+      logic [PosW-1:0] pos, tok;
+      pos = PosW'(fb_q * TokW'(TopkP) + TokW'(i));
+      tok = PosW'(cand_mem[pos]);
+      if (sel_hp_q) tk_scores[i*ImportanceBits +: ImportanceBits] = himp_q[tok[HqW-1:0]];
+      else          tk_scores[i*ImportanceBits +: ImportanceBits] =
+                      imp_mem[{scope, cfg_ghead_q ? ev_list : KvW'(0), PosW'(tok)}];
+    end
+    tk_out_ready = (st_q == StSelOut) && tk_out_valid && (ptr_q == TokW'(tk_out_index));
+    drop = (st_q == StSelOut) &&
+           ((tk_out_valid && ptr_q < TokW'(tk_out_index)) ||
+            (!tk_out_valid && (done_seen_q || tk_done) && ptr_q < cnt_q));
+    drop_tok = PosW'(cand_mem[PosW'(ptr_q)]);
+    sel_finish = (st_q == StSelOut) && !tk_out_valid && (done_seen_q || tk_done) && ptr_q >= cnt_q;
+  end
+  topk_engine #(.P(TopkP), .ScoreW(ImportanceBits), .MaxN(MaxTokens), .LfsrSeed(LfsrSeed)) u_topk (
+    .clk_i, .rst_ni,
+    .start_valid_i(tk_start_valid), .start_ready_o(tk_start_ready), .n_i(cnt_q), .k_i(kk_q),
+    .in_valid_i(tk_in_valid), .in_ready_o(tk_in_ready), .in_scores_i(tk_scores),
+    .out_valid_o(tk_out_valid), .out_ready_i(tk_out_ready), .out_index_o(tk_out_index),
+    .out_last_o(tk_out_last), .done_o(tk_done),
+    .lfsr_o(tk_lfsr), .pass_o(tk_pass), .pass_count_o(tk_pass_count), .pass_pivot_o(tk_pass_pivot)
+  );
+
+  // =============================================================================================
+  // Memory writes (one clocked process per memory group, enables from the controller)
+  // =============================================================================================
+  logic cmd_fire;
+  assign cmd_ready_o = (st_q == StIdle);
+  assign cmd_fire    = cmd_valid_i && cmd_ready_o;
+
+  logic list_we, scan_alive;
+  logic [TokW-1:0] ev_scan_tok;
+  always_comb begin
+    // The list scan includes token j_q at (t, l, g)?
+    scan_alive = !evict_mem[{list_g, PosW'(j_q)}][l_q];
+    list_we = 1'b0;
+    if (st_q == StList) begin
+      if (j_q < sinks_end || j_q >= mid_end) list_we = 1'b1;
+      else if (pol_g == 2'd0) list_we = 1'b1;
+      else if (pol_g == 2'd2 && scan_alive) list_we = 1'b1;
+    end
+    ev_scan_tok = j_q;
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (cmd_fire && cmd_op_i == OpSinkK) sink_k_mem[SinkAW'(cmd_addr_i)] <= cmd_vec_i;
+    if (cmd_fire && cmd_op_i == OpSinkV) sink_v_mem[SinkAW'(cmd_addr_i)] <= cmd_vec_i;
+    if (cmd_fire && cmd_op_i == OpQuery) begin
+      q_mem[HqW'(cmd_addr_i)]     <= cmd_vec_i;
+      mant_mem[HqW'(cmd_addr_i)]  <= cmd_data_i[ScaleMantBits-1:0];
+      shift_mem[HqW'(cmd_addr_i)] <= cmd_data_i[16 +: ShiftBits];
+    end
+    if (list_we) list_mem[PosW'(n_q)] <= j_q;
+    if (st_q == StHpScan && !hpruned_q[j_q[HqW-1:0]][l_q]) cand_mem[PosW'(cnt_q)] <= j_q;
+    if (st_q == StEvScan && !evict_mem[{KvW'(g_q), PosW'(j_q)}][l_q]) cand_mem[PosW'(cnt_q)] <= ev_scan_tok;
+    // Token importance: cleared by the sweep, accumulated from accepted probabilities.
+    if (st_q == StClear)
+      imp_mem[{LayW'(cl_s_q), KvW'(cl_l_q), PosW'(cl_t_q)}] <= '0;
+    else if (p_fire && !disc_now && prow_q >= sinks_end)
+      imp_mem[imp_addr_p] <= imp_mem[imp_addr_p] + ImportanceBits'(sm_p);
+    // Alive bitmap: cleared by the sweep, evicted-at masks set by the top-k walk.
+    if (st_q == StClear && cl_s_q == '0)
+      evict_mem[{KvW'(cl_l_q), PosW'(cl_t_q)}] <= '0;
+    else if (drop && !sel_hp_q)
+      evict_mem[{KvW'(g_q), PosW'(drop_tok)}] <= evict_mem[{KvW'(g_q), PosW'(drop_tok)}] |
+        (cfg_cascade_q ? ge_mask : (MaxLayers'(1) << l_q));
+  end
+
+  // =============================================================================================
+  // Controller
+  // =============================================================================================
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      st_q <= StIdle;
+      cyc_q <= '0;
+      cfg_layers_q <= '0; cfg_hq_q <= '0; cfg_hkv_q <= '0; cfg_group_q <= '0; cfg_d_q <= '0;
+      cfg_t_q <= '0; cfg_prompt_q <= '0; cfg_sinks_q <= '0; cfg_window_q <= '0;
+      cfg_pq_q <= 1'b0; cfg_cascade_q <= 1'b0; cfg_ghead_q <= 1'b0; cfg_hp_q <= 1'b0;
+      cfg_warm_q <= '0; cfg_tau_q <= '0;
+      for (int i = 0; i < MaxLayers; i++) begin
+        budget_q[i] <= '0;
+        keep_q[i]   <= '0;
+        policy_q[i] <= '0;
+      end
+      for (int h = 0; h < MaxQHeads; h++) begin
+        hpruned_q[h] <= '0;
+        himp_q[h]    <= '0;
+      end
+      t_q <= '0; l_q <= '0; g_q <= '0; gbase_q <= '0; r_q <= '0; j_q <= '0; n_q <= '0;
+      list_done_q <= 1'b0; cnt_q <= '0; kk_q <= '0; sel_hp_q <= 1'b0; fb_q <= '0; ptr_q <= '0;
+      done_seen_q <= 1'b0; phase_start_q <= '0; job_start_q <= '0;
+      k_done_q <= '0; v_done_q <= '0; lsb_done_q <= '0; lsb_started_q <= 1'b0;
+      pass2_q <= 1'b0; refetched_q <= 1'b0; kb_q <= '0; first_q <= 1'b0; disc_q <= 1'b0;
+      prow_q <= '0; gcnt_q <= '0; gprob_q <= '0;
+      pv_valid_q <= 1'b0; pv_p_q <= '0; pv_lv_q <= '0; pv_last_q <= 1'b0; pv_pos_q <= '0;
+      ob_q <= '0; out_done_q <= 1'b0; row_out_q <= '0; row_act_q <= 1'b0;
+      cl_s_q <= '0; cl_l_q <= '0; cl_t_q <= '0;
+      ser_valid_q <= 1'b0; ser_s_q <= '0; ser_lv_q <= '0; ser_last_q <= 1'b0; ser_idx_q <= '0;
+      ev_valid_q <= 1'b0; ev_kind_q <= '0; ev_step_q <= '0; ev_tokens_q <= '0; ev_layer_q <= '0;
+      ev_group_q <= '0; ev_start_q <= '0; ev_end_q <= '0;
+      for (int c = 0; c < NumCtr; c++) ctr_q[c] <= '0;
+    end else begin
+      cyc_q      <= cyc_q + 1'b1;
+      ev_valid_q <= 1'b0;
+
+      // ---- store pointers (the fetch writes rows in list order) ----
+      if (wr_valid) begin
+        if (wr_plane == 2'd2)      lsb_done_q <= TokW'(wr_pos) + 1'b1;
+        else if (wr_plane == 2'd3) v_done_q   <= TokW'(wr_pos) + 1'b1;
+        else                       k_done_q   <= TokW'(wr_pos) + 1'b1;
+      end
+
+      // ---- serializer ----
+      if (qk_s_valid && qk_s_ready) begin
+        ser_valid_q <= 1'b1;
+        ser_s_q     <= qk_s;
+        ser_lv_q    <= qk_s_lv;
+        ser_last_q  <= qk_s_last;
+        ser_idx_q   <= '0;
+      end else if (ser_take) begin
+        if (ser_final) ser_valid_q <= 1'b0;
+        else           ser_idx_q   <= ser_idx_q + 1'b1;
+      end
+
+      // ---- P.V input register and outputs ----
+      if (pv_fire) pv_valid_q <= 1'b0;
+      if (p_fire && !disc_now) begin
+        gprob_q[int'(gcnt_q)*PBits +: PBits] <= sm_p;
+        prow_q <= prow_q + 1'b1;
+        if (completes) begin
+          pv_valid_q <= 1'b1;
+          for (int i = 0; i < PvLanes; i++) begin
+            pv_p_q[i*PBits +: PBits] <= (i == int'(gcnt_q)) ? sm_p :
+                                        (i < int'(gcnt_q)) ? gprob_q[i*PBits +: PBits] : '0;
+            pv_lv_q[i] <= (i <= int'(gcnt_q));
+          end
+          pv_last_q <= sm_p_last;
+          pv_pos_q  <= prow_q - TokW'(gcnt_q);
+          gcnt_q    <= '0;
+        end else begin
+          gcnt_q <= gcnt_q + 1'b1;
+        end
+      end
+      if (pv_out_valid) begin
+        row_out_q[int'(ob_q)*OutLanes*OutBits +: OutLanes*OutBits] <= pv_out;
+        himp_q[h_cur[HqW-1:0]] <= himp_q[h_cur[HqW-1:0]] + out_abs;
+        if (pv_out_last) begin
+          ob_q <= '0;
+          out_done_q <= 1'b1;
+        end else begin
+          ob_q <= ob_q + 1'b1;
+        end
+      end
+
+      // ---- top-k statistics ----
+      if (tk_pass) begin
+        ctr_q[11] <= ctr_q[11] + 1'b1;
+        ctr_q[12] <= ctr_q[12] + 64'(tk_pass_count);
+      end
+      // ---- DRAM bytes by region ----
+      ctr_q[8]  <= ctr_q[8]  + 64'(by_window);
+      ctr_q[9]  <= ctr_q[9]  + 64'(by_middle);
+      ctr_q[10] <= ctr_q[10] + 64'(by_lsb);
+      // ---- busy and stall cycles ----
+      if (st_q != StIdle && st_q != StClear) ctr_q[0] <= ctr_q[0] + 1'b1;
+      if (qk_k_valid && qk_k_ready)          ctr_q[13] <= ctr_q[13] + 1'b1;
+      if (ser_take || (sm_p_valid && sm_p_ready)) ctr_q[14] <= ctr_q[14] + 1'b1;
+      if (pv_fire || pv_out_valid)           ctr_q[15] <= ctr_q[15] + 1'b1;
+      if (!tk_start_ready)                   ctr_q[16] <= ctr_q[16] + 1'b1;
+      if (!fetch_idle)                       ctr_q[17] <= ctr_q[17] + 1'b1;
+      if ((st_q == StRowQk && !keys_ready) || (st_q == StRowSm && sm_p_valid && !disc_now && !v_ready))
+        ctr_q[18] <= ctr_q[18] + 1'b1;
+      if (mem_req_valid_o && !mem_req_ready_i) ctr_q[19] <= ctr_q[19] + 1'b1;
+      if (st_q == StList)                    ctr_q[20] <= ctr_q[20] + 1'b1;
+      if (st_q == StHpScan || st_q == StEvScan || st_q == StSelStart || st_q == StSelFeed || st_q == StSelOut)
+        ctr_q[21] <= ctr_q[21] + 1'b1;
+
+      case (st_q)
+        // -------------------------------------------------------------------------------------
+        StIdle: begin
+          if (cmd_fire) begin
+            case (cmd_op_i)
+              OpReg: begin
+                case (cmd_addr_i[3:0])
+                  4'd0:  cfg_layers_q <= cmd_data_i[7:0];
+                  4'd1:  cfg_hq_q     <= cmd_data_i[7:0];
+                  4'd2:  cfg_hkv_q    <= cmd_data_i[7:0];
+                  4'd3:  cfg_group_q  <= cmd_data_i[7:0];
+                  4'd4:  cfg_d_q      <= cmd_data_i[$clog2(HeadDim+1)-1:0];
+                  4'd5:  cfg_t_q      <= cmd_data_i[TokW-1:0];
+                  4'd6:  cfg_prompt_q <= cmd_data_i[TokW-1:0];
+                  4'd7:  cfg_sinks_q  <= cmd_data_i[TokW-1:0];
+                  4'd8:  cfg_window_q <= cmd_data_i[TokW-1:0];
+                  4'd9:  {cfg_hp_q, cfg_ghead_q, cfg_cascade_q, cfg_pq_q} <= cmd_data_i[3:0];
+                  4'd10: cfg_warm_q   <= cmd_data_i[15:0];
+                  4'd11: cfg_tau_q    <= cmd_data_i[PBits-1:0];
+                  default: ;
+                endcase
+              end
+              OpLayer: begin
+                budget_q[LayW'(cmd_addr_i)] <= cmd_data_i[TokW-1:0];
+                keep_q[LayW'(cmd_addr_i)]   <= cmd_data_i[39:32];
+              end
+              OpPolicy: policy_q[LayW'(cmd_addr_i)] <= cmd_data_i[2*MaxKvHeads-1:0];
+              OpClear: begin
+                for (int h = 0; h < MaxQHeads; h++) begin
+                  hpruned_q[h] <= '0;
+                  himp_q[h]    <= '0;
+                end
+                cl_s_q <= '0; cl_l_q <= '0; cl_t_q <= '0;
+                st_q <= StClear;
+              end
+              OpRun: begin
+                t_q <= cmd_data_i[16 +: TokW];
+                l_q <= cmd_data_i[LayW-1:0];
+                phase_start_q <= cyc_q;
+                j_q <= '0;
+                cnt_q <= '0;
+                g_q <= '0;
+                gbase_q <= '0;
+                if (cfg_hp_q && (32'(cmd_data_i[16 +: TokW]) - 32'(cfg_prompt_q) >= 32'(cfg_warm_q)))
+                  st_q <= StHpScan;
+                else
+                  st_q <= StGrpStart;
+              end
+              default: ;
+            endcase
+          end
+        end
+        // -------------------------------------------------------------------------------------
+        StClear: begin
+          // Sweep every (scope < L, list < Hkv, token < T).
+          if (cl_t_q + 1'b1 < cfg_t_q) begin
+            cl_t_q <= cl_t_q + 1'b1;
+          end else begin
+            cl_t_q <= '0;
+            if (8'(cl_l_q) + 8'd1 < cfg_hkv_q) begin
+              cl_l_q <= cl_l_q + 1'b1;
+            end else begin
+              cl_l_q <= '0;
+              if (8'(cl_s_q) + 8'd1 < cfg_layers_q) cl_s_q <= cl_s_q + 1'b1;
+              else st_q <= StIdle;
+            end
+          end
+        end
+        // -------------------------------------------------------------------------------------
+        // Head pruning: alive heads at l, then the top-k engine keeps keep_q[l] of them.
+        StHpScan: begin
+          if (!hpruned_q[j_q[HqW-1:0]][l_q]) cnt_q <= cnt_q + 1'b1;
+          if (8'(j_q) + 8'd1 >= cfg_hq_q) st_q <= StHpDec;
+          else j_q <= j_q + 1'b1;
+        end
+        StHpDec: begin
+          if (cnt_q > TokW'(keep_q[l_q])) begin
+            kk_q <= TokW'(keep_q[l_q]);
+            sel_hp_q <= 1'b1;
+            st_q <= StSelStart;
+          end else begin
+            ev_valid_q <= 1'b1; ev_kind_q <= 2'd0; ev_group_q <= '0; ev_tokens_q <= 16'(cnt_q);
+            ev_step_q <= 16'(t_q); ev_layer_q <= 8'(l_q); ev_start_q <= phase_start_q; ev_end_q <= cyc_q;
+            st_q <= StGrpStart;
+          end
+        end
+        // -------------------------------------------------------------------------------------
+        StSelStart: begin
+          if (tk_start_ready) begin
+            fb_q <= '0;
+            st_q <= StSelFeed;
+          end
+        end
+        StSelFeed: begin
+          if (tk_in_ready) begin
+            fb_q <= fb_q + 1'b1;
+            if ((fb_q + 1'b1) * TokW'(TopkP) >= cnt_q) begin
+              ptr_q <= '0;
+              done_seen_q <= 1'b0;
+              st_q <= StSelOut;
+            end
+          end
+        end
+        StSelOut: begin
+          if (tk_done) done_seen_q <= 1'b1;
+          if (tk_out_valid && tk_out_ready) ptr_q <= ptr_q + 1'b1;
+          if (drop) begin
+            ptr_q <= ptr_q + 1'b1;
+            if (sel_hp_q) hpruned_q[drop_tok[HqW-1:0]] <= hpruned_q[drop_tok[HqW-1:0]] | ge_mask;
+            else          ctr_q[7] <= ctr_q[7] + 1'b1;
+          end
+          if (sel_finish) begin
+            ev_valid_q <= 1'b1; ev_group_q <= sel_hp_q ? 8'd0 : 8'(g_q); ev_tokens_q <= 16'(cnt_q);
+            ev_kind_q <= sel_hp_q ? 2'd0 : 2'd2;
+            ev_step_q <= 16'(t_q); ev_layer_q <= 8'(l_q); ev_start_q <= phase_start_q; ev_end_q <= cyc_q;
+            st_q <= sel_hp_q ? StGrpStart : StEvNext;
+          end
+        end
+        // -------------------------------------------------------------------------------------
+        // One KV-head job.
+        StGrpStart: begin
+          job_start_q   <= cyc_q;
+          n_q           <= '0;
+          j_q           <= '0;
+          r_q           <= '0;
+          lsb_started_q <= 1'b0;
+          k_done_q      <= sinks_end;
+          v_done_q      <= sinks_end;
+          lsb_done_q    <= sinks_end;
+          if (any_active) begin
+            list_done_q <= 1'b0;
+            st_q <= StList;
+          end else begin
+            list_done_q <= 1'b1;
+            st_q <= StRowStart;
+          end
+        end
+        StList: begin
+          if (list_we) begin
+            n_q <= n_q + 1'b1;
+            ctr_q[5] <= ctr_q[5] + 1'b1;
+            if (j_q < sinks_end) ctr_q[4] <= ctr_q[4] + 1'b1;
+          end
+          if (j_q == t_q) begin
+            list_done_q <= 1'b1;
+            st_q <= StRowStart;
+          end else begin
+            j_q <= j_q + 1'b1;
+          end
+        end
+        StRowStart: begin
+          pass2_q     <= 1'b0;
+          refetched_q <= 1'b0;
+          kb_q        <= '0;
+          first_q     <= 1'b1;
+          disc_q      <= 1'b0;
+          prow_q      <= '0;
+          gcnt_q      <= '0;
+          out_done_q  <= 1'b0;
+          row_out_q   <= '0;
+          if (hpruned_q[h_cur[HqW-1:0]][l_q]) begin
+            row_act_q <= 1'b0;
+            st_q <= StRowEmit;
+          end else begin
+            row_act_q <= 1'b1;
+            st_q <= StRowQk;
+          end
+        end
+        StRowQk: begin
+          if (qk_k_valid && qk_k_ready) begin
+            kb_q <= kb_q + 1'b1;
+            if (qk_k_last) st_q <= StRowSm;
+          end
+        end
+        StRowSm: begin
+          if (p_fire) begin
+            first_q <= 1'b0;
+            disc_q  <= disc_now;
+            if (disc_now && sm_p_last) begin
+              // The MSB pass was too flat: fetch the LSB plane (once per job) and recompute.
+              if (!lsb_started_q) lsb_started_q <= 1'b1;
+              ctr_q[3]    <= ctr_q[3] + 1'b1;
+              refetched_q <= 1'b1;
+              pass2_q     <= 1'b1;
+              kb_q        <= '0;
+              first_q     <= 1'b1;
+              disc_q      <= 1'b0;
+              st_q        <= StRowQk;
+            end else if (!disc_now && sm_p_last) begin
+              st_q <= StRowOut;
+            end
+          end
+        end
+        StRowOut: begin
+          if (out_done_q) st_q <= StRowEmit;
+        end
+        StRowEmit: begin
+          if (row_ready_i) begin
+            if (row_act_q) begin
+              ctr_q[1] <= ctr_q[1] + 1'b1;
+              ctr_q[6] <= ctr_q[6] + 64'(n_q) * 64'(cfg_d_q) * (refetched_q ? 64'd3 : 64'd2);
+            end else begin
+              ctr_q[2] <= ctr_q[2] + 1'b1;
+            end
+            if (r_q + 8'd1 >= cfg_group_q) st_q <= StGrpWait;
+            else begin
+              r_q  <= r_q + 8'd1;
+              st_q <= StRowStart;
+            end
+          end
+        end
+        StGrpWait: begin
+          if (fetch_idle) begin
+            ev_valid_q <= 1'b1; ev_kind_q <= 2'd1; ev_group_q <= 8'(g_q); ev_tokens_q <= 16'(n_q);
+            ev_step_q <= 16'(t_q); ev_layer_q <= 8'(l_q); ev_start_q <= job_start_q; ev_end_q <= cyc_q;
+            if (8'(g_q) + 8'd1 >= cfg_hkv_q) begin
+              g_q <= '0;
+              st_q <= StEvStart;
+            end else begin
+              g_q     <= g_q + 1'b1;
+              gbase_q <= gbase_q + cfg_group_q;
+              st_q    <= StGrpStart;
+            end
+          end
+        end
+        // -------------------------------------------------------------------------------------
+        // Eviction: g_q walks the alive lists of layer l.
+        StEvStart: begin
+          phase_start_q <= cyc_q;
+          cnt_q <= '0;
+          j_q   <= cfg_sinks_q;
+          if ((cfg_ghead_q ? (pol_g == 2'd2) : any_topk) && cfg_sinks_q < mid_end) st_q <= StEvScan;
+          else st_q <= StEvNext;
+        end
+        StEvScan: begin
+          if (!evict_mem[{KvW'(g_q), PosW'(j_q)}][l_q]) cnt_q <= cnt_q + 1'b1;
+          if (j_q + 1'b1 >= mid_end) st_q <= StEvDec;
+          else j_q <= j_q + 1'b1;
+        end
+        StEvDec: begin
+          if (cnt_q > budget_q[l_q]) begin
+            kk_q <= budget_q[l_q];
+            sel_hp_q <= 1'b0;
+            st_q <= StSelStart;
+          end else begin
+            st_q <= StEvNext;
+          end
+        end
+        StEvNext: begin
+          if (8'(g_q) + 8'd1 >= lists) st_q <= StDone;
+          else begin
+            g_q  <= g_q + 1'b1;
+            st_q <= StEvStart;
+          end
+        end
+        StDone: begin
+          g_q  <= '0;
+          st_q <= StIdle;
+        end
+        default: st_q <= StIdle;
+      endcase
+    end
+  end
+
+  assign fetch_start     = (st_q == StGrpStart) && any_active;
+  assign fetch_lsb_start = (st_q == StRowSm) && p_fire && disc_now && sm_p_last && !lsb_started_q;
+
+  // =============================================================================================
+  // Outputs
+  // =============================================================================================
+  assign row_valid_o  = (st_q == StRowEmit);
+  assign row_step_o   = 16'(t_q);
+  assign row_layer_o  = 8'(l_q);
+  assign row_head_o   = h_cur;
+  assign row_active_o = row_act_q;
+  assign row_data_o   = row_out_q;
+  assign ev_valid_o   = ev_valid_q;
+  assign ev_kind_o    = ev_kind_q;
+  assign ev_step_o    = ev_step_q;
+  assign ev_layer_o   = ev_layer_q;
+  assign ev_group_o   = ev_group_q;
+  assign ev_tokens_o  = ev_tokens_q;
+  assign ev_start_o   = ev_start_q;
+  assign ev_end_o     = ev_end_q;
+  assign ctr_o        = (int'(ctr_sel_i) < NumCtr) ? ctr_q[ctr_sel_i] : 64'd0;
+
+  // Signals read only by the tests or kept for waveforms.
+  /* verilator lint_off UNUSEDSIGNAL */
+  logic unused;
+  assign unused = ^{tk_out_last, tk_lfsr, tk_pass_pivot, qk_s_last, cmd_addr_i, cmd_data_i};
+  /* verilator lint_on UNUSEDSIGNAL */
+endmodule

@@ -1,0 +1,171 @@
+// The accelerator top against the golden model: every preset on a small synthetic trace, and
+// seeded random configurations under random DRAM and output back-pressure. Outputs must be
+// bit-exact, and the counters the golden model keeps (DRAM bytes by region, sink hits, LSB
+// refetches, rows, MACs, evictions, top-k passes) equal.
+//
+// SINKATTN_SEED picks the random configurations (always printed); SINKATTN_RTL_CONFIGS sets
+// how many (default 40). WAVES=1 writes <test>.fst.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <random>
+
+#include "rtl_cosim.hpp"
+#include "sinkattn/error.hpp"
+#include "sinkattn/synth.hpp"
+
+#include <sstream>
+
+namespace sinkattn::cosim {
+namespace {
+
+std::uint64_t seed_from_env(std::uint64_t fallback) {
+  const char* env = std::getenv("SINKATTN_SEED");
+  const std::uint64_t seed = env ? std::strtoull(env, nullptr, 0) : fallback;
+  std::cout << "[   SEED   ] " << seed << " (rerun with SINKATTN_SEED=" << seed << ")\n";
+  return seed;
+}
+
+std::string waves_for(const std::string& tag) {
+  const char* w = std::getenv("WAVES");
+  if (!w || std::string(w) != "1") return "";
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  return std::string(info->test_suite_name()) + "." + info->name() + tag + ".fst";
+}
+
+IntTrace small_trace(const Shape& shape, std::uint64_t seed, int sinks = 4) {
+  SynthParams p;
+  p.shape = shape;
+  p.sinks = sinks;
+  p.heavy = std::max(1, std::min(8, shape.prompt - sinks - 1));
+  p.seed = seed;
+  if (shape.head_dim < 16) p.recency = 0;  // the generator needs 16 dimensions for it
+  return quantize_trace(make_synthetic_trace(p));
+}
+
+void expect_match(const Config& cfg, const IntTrace& it, const RtlOptions& opt, const std::string& what) {
+  const Plan plan = make_plan(cfg, it.shape, "synthetic");
+  const GoldenResult gold = run_golden(cfg, plan, it);
+  const RtlResult rtl = run_rtl(cfg, plan, it, opt);
+  const std::string diff = compare(gold, rtl.run);
+  EXPECT_EQ(diff, "") << what << " (seed " << opt.seed << ")";
+  EXPECT_GT(rtl.cycles, 0u);
+  // Per-job stamps are ordered and inside the run.
+  std::uint64_t last_end = 0;
+  int jobs = 0;
+  for (const PhaseEvent& e : rtl.events) {
+    EXPECT_LE(e.start, e.end);
+    EXPECT_GE(e.end, last_end);
+    last_end = e.end;
+    jobs += e.kind == 1;
+  }
+  EXPECT_EQ(jobs, it.shape.steps() * it.shape.layers * it.shape.kv_heads);
+  std::cout << "[   RTL    ] " << what << ": " << rtl.cycles << " busy cycles, " << rtl.run.counters.dram_bytes()
+            << " DRAM bytes, " << rtl.run.counters.lsb_refetches << " refetches, " << rtl.run.counters.evictions
+            << " evictions, " << rtl.total_cycles / std::max(1e-9, rtl.wall_seconds) << " cycles/s\n";
+}
+
+class Presets : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Presets, BitExactWithGolden) {
+  Config cfg = load_config(GetParam());
+  // Small shapes: scale the preset's window and budgets down so that every region is exercised
+  // (sinks, window, evicted middle) within a 160-token trace; the policy structure is the preset's.
+  if (cfg.policy.window > 24) cfg.policy.window = 24;
+  cfg.policy.budget.tokens = std::min(cfg.policy.budget.tokens, 24);
+  cfg.policy.budget.min_tokens = std::min(cfg.policy.budget.min_tokens, 16);
+  cfg.policy.head_warmup_steps = std::min(cfg.policy.head_warmup_steps, 4);
+  const IntTrace it = small_trace({3, 4, 2, 16, 128, 96}, 11);
+  RtlOptions opt;
+  opt.seed = 7;
+  opt.req_stall = 0.2;
+  opt.resp_stall = 0.2;
+  opt.row_stall = 0.2;
+  opt.waves = waves_for("");
+  expect_match(cfg, it, opt, GetParam());
+}
+
+INSTANTIATE_TEST_SUITE_P(Top, Presets,
+                         ::testing::Values("sinkattn", "streamingllm", "h2o", "spatten", "duo", "dense"),
+                         [](const auto& info) { return info.param; });
+
+TEST(Top, PresetUnscaledSinkattn) {
+  // The default preset exactly as shipped (S 4, W 64, K 64 -> 48) on a trace long enough to evict.
+  const Config cfg = load_config("sinkattn");
+  const IntTrace it = small_trace({2, 4, 2, 32, 176, 160}, 3);
+  RtlOptions opt;
+  opt.seed = 3;
+  opt.waves = waves_for("");
+  expect_match(cfg, it, opt, "sinkattn unscaled");
+}
+
+TEST(Top, RandomConfigsUnderBackPressure) {
+  const std::uint64_t seed = seed_from_env(20260502);
+  const char* n_env = std::getenv("SINKATTN_RTL_CONFIGS");
+  const int configs = n_env ? std::atoi(n_env) : 40;
+  std::mt19937_64 rng(seed);
+  auto pick = [&](int lo, int hi) { return lo + static_cast<int>(rng() % static_cast<std::uint64_t>(hi - lo + 1)); };
+  for (int i = 0; i < configs; ++i) {
+    const std::uint64_t cs = rng();
+    Config cfg = load_config("base");
+    PolicyConfig& p = cfg.policy;
+    const int kv = pick(1, 3), group = pick(1, 3);
+    const int d = 2 * pick(2, 12), prompt = pick(8, 40), steps = pick(2, 10);
+    const Shape shape{pick(1, 3), kv * group, kv, d, prompt + steps, prompt};
+    p.sinks = pick(0, std::min(cfg.hw.sink_sram_tokens, prompt / 2));
+    p.window = pick(0, 16);
+    const int pol = pick(0, 3);
+    p.default_head_policy = pol == 0 ? HeadPolicy::kRetrieval : pol == 1 ? HeadPolicy::kStreaming : HeadPolicy::kTopk;
+    if (pol == 3) {  // a random per-head map
+      p.map.clear();
+      for (int l = 0; l < shape.layers; ++l) {
+        std::string row;
+        for (int g = 0; g < kv; ++g) row += "RST"[pick(0, 2)];
+        p.map.push_back(row);
+      }
+    }
+    p.granularity = pick(0, 1) ? Granularity::kHead : Granularity::kToken;
+    p.cascade = pick(0, 1);
+    p.budget.schedule = BudgetSchedule::kConstant;
+    p.budget.tokens = p.budget.min_tokens = pick(0, 12);
+    if (pick(0, 1)) {
+      p.budget.schedule = BudgetSchedule::kRamp;
+      p.budget.min_tokens = pick(0, p.budget.tokens);
+      p.budget.unpruned_frac = pick(0, 2) * 0.25;
+    }
+    p.head_pruning = pick(0, 1);
+    p.head_warmup_steps = pick(0, 3);
+    p.head_min_keep_frac = pick(1, 4) * 0.25;
+    p.head_unpruned_frac = pick(0, 2) * 0.25;
+    p.progressive_quant = pick(0, 1);
+    p.tau = pick(1, 6) * 0.1;
+    const IntTrace it = small_trace(shape, cs);
+    RtlOptions opt;
+    opt.seed = cs;
+    opt.req_stall = pick(0, 5) * 0.1;
+    opt.resp_stall = pick(0, 5) * 0.1;
+    opt.row_stall = pick(0, 3) * 0.1;
+    opt.max_outstanding = pick(1, 64);
+    std::ostringstream what;
+    what << "config " << i << " (L " << shape.layers << " Hq " << shape.q_heads << " Hkv " << kv << " D " << d << " T "
+         << shape.tokens << " P " << prompt << " S " << p.sinks << " W " << p.window << " policy " << pol << " K "
+         << p.budget.tokens << "->" << p.budget.min_tokens << " gran " << int(p.granularity) << " cascade " << p.cascade
+         << " hp " << p.head_pruning << " pq " << p.progressive_quant << " tau " << p.tau << ")";
+    SCOPED_TRACE(what.str());
+    expect_match(cfg, it, opt, what.str());
+    if (HasFailure()) {
+      std::cout << "first failing configuration: " << what.str() << ", suite seed " << seed << "\n";
+      return;
+    }
+  }
+}
+
+TEST(Top, RejectsHardwareItWasNotBuiltWith) {
+  Config cfg = load_config("sinkattn");
+  cfg.hw.qk_lanes = 8;
+  EXPECT_THROW(check_hw(cfg), InputError);
+}
+
+}  // namespace
+}  // namespace sinkattn::cosim
