@@ -53,22 +53,6 @@ std::uint64_t get_bits(const T& sig, int lsb, int width) {
   }
 }
 
-int plane_stride(int hw_head_dim) {
-  const int max_plane = (hw_head_dim * num::kDataBits + 7) / 8;
-  int s = 1;
-  while (s < max_plane) s *= 2;
-  return s;
-}
-
-// Packs `n` w-bit fields LSB first into bytes.
-void pack(std::uint8_t* dst, const std::int16_t* src, int n, int w, int (*field)(int)) {
-  for (int d = 0; d < n; ++d) {
-    const std::uint32_t v = static_cast<std::uint32_t>(field(src[d])) & ((1u << w) - 1);
-    for (int b = 0; b < w; ++b)
-      if ((v >> b) & 1) dst[(d * w + b) / 8] |= static_cast<std::uint8_t>(1u << ((d * w + b) % 8));
-  }
-}
-
 class Driver {
  public:
   Driver(const Config& cfg, const Plan& plan, const IntTrace& tr, const RtlOptions& opt)
@@ -336,68 +320,9 @@ void check_hw(const Config& cfg) {
   need("dram.burst_bytes", h.dram.burst_bytes, b.burst_bytes);
 }
 
-std::vector<std::uint8_t> dram_image(const IntTrace& tr, int hw_head_dim) {
-  const Shape& s = tr.shape;
-  const std::size_t stride = static_cast<std::size_t>(plane_stride(hw_head_dim));
-  std::vector<std::uint8_t> img(static_cast<std::size_t>(s.layers) * s.kv_heads * s.tokens * 4 * stride, 0);
-  for (int l = 0; l < s.layers; ++l)
-    for (int g = 0; g < s.kv_heads; ++g)
-      for (int j = 0; j < s.tokens; ++j) {
-        const std::size_t row = ((static_cast<std::size_t>(l) * s.kv_heads + g) * s.tokens + j) * 4;
-        const std::int16_t* k = tr.k_row(l, g, j);
-        const std::int16_t* v = tr.v_row(l, g, j);
-        pack(&img[(row + 0) * stride], k, s.head_dim, num::kDataBits, [](int x) { return x; });
-        pack(&img[(row + 1) * stride], k, s.head_dim, num::kKeyMsbBits, [](int x) { return num::key_msb(x); });
-        pack(&img[(row + 2) * stride], k, s.head_dim, num::kKeyLsbBits, [](int x) { return num::key_lsb(x); });
-        pack(&img[(row + 3) * stride], v, s.head_dim, num::kDataBits, [](int x) { return x; });
-      }
-  return img;
-}
-
 RtlResult run_rtl(const Config& cfg, const Plan& plan, const IntTrace& trace, const RtlOptions& opt) {
   check_hw(cfg);
   return Driver(cfg, plan, trace, opt).run();
-}
-
-std::string compare(const GoldenResult& gold, const GoldenResult& rtl) {
-  const Shape& s = gold.shape;
-  std::ostringstream os;
-  for (int st = 0; st < s.steps(); ++st)
-    for (int l = 0; l < s.layers; ++l)
-      for (int h = 0; h < s.q_heads; ++h) {
-        const std::size_t r = gold.row_index(st, l, h);
-        if (gold.row_active[r] != rtl.row_active[r]) {
-          os << "step " << st << " (token " << st + s.prompt << "), layer " << l << ", head " << h << ": row active rtl "
-             << int(rtl.row_active[r]) << ", golden " << int(gold.row_active[r]);
-          return os.str();
-        }
-        for (int d = 0; d < s.head_dim; ++d)
-          if (gold.out[r * s.head_dim + d] != rtl.out[r * s.head_dim + d]) {
-            os << "step " << st << " (token " << st + s.prompt << "), layer " << l << ", head " << h << ", element " << d
-               << ": rtl " << rtl.out[r * s.head_dim + d] << ", golden " << gold.out[r * s.head_dim + d];
-            return os.str();
-          }
-      }
-  const Counters &a = rtl.counters, &b = gold.counters;
-  const std::pair<const char*, std::pair<std::uint64_t, std::uint64_t>> cs[] = {
-      {"rows", {a.rows, b.rows}},
-      {"pruned_rows", {a.pruned_rows, b.pruned_rows}},
-      {"lsb_refetches", {a.lsb_refetches, b.lsb_refetches}},
-      {"sram_sink_hits", {a.sram_sink_hits, b.sram_sink_hits}},
-      {"token_reads", {a.token_reads, b.token_reads}},
-      {"macs", {a.macs, b.macs}},
-      {"evictions", {a.evictions, b.evictions}},
-      {"dram_window", {a.dram_window, b.dram_window}},
-      {"dram_middle", {a.dram_middle, b.dram_middle}},
-      {"dram_lsb", {a.dram_lsb, b.dram_lsb}},
-      {"topk_passes", {static_cast<std::uint64_t>(a.topk.passes), static_cast<std::uint64_t>(b.topk.passes)}},
-      {"topk_elements", {a.topk.elements, b.topk.elements}}};
-  for (const auto& [name, v] : cs)
-    if (v.first != v.second) {
-      os << "counter " << name << ": rtl " << v.first << ", golden " << v.second;
-      return os.str();
-    }
-  return "";
 }
 
 }  // namespace sinkattn::cosim
