@@ -9,6 +9,8 @@
 #            32 decode steps) against max(compute at full lane use, DRAM bytes / bandwidth),
 #            where the cycles go (counters), and the dense preset on the same hardware
 #            (speedup in cycles and DRAM bytes). A few minutes: dense reads every token.
+#   simspeed simulated cycles/s of the SystemC model and of the Verilated RTL on the same
+#            configuration and stimulus (default preset, 2 layers, 4 heads, 32 steps), and the ratio
 # Benchmarks report ratios measured in one run; absolute times on shared machines are noise.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 name="${1:-}"
@@ -48,8 +50,13 @@ case "$name" in
     /usr/bin/python3 "$SINKATTN_ROOT/scripts/bench_report.py" roofline "$out/rtl_sinkattn.json" "$out/rtl_dense.json" \
       "$SINKATTN_ROOT/configs/presets/base.yaml"
     ;;
+  simspeed)
+    install_missing_packages
+    build bench_simspeed
+    "$BUILD_DIR/bin/bench_simspeed" "${2:-sinkattn}" "${3:-32}"
+    ;;
   *)
-    echo "usage: scripts/bench.sh NAME   (NAME: golden | topk | roofline)" >&2
+    echo "usage: scripts/bench.sh NAME   (NAME: golden | topk | roofline | simspeed)" >&2
     exit 2
     ;;
 esac

@@ -11,7 +11,7 @@ export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 SINKATTN_PACKAGES=(
   g++ cmake ninja-build ccache pkg-config
   libyaml-cpp-dev nlohmann-json3-dev libssl-dev libcli11-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libsystemc-dev
   python3 python3-numpy python3-yaml
   verilator iverilog yosys
 )

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   add(sinkattn::cli::add_golden);
   add(sinkattn::cli::add_gen_trace);
   add(sinkattn::cli::add_rtl);
+  add(sinkattn::cli::add_sim);
 
   try {
     app.parse(argc, argv);

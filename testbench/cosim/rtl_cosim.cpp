@@ -279,45 +279,4 @@ RtlResult run_rtl(const Config& cfg, const Plan& plan, const IntTrace& trace, co
   return Driver(cfg, plan, trace, opt).run();
 }
 
-std::string compare(const GoldenResult& gold, const GoldenResult& rtl) {
-  const Shape& s = gold.shape;
-  std::ostringstream os;
-  for (int st = 0; st < s.steps(); ++st)
-    for (int l = 0; l < s.layers; ++l)
-      for (int h = 0; h < s.q_heads; ++h) {
-        const std::size_t r = gold.row_index(st, l, h);
-        if (gold.row_active[r] != rtl.row_active[r]) {
-          os << "step " << st << " (token " << st + s.prompt << "), layer " << l << ", head " << h << ": row active rtl "
-             << int(rtl.row_active[r]) << ", golden " << int(gold.row_active[r]);
-          return os.str();
-        }
-        for (int d = 0; d < s.head_dim; ++d)
-          if (gold.out[r * s.head_dim + d] != rtl.out[r * s.head_dim + d]) {
-            os << "step " << st << " (token " << st + s.prompt << "), layer " << l << ", head " << h << ", element " << d
-               << ": rtl " << rtl.out[r * s.head_dim + d] << ", golden " << gold.out[r * s.head_dim + d];
-            return os.str();
-          }
-      }
-  const Counters &a = rtl.counters, &b = gold.counters;
-  const std::pair<const char*, std::pair<std::uint64_t, std::uint64_t>> cs[] = {
-      {"rows", {a.rows, b.rows}},
-      {"pruned_rows", {a.pruned_rows, b.pruned_rows}},
-      {"lsb_refetches", {a.lsb_refetches, b.lsb_refetches}},
-      {"sram_sink_hits", {a.sram_sink_hits, b.sram_sink_hits}},
-      {"token_reads", {a.token_reads, b.token_reads}},
-      {"macs", {a.macs, b.macs}},
-      {"evictions", {a.evictions, b.evictions}},
-      {"dram_window", {a.dram_window, b.dram_window}},
-      {"dram_middle", {a.dram_middle, b.dram_middle}},
-      {"dram_lsb", {a.dram_lsb, b.dram_lsb}},
-      {"topk_passes", {static_cast<std::uint64_t>(a.topk.passes), static_cast<std::uint64_t>(b.topk.passes)}},
-      {"topk_elements", {a.topk.elements, b.topk.elements}}};
-  for (const auto& [name, v] : cs)
-    if (v.first != v.second) {
-      os << "counter " << name << ": rtl " << v.first << ", golden " << v.second;
-      return os.str();
-    }
-  return "";
-}
-
 }  // namespace sinkattn::cosim

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dram_model.hpp"
+#include "run_types.hpp"
 #include "sinkattn/config.hpp"
 #include "sinkattn/golden.hpp"
 #include "sinkattn/trace.hpp"
@@ -28,36 +29,6 @@ BuiltHw built_hw();
 // built with (the DRAM latency and bandwidth model are free: they live on the test side).
 void check_hw(const Config& cfg);
 
-struct RtlOptions {
-  std::uint64_t seed = 1;          // back-pressure streams
-  double req_stall = 0.0;          // DRAM request back-pressure probability per cycle
-  double resp_stall = 0.0;         // DRAM response back-pressure probability per cycle
-  double row_stall = 0.0;          // output-row back-pressure probability per cycle
-  int max_outstanding = 64;        // DRAM requests in flight
-  std::string waves;               // FST file to write ("" = none)
-  std::uint64_t watchdog = 2000000;  // cycles without progress before giving up
-};
-
-struct PhaseEvent {
-  int kind;                        // 0 head pruning, 1 KV-head job, 2 eviction
-  int step, layer, group, tokens;
-  std::uint64_t start, end;        // cycle stamps (since reset)
-};
-
-struct RtlResult {
-  GoldenResult run;                // out, row_active and the counters the golden model has too
-  std::vector<PhaseEvent> events;
-  std::vector<std::pair<std::string, std::uint64_t>> counters;  // every hardware counter, in index order
-  std::uint64_t cycles = 0;        // cycles with the controller busy (decode, queries excluded)
-  std::uint64_t total_cycles = 0;  // every simulated cycle, loading and command traffic included
-  std::uint64_t dram_req_stall = 0, dram_resp_stall = 0;  // back-pressure the DRAM model applied
-  double wall_seconds = 0;
-};
-
 RtlResult run_rtl(const Config& cfg, const Plan& plan, const IntTrace& trace, const RtlOptions& opt);
-
-// "" when `rtl` equals `gold` (outputs, row activity, counters); else the first difference:
-// "step S (token T), layer L, head H, element E: rtl X, golden Y" or the counter that differs.
-std::string compare(const GoldenResult& gold, const GoldenResult& rtl);
 
 }  // namespace sinkattn::cosim

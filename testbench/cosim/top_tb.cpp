@@ -11,6 +11,7 @@
 #include <iostream>
 #include <random>
 
+#include "random_config.hpp"
 #include "rtl_cosim.hpp"
 #include "sinkattn/error.hpp"
 #include "sinkattn/synth.hpp"
@@ -32,16 +33,6 @@ std::string waves_for(const std::string& tag) {
   if (!w || std::string(w) != "1") return "";
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   return std::string(info->test_suite_name()) + "." + info->name() + tag + ".fst";
-}
-
-IntTrace small_trace(const Shape& shape, std::uint64_t seed, int sinks = 4) {
-  SynthParams p;
-  p.shape = shape;
-  p.sinks = sinks;
-  p.heavy = std::max(1, std::min(8, shape.prompt - sinks - 1));
-  p.seed = seed;
-  if (shape.head_dim < 16) p.recency = 0;  // the generator needs 16 dimensions for it
-  return quantize_trace(make_synthetic_trace(p));
 }
 
 void expect_match(const Config& cfg, const IntTrace& it, const RtlOptions& opt, const std::string& what) {
@@ -105,53 +96,13 @@ TEST(Top, RandomConfigsUnderBackPressure) {
   const char* n_env = std::getenv("SINKATTN_RTL_CONFIGS");
   const int configs = n_env ? std::atoi(n_env) : 40;
   std::mt19937_64 rng(seed);
-  auto pick = [&](int lo, int hi) { return lo + static_cast<int>(rng() % static_cast<std::uint64_t>(hi - lo + 1)); };
   for (int i = 0; i < configs; ++i) {
-    const std::uint64_t cs = rng();
-    Config cfg = load_config("base");
-    PolicyConfig& p = cfg.policy;
-    const int kv = pick(1, 3), group = pick(1, 3);
-    const int d = 2 * pick(2, 12), prompt = pick(8, 40), steps = pick(2, 10);
-    const Shape shape{pick(1, 3), kv * group, kv, d, prompt + steps, prompt};
-    p.sinks = pick(0, std::min(cfg.hw.sink_sram_tokens, prompt / 2));
-    p.window = pick(0, 16);
-    const int pol = pick(0, 3);
-    p.default_head_policy = pol == 0 ? HeadPolicy::kRetrieval : pol == 1 ? HeadPolicy::kStreaming : HeadPolicy::kTopk;
-    if (pol == 3) {  // a random per-head map
-      p.map.clear();
-      for (int l = 0; l < shape.layers; ++l) {
-        std::string row;
-        for (int g = 0; g < kv; ++g) row += "RST"[pick(0, 2)];
-        p.map.push_back(row);
-      }
-    }
-    p.granularity = pick(0, 1) ? Granularity::kHead : Granularity::kToken;
-    p.cascade = pick(0, 1);
-    p.budget.schedule = BudgetSchedule::kConstant;
-    p.budget.tokens = p.budget.min_tokens = pick(0, 12);
-    if (pick(0, 1)) {
-      p.budget.schedule = BudgetSchedule::kRamp;
-      p.budget.min_tokens = pick(0, p.budget.tokens);
-      p.budget.unpruned_frac = pick(0, 2) * 0.25;
-    }
-    p.head_pruning = pick(0, 1);
-    p.head_warmup_steps = pick(0, 3);
-    p.head_min_keep_frac = pick(1, 4) * 0.25;
-    p.head_unpruned_frac = pick(0, 2) * 0.25;
-    p.progressive_quant = pick(0, 1);
-    p.tau = pick(1, 6) * 0.1;
-    const IntTrace it = small_trace(shape, cs);
-    RtlOptions opt;
-    opt.seed = cs;
-    opt.req_stall = pick(0, 5) * 0.1;
-    opt.resp_stall = pick(0, 5) * 0.1;
-    opt.row_stall = pick(0, 3) * 0.1;
-    opt.max_outstanding = pick(1, 64);
+    const RandomCase rc = random_case(rng, i);
     std::ostringstream what;
-    what << "config " << i << " (L " << shape.layers << " Hq " << shape.q_heads << " Hkv " << kv << " D " << d << " T "
-         << shape.tokens << " P " << prompt << " S " << p.sinks << " W " << p.window << " policy " << pol << " K "
-         << p.budget.tokens << "->" << p.budget.min_tokens << " gran " << int(p.granularity) << " cascade " << p.cascade
-         << " hp " << p.head_pruning << " pq " << p.progressive_quant << " tau " << p.tau << ")";
+    what << rc.what;
+    const Config& cfg = rc.cfg;
+    const IntTrace& it = rc.trace;
+    const RtlOptions& opt = rc.opt;
     SCOPED_TRACE(what.str());
     expect_match(cfg, it, opt, what.str());
     if (HasFailure()) {
