@@ -97,7 +97,7 @@ module sinkattn_top #(
   localparam int MaxPlane  = (HeadDim * DataBits + 7) / 8;
   localparam int RowBufBits = ((MaxPlane + BusBytes - 1) / BusBytes) * BusBytes * 8;
   localparam int LenW      = $clog2(BurstBytes + 1);
-  localparam int NumCtr    = 22;
+  localparam int NumCtr    = 24;
 
   // Command opcodes (the harness, testbench/rtl/top_driver.cpp, uses the same numbers).
   localparam logic [3:0] OpReg = 4'd1, OpLayer = 4'd2, OpPolicy = 4'd3, OpSinkK = 4'd4,
@@ -630,6 +630,7 @@ module sinkattn_top #(
       if ((st_q == StRowQk && !keys_ready) || (st_q == StRowSm && sm_p_valid && !disc_now && !v_ready))
         ctr_q[18] <= ctr_q[18] + 1'b1;
       if (mem_req_valid_o && !mem_req_ready_i) ctr_q[19] <= ctr_q[19] + 1'b1;
+      if (p_fire && !disc_now && prow_q >= sinks_end) ctr_q[23] <= ctr_q[23] + 1'b1;
       if (st_q == StList)                    ctr_q[20] <= ctr_q[20] + 1'b1;
       if (st_q == StHpScan || st_q == StEvScan || st_q == StSelStart || st_q == StSelFeed || st_q == StSelOut)
         ctr_q[21] <= ctr_q[21] + 1'b1;
@@ -835,6 +836,7 @@ module sinkattn_top #(
             if (row_act_q) begin
               ctr_q[1] <= ctr_q[1] + 1'b1;
               ctr_q[6] <= ctr_q[6] + 64'(n_q) * 64'(cfg_d_q) * (refetched_q ? 64'd3 : 64'd2);
+              ctr_q[22] <= ctr_q[22] + 64'(n_q);
             end else begin
               ctr_q[2] <= ctr_q[2] + 1'b1;
             end

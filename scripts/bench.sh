@@ -47,8 +47,7 @@ case "$name" in
       echo "running the RTL on $preset ..." >&2
       "$BUILD_DIR/bin/sinkattn" rtl --config "$preset" --trace "$out/trace" --json "$out/rtl_$preset.json" --quiet
     done
-    /usr/bin/python3 "$SINKATTN_ROOT/scripts/bench_report.py" roofline "$out/rtl_sinkattn.json" "$out/rtl_dense.json" \
-      "$SINKATTN_ROOT/configs/presets/base.yaml"
+    /usr/bin/python3 "$SINKATTN_ROOT/scripts/bench_report.py" roofline "$out/rtl_sinkattn.json" "$out/rtl_dense.json"
     ;;
   simspeed)
     install_missing_packages

@@ -62,11 +62,8 @@ def topk(*paths):
     print("every cell equals or beats SpAtten's mean" if not worse else f"slower than SpAtten in {worse}")
 
 
-def roofline(sparse_path, dense_path, base_yaml):
+def roofline(sparse_path, dense_path):
     """RTL cycles against max(compute at full lane use, DRAM bytes / bandwidth)."""
-    import yaml
-    hw = yaml.safe_load(open(base_yaml))["hw"]
-    lanes_qk, lanes_pv, bw = hw["qk_lanes"], hw["pv_lanes"], hw["dram"]["bytes_per_cycle"]
     runs = {}
     for name, path in (("sinkattn", sparse_path), ("dense", dense_path)):
         with open(path) as f:
@@ -75,7 +72,9 @@ def roofline(sparse_path, dense_path, base_yaml):
           f"{'softmax':>9} {'DRAM bytes':>11} {'sim cyc/s':>10}")
     for name, r in runs.items():
         c = r["counters"]
-        d = r.get("head_dim") or 64
+        # The hardware each run was simulated with, from its own result object.
+        lanes_qk, lanes_pv, bw = r["hw"]["qk_lanes"], r["hw"]["pv_lanes"], r["hw"]["dram_bytes_per_cycle"]
+        d = r["shape"]["head_dim"]
         # Q.K and P.V lanes work in parallel: MACs / (both lane sets * D) cycles at full use.
         compute = c["macs"] / ((lanes_qk + lanes_pv) * d)
         memory = r["dram_bytes"] / bw

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <sstream>
+#include <stdexcept>
 
 #include "sinkattn/numerics.hpp"
 
@@ -38,7 +39,9 @@ std::string compare(const GoldenResult& gold, const GoldenResult& rtl) {
       {"dram_middle", {a.dram_middle, b.dram_middle}},
       {"dram_lsb", {a.dram_lsb, b.dram_lsb}},
       {"topk_passes", {static_cast<std::uint64_t>(a.topk.passes), static_cast<std::uint64_t>(b.topk.passes)}},
-      {"topk_elements", {a.topk.elements, b.topk.elements}}};
+      {"topk_elements", {a.topk.elements, b.topk.elements}},
+      {"row_tokens", {a.row_tokens, b.row_tokens}},
+      {"importance_updates", {a.importance_updates, b.importance_updates}}};
   for (const auto& [name, v] : cs)
     if (v.first != v.second) {
       os << "counter " << name << ": rtl " << v.first << ", golden " << v.second;
@@ -52,7 +55,7 @@ const std::vector<std::string>& counter_names() {
       "cycles",        "rows",          "pruned_rows", "lsb_refetches", "sram_sink_hits", "token_reads",
       "macs",          "evictions",     "dram_window", "dram_middle",   "dram_lsb",       "topk_passes",
       "topk_elements", "qk_busy",       "softmax_busy", "pv_busy",      "topk_busy",      "fetch_busy",
-      "data_stall",    "dram_req_stall", "list_scan",  "select_cycles"};
+      "data_stall",    "dram_req_stall", "list_scan",  "select_cycles", "row_tokens",     "importance_updates"};
   return names;
 }
 
@@ -86,6 +89,28 @@ std::string compare_timing(const RtlResult& a, const RtlResult& b, const char* a
     }
   if (a.counters.size() != b.counters.size()) os << "counter count differs";
   return os.str();
+}
+
+void fill_counters(const std::vector<std::pair<std::string, std::uint64_t>>& hw, Counters& c) {
+  auto get = [&hw](const char* name) {
+    for (const auto& [n, v] : hw)
+      if (n == name) return v;
+    throw std::logic_error(std::string("hardware counter '") + name + "' was not read");
+  };
+  c.rows = get("rows");
+  c.pruned_rows = get("pruned_rows");
+  c.lsb_refetches = get("lsb_refetches");
+  c.sram_sink_hits = get("sram_sink_hits");
+  c.token_reads = get("token_reads");
+  c.row_tokens = get("row_tokens");
+  c.importance_updates = get("importance_updates");
+  c.macs = get("macs");
+  c.evictions = get("evictions");
+  c.dram_window = get("dram_window");
+  c.dram_middle = get("dram_middle");
+  c.dram_lsb = get("dram_lsb");
+  c.topk.passes = static_cast<int>(get("topk_passes"));
+  c.topk.elements = get("topk_elements");
 }
 
 }  // namespace sinkattn::cosim

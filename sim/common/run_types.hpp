@@ -54,6 +54,9 @@ std::string compare_timing(const RtlResult& a, const RtlResult& b, const char* a
 }  // namespace sinkattn::cosim
 
 namespace sinkattn::cosim {
+// The golden model's Counters from the hardware counters (by name; every one must be there).
+void fill_counters(const std::vector<std::pair<std::string, std::uint64_t>>& hw, Counters& c);
+
 // The hardware counters' names in index order (the RTL's ctr_sel_i, rtl/sinkattn_top.sv).
 const std::vector<std::string>& counter_names();
 }  // namespace sinkattn::cosim

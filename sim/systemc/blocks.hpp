@@ -389,13 +389,7 @@ struct TopkEngine : sc_core::sc_module {
 
   explicit TopkEngine(sc_core::sc_module_name nm) : sc_core::sc_module(nm) {}
 
-  static int bit_length(unsigned v) {
-    int b = 0;
-    while (v) ++b, v >>= 1;
-    return b;
-  }
-  int mod_cycles(unsigned c) const { return (17 - bit_length(c) + mod_steps - 1) / mod_steps; }
-  int beats(long len) const { return static_cast<int>((len + P - 1) / P); }
+  int mod_cycles(unsigned c) const { return static_cast<int>(topk_mod_cycles(c, mod_steps)); }
 
   void comb() {
     start_ready = st == kIdle;

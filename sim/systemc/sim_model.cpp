@@ -31,7 +31,7 @@ using cosim::PhaseEvent;
 
 constexpr int kOpReg = 1, kOpLayer = 2, kOpPolicy = 3, kOpSinkK = 4, kOpSinkV = 5, kOpQuery = 6, kOpClear = 7,
               kOpRun = 8;
-constexpr int kNumCounters = 22;
+constexpr int kNumCounters = 24;
 
 std::int32_t dot(const std::int16_t* q, const std::int16_t* k, int d, bool msb_only) {
   std::int32_t acc = 0;
@@ -382,6 +382,7 @@ void Accelerator::edge() {
   } else if (p_fire_ && !disc_now_ && prow_ >= sinks_end_) {
     std::uint64_t& e = imp_[imp_index(scope_, list_g_, list_[prow_])];
     e = (e + sm_p_) & kImpMask;
+    ++ctr_[23];  // importance_updates
   }
   if (st_ == StClear && cl_s_ == 0) evict_at(cl_l_, cl_t_) = 0;
   else if (drop_ && !sel_hp_) evict_at(g_, drop_tok_) |= cfg_cascade_ ? ge_mask_ : lbit;
@@ -631,6 +632,7 @@ void Accelerator::edge() {
         if (row_act_) {
           ++ctr_[1];
           ctr_[6] += static_cast<std::uint64_t>(n_) * cfg_d_ * (refetched_ ? 3 : 2);
+          ctr_[22] += static_cast<std::uint64_t>(n_);
         } else {
           ++ctr_[2];
         }
@@ -754,19 +756,7 @@ struct SimHost : sc_core::sc_module {
       if (!seen_[i]) throw std::runtime_error("systemc: row " + std::to_string(i) + " never left the row port");
     const auto& names = cosim::counter_names();
     for (int c = 0; c < kNumCounters; ++c) res_.counters.emplace_back(names[c], acc_.counter(c));
-    Counters& c = res_.run.counters;
-    c.rows = acc_.counter(1);
-    c.pruned_rows = acc_.counter(2);
-    c.lsb_refetches = acc_.counter(3);
-    c.sram_sink_hits = acc_.counter(4);
-    c.token_reads = acc_.counter(5);
-    c.macs = acc_.counter(6);
-    c.evictions = acc_.counter(7);
-    c.dram_window = acc_.counter(8);
-    c.dram_middle = acc_.counter(9);
-    c.dram_lsb = acc_.counter(10);
-    c.topk.passes = static_cast<int>(acc_.counter(11));
-    c.topk.elements = acc_.counter(12);
+    cosim::fill_counters(res_.counters, res_.run.counters);
     res_.cycles = acc_.counter(0);
     res_.total_cycles = cycle_;
     res_.dram_req_stall = dram_->req_stall_cycles();

@@ -20,12 +20,6 @@ namespace sinkattn::cosim {
 namespace {
 
 
-const char* const kCounterNames[] = {
-    "cycles",           "rows",           "pruned_rows",      "lsb_refetches",   "sram_sink_hits", "token_reads",
-    "macs",             "evictions",      "dram_window",      "dram_middle",     "dram_lsb",       "topk_passes",
-    "topk_elements",    "qk_busy",        "softmax_busy",     "pv_busy",         "topk_busy",      "fetch_busy",
-    "data_stall",       "dram_req_stall", "list_scan",        "select_cycles"};
-constexpr int kNumCounters = sizeof(kCounterNames) / sizeof(kCounterNames[0]);
 
 template <typename T>
 void put_bits(T& sig, int lsb, int width, std::uint64_t v) {
@@ -201,30 +195,14 @@ class Driver {
   }
 
   void read_counters() {
-    for (int c = 0; c < kNumCounters; ++c) {
-      top_->ctr_sel_i = c;
+    const auto& names = counter_names();
+    for (std::size_t c = 0; c < names.size(); ++c) {
+      top_->ctr_sel_i = static_cast<std::uint8_t>(c);
       top_->eval();
-      res_.counters.emplace_back(kCounterNames[c], top_->ctr_o);
+      res_.counters.emplace_back(names[c], top_->ctr_o);
     }
-    auto get = [this](const char* name) {
-      for (const auto& [n, v] : res_.counters)
-        if (n == std::string(name)) return v;
-      return std::uint64_t{0};
-    };
-    Counters& c = res_.run.counters;
-    c.rows = get("rows");
-    c.pruned_rows = get("pruned_rows");
-    c.lsb_refetches = get("lsb_refetches");
-    c.sram_sink_hits = get("sram_sink_hits");
-    c.token_reads = get("token_reads");
-    c.macs = get("macs");
-    c.evictions = get("evictions");
-    c.dram_window = get("dram_window");
-    c.dram_middle = get("dram_middle");
-    c.dram_lsb = get("dram_lsb");
-    c.topk.passes = static_cast<int>(get("topk_passes"));
-    c.topk.elements = get("topk_elements");
-    res_.cycles = get("cycles");
+    fill_counters(res_.counters, res_.run.counters);
+    res_.cycles = res_.counters.front().second;  // "cycles"
   }
 
   const Config& cfg_;

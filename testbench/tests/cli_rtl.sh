@@ -30,6 +30,8 @@ assert r["outputs_sha256"] == g["outputs_sha256"], (r["outputs_sha256"], g["outp
 assert r["dram_bytes"] == g["dram_bytes"], (r["dram_bytes"], g["dram_bytes"])
 assert r["dram_bytes_by_region"] == g["dram_bytes_by_region"]
 assert r["match"] is True and r["cycles"] > 0 and r["simulated_cycles_per_second"] > 0
+# Same counters, same energy table: the same energy, block by block.
+assert r["energy_pj_by_block"] == g["energy_pj_by_block"] and r["energy_pj"] == g["energy_pj"]
 for k in ("lsb_refetches", "sram_sink_hits", "data_stall", "fetch_busy"):
     assert k in r["counters"], k
 PY
