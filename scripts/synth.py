@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """Synthesize RTL blocks with Yosys for one preset and write one CSV row per block.
 
-Usage: synth.py --preset-svh FILE --gen-dir DIR --out CSV [BLOCK ...]
+Usage: synth.py --preset-svh FILE --gen-dir DIR --out CSV [--set NAME=VALUE ...] [BLOCK ...]
 
 Each block is synthesized twice: generic `synth` (cell count) and `synth_xilinx` (LUT, FF, DSP,
-BRAM). Block parameters come from the preset's generated header, never from this script.
+BRAM). Block parameters come from the preset's generated header, never from this script;
+`--set Name=value` overrides a preset parameter (for example a smaller MaxTokens for the top,
+whose memories are plain arrays) and the override is recorded in the CSV's params column.
 """
 import argparse
 import csv
@@ -25,6 +27,14 @@ BLOCKS = {
     "softmax_unit": ("softmax_unit", ["rtl/softmax_unit.sv"],
                      {"MaxTokens": "MaxTokens", "Exp2LutFile": '"@GEN@/exp2_lut.hex"',
                       "RecipLutFile": '"@GEN@/recip_lut.hex"'}),
+    "top": ("sinkattn_top",
+            ["rtl/sinkattn_top.sv", "rtl/kv_fetch.sv", "rtl/qk_lanes.sv", "rtl/softmax_unit.sv", "rtl/pv_lanes.sv",
+             "rtl/topk_engine.sv"],
+            {"HeadDim": "HeadDim", "QkLanes": "QkLanes", "PvLanes": "PvLanes", "MaxTokens": "MaxTokens",
+             "MaxLayers": "MaxLayers", "MaxQHeads": "MaxQHeads", "MaxKvHeads": "MaxKvHeads",
+             "SinkTokens": "SinkSramTokens", "TopkP": "TopkParallelism", "LfsrSeed": "TopkLfsrSeed",
+             "BusBytes": "DramBytesPerCycle", "BurstBytes": "DramBurstBytes",
+             "Exp2LutFile": '"@GEN@/exp2_lut.hex"', "RecipLutFile": '"@GEN@/recip_lut.hex"'}),
 }
 
 
@@ -82,10 +92,17 @@ def main():
     ap.add_argument("--preset-svh", required=True)
     ap.add_argument("--gen-dir", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                    help="override a preset parameter (repeatable)")
     ap.add_argument("blocks", nargs="*")
     a = ap.parse_args()
     values = preset_params(a.preset_svh)
-    names = a.blocks or sorted(BLOCKS)
+    for kv in a.set:
+        m = re.fullmatch(r"(\w+)=(-?\d+)", kv)
+        if not m or m.group(1) not in values:
+            raise SystemExit(f"error: synth.py: --set: '{kv}' is not NAME=INTEGER with NAME a preset parameter")
+        values[m.group(1)] = int(m.group(2))
+    names = a.blocks or sorted(n for n in BLOCKS if n != "top")
     for n in names:
         if n not in BLOCKS:
             raise SystemExit(f"error: synth.py: block: unknown block '{n}' (have: {', '.join(sorted(BLOCKS))})")
