@@ -111,20 +111,13 @@ module kv_fetch #(
   logic            tag_full;
   logic            req_fire;
 
-  always_comb begin
-    if (lsb_act_q)     plane = 2'd2;
-    else if (vplane_q) plane = 2'd3;
-    else               plane = pq_i ? 2'd1 : 2'd0;
-    case (plane)
-      2'd1:    row_bytes = bytes_msb;
-      2'd2:    row_bytes = bytes_lsb;
-      default: row_bytes = bytes_full;
-    endcase
-    rem        = row_bytes - off_q;
-    len        = (32'(rem) > BurstBytes) ? LenW'(BurstBytes) : LenW'(rem);
-    last_burst = (32'(rem) <= BurstBytes);
-    have_pos   = (pos_q < list_n_i);
-  end
+  // Icarus-safe style: every variable written once per evaluation (see sinkattn_top.sv).
+  assign plane      = lsb_act_q ? 2'd2 : vplane_q ? 2'd3 : pq_i ? 2'd1 : 2'd0;
+  assign row_bytes  = (plane == 2'd1) ? bytes_msb : (plane == 2'd2) ? bytes_lsb : bytes_full;
+  assign rem        = row_bytes - off_q;
+  assign len        = (32'(rem) > BurstBytes) ? LenW'(BurstBytes) : LenW'(rem);
+  assign last_burst = (32'(rem) <= BurstBytes);
+  assign have_pos   = (pos_q < list_n_i);
 
   assign list_pos_o  = PosW'(pos_q);
   assign req_valid_o = (main_act_q | lsb_act_q) & have_pos & ~tag_full;
@@ -140,16 +133,9 @@ module kv_fetch #(
   assign req_len_o = len;
 
   // Region of the request, for the byte counters.
-  always_comb begin
-    bytes_window_o = '0;
-    bytes_middle_o = '0;
-    bytes_lsb_o    = '0;
-    if (req_fire) begin
-      if (plane == 2'd2)              bytes_lsb_o    = len;
-      else if (list_tok_i >= mid_end_i) bytes_window_o = len;
-      else                            bytes_middle_o = len;
-    end
-  end
+  assign bytes_lsb_o    = (req_fire && plane == 2'd2) ? len : '0;
+  assign bytes_window_o = (req_fire && plane != 2'd2 && list_tok_i >= mid_end_i) ? len : '0;
+  assign bytes_middle_o = (req_fire && plane != 2'd2 && list_tok_i < mid_end_i) ? len : '0;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -228,11 +214,9 @@ module kv_fetch #(
   logic [RowBufBits-1:0] asm_q, asm_now;
   logic [OffW-1:0]       asm_off_q;
 
-  always_comb begin
-    asm_now = asm_q;
-    for (int b = 0; b < RowBeats; b++) begin
-      if (32'(asm_off_q) == b * BusBytes) asm_now[b*BusBytes*8 +: BusBytes*8] = resp_data_i;
-    end
+  for (genvar b = 0; b < RowBeats; b++) begin : g_asm
+    assign asm_now[b*BusBytes*8 +: BusBytes*8] =
+      (32'(asm_off_q) == b * BusBytes) ? resp_data_i : asm_q[b*BusBytes*8 +: BusBytes*8];
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin

@@ -258,24 +258,32 @@ module sinkattn_top #(
   logic [1:0]      pol_g;                  // head policy of (l, g)
   logic            any_topk;               // some KV head of layer l is topk
   logic            any_active;             // some query head of group g is alive at l
-  always_comb begin
-    t_plus1   = t_q + 1'b1;
-    sinks_end = (cfg_sinks_q < t_plus1) ? cfg_sinks_q : t_plus1;
-    mid_end   = (t_plus1 > cfg_window_q) ? (t_plus1 - cfg_window_q) : '0;
-    if (mid_end < cfg_sinks_q) mid_end = cfg_sinks_q;
-    lists     = cfg_ghead_q ? cfg_hkv_q : 8'd1;
-    h_cur     = gbase_q + r_q;
-    scope     = cfg_cascade_q ? '0 : l_q;
-    list_g    = cfg_ghead_q ? KvW'(g_q) : '0;
-    for (int i = 0; i < MaxLayers; i++) ge_mask[i] = (i >= int'(l_q));
-    pol_g     = policy_q[l_q][2*KvW'(g_q) +: 2];
-    any_topk  = 1'b0;
-    for (int i = 0; i < MaxKvHeads; i++)
-      if (i < int'(cfg_hkv_q) && policy_q[l_q][2*i +: 2] == 2'd2) any_topk = 1'b1;
-    any_active = 1'b0;
-    for (int h = 0; h < MaxQHeads; h++)
-      if (h >= int'(gbase_q) && h < int'(gbase_q) + int'(cfg_group_q) && !hpruned_q[h][l_q]) any_active = 1'b1;
+  // Icarus-safe combinational style throughout: every variable is written once per evaluation
+  // (an always_comb that writes a variable twice with different values re-triggers itself in
+  // Icarus); reductions go through per-element vectors.
+  logic [TokW-1:0] win_start;              // t + 1 - W, or 0
+  logic [MaxKvHeads-1:0] topk_heads;
+  logic [MaxQHeads-1:0]  active_heads;
+  assign t_plus1   = t_q + 1'b1;
+  assign sinks_end = (cfg_sinks_q < t_plus1) ? cfg_sinks_q : t_plus1;
+  assign win_start = (t_plus1 > cfg_window_q) ? (t_plus1 - cfg_window_q) : '0;
+  assign mid_end   = (win_start < cfg_sinks_q) ? cfg_sinks_q : win_start;
+  assign lists     = cfg_ghead_q ? cfg_hkv_q : 8'd1;
+  assign h_cur     = gbase_q + r_q;
+  assign scope     = cfg_cascade_q ? '0 : l_q;
+  assign list_g    = cfg_ghead_q ? KvW'(g_q) : '0;
+  assign pol_g     = policy_q[l_q][2*KvW'(g_q) +: 2];
+  for (genvar i = 0; i < MaxLayers; i++) begin : g_ge_mask
+    assign ge_mask[i] = (i >= int'(l_q));
   end
+  for (genvar i = 0; i < MaxKvHeads; i++) begin : g_topk_heads
+    assign topk_heads[i] = (i < int'(cfg_hkv_q)) && (policy_q[l_q][2*i +: 2] == 2'd2);
+  end
+  for (genvar h = 0; h < MaxQHeads; h++) begin : g_active_heads
+    assign active_heads[h] = (h >= int'(gbase_q)) && (h < int'(gbase_q) + int'(cfg_group_q)) && !hpruned_q[h][l_q];
+  end
+  assign any_topk   = |topk_heads;
+  assign any_active = |active_heads;
 
   // =============================================================================================
   // K/V fetch
@@ -312,16 +320,11 @@ module sinkattn_top #(
   logic [VecBits-1:0]            wr_val;
   always_comb begin
     for (int d = 0; d < HeadDim; d++) begin
-      logic in_d;
-      in_d = d < int'(cfg_d_q);
-      wr_val[d*DataBits +: DataBits] = in_d ? wr_data[d*DataBits +: DataBits] : '0;
-      if (wr_plane == 2'd0) begin
-        wr_msb[d*KeyMsbBits +: KeyMsbBits] = in_d ? wr_data[d*DataBits + KeyLsbBits +: KeyMsbBits] : '0;
-        wr_lsb[d*KeyLsbBits +: KeyLsbBits] = in_d ? wr_data[d*DataBits +: KeyLsbBits] : '0;
-      end else begin
-        wr_msb[d*KeyMsbBits +: KeyMsbBits] = in_d ? wr_data[d*KeyMsbBits +: KeyMsbBits] : '0;
-        wr_lsb[d*KeyLsbBits +: KeyLsbBits] = in_d ? wr_data[d*KeyLsbBits +: KeyLsbBits] : '0;
-      end
+      wr_val[d*DataBits +: DataBits] = (d < int'(cfg_d_q)) ? wr_data[d*DataBits +: DataBits] : '0;
+      wr_msb[d*KeyMsbBits +: KeyMsbBits] = (d >= int'(cfg_d_q)) ? '0 :
+        (wr_plane == 2'd0) ? wr_data[d*DataBits + KeyLsbBits +: KeyMsbBits] : wr_data[d*KeyMsbBits +: KeyMsbBits];
+      wr_lsb[d*KeyLsbBits +: KeyLsbBits] = (d >= int'(cfg_d_q)) ? '0 :
+        (wr_plane == 2'd0) ? wr_data[d*DataBits +: KeyLsbBits] : wr_data[d*KeyLsbBits +: KeyLsbBits];
     end
   end
   always_ff @(posedge clk_i) begin
@@ -343,26 +346,23 @@ module sinkattn_top #(
   logic [QkLanes*ScoreBits-1:0] qk_s;
   logic                        keys_ready;
 
-  always_comb begin
-    keys_ready = 1'b1;
-    for (int i = 0; i < QkLanes; i++) begin
-      logic [TokW-1:0] pos;
-      pos = kb_q * TokW'(QkLanes) + TokW'(i);
-      qk_lv[i] = pos < n_q;
-      qk_k[i*VecBits +: VecBits] = '0;
-      if (pos < sinks_end) begin
-        qk_k[i*VecBits +: VecBits] = sink_k_mem[sink_base + SinkAW'(pos)];
-      end else begin
-        for (int d = 0; d < HeadDim; d++)
-          qk_k[i*VecBits + d*DataBits +: DataBits] =
-            {kmsb_mem[PosW'(pos)][d*KeyMsbBits +: KeyMsbBits], klsb_mem[PosW'(pos)][d*KeyLsbBits +: KeyLsbBits]};
-      end
-      if (qk_lv[i] && (pos >= k_done_q || (pass2_q && pos >= lsb_done_q))) keys_ready = 1'b0;
+  logic [QkLanes-1:0] lane_ok;
+  for (genvar i = 0; i < QkLanes; i++) begin : g_qk_lane
+    logic [TokW-1:0]     pos;
+    logic [VecBits-1:0]  store_key;
+    assign pos = kb_q * TokW'(QkLanes) + TokW'(i);
+    assign qk_lv[i] = pos < n_q;
+    for (genvar d = 0; d < HeadDim; d++) begin : g_el
+      assign store_key[d*DataBits +: DataBits] =
+        {kmsb_mem[PosW'(pos)][d*KeyMsbBits +: KeyMsbBits], klsb_mem[PosW'(pos)][d*KeyLsbBits +: KeyLsbBits]};
     end
-    qk_k_last  = (kb_q + 1'b1) * TokW'(QkLanes) >= n_q;
-    qk_k_valid = (st_q == StRowQk) && keys_ready;
-    qk_q_we    = (st_q == StRowStart) && !hpruned_q[h_cur[HqW-1:0]][l_q];
+    assign qk_k[i*VecBits +: VecBits] = (pos < sinks_end) ? sink_k_mem[sink_base + SinkAW'(pos)] : store_key;
+    assign lane_ok[i] = !qk_lv[i] || (pos < k_done_q && (!pass2_q || pos < lsb_done_q));
   end
+  assign keys_ready = &lane_ok;
+  assign qk_k_last  = (kb_q + 1'b1) * TokW'(QkLanes) >= n_q;
+  assign qk_k_valid = (st_q == StRowQk) && keys_ready;
+  assign qk_q_we    = (st_q == StRowStart) && !hpruned_q[h_cur[HqW-1:0]][l_q];
 
   qk_lanes #(.HeadDim(HeadDim), .QkLanes(QkLanes)) u_qk (
     .clk_i, .rst_ni,
@@ -374,15 +374,12 @@ module sinkattn_top #(
 
   // Serializer: one score per cycle into the softmax unit.
   logic sm_s_valid, sm_s_ready, sm_s_last, ser_final, ser_take;
-  always_comb begin
-    ser_final = 1'b1;
-    for (int i = 0; i < QkLanes; i++)
-      if (i == int'(ser_idx_q) + 1 && ser_lv_q[i]) ser_final = 1'b0;
-    sm_s_valid = ser_valid_q;
-    sm_s_last  = ser_last_q && ser_final;
-    ser_take   = sm_s_valid && sm_s_ready;
-    qk_s_ready = !ser_valid_q || (ser_final && ser_take);
-  end
+  // Valid lanes are contiguous from lane 0: the lane after ser_idx_q is valid iff any is above.
+  assign ser_final  = ((ser_lv_q >> ser_idx_q) >> 1) == '0;
+  assign sm_s_valid = ser_valid_q;
+  assign sm_s_last  = ser_last_q && ser_final;
+  assign ser_take   = sm_s_valid && sm_s_ready;
+  assign qk_s_ready = !ser_valid_q || (ser_final && ser_take);
 
   // =============================================================================================
   // Softmax
@@ -399,17 +396,14 @@ module sinkattn_top #(
   // Probability handling: discard an MSB pass that needs the refetch, else gather P.V beats.
   logic disc_now, p_fire, v_ready, completes, pv_free, pv_ready, pv_fire;
   logic [ImpAW-1:0] imp_addr_p;
-  always_comb begin
-    disc_now  = first_q ? (cfg_pq_q && !pass2_q && sm_pmax < cfg_tau_q) : disc_q;
-    v_ready   = (prow_q < sinks_end) || (prow_q < v_done_q);
-    completes = (int'(gcnt_q) == PvLanes - 1) || sm_p_last;
-    pv_fire   = pv_valid_q && pv_ready;
-    pv_free   = !pv_valid_q || pv_fire;
-    sm_p_ready = 1'b0;
-    if (st_q == StRowSm && sm_p_valid) sm_p_ready = disc_now ? 1'b1 : (v_ready && (!completes || pv_free));
-    p_fire    = sm_p_valid && sm_p_ready;
-    imp_addr_p = {scope, list_g, PosW'(list_mem[PosW'(prow_q)])};
-  end
+  assign disc_now   = first_q ? (cfg_pq_q && !pass2_q && sm_pmax < cfg_tau_q) : disc_q;
+  assign v_ready    = (prow_q < sinks_end) || (prow_q < v_done_q);
+  assign completes  = (int'(gcnt_q) == PvLanes - 1) || sm_p_last;
+  assign pv_fire    = pv_valid_q && pv_ready;
+  assign pv_free    = !pv_valid_q || pv_fire;
+  assign sm_p_ready = (st_q == StRowSm) && sm_p_valid && (disc_now || (v_ready && (!completes || pv_free)));
+  assign p_fire     = sm_p_valid && sm_p_ready;
+  assign imp_addr_p = {scope, list_g, PosW'(list_mem[PosW'(prow_q)])};
 
   // =============================================================================================
   // P.V lanes
@@ -417,13 +411,10 @@ module sinkattn_top #(
   logic [PvLanes*VecBits-1:0] pv_v;
   logic                       pv_out_valid, pv_out_last;
   logic [OutLanes*OutBits-1:0] pv_out;
-  always_comb begin
-    for (int i = 0; i < PvLanes; i++) begin
-      logic [TokW-1:0] pos;
-      pos = pv_pos_q + TokW'(i);
-      if (pos < sinks_end) pv_v[i*VecBits +: VecBits] = sink_v_mem[sink_base + SinkAW'(pos)];
-      else                 pv_v[i*VecBits +: VecBits] = val_mem[PosW'(pos)];
-    end
+  for (genvar i = 0; i < PvLanes; i++) begin : g_pv_lane
+    logic [TokW-1:0] pos;
+    assign pos = pv_pos_q + TokW'(i);
+    assign pv_v[i*VecBits +: VecBits] = (pos < sinks_end) ? sink_v_mem[sink_base + SinkAW'(pos)] : val_mem[PosW'(pos)];
   end
   pv_lanes #(.HeadDim(HeadDim), .PvLanes(PvLanes), .MaxTokens(MaxTokens), .OutLanes(OutLanes)) u_pv (
     .clk_i, .rst_ni,
@@ -431,14 +422,18 @@ module sinkattn_top #(
     .pv_last_i(pv_last_q), .out_valid_o(pv_out_valid), .out_ready_i(1'b1), .out_o(pv_out), .out_last_o(pv_out_last)
   );
   logic [ImportanceBits-1:0] out_abs;
-  always_comb begin
-    out_abs = '0;
+  // Sum of |out| over one output beat (a function: its locals are not sensitivity events).
+  function automatic logic [ImportanceBits-1:0] beat_abs(input logic [OutLanes*OutBits-1:0] beat);
+    logic [ImportanceBits-1:0] acc;
+    logic signed [OutBits:0]   e;  // one bit wider: |-32768| fits
+    acc = '0;
     for (int i = 0; i < OutLanes; i++) begin
-      logic signed [OutBits:0] e;  // one bit wider: |-32768| fits
-      e = $signed({pv_out[i*OutBits + OutBits - 1], pv_out[i*OutBits +: OutBits]});
-      out_abs = out_abs + ImportanceBits'($unsigned(e < 0 ? -e : e));
+      e = $signed({beat[i*OutBits + OutBits - 1], beat[i*OutBits +: OutBits]});
+      acc = acc + ImportanceBits'($unsigned(e < 0 ? -e : e));
     end
-  end
+    return acc;
+  endfunction
+  assign out_abs = beat_abs(pv_out);
 
   // =============================================================================================
   // Top-k engine (head pruning and eviction, one LFSR in program order)
@@ -452,25 +447,22 @@ module sinkattn_top #(
   logic                   drop, sel_finish;
   logic [PosW-1:0]        drop_tok;
   logic [KvW-1:0]         ev_list;
-  always_comb begin
-    ev_list = KvW'(g_q);
-    tk_start_valid = (st_q == StSelStart);
-    tk_in_valid    = (st_q == StSelFeed);
-    for (int i = 0; i < TopkP; i++) begin
-      logic [PosW-1:0] pos, tok;
-      pos = PosW'(fb_q * TokW'(TopkP) + TokW'(i));
-      tok = PosW'(cand_mem[pos]);
-      if (sel_hp_q) tk_scores[i*ImportanceBits +: ImportanceBits] = himp_q[tok[HqW-1:0]];
-      else          tk_scores[i*ImportanceBits +: ImportanceBits] =
-                      imp_mem[{scope, cfg_ghead_q ? ev_list : KvW'(0), PosW'(tok)}];
-    end
-    tk_out_ready = (st_q == StSelOut) && tk_out_valid && (ptr_q == TokW'(tk_out_index));
-    drop = (st_q == StSelOut) &&
-           ((tk_out_valid && ptr_q < TokW'(tk_out_index)) ||
-            (!tk_out_valid && (done_seen_q || tk_done) && ptr_q < cnt_q));
-    drop_tok = PosW'(cand_mem[PosW'(ptr_q)]);
-    sel_finish = (st_q == StSelOut) && !tk_out_valid && (done_seen_q || tk_done) && ptr_q >= cnt_q;
+  assign ev_list        = KvW'(g_q);
+  assign tk_start_valid = (st_q == StSelStart);
+  assign tk_in_valid    = (st_q == StSelFeed);
+  for (genvar i = 0; i < TopkP; i++) begin : g_tk_lane
+    logic [PosW-1:0] pos, tok;
+    assign pos = PosW'(fb_q * TokW'(TopkP) + TokW'(i));
+    assign tok = PosW'(cand_mem[pos]);
+    assign tk_scores[i*ImportanceBits +: ImportanceBits] =
+      sel_hp_q ? himp_q[tok[HqW-1:0]] : imp_mem[{scope, cfg_ghead_q ? ev_list : KvW'(0), tok}];
   end
+  assign tk_out_ready = (st_q == StSelOut) && tk_out_valid && (ptr_q == TokW'(tk_out_index));
+  assign drop = (st_q == StSelOut) &&
+                ((tk_out_valid && ptr_q < TokW'(tk_out_index)) ||
+                 (!tk_out_valid && (done_seen_q || tk_done) && ptr_q < cnt_q));
+  assign drop_tok   = PosW'(cand_mem[PosW'(ptr_q)]);
+  assign sel_finish = (st_q == StSelOut) && !tk_out_valid && (done_seen_q || tk_done) && ptr_q >= cnt_q;
   topk_engine #(.P(TopkP), .ScoreW(ImportanceBits), .MaxN(MaxTokens), .LfsrSeed(LfsrSeed)) u_topk (
     .clk_i, .rst_ni,
     .start_valid_i(tk_start_valid), .start_ready_o(tk_start_ready), .n_i(cnt_q), .k_i(kk_q),
@@ -489,17 +481,11 @@ module sinkattn_top #(
 
   logic list_we, scan_alive;
   logic [TokW-1:0] ev_scan_tok;
-  always_comb begin
-    // The list scan includes token j_q at (t, l, g)?
-    scan_alive = !evict_mem[{list_g, PosW'(j_q)}][l_q];
-    list_we = 1'b0;
-    if (st_q == StList) begin
-      if (j_q < sinks_end || j_q >= mid_end) list_we = 1'b1;
-      else if (pol_g == 2'd0) list_we = 1'b1;
-      else if (pol_g == 2'd2 && scan_alive) list_we = 1'b1;
-    end
-    ev_scan_tok = j_q;
-  end
+  // The list scan includes token j_q at (t, l, g): sink, window, or middle by the head policy.
+  assign scan_alive  = !evict_mem[{list_g, PosW'(j_q)}][l_q];
+  assign list_we     = (st_q == StList) &&
+                       (j_q < sinks_end || j_q >= mid_end || pol_g == 2'd0 || (pol_g == 2'd2 && scan_alive));
+  assign ev_scan_tok = j_q;
 
   always_ff @(posedge clk_i) begin
     if (cmd_fire && cmd_op_i == OpSinkK) sink_k_mem[SinkAW'(cmd_addr_i)] <= cmd_vec_i;

@@ -4,7 +4,9 @@
 Usage: synth.py --preset-svh FILE --gen-dir DIR --out CSV [--set Name=value ...] [BLOCK ...]
 
 --set overrides one preset parameter (for a quick synthesizability check at small sizes, which
-the normal test run does; the preset's own sizes take minutes and run under the slow label).
+the normal test run does, or a smaller MaxTokens for the top, whose memories are plain arrays);
+the override is recorded in the CSV's params column. The preset's own sizes take minutes and
+run under the slow label.
 
 Each block is synthesized twice: generic `synth` (cell count) and `synth_xilinx` (LUT, FF, DSP,
 BRAM). Block parameters come from the preset's generated header and the numeric contract's
@@ -32,6 +34,14 @@ BLOCKS = {
     "topk_engine": ("topk_engine", ["rtl/topk_engine.sv"],
                     {"P": "TopkParallelism", "ScoreW": "ImportanceBits", "MaxN": "MaxTokens",
                      "LfsrSeed": "TopkLfsrSeed"}),
+    "top": ("sinkattn_top",
+            ["rtl/sinkattn_top.sv", "rtl/kv_fetch.sv", "rtl/qk_lanes.sv", "rtl/softmax_unit.sv", "rtl/pv_lanes.sv",
+             "rtl/topk_engine.sv"],
+            {"HeadDim": "HeadDim", "QkLanes": "QkLanes", "PvLanes": "PvLanes", "MaxTokens": "MaxTokens",
+             "MaxLayers": "MaxLayers", "MaxQHeads": "MaxQHeads", "MaxKvHeads": "MaxKvHeads",
+             "SinkTokens": "SinkSramTokens", "TopkP": "TopkParallelism", "LfsrSeed": "TopkLfsrSeed",
+             "BusBytes": "DramBytesPerCycle", "BurstBytes": "DramBurstBytes",
+             "Exp2LutFile": '"@GEN@/exp2_lut.hex"', "RecipLutFile": '"@GEN@/recip_lut.hex"'}),
 }
 
 
@@ -102,7 +112,7 @@ def main():
         if m.group(1) not in values:
             raise SystemExit(f"error: synth.py: --set: unknown parameter '{m.group(1)}'")
         values[m.group(1)] = int(m.group(2))
-    names = a.blocks or sorted(BLOCKS)
+    names = a.blocks or sorted(n for n in BLOCKS if n != "top")
     for n in names:
         if n not in BLOCKS:
             raise SystemExit(f"error: synth.py: block: unknown block '{n}' (have: {', '.join(sorted(BLOCKS))})")
