@@ -274,13 +274,13 @@ module sinkattn_top #(
   assign list_g    = cfg_ghead_q ? KvW'(g_q) : '0;
   assign pol_g     = policy_q[l_q][2*KvW'(g_q) +: 2];
   for (genvar i = 0; i < MaxLayers; i++) begin : g_ge_mask
-    assign ge_mask[i] = (i >= int'(l_q));
+    assign ge_mask[i] = (i >= 32'(l_q));
   end
   for (genvar i = 0; i < MaxKvHeads; i++) begin : g_topk_heads
-    assign topk_heads[i] = (i < int'(cfg_hkv_q)) && (policy_q[l_q][2*i +: 2] == 2'd2);
+    assign topk_heads[i] = (i < 32'(cfg_hkv_q)) && (policy_q[l_q][2*i +: 2] == 2'd2);
   end
   for (genvar h = 0; h < MaxQHeads; h++) begin : g_active_heads
-    assign active_heads[h] = (h >= int'(gbase_q)) && (h < int'(gbase_q) + int'(cfg_group_q)) && !hpruned_q[h][l_q];
+    assign active_heads[h] = (h >= 32'(gbase_q)) && (h < 32'(gbase_q) + 32'(cfg_group_q)) && !hpruned_q[h][l_q];
   end
   assign any_topk   = |topk_heads;
   assign any_active = |active_heads;
@@ -320,10 +320,10 @@ module sinkattn_top #(
   logic [VecBits-1:0]            wr_val;
   always_comb begin
     for (int d = 0; d < HeadDim; d++) begin
-      wr_val[d*DataBits +: DataBits] = (d < int'(cfg_d_q)) ? wr_data[d*DataBits +: DataBits] : '0;
-      wr_msb[d*KeyMsbBits +: KeyMsbBits] = (d >= int'(cfg_d_q)) ? '0 :
+      wr_val[d*DataBits +: DataBits] = (d < 32'(cfg_d_q)) ? wr_data[d*DataBits +: DataBits] : '0;
+      wr_msb[d*KeyMsbBits +: KeyMsbBits] = (d >= 32'(cfg_d_q)) ? '0 :
         (wr_plane == 2'd0) ? wr_data[d*DataBits + KeyLsbBits +: KeyMsbBits] : wr_data[d*KeyMsbBits +: KeyMsbBits];
-      wr_lsb[d*KeyLsbBits +: KeyLsbBits] = (d >= int'(cfg_d_q)) ? '0 :
+      wr_lsb[d*KeyLsbBits +: KeyLsbBits] = (d >= 32'(cfg_d_q)) ? '0 :
         (wr_plane == 2'd0) ? wr_data[d*DataBits +: KeyLsbBits] : wr_data[d*KeyLsbBits +: KeyLsbBits];
     end
   end
@@ -337,7 +337,7 @@ module sinkattn_top #(
   // Q.K lanes
   // =============================================================================================
   logic [SinkAW-1:0] sink_base;            // sink SRAM entry of token 0 of (l, g)
-  assign sink_base = SinkAW'((int'(l_q) * MaxKvHeads + int'(KvW'(g_q))) * SinkTokens);
+  assign sink_base = SinkAW'((32'(l_q) * MaxKvHeads + 32'(KvW'(g_q))) * SinkTokens);
 
   logic                        qk_q_we, qk_k_valid, qk_k_ready, qk_s_valid, qk_s_ready, qk_s_last;
   logic [QkLanes*VecBits-1:0]  qk_k;
@@ -388,7 +388,7 @@ module sinkattn_top #(
   logic [PBits-1:0] sm_p, sm_pmax;
   softmax_unit #(.MaxTokens(MaxTokens), .Exp2LutFile(Exp2LutFile), .RecipLutFile(RecipLutFile)) u_sm (
     .clk_i, .rst_ni,
-    .s_valid_i(sm_s_valid), .s_ready_o(sm_s_ready), .s_i(ser_s_q[int'(ser_idx_q)*ScoreBits +: ScoreBits]),
+    .s_valid_i(sm_s_valid), .s_ready_o(sm_s_ready), .s_i(ser_s_q[32'(ser_idx_q)*ScoreBits +: ScoreBits]),
     .s_last_i(sm_s_last), .mant_i(mant_mem[h_cur[HqW-1:0]]), .shift_i(shift_mem[h_cur[HqW-1:0]]),
     .p_valid_o(sm_p_valid), .p_ready_i(sm_p_ready), .p_o(sm_p), .p_last_o(sm_p_last), .p_max_o(sm_pmax)
   );
@@ -398,7 +398,7 @@ module sinkattn_top #(
   logic [ImpAW-1:0] imp_addr_p;
   assign disc_now   = first_q ? (cfg_pq_q && !pass2_q && sm_pmax < cfg_tau_q) : disc_q;
   assign v_ready    = (prow_q < sinks_end) || (prow_q < v_done_q);
-  assign completes  = (int'(gcnt_q) == PvLanes - 1) || sm_p_last;
+  assign completes  = (32'(gcnt_q) == PvLanes - 1) || sm_p_last;
   assign pv_fire    = pv_valid_q && pv_ready;
   assign pv_free    = !pv_valid_q || pv_fire;
   assign sm_p_ready = (st_q == StRowSm) && sm_p_valid && (disc_now || (v_ready && (!completes || pv_free)));
@@ -431,7 +431,7 @@ module sinkattn_top #(
       e = $signed({beat[i*OutBits + OutBits - 1], beat[i*OutBits +: OutBits]});
       acc = acc + ImportanceBits'($unsigned(e < 0 ? -e : e));
     end
-    return acc;
+    beat_abs = acc;
   endfunction
   assign out_abs = beat_abs(pv_out);
 
@@ -570,14 +570,14 @@ module sinkattn_top #(
       // ---- P.V input register and outputs ----
       if (pv_fire) pv_valid_q <= 1'b0;
       if (p_fire && !disc_now) begin
-        gprob_q[int'(gcnt_q)*PBits +: PBits] <= sm_p;
+        gprob_q[32'(gcnt_q)*PBits +: PBits] <= sm_p;
         prow_q <= prow_q + 1'b1;
         if (completes) begin
           pv_valid_q <= 1'b1;
           for (int i = 0; i < PvLanes; i++) begin
-            pv_p_q[i*PBits +: PBits] <= (i == int'(gcnt_q)) ? sm_p :
-                                        (i < int'(gcnt_q)) ? gprob_q[i*PBits +: PBits] : '0;
-            pv_lv_q[i] <= (i <= int'(gcnt_q));
+            pv_p_q[i*PBits +: PBits] <= (i == 32'(gcnt_q)) ? sm_p :
+                                        (i < 32'(gcnt_q)) ? gprob_q[i*PBits +: PBits] : '0;
+            pv_lv_q[i] <= (i <= 32'(gcnt_q));
           end
           pv_last_q <= sm_p_last;
           pv_pos_q  <= prow_q - TokW'(gcnt_q);
@@ -587,7 +587,7 @@ module sinkattn_top #(
         end
       end
       if (pv_out_valid) begin
-        row_out_q[int'(ob_q)*OutLanes*OutBits +: OutLanes*OutBits] <= pv_out;
+        row_out_q[32'(ob_q)*OutLanes*OutBits +: OutLanes*OutBits] <= pv_out;
         himp_q[h_cur[HqW-1:0]] <= himp_q[h_cur[HqW-1:0]] + out_abs;
         if (pv_out_last) begin
           ob_q <= '0;
@@ -906,7 +906,7 @@ module sinkattn_top #(
   assign ev_tokens_o  = ev_tokens_q;
   assign ev_start_o   = ev_start_q;
   assign ev_end_o     = ev_end_q;
-  assign ctr_o        = (int'(ctr_sel_i) < NumCtr) ? ctr_q[ctr_sel_i] : 64'd0;
+  assign ctr_o        = (32'(ctr_sel_i) < NumCtr) ? ctr_q[ctr_sel_i] : 64'd0;
 
   // Signals read only by the tests or kept for waveforms.
   /* verilator lint_off UNUSEDSIGNAL */

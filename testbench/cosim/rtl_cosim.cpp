@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <random>
 #include <sstream>
@@ -12,6 +13,9 @@
 #include <type_traits>
 
 #include "Vsinkattn_top.h"
+#if SINKATTN_RTL_COVERAGE
+#include <verilated_cov.h>
+#endif
 #include "sinkattn/error.hpp"
 #include "sinkattn/numerics.hpp"
 #include "top_stream.hpp"
@@ -88,6 +92,10 @@ class Driver {
     for (std::size_t i = 0; i < seen_.size(); ++i)
       if (!seen_[i]) throw std::runtime_error("rtl: row " + std::to_string(i) + " never left the row port");
     read_counters();
+#if SINKATTN_RTL_COVERAGE
+    const char* cov = std::getenv("SINKATTN_COVERAGE_FILE");
+    ctx_->coveragep()->write(cov ? cov : "coverage.dat");
+#endif
     res_.total_cycles = cycle_;
     res_.dram_req_stall = dram_->req_stall_cycles();
     res_.dram_resp_stall = dram_->resp_stall_cycles();
