@@ -447,7 +447,10 @@ CosimResult run_cosim(const Config& cfg, const Plan& plan, const IntTrace& trace
   {
     sim::SimInstance model("systemc", cfg, plan, trace, opt.rtl, &sb);
     RtlHost rtl("rtl", cfg, plan, trace, opt, sb, model);
-    if (!opt.rtl.waves.empty()) rtl.start_waves(opt.rtl.waves);
+    if (!opt.rtl.waves.empty()) {
+      sc_core::sc_start(sc_core::SC_ZERO_TIME);  // Verilator traces an elaborated model only
+      rtl.start_waves(opt.rtl.waves);
+    }
     sc_core::sc_start();
     if (!rtl.error_.empty()) throw std::runtime_error(rtl.error_);
     res.systemc = model.result();
