@@ -10,7 +10,9 @@
 #            where the cycles go (counters), and the dense preset on the same hardware
 #            (speedup in cycles and DRAM bytes). A few minutes: dense reads every token.
 #   simspeed simulated cycles/s of the SystemC model and of the Verilated RTL on the same
-#            configuration and stimulus (default preset, 2 layers, 4 heads, 32 steps), and the ratio
+#            configuration and stimulus (default preset, 2 layers, 4 heads, 32 steps), and the ratio;
+#            then the Verilated RTL against Icarus on the tiny configuration (iverilog_top's
+#            stimulus, same cycle count), and that ratio
 # Benchmarks report ratios measured in one run; absolute times on shared machines are noise.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 name="${1:-}"
@@ -51,8 +53,33 @@ case "$name" in
     ;;
   simspeed)
     install_missing_packages
-    build bench_simspeed
+    build bench_simspeed top_vectors
     "$BUILD_DIR/bin/bench_simspeed" "${2:-sinkattn}" "${3:-32}"
+    # The Verilated RTL against Icarus on the tiny configuration (test iverilog_top's stimulus):
+    # the same vectors and the same cycle count (the Icarus bench checks it), wall times of each.
+    gen="$BUILD_DIR/generated/rtl" rtl="$SINKATTN_ROOT/rtl" tb="$SINKATTN_ROOT/testbench/cosim"
+    seed="$(sed -n 's/^localparam int TopkLfsrSeed = \([0-9]*\);$/\1/p' "$gen/params/sinkattn_params_sinkattn.svh")"
+    work="$(mktemp -d)"
+    trap 'rm -rf "$work"' EXIT
+    vec="$("$BUILD_DIR/bin/top_vectors" "$work")"
+    iverilog -g2012 -o "$work/tb.vvp" -I "$gen" -s top_iverilog_tb \
+      -Ptop_iverilog_tb.LfsrSeed="$seed" -Ptop_iverilog_tb.VecDir="\"$work\"" \
+      -Ptop_iverilog_tb.Exp2LutFile="\"$gen/exp2_lut.hex\"" -Ptop_iverilog_tb.RecipLutFile="\"$gen/recip_lut.hex\"" \
+      "$tb/top_iverilog_tb.sv" "$rtl/sinkattn_top.sv" "$rtl/kv_fetch.sv" "$rtl/qk_lanes.sv" "$rtl/softmax_unit.sv" \
+      "$rtl/pv_lanes.sv" "$rtl/topk_engine.sv" 2>&1 | grep -v "sorry: constant selects in always_\* processes" >&2 || true
+    t0="$(date +%s.%N)"
+    out="$(vvp -n "$work/tb.vvp")"
+    t1="$(date +%s.%N)"
+    grep -q '^PASS' <<<"$out" || { echo "bench simspeed: Icarus run failed: $out" >&2; exit 1; }
+    /usr/bin/python3 - "$vec" "$t0" "$t1" <<'PY'
+import json, re, sys
+vec, t0, t1 = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+cycles = int(re.search(r"Verilator: (\d+) cycles", vec).group(1))
+vl = float(re.search(r"verilator_seconds ([0-9.e+-]+)", vec).group(1))
+iv = t1 - t0
+print(json.dumps({"tiny_config_cycles": cycles, "verilator_cycles_per_s": cycles / vl,
+                  "icarus_cycles_per_s": cycles / iv, "verilator_over_icarus": iv / vl}))
+PY
     ;;
   *)
     echo "usage: scripts/bench.sh NAME   (NAME: golden | topk | roofline | simspeed)" >&2

@@ -697,8 +697,9 @@ void Accelerator::edge() {
 // The testbench side: command sequence, DRAM port and row port, one clocked thread.
 struct SimHost : sc_core::sc_module {
   SC_HAS_PROCESS(SimHost);
-  SimHost(sc_core::sc_module_name n, const Config& cfg, const Plan& plan, const IntTrace& tr, const SimOptions& opt)
-      : sc_core::sc_module(n), cfg_(cfg), plan_(plan), tr_(tr), s_(tr.shape), opt_(opt),
+  SimHost(sc_core::sc_module_name n, const Config& cfg, const Plan& plan, const IntTrace& tr, const SimOptions& opt,
+          SimObserver* obs = nullptr)
+      : sc_core::sc_module(n), obs_(obs), cfg_(cfg), plan_(plan), tr_(tr), s_(tr.shape), opt_(opt),
         rng_(opt.seed ^ 0x5eed0f0e5ULL), acc_("sinkattn_top", cfg, tr) {
     DramParams dp;
     dp.bytes_per_cycle = cfg.hw.dram.bytes_per_cycle;
@@ -719,6 +720,7 @@ struct SimHost : sc_core::sc_module {
 
   SimResult res_;
   std::string error_;
+  bool done_ = false;
 
  private:
   static constexpr std::uint64_t kQuantum = 4096;  // cycles between synchronisations with the kernel
@@ -731,6 +733,7 @@ struct SimHost : sc_core::sc_module {
       error_ = e.what();
     }
     sync();
+    done_ = true;
   }
   void sync() {
     if (cycle_ > synced_) wait(period_ * static_cast<double>(cycle_ - synced_));
@@ -777,6 +780,7 @@ struct SimHost : sc_core::sc_module {
     if (acc_.row_valid && row_ready) take_row();
     if (acc_.ev_valid) {
       res_.events.push_back(acc_.ev);
+      if (obs_) obs_->on_event(acc_.ev, cycle_);
       progress_ = cycle_;
     }
     if (req_fire) dram_->check_request(addr, len);
@@ -800,6 +804,7 @@ struct SimHost : sc_core::sc_module {
     seen_[r] = 1;
     res_.run.row_active[r] = acc_.row_active();
     std::copy(acc_.row_data().begin(), acc_.row_data().end(), res_.run.out.begin() + static_cast<std::ptrdiff_t>(r * s_.head_dim));
+    if (obs_) obs_->on_row(t, l, h, acc_.row_active(), acc_.row_data().data(), cycle_);
     progress_ = cycle_;
   }
 
@@ -874,6 +879,7 @@ struct SimHost : sc_core::sc_module {
     command(kOpClear, 0, 0, nullptr);
   }
 
+  SimObserver* obs_;
   const Config& cfg_;
   const Plan& plan_;
   const IntTrace& tr_;
@@ -899,12 +905,34 @@ void check_sim_hw(const Config& cfg) {
     throw InputError(file, "hw.dram.burst_bytes", "must be a multiple of hw.dram.bytes_per_cycle");
 }
 
-SimResult run_sim(const Config& cfg, const Plan& plan, const IntTrace& trace, const SimOptions& opt) {
+void check_sim_fit(const Config& cfg, const IntTrace& trace) {
   check_sim_hw(cfg);
   const Shape& s = trace.shape;
   if (s.tokens > cfg.hw.max_tokens || s.layers > cfg.hw.max_layers || s.q_heads > cfg.hw.max_q_heads ||
       s.kv_heads > cfg.hw.max_kv_heads || s.head_dim > cfg.hw.head_dim)
     throw InputError(cfg.source.empty() ? cfg.name : cfg.source, "hw", "the trace does not fit this hardware");
+}
+
+struct SimInstance::Impl {
+  std::unique_ptr<SimHost> host;
+};
+
+SimInstance::SimInstance(const char* name, const Config& cfg, const Plan& plan, const IntTrace& trace,
+                         const SimOptions& opt, SimObserver* observer)
+    : impl_(std::make_unique<Impl>()) {
+  check_sim_fit(cfg, trace);
+  impl_->host = std::make_unique<SimHost>(name, cfg, plan, trace, opt, observer);
+}
+SimInstance::~SimInstance() = default;
+bool SimInstance::done() const { return impl_->host->done_; }
+SimResult SimInstance::result() {
+  if (!impl_->host->error_.empty()) throw std::runtime_error(impl_->host->error_);
+  if (!impl_->host->done_) throw std::logic_error("SimInstance::result before the model finished");
+  return std::move(impl_->host->res_);
+}
+
+SimResult run_sim(const Config& cfg, const Plan& plan, const IntTrace& trace, const SimOptions& opt) {
+  check_sim_fit(cfg, trace);
   const auto t0 = std::chrono::steady_clock::now();
   // One fresh simulation context per run, so that a process can run the model many times
   // (SystemC allows one elaboration per context).
@@ -912,14 +940,11 @@ SimResult run_sim(const Config& cfg, const Plan& plan, const IntTrace& trace, co
   sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
   sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
   SimResult res;
-  std::string error;
   {
-    auto host = std::make_unique<SimHost>("tb", cfg, plan, trace, opt);
+    SimInstance model("tb", cfg, plan, trace, opt);
     sc_core::sc_start();
-    res = std::move(host->res_);
-    error = host->error_;
+    res = model.result();
   }
-  if (!error.empty()) throw std::runtime_error(error);
   res.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return res;
 }

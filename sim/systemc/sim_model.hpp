@@ -6,12 +6,43 @@
 // stamps, and the 22 hardware counters. Nothing here depends on Verilator.
 #pragma once
 
+#include <memory>
+
 #include "run_types.hpp"
 
 namespace sinkattn::sim {
 
 using SimOptions = cosim::RtlOptions;  // seed, back-pressure, outstanding requests, watchdog (waves unused)
 using SimResult = cosim::RtlResult;
+
+// What the model reports as it runs, from its own thread: each output row as it leaves the row
+// port and each phase event as it leaves the event port, with the model's cycle. The model runs
+// ahead of the SystemC kernel by up to one quantum (temporal decoupling), so `cycle` is the
+// model's own cycle count, not sc_time_stamp().
+struct SimObserver {
+  virtual ~SimObserver() = default;
+  virtual void on_row(int token, int layer, int head, bool active, const std::int16_t* data, std::uint64_t cycle) = 0;
+  virtual void on_event(const cosim::PhaseEvent& e, std::uint64_t cycle) = 0;
+};
+
+// The model as one module of a simulation that someone else elaborates and starts (the
+// three-way co-simulation, testbench/cosim/cosim3.cpp): construct it during elaboration, in the
+// current simulation context, before sc_start(). Time: one model cycle per nanosecond.
+class SimInstance {
+ public:
+  SimInstance(const char* name, const Config& cfg, const Plan& plan, const IntTrace& trace, const SimOptions& opt,
+              SimObserver* observer = nullptr);
+  ~SimInstance();
+  SimInstance(const SimInstance&) = delete;
+  SimInstance& operator=(const SimInstance&) = delete;
+  bool done() const;  // the model's thread has finished (with a result or an error)
+  // The result once done(); throws std::runtime_error with the thread's error, if any.
+  SimResult result();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // Throws InputError for hardware the model cannot represent (see check_sim_hw) and
 // std::runtime_error if the model stops making progress.
@@ -20,5 +51,8 @@ SimResult run_sim(const Config& cfg, const Plan& plan, const IntTrace& trace, co
 // Throws InputError(source, "hw.FIELD", reason) for hardware parameters outside what the RTL
 // blocks accept (the SystemC model is not tied to one build: it takes cfg.hw at run time).
 void check_sim_hw(const Config& cfg);
+
+// Throws InputError unless `trace` fits the hardware of `cfg` (check_sim_hw included).
+void check_sim_fit(const Config& cfg, const IntTrace& trace);
 
 }  // namespace sinkattn::sim

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   add(sinkattn::cli::add_gen_trace);
   add(sinkattn::cli::add_rtl);
   add(sinkattn::cli::add_sim);
+  add(sinkattn::cli::add_cosim);
 
   try {
     app.parse(argc, argv);

@@ -123,6 +123,7 @@ int main(int argc, char** argv) {
   std::ofstream ft(dir + "/expect.txt");
   ft << cmds.size() << " " << rows << " " << img.size() << " " << rtl.total_cycles << " " << rtl.cycles << "\n";
   std::cout << "top_vectors: " << cmds.size() << " commands, " << rows << " rows, " << img.size()
-            << " DRAM bytes; Verilator: " << rtl.total_cycles << " cycles (" << rtl.cycles << " busy), bit-exact with golden\n";
+            << " DRAM bytes; Verilator: " << rtl.total_cycles << " cycles (" << rtl.cycles
+            << " busy), bit-exact with golden; verilator_seconds " << rtl.wall_seconds << "\n";
   return 0;
 }
