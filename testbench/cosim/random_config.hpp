@@ -26,6 +26,18 @@ inline IntTrace small_trace(const Shape& shape, std::uint64_t seed, int sinks = 
   return quantize_trace(make_synthetic_trace(p));
 }
 
+// A shipped preset scaled to the small test traces: window and budgets shrunk so that every
+// region (sinks, window, evicted middle) is exercised within a few hundred tokens, head pruning
+// warm-up shortened; the policy structure stays the preset's.
+inline Config scaled_preset(const std::string& name) {
+  Config cfg = load_config(name);
+  if (cfg.policy.window > 24) cfg.policy.window = 24;
+  cfg.policy.budget.tokens = std::min(cfg.policy.budget.tokens, 24);
+  cfg.policy.budget.min_tokens = std::min(cfg.policy.budget.min_tokens, 16);
+  cfg.policy.head_warmup_steps = std::min(cfg.policy.head_warmup_steps, 4);
+  return cfg;
+}
+
 struct RandomCase {
   Config cfg;
   IntTrace trace;

@@ -19,36 +19,13 @@
 #include "sinkattn/error.hpp"
 #include "sinkattn/numerics.hpp"
 #include "top_stream.hpp"
+#include "vl_bits.hpp"
 
 namespace sinkattn::cosim {
 namespace {
 
-
-
-template <typename T>
-void put_bits(T& sig, int lsb, int width, std::uint64_t v) {
-  if constexpr (std::is_integral_v<T>) {
-    const std::uint64_t mask = (width >= 64 ? ~0ULL : (1ULL << width) - 1) << lsb;
-    sig = static_cast<T>((static_cast<std::uint64_t>(sig) & ~mask) | ((v << lsb) & mask));
-  } else {
-    for (int i = 0; i < width; ++i) {
-      const int b = lsb + i;
-      const std::uint32_t m = 1u << (b % 32);
-      if ((v >> i) & 1) sig[b / 32] |= m;
-      else sig[b / 32] &= ~m;
-    }
-  }
-}
-template <typename T>
-std::uint64_t get_bits(const T& sig, int lsb, int width) {
-  if constexpr (std::is_integral_v<T>) {
-    return (static_cast<std::uint64_t>(sig) >> lsb) & (width >= 64 ? ~0ULL : (1ULL << width) - 1);
-  } else {
-    std::uint64_t v = 0;
-    for (int i = 0; i < width; ++i) v |= static_cast<std::uint64_t>((sig[(lsb + i) / 32] >> ((lsb + i) % 32)) & 1) << i;
-    return v;
-  }
-}
+using tb::get_bits;
+using tb::put_bits;
 
 class Driver {
  public:

@@ -59,11 +59,7 @@ std::string check_case(const Config& cfg, const IntTrace& it, const RtlOptions& 
 class SimPresets : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(SimPresets, CycleExactWithRtlBitExactWithGolden) {
-  Config cfg = load_config(GetParam());
-  if (cfg.policy.window > 24) cfg.policy.window = 24;
-  cfg.policy.budget.tokens = std::min(cfg.policy.budget.tokens, 24);
-  cfg.policy.budget.min_tokens = std::min(cfg.policy.budget.min_tokens, 16);
-  cfg.policy.head_warmup_steps = std::min(cfg.policy.head_warmup_steps, 4);
+  const Config cfg = scaled_preset(GetParam());
   const IntTrace it = small_trace({3, 4, 2, 16, 128, 96}, 11);
   RtlOptions opt;
   opt.seed = 7;

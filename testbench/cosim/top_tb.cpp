@@ -60,13 +60,7 @@ void expect_match(const Config& cfg, const IntTrace& it, const RtlOptions& opt, 
 class Presets : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Presets, BitExactWithGolden) {
-  Config cfg = load_config(GetParam());
-  // Small shapes: scale the preset's window and budgets down so that every region is exercised
-  // (sinks, window, evicted middle) within a 160-token trace; the policy structure is the preset's.
-  if (cfg.policy.window > 24) cfg.policy.window = 24;
-  cfg.policy.budget.tokens = std::min(cfg.policy.budget.tokens, 24);
-  cfg.policy.budget.min_tokens = std::min(cfg.policy.budget.min_tokens, 16);
-  cfg.policy.head_warmup_steps = std::min(cfg.policy.head_warmup_steps, 4);
+  const Config cfg = scaled_preset(GetParam());
   const IntTrace it = small_trace({3, 4, 2, 16, 128, 96}, 11);
   RtlOptions opt;
   opt.seed = 7;

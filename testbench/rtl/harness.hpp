@@ -1,6 +1,6 @@
 // What every RTL unit harness shares: the seed (printed, rerun with SINKATTN_SEED=N), FST
-// waveforms behind WAVES=1, clocking and reset of a Verilated block, and bit packing of its
-// wide ports.
+// waveforms behind WAVES=1, clocking and reset of a Verilated block, and (vl_bits.hpp) bit
+// packing of its wide ports.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -15,38 +15,9 @@
 #include <string>
 #include <type_traits>
 
+#include "vl_bits.hpp"
+
 namespace sinkattn::tb {
-
-// Bytes Verilator uses for a port of `bits` bits (CData, SData, IData, QData or VlWide).
-constexpr std::size_t vl_bytes(int bits) {
-  return bits <= 8 ? 1 : bits <= 16 ? 2 : bits <= 32 ? 4 : bits <= 64 ? 8 : 4 * ((bits + 31) / 32);
-}
-
-template <typename T>
-void put_bits(T& sig, int lsb, int width, std::uint64_t v) {
-  if constexpr (std::is_integral_v<T>) {
-    const std::uint64_t mask = (width >= 64 ? ~0ULL : (1ULL << width) - 1) << lsb;
-    sig = static_cast<T>((static_cast<std::uint64_t>(sig) & ~mask) | ((v << lsb) & mask));
-  } else {
-    for (int i = 0; i < width; ++i) {
-      const int b = lsb + i;
-      const std::uint32_t m = 1u << (b % 32);
-      if ((v >> i) & 1) sig[b / 32] |= m;
-      else sig[b / 32] &= ~m;
-    }
-  }
-}
-
-template <typename T>
-std::uint64_t get_bits(const T& sig, int lsb, int width) {
-  if constexpr (std::is_integral_v<T>) {
-    return (static_cast<std::uint64_t>(sig) >> lsb) & (width >= 64 ? ~0ULL : (1ULL << width) - 1);
-  } else {
-    std::uint64_t v = 0;
-    for (int i = 0; i < width; ++i) v |= static_cast<std::uint64_t>((sig[(lsb + i) / 32] >> ((lsb + i) % 32)) & 1) << i;
-    return v;
-  }
-}
 
 inline std::uint64_t test_seed(std::uint64_t fallback = 1) {
   const char* env = std::getenv("SINKATTN_SEED");
