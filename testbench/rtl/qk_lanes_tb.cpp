@@ -48,6 +48,7 @@
 namespace {
 
 using sinkattn::tb::vl_bytes;
+using sinkattn::tb::packed_hex;
 using sinkattn::tb::put_bits;
 using sinkattn::tb::get_bits;
 using sinkattn::tb::test_seed;
@@ -235,21 +236,6 @@ RunResult run_rows(const std::vector<Row>& rows, const RunOptions& opt, std::uin
     dut.posedge();
   }
   return res;
-}
-
-// Elements packed LSB-first into one vector (element i at bits [i*width +: width]), printed as
-// hex, most significant digit first: the Icarus testbench reads a whole vector with one "%h".
-std::string packed_hex(const std::vector<std::int64_t>& elems, int width) {
-  const int bits = static_cast<int>(elems.size()) * width;
-  std::vector<std::uint8_t> bit(bits + 3, 0);
-  for (std::size_t i = 0; i < elems.size(); ++i)
-    for (int b = 0; b < width; ++b) bit[i * width + b] = (static_cast<std::uint64_t>(elems[i]) >> b) & 1;
-  std::string out;
-  for (int d = (bits + 3) / 4 - 1; d >= 0; --d) {
-    const int v = bit[4 * d] | bit[4 * d + 1] << 1 | bit[4 * d + 2] << 2 | bit[4 * d + 3] << 3;
-    out += "0123456789abcdef"[v];
-  }
-  return out;
 }
 
 void write_vectors(const std::vector<Row>& rows) {

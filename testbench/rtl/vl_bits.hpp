@@ -4,7 +4,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <type_traits>
+#include <vector>
 
 namespace sinkattn::tb {
 
@@ -37,6 +39,21 @@ std::uint64_t get_bits(const T& sig, int lsb, int width) {
     for (int i = 0; i < width; ++i) v |= static_cast<std::uint64_t>((sig[(lsb + i) / 32] >> ((lsb + i) % 32)) & 1) << i;
     return v;
   }
+}
+
+// Elements packed LSB-first into one vector (element i at bits [i*width +: width]), printed as
+// hex, most significant digit first: an Icarus testbench reads a whole vector with one "%h".
+inline std::string packed_hex(const std::vector<std::int64_t>& elems, int width) {
+  const int bits = static_cast<int>(elems.size()) * width;
+  std::vector<std::uint8_t> bit(bits + 3, 0);
+  for (std::size_t i = 0; i < elems.size(); ++i)
+    for (int b = 0; b < width; ++b) bit[i * width + b] = (static_cast<std::uint64_t>(elems[i]) >> b) & 1;
+  std::string out;
+  for (int d = (bits + 3) / 4 - 1; d >= 0; --d) {
+    const int v = bit[4 * d] | bit[4 * d + 1] << 1 | bit[4 * d + 2] << 2 | bit[4 * d + 3] << 3;
+    out += "0123456789abcdef"[v];
+  }
+  return out;
 }
 
 }  // namespace sinkattn::tb
