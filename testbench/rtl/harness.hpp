@@ -92,6 +92,17 @@ class Dut {
     ++cycle_;
   }
   std::uint64_t cycle() const { return cycle_; }
+  // After the last expected output: with the inputs set by `quiet` (sources idle, sinks ready),
+  // `valid` must stay low for `cycles` cycles. False at the first beat that still comes out.
+  bool stays_silent(int cycles, const std::function<void(Top&)>& quiet, const std::function<bool(Top&)>& valid) {
+    quiet(*top_);
+    for (int i = 0; i < cycles; ++i) {
+      settle();
+      if (valid(*top_)) return false;
+      posedge();
+    }
+    return true;
+  }
 
  private:
   std::unique_ptr<VerilatedContext> ctx_;

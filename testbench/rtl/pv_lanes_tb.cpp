@@ -232,16 +232,9 @@ RunResult run_rows(const std::vector<Row>& rows, const RunOptions& opt, std::uin
     }
     dut.posedge();
   }
-  dut->pv_valid_i = 0;
-  dut->out_ready_i = 1;
-  for (int i = 0; i < 20; ++i) {
-    dut.settle();
-    if (dut->out_valid_o) {
-      fail("extra output beat after the last row");
-      return res;
-    }
-    dut.posedge();
-  }
+  const auto quiet = [](Vpv_lanes& t) { t.pv_valid_i = 0, t.out_ready_i = 1; };
+  if (!dut.stays_silent(20, quiet, [](Vpv_lanes& t) { return t.out_valid_o != 0; }))
+    fail("extra output beat after the last row");
   return res;
 }
 

@@ -225,16 +225,9 @@ RunResult run_rows(const std::vector<Row>& rows, const RunOptions& opt, std::uin
     }
     dut.posedge();
   }
-  dut->k_valid_i = 0;
-  dut->s_ready_i = 1;
-  for (int i = 0; i < 20; ++i) {
-    dut.settle();
-    if (dut->s_valid_o) {
-      fail("extra score beat after the last key");
-      return res;
-    }
-    dut.posedge();
-  }
+  const auto quiet = [](Vqk_lanes& t) { t.k_valid_i = 0, t.s_ready_i = 1; };
+  if (!dut.stays_silent(20, quiet, [](Vqk_lanes& t) { return t.s_valid_o != 0; }))
+    fail("extra score beat after the last key");
   return res;
 }
 
