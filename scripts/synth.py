@@ -1,16 +1,24 @@
 #!/usr/bin/python3
 """Synthesize RTL blocks with Yosys for one preset and write one CSV row per block.
 
-Usage: synth.py --preset-svh FILE --gen-dir DIR --out CSV [--set Name=value ...] [BLOCK ...]
+Usage: synth.py --preset-svh FILE --gen-dir DIR --out CSV [--set Name=value ...]
+                [--macro-bits N] [BLOCK ...]
 
 --set overrides one preset parameter (for a quick synthesizability check at small sizes, which
-the normal test run does, or a smaller MaxTokens for the top, whose memories are plain arrays);
-the override is recorded in the CSV's params column. The preset's own sizes take minutes and
-run under the slow label.
+the normal test run does); the override is recorded in the CSV's params column. The preset's own
+sizes take minutes and run under the slow label.
 
 Each block is synthesized twice: generic `synth` (cell count) and `synth_xilinx` (LUT, FF, DSP,
 BRAM). Block parameters come from the preset's generated header and the numeric contract's
 (GEN_DIR/sinkattn_numerics.svh), never from this script.
+
+The block `top` is synthesized bottom-up, as large designs are: every datapath block on its own
+(one row each), then the top's own logic (controller, K/V fetch, muxing, counters) with those
+blocks as black boxes (row `top_logic`), and a `top_total` row that adds them up. Memories of at
+least --macro-bits bits are not handed to the FPGA memory mapper: they are kept as opaque SRAM
+macros, and their geometry (words, width, ports, read style) goes to a second CSV next to --out
+(`*_memories.csv`) with a block-RAM lower bound, because the top's big arrays have combinational
+reads and several read ports, which no block RAM offers (rtl/README.md).
 """
 import argparse
 import csv
@@ -34,6 +42,7 @@ BLOCKS = {
     "topk_engine": ("topk_engine", ["rtl/topk_engine.sv"],
                     {"P": "TopkParallelism", "ScoreW": "ImportanceBits", "MaxN": "MaxTokens",
                      "LfsrSeed": "TopkLfsrSeed"}),
+    # Bottom-up: the datapath blocks above, then this with them as black boxes.
     "top": ("sinkattn_top",
             ["rtl/sinkattn_top.sv", "rtl/kv_fetch.sv", "rtl/qk_lanes.sv", "rtl/softmax_unit.sv", "rtl/pv_lanes.sv",
              "rtl/topk_engine.sv"],
@@ -55,6 +64,10 @@ def preset_params(svh):
     return vals
 
 
+DATAPATH = ["qk_lanes", "pv_lanes", "softmax_unit", "topk_engine"]
+BRAM36_BITS = 36 * 1024
+
+
 def run_yosys(script, log_name):
     r = subprocess.run(["yosys", "-q", "-l", log_name, "-p", script], capture_output=True, text=True)
     if r.returncode != 0:
@@ -72,17 +85,19 @@ def last_stat(log):
     return total, cells
 
 
-def synth(name, values, gen_dir, work):
+def elaborate(name, values, gen_dir):
+    """Yosys commands that read a block and set its parameters, and the resolved parameters."""
     top, files, params = BLOCKS[name]
     resolved = {p: (v.replace("@GEN@", gen_dir) if v.startswith('"') else values[v]) for p, v in params.items()}
     chparams = [f"-set {p} {v}" for p, v in resolved.items()]
     # -defer: parameters (the table paths among them) are set before elaboration reads them.
     read = f"read_verilog -defer -sv -I{gen_dir} " + " ".join(os.path.join(ROOT, f) for f in files)
     chp = f"chparam {' '.join(chparams)} {top}; " if chparams else ""
-    generic = run_yosys(f"{read}; {chp}synth -top {top}; stat", os.path.join(work, name + "_synth.log"))
-    xil = run_yosys(f"{read}; {chp}synth_xilinx -top {top}; stat", os.path.join(work, name + "_xilinx.log"))
-    cells, _ = last_stat(generic)
-    _, xc = last_stat(xil)
+    return read + "; " + chp, resolved
+
+
+def row(name, top, resolved, cells, xc):
+    """One CSV row from the generic cell count and the synth_xilinx cell types."""
     lut = sum(n for c, n in xc.items() if re.match(r"LUT\d$", c))
     ff = sum(n for c, n in xc.items() if re.match(r"FD[RSCPE]*$", c))
     dsp = sum(n for c, n in xc.items() if c.startswith("DSP48"))
@@ -90,8 +105,94 @@ def synth(name, values, gen_dir, work):
     lutram = sum(n for c, n in xc.items() if c.startswith("RAM") and not c.startswith("RAMB"))
     carry = sum(n for c, n in xc.items() if c.startswith("CARRY"))
     return {"block": name, "top": top, "cells": cells, "lut": lut, "ff": ff, "dsp": dsp, "bram": bram,
-            "lutram": lutram, "carry": carry,
+            "lutram": lutram, "carry": carry, "macro_bits": 0, "macro_bram36_lower_bound": 0,
             "params": " ".join(f"{p}={v}" for p, v in resolved.items() if not str(v).startswith('"'))}
+
+
+def synth(name, values, gen_dir, work):
+    top = BLOCKS[name][0]
+    read, resolved = elaborate(name, values, gen_dir)
+    generic = run_yosys(f"{read}synth -top {top}; stat", os.path.join(work, name + "_synth.log"))
+    xil = run_yosys(f"{read}synth_xilinx -top {top}; stat", os.path.join(work, name + "_xilinx.log"))
+    return row(name, top, resolved, last_stat(generic)[0], last_stat(xil)[1])
+
+
+MEM_PARAM = re.compile(r"^\s+parameter \\(SIZE|WIDTH|RD_PORTS|WR_PORTS|RD_CLK_ENABLE) (\S+)", re.M)
+
+
+def memories(dump):
+    """The $mem_v2 cells of a Yosys `dump`: name, words, width, ports and read style."""
+    mems = []
+    for cell in re.split(r"^\s*cell \$mem_v2 ", dump, flags=re.M)[1:]:
+        name = cell.split()[0].lstrip("\\")
+        p = dict(MEM_PARAM.findall(cell))
+        clk = p["RD_CLK_ENABLE"].split("'")[-1]
+        mems.append({"memory": name, "words": int(p["SIZE"]), "width": int(p["WIDTH"]),
+                     "bits": int(p["SIZE"]) * int(p["WIDTH"]), "read_ports": int(p["RD_PORTS"]),
+                     "write_ports": int(p["WR_PORTS"]),
+                     "read": "registered" if set(clk) == {"1"} else "combinational" if set(clk) == {"0"} else "mixed"})
+    return mems
+
+
+def synth_top_logic(values, gen_dir, work, macro_bits):
+    """The top with its datapath blocks as black boxes and its large memories as SRAM macros."""
+    top = BLOCKS["top"][0]
+    read, resolved = elaborate("top", values, gen_dir)
+    boxes = "blackbox " + " ".join("*" + b for b in DATAPATH) + "; "
+    head = f"{read}hierarchy -top {top}; {boxes}"
+    # Pass 1: up to the memory inventory (the coarse netlist, memories not yet mapped).
+    dump_file = os.path.join(work, "top_memories.txt")
+    run_yosys(f"{head}synth -top {top} -run begin:fine; tee -q -o {dump_file} dump t:$mem_v2",
+              os.path.join(work, "top_mem.log"))
+    with open(dump_file) as f:
+        mems = memories(f.read())
+    macros = [m for m in mems if m["bits"] >= macro_bits]
+    for m in mems:
+        m["macro"] = m in macros
+        # Block RAM if the memory were one simple-dual-port RAM per read port (a lower bound:
+        # widths and depths rarely fill a RAMB36 exactly).
+        m["bram36_lower_bound"] = -(-m["bits"] // BRAM36_BITS) * m["read_ports"] if m["macro"] else 0
+    keep = ("chtype -set $__sram_macro " + " ".join(f"*/{m['memory']}" for m in macros) + "; ") if macros else ""
+    # Pass 2 and 3: the rest of the generic and Xilinx flows, the macros left unmapped.
+    generic = run_yosys(f"{head}synth -top {top} -run begin:fine; {keep}synth -top {top} -run fine:; stat",
+                        os.path.join(work, "top_synth.log"))
+    xil = run_yosys(f"{head}synth_xilinx -top {top} -run begin:map_memory; {keep}"
+                    f"synth_xilinx -top {top} -run map_memory:; stat", os.path.join(work, "top_xilinx.log"))
+    cells, gc = last_stat(generic)
+    opaque = sum(n for c, n in gc.items() if c == "$__sram_macro" or any(c.endswith(b) for b in DATAPATH))
+    logic = row("top_logic", top, resolved, cells - opaque, last_stat(xil)[1])
+    logic["macro_bits"] = sum(m["bits"] for m in macros)
+    logic["macro_bram36_lower_bound"] = sum(m["bram36_lower_bound"] for m in macros)
+    return logic, mems
+
+
+def synth_top(values, gen_dir, work, macro_bits):
+    """Bottom-up synthesis of the top: the blocks' rows, the top's own logic and the total."""
+    rows = []
+    for b in DATAPATH:
+        rows.append(synth(b, values, gen_dir, work))
+        report(rows[-1])
+    logic, mems = synth_top_logic(values, gen_dir, work, macro_bits)
+    rows.append(logic)
+    report(logic)
+    total = dict(logic, block="top_total")
+    for k in ("cells", "lut", "ff", "dsp", "bram", "lutram", "carry", "macro_bits", "macro_bram36_lower_bound"):
+        total[k] = sum(r[k] for r in rows)
+    rows.append(total)
+    return rows, mems
+
+
+def report(r):
+    print(f"synthesized {r['block']}: {r['cells']} cells, {r['lut']} LUT, {r['ff']} FF, "
+          f"{r['dsp']} DSP, {r['bram']} BRAM", file=sys.stderr)
+
+
+def write_csv(path, rows):
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        w.writerows(rows)
 
 
 def main():
@@ -101,6 +202,8 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--set", action="append", default=[], metavar="Name=value",
                     help="override a preset parameter")
+    ap.add_argument("--macro-bits", type=int, default=BRAM36_BITS, metavar="N",
+                    help="top: memories of at least N bits stay SRAM macros (default: one RAMB36)")
     ap.add_argument("blocks", nargs="*")
     a = ap.parse_args()
     values = preset_params(os.path.join(a.gen_dir, "sinkattn_numerics.svh"))
@@ -116,17 +219,22 @@ def main():
     for n in names:
         if n not in BLOCKS:
             raise SystemExit(f"error: synth.py: block: unknown block '{n}' (have: {', '.join(sorted(BLOCKS))})")
-    rows = []
+    if a.macro_bits < 1:
+        raise SystemExit(f"error: synth.py: --macro-bits: {a.macro_bits} is not a positive bit count")
+    if "top" in names:  # the top's rows include every datapath block
+        names = [n for n in names if n not in DATAPATH]
+    rows, mems = [], []
     with tempfile.TemporaryDirectory() as work:
         for n in names:
-            rows.append(synth(n, values, a.gen_dir, work))
-            print(f"synthesized {n}: {rows[-1]['cells']} cells, {rows[-1]['lut']} LUT, {rows[-1]['ff']} FF, "
-                  f"{rows[-1]['dsp']} DSP, {rows[-1]['bram']} BRAM", file=sys.stderr)
-    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
-    with open(a.out, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
-        w.writeheader()
-        w.writerows(rows)
+            if n == "top":
+                top_rows, mems = synth_top(values, a.gen_dir, work, a.macro_bits)
+                rows += top_rows
+            else:
+                rows.append(synth(n, values, a.gen_dir, work))
+                report(rows[-1])
+    write_csv(a.out, rows)
+    if mems:
+        write_csv(re.sub(r"(\.csv)?$", "_memories.csv", a.out, count=1), mems)
 
 
 if __name__ == "__main__":
