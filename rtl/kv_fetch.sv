@@ -1,19 +1,23 @@
-// K/V fetch: turns the read list of one (step, layer, KV head) job into DRAM burst requests and
-// reassembles the returned beats into plane rows for the job's K/V store.
+// K/V fetch: turns the read lists of (step, layer, KV head) jobs into DRAM burst requests and
+// reassembles the returned beats into plane rows for the double-buffered K/V store.
 //
-// Request side: walks the list positions from the first non-sink one (sinks come from the sink
-// SRAM and are never requested). Main phase: per position the key plane (MSB plane with
-// progressive quantization, else the full-precision key) then the value plane. LSB phase
-// (lsb_start_i, at most once per job, queued behind the main phase): the key LSB plane of every
-// non-sink position. A plane row of `bytes` bytes goes out as ceil(bytes / BurstBytes) requests.
-// Positions are requested as soon as the controller has appended them to the list
-// (list_n_i grows while it scans), so fetch overlaps the list scan and the compute that
-// consumes the store (the controller waits on the done pointers per position).
+// Two request contexts, each tied to one store bank (the bank holds one job's list and rows):
+//  - main: per list position from the first non-sink one (sinks come from the sink SRAM and are
+//    never requested), the key plane (MSB plane with progressive quantization, else the
+//    full-precision key) then the value plane. One job at a time (start_i only when main_free_o);
+//    positions are requested as soon as the controller has appended them to the bank's list
+//    (list_n_i grows while it scans), so fetch overlaps the list scan and the compute.
+//  - LSB (lsb_start_i, at most once per job): the key LSB plane of every non-sink position of a
+//    job whose list is complete. It is on the critical path (a row waits for it), so it has
+//    priority over the main context, which by then is usually prefetching the next job into
+//    the other bank; the contexts switch only between plane rows.
+// A plane row of `bytes` bytes goes out as ceil(bytes / BurstBytes) requests.
 //
-// Response side: every request leaves a tag {pos, plane, last burst of the row} in a FIFO
+// Response side: every request leaves a tag {bank, pos, plane, last burst of the row} in a FIFO
 // (TagDepth deep; requests stop while it is full). Responses return in request order, so each
 // beat belongs to the FIFO's head; the beats of a row are written into an assembly register at
-// byte offsets 0, BusBytes, ...; the row's last beat emits the complete row on wr_*.
+// byte offsets 0, BusBytes, ...; the row's last beat emits the complete row on wr_*. Per bank,
+// rows of one plane kind arrive in list order (the controller's done pointers rely on it).
 //
 // Address map (docs/dram.md): (((l * Hkv + g) * T + tok) * 4 + plane) * PlaneStride + offset.
 module kv_fetch #(
@@ -33,21 +37,27 @@ module kv_fetch #(
   input  logic                       clk_i,          // clock
   input  logic                       rst_ni,         // asynchronous reset, active low
   // Job control
-  input  logic                       start_i,        // pulse: a new job's main phase begins
-  input  logic                       lsb_start_i,    // pulse: queue the job's LSB phase
-  input  logic [$clog2(MaxLayers)-1:0]  layer_i,     // job layer l (stable during the job)
-  input  logic [$clog2(MaxKvHeads)-1:0] group_i,     // job KV head g
+  input  logic                       start_i,        // pulse: a job's main phase begins (main_free_o high)
+  input  logic                       start_bank_i,   //   its store bank
+  input  logic [$clog2(MaxKvHeads)-1:0] start_group_i, //   its KV head g
+  input  logic                       lsb_start_i,    // pulse: a job's LSB phase begins (its list complete)
+  input  logic                       lsb_bank_i,     //   its store bank
+  input  logic [$clog2(MaxKvHeads)-1:0] lsb_group_i, //   its KV head g
+  input  logic [$clog2(MaxLayers)-1:0]  layer_i,     // layer l of the run (stable during the run)
   input  logic [$clog2(MaxKvHeads+1)-1:0] kv_heads_i,  // trace Hkv
   input  logic [$clog2(MaxTokens+1)-1:0]  tokens_i,    // trace T
   input  logic [$clog2(HeadDim+1)-1:0]    head_dim_i,  // trace D
   input  logic                       pq_i,           // progressive quantization: MSB plane first
   input  logic [$clog2(MaxTokens+1)-1:0] first_pos_i,  // first non-sink list position
   input  logic [$clog2(MaxTokens+1)-1:0] mid_end_i,    // tokens >= mid_end are window tokens
-  input  logic [$clog2(MaxTokens+1)-1:0] list_n_i,     // list entries written so far
-  input  logic                       list_done_i,    // the list is complete (list_n_i is final)
-  output logic [$clog2(MaxTokens)-1:0] list_pos_o,   // list position being requested
+  input  logic [2*$clog2(MaxTokens+1)-1:0] list_n_i,   // list entries written so far, per bank
+  input  logic [1:0]                 list_done_i,    // the bank's list is complete (its list_n is final)
+  output logic                       list_bank_o,    // list entry being requested: bank
+  output logic [$clog2(MaxTokens)-1:0] list_pos_o,   //   and position
   input  logic [$clog2(MaxTokens+1)-1:0] list_tok_i,   // its token (combinational read)
-  output logic                       idle_o,         // nothing requested or in flight, no phase pending
+  output logic                       main_free_o,    // no main phase running: a job may start
+  output logic [1:0]                 bank_idle_o,    // per bank: nothing to request or in flight
+  output logic                       idle_o,         // nothing requested or in flight at all
   // DRAM read port
   output logic                       req_valid_o,    // burst request valid
   input  logic                       req_ready_i,    // request accepted when valid & ready
@@ -59,6 +69,7 @@ module kv_fetch #(
   input  logic                       resp_last_i,    // last beat of a request
   // Completed plane rows (one cycle each)
   output logic                       wr_valid_o,     // a plane row is complete
+  output logic                       wr_bank_o,      // its store bank
   output logic [$clog2(MaxTokens)-1:0] wr_pos_o,     // its list position
   output logic [1:0]                 wr_plane_o,     // 0 full key, 1 key MSB, 2 key LSB, 3 value
   output logic [RowBufBits-1:0]      wr_data_o,      // the row's bytes, byte 0 in bits 7:0
@@ -93,42 +104,64 @@ module kv_fetch #(
   end
 
   // ---------------------------------------------------------------------------------------------
-  // Request side
+  // Request side: two contexts, the LSB one first (between plane rows)
   // ---------------------------------------------------------------------------------------------
-  logic            main_act_q;   // main phase running
-  logic            lsb_pend_q;   // LSB phase queued
-  logic            lsb_act_q;    // LSB phase running
-  logic [TokW-1:0] pos_q;        // position being requested
-  logic            vplane_q;     // main phase: 0 = key plane, 1 = value plane of pos_q
-  logic [OffW-1:0] off_q;        // byte offset of the next burst in the row
+  localparam int KvW = $clog2(MaxKvHeads);
+  logic            m_act_q;      // main phase running
+  logic            m_bank_q;
+  logic [KvW-1:0]  m_group_q;
+  logic [TokW-1:0] m_pos_q;      // position being requested
+  logic            m_vplane_q;   // 0 = key plane, 1 = value plane of m_pos_q
+  logic [OffW-1:0] m_off_q;      // byte offset of the next burst in the row
+  logic            l_act_q;      // LSB phase running
+  logic            l_bank_q;
+  logic [KvW-1:0]  l_group_q;
+  logic [TokW-1:0] l_pos_q;
+  logic [OffW-1:0] l_off_q;
 
+  logic [TokW-1:0] m_list_n, l_list_n;
+  logic            m_have, l_have, use_l;
+  logic            bank;
+  logic [KvW-1:0]  group;
+  logic [PosW-1:0] pos;          // a requested position is below the list length
+  logic [OffW-1:0] off;
   logic [1:0]      plane;
   logic [OffW-1:0] row_bytes;
   logic [OffW-1:0] rem;
   logic [LenW-1:0] len;
   logic            last_burst;
-  logic            have_pos;
   logic            tag_full;
   logic            req_fire;
 
   // Icarus-safe style: every variable written once per evaluation (see sinkattn_top.sv).
-  assign plane      = lsb_act_q ? 2'd2 : vplane_q ? 2'd3 : pq_i ? 2'd1 : 2'd0;
+  assign m_list_n   = list_n_i[32'(m_bank_q) * TokW +: TokW];
+  assign l_list_n   = list_n_i[32'(l_bank_q) * TokW +: TokW];
+  assign m_have     = m_act_q && (m_pos_q < m_list_n);
+  assign l_have     = l_act_q && (l_pos_q < l_list_n);
+  // The LSB context goes first, but never into the middle of a main plane row's bursts.
+  assign use_l      = l_have && (m_off_q == '0);
+  assign bank       = use_l ? l_bank_q : m_bank_q;
+  assign group      = use_l ? l_group_q : m_group_q;
+  assign pos        = use_l ? PosW'(l_pos_q) : PosW'(m_pos_q);
+  assign off        = use_l ? l_off_q : m_off_q;
+  assign plane      = use_l ? 2'd2 : m_vplane_q ? 2'd3 : pq_i ? 2'd1 : 2'd0;
   assign row_bytes  = (plane == 2'd1) ? bytes_msb : (plane == 2'd2) ? bytes_lsb : bytes_full;
-  assign rem        = row_bytes - off_q;
+  assign rem        = row_bytes - off;
   assign len        = (32'(rem) > BurstBytes) ? LenW'(BurstBytes) : LenW'(rem);
   assign last_burst = (32'(rem) <= BurstBytes);
-  assign have_pos   = (pos_q < list_n_i);
 
-  assign list_pos_o  = PosW'(pos_q);
-  assign req_valid_o = (main_act_q | lsb_act_q) & have_pos & ~tag_full;
+  assign list_bank_o = bank;
+  assign list_pos_o  = pos;
+  assign req_valid_o = (use_l | m_have) & ~tag_full;
   assign req_fire    = req_valid_o & req_ready_i;
+  assign main_free_o = !m_act_q;
 
   // ((l * Hkv + g) * T + tok) * 4 + plane, then the plane stride and the burst offset.
   logic [AddrBits-1:0] row_index;
   always_comb begin
-    row_index = ((AddrBits'(layer_i) * AddrBits'(kv_heads_i) + AddrBits'(group_i)) * AddrBits'(tokens_i)
+    row_index = ((AddrBits'(layer_i) * AddrBits'(kv_heads_i) + AddrBits'(group)) * AddrBits'(tokens_i)
                  + AddrBits'(list_tok_i)) * AddrBits'(4) + AddrBits'(plane);
-    req_addr_o = (row_index << PlaneShift) + AddrBits'(off_q);
+    req_addr_o = (row_index << PlaneShift) + AddrBits'(off);
   end
   assign req_len_o = len;
 
@@ -139,41 +172,57 @@ module kv_fetch #(
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      main_act_q <= 1'b0;
-      lsb_pend_q <= 1'b0;
-      lsb_act_q  <= 1'b0;
-      pos_q      <= '0;
-      vplane_q   <= 1'b0;
-      off_q      <= '0;
+      m_act_q    <= 1'b0;
+      m_bank_q   <= 1'b0;
+      m_group_q  <= '0;
+      m_pos_q    <= '0;
+      m_vplane_q <= 1'b0;
+      m_off_q    <= '0;
+      l_act_q    <= 1'b0;
+      l_bank_q   <= 1'b0;
+      l_group_q  <= '0;
+      l_pos_q    <= '0;
+      l_off_q    <= '0;
     end else begin
-      if (lsb_start_i) lsb_pend_q <= 1'b1;
+      // Main context.
       if (start_i) begin
-        main_act_q <= 1'b1;
-        lsb_pend_q <= 1'b0;
-        pos_q      <= first_pos_i;
-        vplane_q   <= 1'b0;
-        off_q      <= '0;
-      end else if (req_fire) begin
+        m_act_q    <= 1'b1;
+        m_bank_q   <= start_bank_i;
+        m_group_q  <= start_group_i;
+        m_pos_q    <= first_pos_i;
+        m_vplane_q <= 1'b0;
+        m_off_q    <= '0;
+      end else if (req_fire && !use_l) begin
         if (!last_burst) begin
-          off_q <= off_q + OffW'(len);
+          m_off_q <= m_off_q + OffW'(len);
         end else begin
-          off_q <= '0;
-          if (main_act_q && !vplane_q) begin
-            vplane_q <= 1'b1;
+          m_off_q <= '0;
+          if (!m_vplane_q) begin
+            m_vplane_q <= 1'b1;
           end else begin
-            vplane_q <= 1'b0;
-            pos_q    <= pos_q + 1'b1;
+            m_vplane_q <= 1'b0;
+            m_pos_q    <= m_pos_q + 1'b1;
           end
         end
-      end else if ((main_act_q || lsb_act_q) && list_done_i && !have_pos) begin
-        // The phase has requested every position.
-        main_act_q <= 1'b0;
-        lsb_act_q  <= 1'b0;
-      end else if (!main_act_q && !lsb_act_q && lsb_pend_q && !lsb_start_i) begin
-        lsb_act_q  <= 1'b1;
-        lsb_pend_q <= 1'b0;
-        pos_q      <= first_pos_i;
-        off_q      <= '0;
+      end else if (m_act_q && list_done_i[m_bank_q] && !m_have) begin
+        m_act_q <= 1'b0;  // every position of the finished list is requested
+      end
+      // LSB context (its list is complete when it starts).
+      if (lsb_start_i) begin
+        l_act_q   <= 1'b1;
+        l_bank_q  <= lsb_bank_i;
+        l_group_q <= lsb_group_i;
+        l_pos_q   <= first_pos_i;
+        l_off_q   <= '0;
+      end else if (req_fire && use_l) begin
+        if (!last_burst) begin
+          l_off_q <= l_off_q + OffW'(len);
+        end else begin
+          l_off_q <= '0;
+          l_pos_q <= l_pos_q + 1'b1;
+        end
+      end else if (l_act_q && !l_have) begin
+        l_act_q <= 1'b0;
       end
     end
   end
@@ -181,7 +230,7 @@ module kv_fetch #(
   // ---------------------------------------------------------------------------------------------
   // Tag FIFO
   // ---------------------------------------------------------------------------------------------
-  localparam int TagEntry = PosW + 2 + 1;  // {pos, plane, last burst of the row}
+  localparam int TagEntry = 1 + PosW + 2 + 1;  // {bank, pos, plane, last burst of the row}
   logic [TagEntry-1:0] tag_mem [0:TagDepth-1];
   logic [TagW:0]       tag_wr_q, tag_rd_q;
   logic                resp_fire, tag_pop;
@@ -194,7 +243,7 @@ module kv_fetch #(
   assign tag_head  = tag_mem[tag_rd_q[TagW-1:0]];
 
   always_ff @(posedge clk_i) begin
-    if (req_fire) tag_mem[tag_wr_q[TagW-1:0]] <= {PosW'(pos_q), plane, last_burst};
+    if (req_fire) tag_mem[tag_wr_q[TagW-1:0]] <= {bank, pos, plane, last_burst};
   end
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -206,7 +255,21 @@ module kv_fetch #(
     end
   end
 
-  assign idle_o = !main_act_q && !lsb_act_q && !lsb_pend_q && (tag_wr_q == tag_rd_q);
+  assign idle_o = !m_act_q && !l_act_q && (tag_wr_q == tag_rd_q);
+
+  // Requests in flight per bank (a bank is released only when its count is zero).
+  logic [TagW:0] infl_q [0:1];
+  for (genvar b = 0; b < 2; b++) begin : g_bank
+    logic inc, dec;
+    assign inc = req_fire && (bank == 1'(b));
+    assign dec = tag_pop && (tag_head[TagEntry-1] == 1'(b));
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) infl_q[b] <= '0;
+      else if (inc && !dec) infl_q[b] <= infl_q[b] + 1'b1;
+      else if (dec && !inc) infl_q[b] <= infl_q[b] - 1'b1;
+    end
+    assign bank_idle_o[b] = !(m_act_q && m_bank_q == 1'(b)) && !(l_act_q && l_bank_q == 1'(b)) && infl_q[b] == '0;
+  end
 
   // ---------------------------------------------------------------------------------------------
   // Response side: assemble the row
@@ -232,7 +295,8 @@ module kv_fetch #(
   end
 
   assign wr_valid_o = tag_pop & tag_head[0];
-  assign wr_pos_o   = tag_head[TagEntry-1 -: PosW];
+  assign wr_bank_o  = tag_head[TagEntry-1];
+  assign wr_pos_o   = tag_head[TagEntry-2 -: PosW];
   assign wr_plane_o = tag_head[2:1];
   assign wr_data_o  = asm_now;
 endmodule

@@ -17,14 +17,20 @@
 // Rows leave on the row port in (layer, head) order, pruned heads with zeros; every phase
 // leaves an event with its first and last cycle on the event port (rtl/top_latency.md).
 //
-// On-chip state: sink SRAM (preloaded, read-only during decode), per-job K/V store (MSB, LSB,
+// Double buffering: the list scan and the main K/V fetch (the "front") run one job ahead of the
+// rows (the "back"). The read list and the K/V store have two banks, one job each: while the
+// rows of job g read bank g mod 2, the front scans and fetches job g + 1 into the other bank.
+// The front starts a job when its bank has been released by the job two before and the
+// fetch's main context is free; the rows of a job start when its list is complete.
+//
+// On-chip state: sink SRAM (preloaded, read-only during decode), two-bank K/V store (MSB, LSB,
 // value planes per list position), alive bitmap (one MaxLayers-bit evicted mask per (list,
 // token), so a cascade eviction is one write), token importance (scope, list, token) and head
 // importance and head-pruned masks. Memories are plain arrays with combinational reads, written
 // from one clocked process each.
 //
 // Non-ANSI port list: the port widths come from the generated contract header, which is
-// included in_d the module body.
+// included in the module body.
 module sinkattn_top #(
   parameter int HeadDim    = 128,   // hw.head_dim
   parameter int QkLanes    = 4,     // hw.qk_lanes
@@ -171,10 +177,11 @@ module sinkattn_top #(
   logic [VecBits-1:0]        q_mem      [0:MaxQHeads-1];      // this (step, layer)'s queries
   logic [ScaleMantBits-1:0]  mant_mem   [0:MaxQHeads-1];      // score scale per query head
   logic [ShiftBits-1:0]      shift_mem  [0:MaxQHeads-1];
-  logic [TokW-1:0]           list_mem   [0:MaxTokens-1];      // the job's read list (tokens)
-  logic [HeadDim*KeyMsbBits-1:0] kmsb_mem [0:MaxTokens-1];    // job K/V store: key MSB fields
-  logic [HeadDim*KeyLsbBits-1:0] klsb_mem [0:MaxTokens-1];    //   key LSB fields
-  logic [VecBits-1:0]        val_mem    [0:MaxTokens-1];      //   values
+  // Two banks of one job each, addressed {bank, list position}.
+  logic [TokW-1:0]           list_mem   [0:2*MaxTokens-1];    // read lists (tokens)
+  logic [HeadDim*KeyMsbBits-1:0] kmsb_mem [0:2*MaxTokens-1];  // K/V store: key MSB fields
+  logic [HeadDim*KeyLsbBits-1:0] klsb_mem [0:2*MaxTokens-1];  //   key LSB fields
+  logic [VecBits-1:0]        val_mem    [0:2*MaxTokens-1];    //   values
   logic [ImportanceBits-1:0] imp_mem    [0:(1<<ImpAW)-1];     // token importance {scope, list, token}
   logic [MaxLayers-1:0]      evict_mem  [0:(1<<EvAW)-1];      // evicted-at-layer mask {list, token}
   logic [TokW-1:0]           cand_mem   [0:MaxTokens-1];      // top-k candidates (tokens or heads)
@@ -185,7 +192,7 @@ module sinkattn_top #(
   // Controller state
   // =============================================================================================
   typedef enum logic [4:0] {
-    StIdle, StClear, StHpScan, StHpDec, StSelStart, StSelFeed, StSelOut, StGrpStart, StList,
+    StIdle, StClear, StHpScan, StHpDec, StSelStart, StSelFeed, StSelOut, StGrpStart,
     StRowStart, StRowQk, StRowSm, StRowOut, StRowEmit, StGrpWait, StEvStart, StEvScan, StEvDec,
     StEvNext, StDone
   } state_e;
@@ -197,9 +204,7 @@ module sinkattn_top #(
   logic [KvW:0]    g_q;                    // KV head of the job / list index of eviction
   logic [7:0]      gbase_q;                // first query head of the group
   logic [7:0]      r_q;                    // row within the group
-  logic [TokW-1:0] j_q;                    // scan index
-  logic [TokW-1:0] n_q;                    // list length so far
-  logic            list_done_q;
+  logic [TokW-1:0] j_q;                    // head-pruning and eviction scan index
   logic [TokW-1:0] cnt_q;                  // top-k candidates
   logic [TokW-1:0] kk_q;                   // top-k keep count
   logic            sel_hp_q;               // selection for head pruning (else eviction)
@@ -207,8 +212,19 @@ module sinkattn_top #(
   logic [TokW-1:0] ptr_q;                  // top-k output walk
   logic            done_seen_q;
   logic [63:0]     phase_start_q;          // event start stamps
-  logic [63:0]     job_start_q;
-  logic [TokW-1:0] k_done_q, v_done_q, lsb_done_q;  // positions below are in the store
+  // Per bank (the job it holds)
+  logic [1:0]      bbusy_q;                // held by a job (from its list scan to its end)
+  logic [1:0]      bdone_q;                // the job's list is complete
+  logic [TokW-1:0] bn_q       [0:1];       // list length so far
+  logic [63:0]     bstart_q   [0:1];       // job start stamp: the front took it
+  logic [TokW-1:0] bk_done_q  [0:1];       // positions below are in the store: keys,
+  logic [TokW-1:0] bv_done_q  [0:1];       //   values,
+  logic [TokW-1:0] blsb_done_q[0:1];       //   key LSB planes
+  // Front: list scan of the job ahead
+  logic [KvW:0]    fg_q;                   // next job (KV head) the front takes
+  logic [7:0]      fgbase_q;               // its first query head
+  logic            fscan_q;                // scanning job fg_q's tokens
+  logic [TokW-1:0] fj_q;                   // scan index
   logic            lsb_started_q;          // the job's LSB phase was requested
   logic            pass2_q;                // the row's recompute pass (full keys)
   logic            refetched_q;            // the row was recomputed
@@ -257,7 +273,13 @@ module sinkattn_top #(
   logic [MaxLayers-1:0] ge_mask;           // layers >= l
   logic [1:0]      pol_g;                  // head policy of (l, g)
   logic            any_topk;               // some KV head of layer l is topk
-  logic            any_active;             // some query head of group g is alive at l
+  logic            bk;                     // bank of the back's job g
+  logic [TokW-1:0] n_b;                    // its list length
+  logic            fb;                     // bank of the front's job fg
+  logic [1:0]      pol_f;                  // head policy of (l, fg)
+  logic [KvW-1:0]  list_f;                 // alive list of job fg
+  logic            f_active;               // some query head of group fg is alive at l
+  logic            in_jobs;                // the back is in the job phase of the run
   // Icarus-safe combinational style throughout: every variable is written once per evaluation
   // (an always_comb that writes a variable twice with different values re-triggers itself in
   // Icarus); reductions go through per-element vectors.
@@ -273,6 +295,13 @@ module sinkattn_top #(
   assign scope     = cfg_cascade_q ? '0 : l_q;
   assign list_g    = cfg_ghead_q ? KvW'(g_q) : '0;
   assign pol_g     = policy_q[l_q][2*KvW'(g_q) +: 2];
+  assign bk        = g_q[0];
+  assign n_b       = bn_q[bk];
+  assign fb        = fg_q[0];
+  assign pol_f     = policy_q[l_q][2*KvW'(fg_q) +: 2];
+  assign list_f    = cfg_ghead_q ? KvW'(fg_q) : '0;
+  assign in_jobs   = (st_q == StGrpStart) || (st_q == StRowStart) || (st_q == StRowQk) || (st_q == StRowSm) ||
+                     (st_q == StRowOut) || (st_q == StRowEmit) || (st_q == StGrpWait);
   for (genvar i = 0; i < MaxLayers; i++) begin : g_ge_mask
     assign ge_mask[i] = (i >= 32'(l_q));
   end
@@ -280,17 +309,18 @@ module sinkattn_top #(
     assign topk_heads[i] = (i < 32'(cfg_hkv_q)) && (policy_q[l_q][2*i +: 2] == 2'd2);
   end
   for (genvar h = 0; h < MaxQHeads; h++) begin : g_active_heads
-    assign active_heads[h] = (h >= 32'(gbase_q)) && (h < 32'(gbase_q) + 32'(cfg_group_q)) && !hpruned_q[h][l_q];
+    assign active_heads[h] = (h >= 32'(fgbase_q)) && (h < 32'(fgbase_q) + 32'(cfg_group_q)) && !hpruned_q[h][l_q];
   end
   assign any_topk   = |topk_heads;
-  assign any_active = |active_heads;
+  assign f_active   = |active_heads;
 
   // =============================================================================================
   // K/V fetch
   // =============================================================================================
-  logic                 fetch_start, fetch_lsb_start, fetch_idle;
+  logic                 fetch_start, fetch_lsb_start, fetch_idle, fetch_main_free, fetch_list_bank;
+  logic [1:0]           fetch_bank_idle;
   logic [PosW-1:0]      fetch_list_pos;
-  logic                 wr_valid;
+  logic                 wr_valid, wr_bank;
   logic [PosW-1:0]      wr_pos;
   logic [1:0]           wr_plane;
   logic [RowBufBits-1:0] wr_data;
@@ -302,15 +332,17 @@ module sinkattn_top #(
     .RowBufBits(RowBufBits)
   ) u_fetch (
     .clk_i, .rst_ni,
-    .start_i(fetch_start), .lsb_start_i(fetch_lsb_start),
-    .layer_i(l_q), .group_i(KvW'(g_q)), .kv_heads_i(($clog2(MaxKvHeads+1))'(cfg_hkv_q)),
+    .start_i(fetch_start), .start_bank_i(fb), .start_group_i(KvW'(fg_q)),
+    .lsb_start_i(fetch_lsb_start), .lsb_bank_i(bk), .lsb_group_i(KvW'(g_q)),
+    .layer_i(l_q), .kv_heads_i(($clog2(MaxKvHeads+1))'(cfg_hkv_q)),
     .tokens_i(cfg_t_q), .head_dim_i(cfg_d_q), .pq_i(cfg_pq_q),
-    .first_pos_i(sinks_end), .mid_end_i(mid_end), .list_n_i(n_q), .list_done_i(list_done_q),
-    .list_pos_o(fetch_list_pos), .list_tok_i(list_mem[fetch_list_pos]), .idle_o(fetch_idle),
+    .first_pos_i(sinks_end), .mid_end_i(mid_end), .list_n_i({bn_q[1], bn_q[0]}), .list_done_i(bdone_q),
+    .list_bank_o(fetch_list_bank), .list_pos_o(fetch_list_pos), .list_tok_i(list_mem[{fetch_list_bank, fetch_list_pos}]),
+    .main_free_o(fetch_main_free), .bank_idle_o(fetch_bank_idle), .idle_o(fetch_idle),
     .req_valid_o(mem_req_valid_o), .req_ready_i(mem_req_ready_i), .req_addr_o(mem_req_addr_o),
     .req_len_o(mem_req_len_o), .resp_valid_i(mem_resp_valid_i), .resp_ready_o(mem_resp_ready_o),
     .resp_data_i(mem_resp_data_i), .resp_last_i(mem_resp_last_i),
-    .wr_valid_o(wr_valid), .wr_pos_o(wr_pos), .wr_plane_o(wr_plane), .wr_data_o(wr_data),
+    .wr_valid_o(wr_valid), .wr_bank_o(wr_bank), .wr_pos_o(wr_pos), .wr_plane_o(wr_plane), .wr_data_o(wr_data),
     .bytes_window_o(by_window), .bytes_middle_o(by_middle), .bytes_lsb_o(by_lsb)
   );
 
@@ -328,9 +360,9 @@ module sinkattn_top #(
     end
   end
   always_ff @(posedge clk_i) begin
-    if (wr_valid && (wr_plane == 2'd0 || wr_plane == 2'd1)) kmsb_mem[wr_pos] <= wr_msb;
-    if (wr_valid && (wr_plane == 2'd0 || wr_plane == 2'd2)) klsb_mem[wr_pos] <= wr_lsb;
-    if (wr_valid && wr_plane == 2'd3)                       val_mem[wr_pos]  <= wr_val;
+    if (wr_valid && (wr_plane == 2'd0 || wr_plane == 2'd1)) kmsb_mem[{wr_bank, wr_pos}] <= wr_msb;
+    if (wr_valid && (wr_plane == 2'd0 || wr_plane == 2'd2)) klsb_mem[{wr_bank, wr_pos}] <= wr_lsb;
+    if (wr_valid && wr_plane == 2'd3)                       val_mem[{wr_bank, wr_pos}]  <= wr_val;
   end
 
   // =============================================================================================
@@ -351,16 +383,16 @@ module sinkattn_top #(
     logic [TokW-1:0]     pos;
     logic [VecBits-1:0]  store_key;
     assign pos = kb_q * TokW'(QkLanes) + TokW'(i);
-    assign qk_lv[i] = pos < n_q;
+    assign qk_lv[i] = pos < n_b;
     for (genvar d = 0; d < HeadDim; d++) begin : g_el
       assign store_key[d*DataBits +: DataBits] =
-        {kmsb_mem[PosW'(pos)][d*KeyMsbBits +: KeyMsbBits], klsb_mem[PosW'(pos)][d*KeyLsbBits +: KeyLsbBits]};
+        {kmsb_mem[{bk, PosW'(pos)}][d*KeyMsbBits +: KeyMsbBits], klsb_mem[{bk, PosW'(pos)}][d*KeyLsbBits +: KeyLsbBits]};
     end
     assign qk_k[i*VecBits +: VecBits] = (pos < sinks_end) ? sink_k_mem[sink_base + SinkAW'(pos)] : store_key;
-    assign lane_ok[i] = !qk_lv[i] || (pos < k_done_q && (!pass2_q || pos < lsb_done_q));
+    assign lane_ok[i] = !qk_lv[i] || (pos < bk_done_q[bk] && (!pass2_q || pos < blsb_done_q[bk]));
   end
   assign keys_ready = &lane_ok;
-  assign qk_k_last  = (kb_q + 1'b1) * TokW'(QkLanes) >= n_q;
+  assign qk_k_last  = (kb_q + 1'b1) * TokW'(QkLanes) >= n_b;
   assign qk_k_valid = (st_q == StRowQk) && keys_ready;
   assign qk_q_we    = (st_q == StRowStart) && !hpruned_q[h_cur[HqW-1:0]][l_q];
 
@@ -397,13 +429,13 @@ module sinkattn_top #(
   logic disc_now, p_fire, v_ready, completes, pv_free, pv_ready, pv_fire;
   logic [ImpAW-1:0] imp_addr_p;
   assign disc_now   = first_q ? (cfg_pq_q && !pass2_q && sm_pmax < cfg_tau_q) : disc_q;
-  assign v_ready    = (prow_q < sinks_end) || (prow_q < v_done_q);
+  assign v_ready    = (prow_q < sinks_end) || (prow_q < bv_done_q[bk]);
   assign completes  = (32'(gcnt_q) == PvLanes - 1) || sm_p_last;
   assign pv_fire    = pv_valid_q && pv_ready;
   assign pv_free    = !pv_valid_q || pv_fire;
   assign sm_p_ready = (st_q == StRowSm) && sm_p_valid && (disc_now || (v_ready && (!completes || pv_free)));
   assign p_fire     = sm_p_valid && sm_p_ready;
-  assign imp_addr_p = {scope, list_g, PosW'(list_mem[PosW'(prow_q)])};
+  assign imp_addr_p = {scope, list_g, PosW'(list_mem[{bk, PosW'(prow_q)}])};
 
   // =============================================================================================
   // P.V lanes
@@ -414,7 +446,7 @@ module sinkattn_top #(
   for (genvar i = 0; i < PvLanes; i++) begin : g_pv_lane
     logic [TokW-1:0] pos;
     assign pos = pv_pos_q + TokW'(i);
-    assign pv_v[i*VecBits +: VecBits] = (pos < sinks_end) ? sink_v_mem[sink_base + SinkAW'(pos)] : val_mem[PosW'(pos)];
+    assign pv_v[i*VecBits +: VecBits] = (pos < sinks_end) ? sink_v_mem[sink_base + SinkAW'(pos)] : val_mem[{bk, PosW'(pos)}];
   end
   pv_lanes #(.HeadDim(HeadDim), .PvLanes(PvLanes), .MaxTokens(MaxTokens), .OutLanes(OutLanes)) u_pv (
     .clk_i, .rst_ni,
@@ -479,12 +511,16 @@ module sinkattn_top #(
   assign cmd_ready_o = (st_q == StIdle);
   assign cmd_fire    = cmd_valid_i && cmd_ready_o;
 
-  logic list_we, scan_alive;
+  logic list_we, scan_alive, front_take;
   logic [TokW-1:0] ev_scan_tok;
-  // The list scan includes token j_q at (t, l, g): sink, window, or middle by the head policy.
-  assign scan_alive  = !evict_mem[{list_g, PosW'(j_q)}][l_q];
-  assign list_we     = (st_q == StList) &&
-                       (j_q < sinks_end || j_q >= mid_end || pol_g == 2'd0 || (pol_g == 2'd2 && scan_alive));
+  // The front takes job fg_q when the back is in the job phase, the job's bank is free and (if
+  // the job fetches anything) the fetch's main context is free.
+  assign front_take  = in_jobs && !fscan_q && (8'(fg_q) < cfg_hkv_q) && !bbusy_q[fb] &&
+                       (fetch_main_free || !f_active);
+  // The list scan includes token fj_q at (t, l, fg): sink, window, or middle by the head policy.
+  assign scan_alive  = !evict_mem[{list_f, PosW'(fj_q)}][l_q];
+  assign list_we     = fscan_q &&
+                       (fj_q < sinks_end || fj_q >= mid_end || pol_f == 2'd0 || (pol_f == 2'd2 && scan_alive));
   assign ev_scan_tok = j_q;
 
   always_ff @(posedge clk_i) begin
@@ -495,7 +531,7 @@ module sinkattn_top #(
       mant_mem[HqW'(cmd_addr_i)]  <= cmd_data_i[ScaleMantBits-1:0];
       shift_mem[HqW'(cmd_addr_i)] <= cmd_data_i[16 +: ShiftBits];
     end
-    if (list_we) list_mem[PosW'(n_q)] <= j_q;
+    if (list_we) list_mem[{fb, PosW'(bn_q[fb])}] <= fj_q;
     if (st_q == StHpScan && !hpruned_q[j_q[HqW-1:0]][l_q]) cand_mem[PosW'(cnt_q)] <= j_q;
     if (st_q == StEvScan && !evict_mem[{KvW'(g_q), PosW'(j_q)}][l_q]) cand_mem[PosW'(cnt_q)] <= ev_scan_tok;
     // Token importance: cleared by the sweep, accumulated from accepted probabilities.
@@ -531,10 +567,15 @@ module sinkattn_top #(
         hpruned_q[h] <= '0;
         himp_q[h]    <= '0;
       end
-      t_q <= '0; l_q <= '0; g_q <= '0; gbase_q <= '0; r_q <= '0; j_q <= '0; n_q <= '0;
-      list_done_q <= 1'b0; cnt_q <= '0; kk_q <= '0; sel_hp_q <= 1'b0; fb_q <= '0; ptr_q <= '0;
-      done_seen_q <= 1'b0; phase_start_q <= '0; job_start_q <= '0;
-      k_done_q <= '0; v_done_q <= '0; lsb_done_q <= '0; lsb_started_q <= 1'b0;
+      t_q <= '0; l_q <= '0; g_q <= '0; gbase_q <= '0; r_q <= '0; j_q <= '0;
+      cnt_q <= '0; kk_q <= '0; sel_hp_q <= 1'b0; fb_q <= '0; ptr_q <= '0;
+      done_seen_q <= 1'b0; phase_start_q <= '0;
+      bbusy_q <= '0; bdone_q <= '0;
+      for (int b = 0; b < 2; b++) begin
+        bn_q[b] <= '0; bstart_q[b] <= '0; bk_done_q[b] <= '0; bv_done_q[b] <= '0; blsb_done_q[b] <= '0;
+      end
+      fg_q <= '0; fgbase_q <= '0; fscan_q <= 1'b0; fj_q <= '0;
+      lsb_started_q <= 1'b0;
       pass2_q <= 1'b0; refetched_q <= 1'b0; kb_q <= '0; first_q <= 1'b0; disc_q <= 1'b0;
       prow_q <= '0; gcnt_q <= '0; gprob_q <= '0;
       pv_valid_q <= 1'b0; pv_p_q <= '0; pv_lv_q <= '0; pv_last_q <= 1'b0; pv_pos_q <= '0;
@@ -548,11 +589,44 @@ module sinkattn_top #(
       cyc_q      <= cyc_q + 1'b1;
       ev_valid_q <= 1'b0;
 
-      // ---- store pointers (the fetch writes rows in list order) ----
+      // ---- store pointers (per bank, the fetch writes rows in list order) ----
       if (wr_valid) begin
-        if (wr_plane == 2'd2)      lsb_done_q <= TokW'(wr_pos) + 1'b1;
-        else if (wr_plane == 2'd3) v_done_q   <= TokW'(wr_pos) + 1'b1;
-        else                       k_done_q   <= TokW'(wr_pos) + 1'b1;
+        if (wr_plane == 2'd2)      blsb_done_q[wr_bank] <= TokW'(wr_pos) + 1'b1;
+        else if (wr_plane == 2'd3) bv_done_q[wr_bank]   <= TokW'(wr_pos) + 1'b1;
+        else                       bk_done_q[wr_bank]   <= TokW'(wr_pos) + 1'b1;
+      end
+
+      // ---- front: takes a job into its bank, scans its list ----
+      if (front_take) begin
+        bbusy_q[fb]     <= 1'b1;
+        bstart_q[fb]    <= cyc_q;
+        bn_q[fb]        <= '0;
+        bk_done_q[fb]   <= sinks_end;
+        bv_done_q[fb]   <= sinks_end;
+        blsb_done_q[fb] <= sinks_end;
+        fj_q            <= '0;
+        if (f_active) begin
+          bdone_q[fb] <= 1'b0;
+          fscan_q     <= 1'b1;
+        end else begin
+          bdone_q[fb] <= 1'b1;  // every head of the group is pruned: an empty job
+          fg_q        <= fg_q + 1'b1;
+          fgbase_q    <= fgbase_q + cfg_group_q;
+        end
+      end else if (fscan_q) begin
+        if (list_we) begin
+          bn_q[fb] <= bn_q[fb] + 1'b1;
+          ctr_q[5] <= ctr_q[5] + 1'b1;
+          if (fj_q < sinks_end) ctr_q[4] <= ctr_q[4] + 1'b1;
+        end
+        if (fj_q == t_q) begin
+          bdone_q[fb] <= 1'b1;
+          fscan_q     <= 1'b0;
+          fg_q        <= fg_q + 1'b1;
+          fgbase_q    <= fgbase_q + cfg_group_q;
+        end else begin
+          fj_q <= fj_q + 1'b1;
+        end
       end
 
       // ---- serializer ----
@@ -617,7 +691,7 @@ module sinkattn_top #(
         ctr_q[18] <= ctr_q[18] + 1'b1;
       if (mem_req_valid_o && !mem_req_ready_i) ctr_q[19] <= ctr_q[19] + 1'b1;
       if (p_fire && !disc_now && prow_q >= sinks_end) ctr_q[23] <= ctr_q[23] + 1'b1;
-      if (st_q == StList)                    ctr_q[20] <= ctr_q[20] + 1'b1;
+      if (fscan_q)                           ctr_q[20] <= ctr_q[20] + 1'b1;
       if (st_q == StHpScan || st_q == StEvScan || st_q == StSelStart || st_q == StSelFeed || st_q == StSelOut)
         ctr_q[21] <= ctr_q[21] + 1'b1;
 
@@ -664,6 +738,8 @@ module sinkattn_top #(
                 cnt_q <= '0;
                 g_q <= '0;
                 gbase_q <= '0;
+                fg_q <= '0;
+                fgbase_q <= '0;
                 if (cfg_hp_q && (32'(cmd_data_i[16 +: TokW]) - 32'(cfg_prompt_q) >= 32'(cfg_warm_q)))
                   st_q <= StHpScan;
                 else
@@ -742,34 +818,10 @@ module sinkattn_top #(
         // -------------------------------------------------------------------------------------
         // One KV-head job.
         StGrpStart: begin
-          job_start_q   <= cyc_q;
-          n_q           <= '0;
-          j_q           <= '0;
+          // The rows of job g start when the front has completed its list.
           r_q           <= '0;
           lsb_started_q <= 1'b0;
-          k_done_q      <= sinks_end;
-          v_done_q      <= sinks_end;
-          lsb_done_q    <= sinks_end;
-          if (any_active) begin
-            list_done_q <= 1'b0;
-            st_q <= StList;
-          end else begin
-            list_done_q <= 1'b1;
-            st_q <= StRowStart;
-          end
-        end
-        StList: begin
-          if (list_we) begin
-            n_q <= n_q + 1'b1;
-            ctr_q[5] <= ctr_q[5] + 1'b1;
-            if (j_q < sinks_end) ctr_q[4] <= ctr_q[4] + 1'b1;
-          end
-          if (j_q == t_q) begin
-            list_done_q <= 1'b1;
-            st_q <= StRowStart;
-          end else begin
-            j_q <= j_q + 1'b1;
-          end
+          if (bbusy_q[bk] && bdone_q[bk]) st_q <= StRowStart;
         end
         StRowStart: begin
           pass2_q     <= 1'b0;
@@ -821,8 +873,8 @@ module sinkattn_top #(
           if (row_ready_i) begin
             if (row_act_q) begin
               ctr_q[1] <= ctr_q[1] + 1'b1;
-              ctr_q[6] <= ctr_q[6] + 64'(n_q) * 64'(cfg_d_q) * (refetched_q ? 64'd3 : 64'd2);
-              ctr_q[22] <= ctr_q[22] + 64'(n_q);
+              ctr_q[6] <= ctr_q[6] + 64'(n_b) * 64'(cfg_d_q) * (refetched_q ? 64'd3 : 64'd2);
+              ctr_q[22] <= ctr_q[22] + 64'(n_b);
             end else begin
               ctr_q[2] <= ctr_q[2] + 1'b1;
             end
@@ -834,9 +886,11 @@ module sinkattn_top #(
           end
         end
         StGrpWait: begin
-          if (fetch_idle) begin
-            ev_valid_q <= 1'b1; ev_kind_q <= 2'd1; ev_group_q <= 8'(g_q); ev_tokens_q <= 16'(n_q);
-            ev_step_q <= 16'(t_q); ev_layer_q <= 8'(l_q); ev_start_q <= job_start_q; ev_end_q <= cyc_q;
+          // Nothing of the job left in flight: release its bank.
+          if (fetch_bank_idle[bk]) begin
+            bbusy_q[bk] <= 1'b0;
+            ev_valid_q <= 1'b1; ev_kind_q <= 2'd1; ev_group_q <= 8'(g_q); ev_tokens_q <= 16'(n_b);
+            ev_step_q <= 16'(t_q); ev_layer_q <= 8'(l_q); ev_start_q <= bstart_q[bk]; ev_end_q <= cyc_q;
             if (8'(g_q) + 8'd1 >= cfg_hkv_q) begin
               g_q <= '0;
               st_q <= StEvStart;
@@ -886,7 +940,7 @@ module sinkattn_top #(
     end
   end
 
-  assign fetch_start     = (st_q == StGrpStart) && any_active;
+  assign fetch_start     = front_take && f_active;
   assign fetch_lsb_start = (st_q == StRowSm) && p_fire && disc_now && sm_p_last && !lsb_started_q;
 
   // =============================================================================================

@@ -56,7 +56,6 @@ const std::map<std::string, Kind>& schema() {
       {"hw.sink_sram_tokens", Kind::kInt},
       {"hw.qk_lanes", Kind::kInt},
       {"hw.pv_lanes", Kind::kInt},
-      {"hw.kv_buffer_tokens", Kind::kInt},
       {"hw.topk_parallelism", Kind::kInt},
       {"hw.topk_lfsr_seed", Kind::kInt},
       {"hw.dram.bytes_per_cycle", Kind::kInt},
@@ -281,10 +280,6 @@ Config read_config(const Reader& r, const std::string& file) {
   hw.sink_sram_tokens = static_cast<int>(r.integer("hw.sink_sram_tokens", 0, 4096));
   hw.qk_lanes = static_cast<int>(r.integer("hw.qk_lanes", 1, 64));
   hw.pv_lanes = static_cast<int>(r.integer("hw.pv_lanes", 1, 64));
-  hw.kv_buffer_tokens = static_cast<int>(r.integer("hw.kv_buffer_tokens", 1, 65536));
-  if (hw.kv_buffer_tokens < std::max(hw.qk_lanes, hw.pv_lanes))
-    r.fail("hw.kv_buffer_tokens", "must hold at least one beat of the widest lane array (" +
-                                      std::to_string(std::max(hw.qk_lanes, hw.pv_lanes)) + " tokens)");
   // Two comparators at least: the engine's score memory is P banks of one row per beat.
   hw.topk_parallelism = static_cast<int>(r.integer("hw.topk_parallelism", 2, 256));
   if (!is_pow2(hw.topk_parallelism)) r.fail("hw.topk_parallelism", "must be a power of two");
@@ -314,6 +309,15 @@ Config read_config(const Reader& r, const std::string& file) {
       r.fail("policy.head_policy.map", "entry '" + row + "' must be a non-empty string of R, S and T (retrieval, streaming, topk)");
   if (!p.map.empty() && p.retrieval_ratio > 0)
     r.fail("policy.head_policy.retrieval_ratio", "set either an explicit map or a retrieval_ratio, not both");
+  // A streaming head attends the sinks and the window only; with neither, its softmax row would
+  // be empty (nothing to normalise), which no model defines.
+  const bool any_streaming = p.map.empty() ? p.default_head_policy == HeadPolicy::kStreaming
+                                           : std::any_of(p.map.begin(), p.map.end(), [](const std::string& row) {
+                                               return row.find('S') != std::string::npos;
+                                             });
+  if (any_streaming && p.sinks + p.window == 0)
+    r.fail("policy.window", "streaming heads attend the sinks and the window only; with sinks 0 and window 0 they "
+                            "attend no token (set policy.window or policy.sinks to at least 1)");
 
   p.granularity = static_cast<Granularity>(r.choice("policy.heavy_hitters.granularity", {"token", "head"}));
   p.cascade = r.boolean("policy.heavy_hitters.cascade");
@@ -420,7 +424,6 @@ std::vector<std::pair<std::string, long long>> parameter_list(const Config& c) {
       {"SinkSramTokens", h.sink_sram_tokens},
       {"QkLanes", h.qk_lanes},
       {"PvLanes", h.pv_lanes},
-      {"KvBufferTokens", h.kv_buffer_tokens},
       {"TopkParallelism", h.topk_parallelism},
       {"TopkLfsrSeed", h.topk_lfsr_seed},
       {"DramBytesPerCycle", h.dram.bytes_per_cycle},

@@ -152,6 +152,11 @@ TEST_F(ConfigFiles, MapAndRatioConflict) {
   expect_error("name: x\nbase: base\npolicy:\n  head_policy:\n    retrieval_ratio: 0.5\n    map: [RS]\n",
                "policy.head_policy.retrieval_ratio", "not both");
 }
+TEST_F(ConfigFiles, StreamingHeadsNeedASinkOrAWindow) {
+  expect_error("name: x\nbase: base\npolicy:\n  head_policy:\n    default: streaming\n", "policy.window",
+               "attend no token");
+  expect_error("name: x\nbase: base\npolicy:\n  head_policy:\n    map: [RT, TS]\n", "policy.window", "attend no token");
+}
 TEST_F(ConfigFiles, MapLetters) {
   expect_error("name: x\nbase: base\npolicy:\n  head_policy:\n    map: [RX]\n", "policy.head_policy.map", "R, S and T");
 }

@@ -29,25 +29,33 @@ namespace sinkattn::sim {
 struct KvFetch : sc_core::sc_module {
   // Parameters
   int burst_bytes = 64, tag_depth = 64, plane_shift = 7;
-  // Registers
-  bool main_act = false, lsb_pend = false, lsb_act = false, vplane = false;
-  int pos = 0, off = 0;
+  // Registers: the main context (one job's key and value planes) and the LSB context
+  struct Context {
+    bool act = false, bank = false, vplane = false;
+    int group = 0, pos = 0, off = 0;
+  } m, l;
   struct Tag {
+    bool bank;
     int pos, plane;
     bool last;
   };
   std::deque<Tag> tags;
+  std::array<int, 2> infl{};  // requests in flight per bank
   // Inputs (set by the top before comb)
-  bool start = false, lsb_start = false, pq = false, list_done = false;
-  int layer = 0, group = 0, kv_heads = 0, tokens = 0, head_dim = 0, first_pos = 0, mid_end = 0, list_n = 0,
-      list_tok = 0;
+  bool start = false, start_bank = false, lsb_start = false, lsb_bank = false, pq = false;
+  int start_group = 0, lsb_group = 0;
+  std::array<bool, 2> list_done{};
+  std::array<int, 2> list_n{};
+  int layer = 0, kv_heads = 0, tokens = 0, head_dim = 0, first_pos = 0, mid_end = 0, list_tok = 0;
   bool req_ready = false, resp_valid = false, resp_last = false;
   // Combinational outputs
   int plane = 0, len = 0;
-  bool last_burst = false, have_pos = false, req_valid = false, req_fire = false, idle = true;
+  bool use_l = false, m_have = false, last_burst = false, req_valid = false, req_fire = false, idle = true;
+  bool main_free = true;
+  std::array<bool, 2> bank_idle{true, true};
   std::uint64_t addr = 0;
   int by_window = 0, by_middle = 0, by_lsb = 0;
-  bool wr_valid = false;
+  bool wr_valid = false, wr_bank = false;
   int wr_pos = 0, wr_plane = 0;
 
   explicit KvFetch(sc_core::sc_module_name n) : sc_core::sc_module(n) {}
@@ -56,17 +64,28 @@ struct KvFetch : sc_core::sc_module {
     const int bits = p == 1 ? num::kKeyMsbBits : p == 2 ? num::kKeyLsbBits : num::kDataBits;
     return (head_dim * bits + 7) / 8;
   }
-  // Request side; list_tok must already be list[pos].
+  // The list entry the request side reads this cycle (before comb_req: list_tok = list[bank][pos]).
+  void comb_sel() {
+    m_have = m.act && m.pos < list_n[m.bank];
+    const bool l_have = l.act && l.pos < list_n[l.bank];
+    use_l = l_have && m.off == 0;  // LSB first, between main plane rows
+  }
+  bool sel_bank() const { return use_l ? l.bank : m.bank; }
+  int sel_pos() const { return use_l ? l.pos : m.pos; }
   void comb_req() {
-    plane = lsb_act ? 2 : vplane ? 3 : (pq ? 1 : 0);
-    const int rem = row_bytes(plane) - off;
+    const Context& c = use_l ? l : m;
+    plane = use_l ? 2 : m.vplane ? 3 : (pq ? 1 : 0);
+    const int rem = row_bytes(plane) - c.off;
     len = rem > burst_bytes ? burst_bytes : rem;
     last_burst = rem <= burst_bytes;
-    have_pos = pos < list_n;
-    req_valid = (main_act || lsb_act) && have_pos && static_cast<int>(tags.size()) < tag_depth;
-    const std::uint64_t row = ((static_cast<std::uint64_t>(layer) * kv_heads + group) * tokens + list_tok) * 4 + plane;
-    addr = (row << plane_shift) + off;
-    idle = !main_act && !lsb_act && !lsb_pend && tags.empty();
+    req_valid = (use_l || m_have) && static_cast<int>(tags.size()) < tag_depth;
+    const std::uint64_t row =
+        ((static_cast<std::uint64_t>(layer) * kv_heads + c.group) * tokens + list_tok) * 4 + plane;
+    addr = (row << plane_shift) + c.off;
+    idle = !m.act && !l.act && tags.empty();
+    main_free = !m.act;
+    for (int b = 0; b < 2; ++b)
+      bank_idle[b] = !(m.act && m.bank == b) && !(l.act && l.bank == b) && infl[b] == 0;
   }
   void comb_port() {
     req_fire = req_valid && req_ready;
@@ -78,39 +97,50 @@ struct KvFetch : sc_core::sc_module {
     }
     const bool tag_pop = resp_valid && resp_last;
     wr_valid = tag_pop && tags.front().last;
+    wr_bank = wr_valid && tags.front().bank;
     wr_pos = wr_valid ? tags.front().pos : 0;
     wr_plane = wr_valid ? tags.front().plane : 0;
   }
   void edge() {
-    if (req_fire) tags.push_back({pos, plane, last_burst});
-    if (resp_valid && resp_last) tags.pop_front();
-    if (lsb_start) lsb_pend = true;
+    const bool bank = sel_bank();
+    if (req_fire) {
+      tags.push_back({bank, sel_pos(), plane, last_burst});
+      ++infl[bank];
+    }
+    if (resp_valid && resp_last) {
+      --infl[tags.front().bank];
+      tags.pop_front();
+    }
+    // Main context
     if (start) {
-      main_act = true;
-      lsb_pend = false;
-      pos = first_pos;
-      vplane = false;
-      off = 0;
-    } else if (req_fire) {
+      m = Context{true, start_bank, false, start_group, first_pos, 0};
+    } else if (req_fire && !use_l) {
       if (!last_burst) {
-        off += len;
+        m.off += len;
       } else {
-        off = 0;
-        if (main_act && !vplane) {
-          vplane = true;
+        m.off = 0;
+        if (!m.vplane) {
+          m.vplane = true;
         } else {
-          vplane = false;
-          ++pos;
+          m.vplane = false;
+          ++m.pos;
         }
       }
-    } else if ((main_act || lsb_act) && list_done && !have_pos) {
-      main_act = false;
-      lsb_act = false;
-    } else if (!main_act && !lsb_act && lsb_pend && !lsb_start) {
-      lsb_act = true;
-      lsb_pend = false;
-      pos = first_pos;
-      off = 0;
+    } else if (m.act && list_done[m.bank] && !m_have) {
+      m.act = false;
+    }
+    // LSB context
+    if (lsb_start) {
+      l = Context{true, lsb_bank, false, lsb_group, first_pos, 0};
+    } else if (req_fire && use_l) {
+      if (!last_burst) {
+        l.off += len;
+      } else {
+        l.off = 0;
+        ++l.pos;
+      }
+    } else if (l.act && !(l.pos < list_n[l.bank])) {
+      l.act = false;
     }
   }
 };

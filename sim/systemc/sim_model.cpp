@@ -17,6 +17,7 @@
 #include <memory>
 #include <random>
 #include <stdexcept>
+#include <sstream>
 #include <string>
 
 #include "blocks.hpp"
@@ -43,7 +44,7 @@ std::int32_t dot(const std::int16_t* q, const std::int16_t* k, int d, bool msb_o
 }
 
 enum State {
-  StIdle, StClear, StHpScan, StHpDec, StSelStart, StSelFeed, StSelOut, StGrpStart, StList, StRowStart, StRowQk,
+  StIdle, StClear, StHpScan, StHpDec, StSelStart, StSelFeed, StSelOut, StGrpStart, StRowStart, StRowQk,
   StRowSm, StRowOut, StRowEmit, StGrpWait, StEvStart, StEvScan, StEvDec, StEvNext, StDone
 };
 
@@ -80,7 +81,7 @@ struct Accelerator : sc_core::sc_module {
     tk.P = hw_.topk_parallelism;
     tk.lfsr = Lfsr16(static_cast<std::uint16_t>(hw_.topk_lfsr_seed));
     const std::size_t T = static_cast<std::size_t>(hw_.max_tokens);
-    list_.assign(T, 0);
+    list_.assign(2 * T, 0);  // two banks, {bank, position}
     cand_.assign(T, 0);
     budget_.assign(hw_.max_layers, 0);
     keep_.assign(hw_.max_layers, 0);
@@ -134,6 +135,17 @@ struct Accelerator : sc_core::sc_module {
     cyc_ += n;
   }
   bool quiet() const { return st_ == StIdle || st_ == StClear; }
+  // The controller's state in one line, for a watchdog report.
+  std::string debug_state() const {
+    std::ostringstream o;
+    o << "state " << st_ << " job " << g_ << " row " << r_ << " front job " << fg_ << (fscan_ ? " scanning" : "");
+    for (int b = 0; b < 2; ++b)
+      o << "; bank " << b << (bbusy_[b] ? " busy" : " free") << (bdone_[b] ? " listed" : "") << " n " << bn_[b]
+        << " k/v/lsb done " << bk_done_[b] << "/" << bv_done_[b] << "/" << blsb_done_[b] << " in flight " << fetch.infl[b];
+    o << "; fetch main " << (fetch.m.act ? "on" : "off") << " bank " << fetch.m.bank << " pos " << fetch.m.pos
+      << ", lsb " << (fetch.l.act ? "on" : "off") << " bank " << fetch.l.bank << " pos " << fetch.l.pos;
+    return o.str();
+  }
 
   // DRAM port inputs for this cycle.
   void set_mem(bool req_ready, bool resp_valid, bool resp_last) {
@@ -150,8 +162,9 @@ struct Accelerator : sc_core::sc_module {
     return (static_cast<std::size_t>(scope) * tr_.shape.kv_heads + list) * tr_.shape.tokens + tok;
   }
   std::uint64_t& evict_at(int list, int tok) { return evict_[static_cast<std::size_t>(list) * tr_.shape.tokens + tok]; }
-  const std::int16_t* k_row(int pos) const { return tr_.k_row(l_, g_, list_[pos]); }
-  const std::int16_t* v_row(int pos) const { return tr_.v_row(l_, g_, list_[pos]); }
+  int& list_at(bool bank, int pos) { return list_[static_cast<std::size_t>(bank) * hw_.max_tokens + pos]; }
+  const std::int16_t* k_row(int pos) { return tr_.k_row(l_, g_, list_at(bk_, pos)); }
+  const std::int16_t* v_row(int pos) { return tr_.v_row(l_, g_, list_at(bk_, pos)); }
 
   const HwConfig hw_;
   const IntTrace& tr_;
@@ -173,10 +186,16 @@ struct Accelerator : sc_core::sc_module {
   std::vector<std::uint64_t> imp_, evict_, hpruned_, himp_;
   // Controller
   State st_ = StIdle;
-  std::uint64_t cyc_ = 0, phase_start_ = 0, job_start_ = 0;
-  int t_ = 0, l_ = 0, g_ = 0, gbase_ = 0, r_ = 0, j_ = 0, n_ = 0, cnt_ = 0, kk_ = 0, fb_ = 0, ptr_ = 0;
-  bool list_done_ = false, sel_hp_ = false, done_seen_ = false;
-  int k_done_ = 0, v_done_ = 0, lsb_done_ = 0;
+  std::uint64_t cyc_ = 0, phase_start_ = 0;
+  int t_ = 0, l_ = 0, g_ = 0, gbase_ = 0, r_ = 0, j_ = 0, cnt_ = 0, kk_ = 0, fb_ = 0, ptr_ = 0;
+  bool sel_hp_ = false, done_seen_ = false;
+  // Per bank of the list and K/V store (the job it holds)
+  std::array<bool, 2> bbusy_{}, bdone_{};
+  std::array<int, 2> bn_{}, bk_done_{}, bv_done_{}, blsb_done_{};
+  std::array<std::uint64_t, 2> bstart_{};
+  // Front: the list scan of the job ahead
+  int fg_ = 0, fgbase_ = 0, fj_ = 0;
+  bool fscan_ = false;
   bool lsb_started_ = false, pass2_ = false, refetched_ = false, first_ = false, disc_ = false;
   int kb_ = 0, prow_ = 0, gcnt_ = 0;
   std::vector<std::uint32_t> gprob_, pv_p_;
@@ -200,7 +219,9 @@ struct Accelerator : sc_core::sc_module {
   // ---- combinational values of the cycle ----
   int sinks_end_ = 0, mid_end_ = 0, lists_ = 0, h_cur_ = 0, scope_ = 0, list_g_ = 0, pol_g_ = 0;
   std::uint64_t ge_mask_ = 0;
-  bool any_topk_ = false, any_active_ = false;
+  bool any_topk_ = false, f_active_ = false, in_jobs_ = false, front_take_ = false;
+  bool bk_ = false, fbank_ = false;  // banks of the back's job g and the front's job fg
+  int n_b_ = 0, pol_f_ = 0, list_f_ = 0;
   bool keys_ready_ = false, qk_k_valid_ = false, qk_k_last_ = false, qk_fire_ = false;
   QkLanes::Beat qk_in_;
   bool ser_final_ = false, ser_take_ = false, qk_s_ready_ = false, qk_s_fire_ = false;
@@ -233,37 +254,46 @@ void Accelerator::comb() {
   pol_g_ = static_cast<int>((policy_[l_] >> (2 * g_)) & 3);
   any_topk_ = false;
   for (int i = 0; i < cfg_hkv_; ++i) any_topk_ |= ((policy_[l_] >> (2 * i)) & 3) == 2;
-  any_active_ = false;
-  for (int h = gbase_; h < gbase_ + cfg_group_ && h < hw_.max_q_heads; ++h) any_active_ |= !(hpruned_[h] & lbit);
+  bk_ = g_ & 1;
+  n_b_ = bn_[bk_];
+  fbank_ = fg_ & 1;
+  pol_f_ = static_cast<int>((policy_[l_] >> (2 * fg_)) & 3);
+  list_f_ = cfg_ghead_ ? fg_ : 0;
+  f_active_ = false;
+  for (int h = fgbase_; h < fgbase_ + cfg_group_ && h < hw_.max_q_heads; ++h) f_active_ |= !(hpruned_[h] & lbit);
+  in_jobs_ = st_ == StGrpStart || st_ == StRowStart || st_ == StRowQk || st_ == StRowSm || st_ == StRowOut ||
+             st_ == StRowEmit || st_ == StGrpWait;
   cmd_ready = st_ == StIdle;
   cmd_fire_ = cmd_valid && cmd_ready;
 
   // ---- K/V fetch request side ----
-  fetch_start_ = st_ == StGrpStart && any_active_;
   fetch.layer = l_;
-  fetch.group = g_;
   fetch.kv_heads = cfg_hkv_;
   fetch.tokens = cfg_t_;
   fetch.head_dim = cfg_d_;
   fetch.pq = cfg_pq_;
   fetch.first_pos = sinks_end_;
   fetch.mid_end = mid_end_;
-  fetch.list_n = n_;
-  fetch.list_done = list_done_;
-  fetch.list_tok = list_[std::min(fetch.pos, hw_.max_tokens - 1)];
+  fetch.list_n = bn_;
+  fetch.list_done = bdone_;
+  fetch.comb_sel();
+  fetch.list_tok = list_at(fetch.sel_bank(), std::min(fetch.sel_pos(), hw_.max_tokens - 1));
   fetch.comb_req();
   fetch.comb_port();
+  // The front takes job fg when its bank is free and, if it fetches, the main context is free.
+  front_take_ = in_jobs_ && !fscan_ && fg_ < cfg_hkv_ && !bbusy_[fbank_] && (fetch.main_free || !f_active_);
+  fetch_start_ = front_take_ && f_active_;
 
   // ---- Q.K lanes input ----
   keys_ready_ = true;
   const int QL = hw_.qk_lanes;
   for (int i = 0; i < QL; ++i) {
     const int pos = kb_ * QL + i;
-    const bool lv = pos < n_;
+    const bool lv = pos < n_b_;
     qk_in_.lv[i] = lv;
-    if (lv && (pos >= k_done_ || (pass2_ && pos >= lsb_done_))) keys_ready_ = false;
+    if (lv && (pos >= bk_done_[bk_] || (pass2_ && pos >= blsb_done_[bk_]))) keys_ready_ = false;
   }
-  qk_k_last_ = (kb_ + 1) * QL >= n_;
+  qk_k_last_ = (kb_ + 1) * QL >= n_b_;
   qk_k_valid_ = st_ == StRowQk && keys_ready_;
   // ---- serializer and softmax input ----
   sm.comb_in();
@@ -290,7 +320,7 @@ void Accelerator::comb() {
   sm_pmax_ = p_valid ? sm.head().pmax : 0;
   sm_p_last_ = p_valid && sm.head().last;
   disc_now_ = first_ ? (cfg_pq_ && !pass2_ && sm_pmax_ < cfg_tau_) : disc_;
-  v_ready_ = prow_ < sinks_end_ || prow_ < v_done_;
+  v_ready_ = prow_ < sinks_end_ || prow_ < bv_done_[bk_];
   completes_ = gcnt_ == hw_.pv_lanes - 1 || sm_p_last_;
   pv_fire_ = pv_valid_ && pv.pv_ready;
   pv_free_ = !pv_valid_ || pv_fire_;
@@ -319,15 +349,19 @@ void Accelerator::comb() {
 
   // ---- list scan ----
   list_we_ = false;
-  if (st_ == StList) {
-    const bool scan_alive = !(evict_at(list_g_, j_) & lbit);
-    if (j_ < sinks_end_ || j_ >= mid_end_) list_we_ = true;
-    else if (pol_g_ == 0) list_we_ = true;
-    else if (pol_g_ == 2 && scan_alive) list_we_ = true;
+  if (fscan_) {
+    const bool scan_alive = !(evict_at(list_f_, fj_) & lbit);
+    if (fj_ < sinks_end_ || fj_ >= mid_end_) list_we_ = true;
+    else if (pol_f_ == 0) list_we_ = true;
+    else if (pol_f_ == 2 && scan_alive) list_we_ = true;
   }
   fetch_lsb_start_ = st_ == StRowSm && p_fire_ && disc_now_ && sm_p_last_ && !lsb_started_;
   fetch.start = fetch_start_;
+  fetch.start_bank = fbank_;
+  fetch.start_group = fg_;
   fetch.lsb_start = fetch_lsb_start_;
+  fetch.lsb_bank = bk_;
+  fetch.lsb_group = g_;
 
   row_valid = st_ == StRowEmit;
   ev_valid = ev_valid_q_;
@@ -374,13 +408,13 @@ void Accelerator::edge() {
     mant_[cmd_addr % hw_.max_q_heads] = static_cast<std::uint32_t>(cmd_data & ((1u << num::kScaleMantBits) - 1));
     shift_[cmd_addr % hw_.max_q_heads] = static_cast<int>((cmd_data >> 16) & 0x3f);
   }
-  if (list_we_) list_[n_] = j_;
+  if (list_we_) list_at(fbank_, bn_[fbank_]) = fj_;
   if (st_ == StHpScan && !(hpruned_[j_] & lbit)) cand_[cnt_] = j_;
   if (st_ == StEvScan && !(evict_at(g_, j_) & lbit)) cand_[cnt_] = j_;
   if (st_ == StClear) {
     imp_[imp_index(cl_s_, cl_l_, cl_t_)] = 0;
   } else if (p_fire_ && !disc_now_ && prow_ >= sinks_end_) {
-    std::uint64_t& e = imp_[imp_index(scope_, list_g_, list_[prow_])];
+    std::uint64_t& e = imp_[imp_index(scope_, list_g_, list_at(bk_, prow_))];
     e = (e + sm_p_) & kImpMask;
     ++ctr_[23];  // importance_updates
   }
@@ -395,9 +429,10 @@ void Accelerator::edge() {
     ev_q_ = {kind, t_, l_, group, tokens, start, cyc_ - 1};
   };
   if (fetch.wr_valid) {
-    if (fetch.wr_plane == 2) lsb_done_ = fetch.wr_pos + 1;
-    else if (fetch.wr_plane == 3) v_done_ = fetch.wr_pos + 1;
-    else k_done_ = fetch.wr_pos + 1;
+    const int b = fetch.wr_bank;
+    if (fetch.wr_plane == 2) blsb_done_[b] = fetch.wr_pos + 1;
+    else if (fetch.wr_plane == 3) bv_done_[b] = fetch.wr_pos + 1;
+    else bk_done_[b] = fetch.wr_pos + 1;
   }
   // serializer
   if (qk_s_fire_) {
@@ -452,7 +487,7 @@ void Accelerator::edge() {
   if (!fetch.idle) ++ctr_[17];
   if ((st_ == StRowQk && !keys_ready_) || (st_ == StRowSm && sm.p_valid && !disc_now_ && !v_ready_)) ++ctr_[18];
   if (fetch.req_valid && !fetch.req_ready) ++ctr_[19];
-  if (st_ == StList) ++ctr_[20];
+  if (fscan_) ++ctr_[20];
   if (st_ == StHpScan || st_ == StEvScan || st_ == StSelStart || st_ == StSelFeed || st_ == StSelOut) ++ctr_[21];
 
   switch (st_) {
@@ -498,7 +533,7 @@ void Accelerator::edge() {
             t_ = static_cast<int>((cmd_data >> 16) & 0xffff);
             l_ = static_cast<int>(cmd_data & 0xffff);
             phase_start_ = cyc_ - 1;
-            j_ = cnt_ = g_ = gbase_ = 0;
+            j_ = cnt_ = g_ = gbase_ = fg_ = fgbase_ = 0;
             st_ = cfg_hp_ && t_ - cfg_prompt_ >= cfg_warm_ ? StHpScan : StGrpStart;
             break;
           }
@@ -564,26 +599,10 @@ void Accelerator::edge() {
         st_ = sel_hp_ ? StGrpStart : StEvNext;
       }
       break;
-    case StGrpStart:
-      job_start_ = cyc_ - 1;
-      n_ = j_ = r_ = 0;
+    case StGrpStart:  // the rows of job g start when the front has completed its list
+      r_ = 0;
       lsb_started_ = false;
-      k_done_ = v_done_ = lsb_done_ = sinks_end_;
-      list_done_ = !any_active_;
-      st_ = any_active_ ? StList : StRowStart;
-      break;
-    case StList:
-      if (list_we_) {
-        ++n_;
-        ++ctr_[5];
-        if (j_ < sinks_end_) ++ctr_[4];
-      }
-      if (j_ == t_) {
-        list_done_ = true;
-        st_ = StRowStart;
-      } else {
-        ++j_;
-      }
+      if (bbusy_[bk_] && bdone_[bk_]) st_ = StRowStart;
       break;
     case StRowStart:
       pass2_ = refetched_ = false;
@@ -631,8 +650,8 @@ void Accelerator::edge() {
       if (row_ready) {
         if (row_act_) {
           ++ctr_[1];
-          ctr_[6] += static_cast<std::uint64_t>(n_) * cfg_d_ * (refetched_ ? 3 : 2);
-          ctr_[22] += static_cast<std::uint64_t>(n_);
+          ctr_[6] += static_cast<std::uint64_t>(n_b_) * cfg_d_ * (refetched_ ? 3 : 2);
+          ctr_[22] += static_cast<std::uint64_t>(n_b_);
         } else {
           ++ctr_[2];
         }
@@ -645,8 +664,9 @@ void Accelerator::edge() {
       }
       break;
     case StGrpWait:
-      if (fetch.idle) {
-        event(1, g_, n_, job_start_);
+      if (fetch.bank_idle[bk_]) {  // nothing of the job left in flight: release its bank
+        bbusy_[bk_] = false;
+        event(1, g_, n_b_, bstart_[bk_]);
         if (g_ + 1 >= cfg_hkv_) {
           g_ = 0;
           st_ = StEvStart;
@@ -688,6 +708,38 @@ void Accelerator::edge() {
       g_ = 0;
       st_ = StIdle;
       break;
+  }
+  // ---- front: takes a job into its bank, scans its list (rtl: after the state machine) ----
+  if (front_take_) {
+    const int b = fbank_;
+    bbusy_[b] = true;
+    bstart_[b] = cyc_ - 1;
+    bn_[b] = 0;
+    bk_done_[b] = bv_done_[b] = blsb_done_[b] = sinks_end_;
+    fj_ = 0;
+    if (f_active_) {
+      bdone_[b] = false;
+      fscan_ = true;
+    } else {  // every head of the group is pruned: an empty job
+      bdone_[b] = true;
+      ++fg_;
+      fgbase_ += cfg_group_;
+    }
+  } else if (fscan_) {
+    const int b = fbank_;
+    if (list_we_) {
+      ++bn_[b];
+      ++ctr_[5];
+      if (fj_ < sinks_end_) ++ctr_[4];
+    }
+    if (fj_ == t_) {
+      bdone_[b] = true;
+      fscan_ = false;
+      ++fg_;
+      fgbase_ += cfg_group_;
+    } else {
+      ++fj_;
+    }
   }
   // the top-k statistics (pass_o) are summed by the engine; the RTL adds them pass by pass
   ctr_[11] = static_cast<std::uint64_t>(tk.passes);
@@ -788,9 +840,11 @@ struct SimHost : sc_core::sc_module {
     dram_->end_cycle(req_fire, addr, len, resp_fire);
     ++cycle_;
     if (cycle_ - synced_ >= kQuantum) sync();
-    if (cycle_ - progress_ > opt_.watchdog)
+    if (cycle_ - progress_ > opt_.watchdog) {
       throw std::runtime_error("systemc: no progress for " + std::to_string(opt_.watchdog) + " cycles at cycle " +
-                               std::to_string(cycle_) + " (seed " + std::to_string(opt_.seed) + ")");
+                               std::to_string(cycle_) + " (seed " + std::to_string(opt_.seed) + "): " +
+                               acc_.debug_state());
+    }
   }
 
   void take_row() {

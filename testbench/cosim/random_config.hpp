@@ -68,6 +68,11 @@ inline RandomCase random_case(std::mt19937_64& rng, int i) {
       p.map.push_back(row);
     }
   }
+  // The loader's rule: streaming heads need a sink or a window token to attend.
+  const bool any_streaming = pol == 1 || (pol == 3 && std::any_of(p.map.begin(), p.map.end(), [](const std::string& row) {
+                                            return row.find('S') != std::string::npos;
+                                          }));
+  if (any_streaming && p.sinks + p.window == 0) p.window = pick(1, 16);
   p.granularity = pick(0, 1) ? Granularity::kHead : Granularity::kToken;
   p.cascade = pick(0, 1);
   p.budget.schedule = BudgetSchedule::kConstant;

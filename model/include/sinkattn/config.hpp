@@ -61,7 +61,6 @@ struct HwConfig {
   int sink_sram_tokens = 8;
   int qk_lanes = 4;
   int pv_lanes = 4;
-  int kv_buffer_tokens = 32;
   int topk_parallelism = 16;
   int topk_lfsr_seed = 0xACE1;
   DramConfig dram;
