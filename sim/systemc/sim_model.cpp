@@ -22,6 +22,7 @@
 
 #include "blocks.hpp"
 #include "dram_model.hpp"
+#include "top_stream.hpp"
 #include "sinkattn/error.hpp"
 #include "sinkattn/numerics.hpp"
 
@@ -30,8 +31,13 @@ namespace {
 
 using cosim::PhaseEvent;
 
-constexpr int kOpReg = 1, kOpLayer = 2, kOpPolicy = 3, kOpSinkK = 4, kOpSinkV = 5, kOpQuery = 6, kOpClear = 7,
-              kOpRun = 8;
+// The command encoding is the co-simulation driver's (top_stream.hpp), shared, not restated.
+using cosim::kOpClear;
+using cosim::kOpLayer;
+using cosim::kOpPolicy;
+using cosim::kOpQuery;
+using cosim::kOpReg;
+using cosim::kOpRun;
 constexpr int kNumCounters = 24;
 
 std::int32_t dot(const std::int16_t* q, const std::int16_t* k, int d, bool msb_only) {
@@ -793,15 +799,12 @@ struct SimHost : sc_core::sc_module {
   }
 
   void run() {
-    load();
-    for (int t = s_.prompt; t < s_.tokens; ++t)
-      for (int l = 0; l < s_.layers; ++l) {
-        for (int h = 0; h < s_.q_heads; ++h) {
-          const ScoreScale sc = tr_.score_scale[static_cast<std::size_t>(l) * s_.q_heads + h];
-          command(kOpQuery, h, (static_cast<std::uint64_t>(sc.shift) << 16) | sc.mant, tr_.q_row(l, h, t));
-        }
-        command(kOpRun, 0, (static_cast<std::uint64_t>(t) << 16) | l, nullptr);
-      }
+    // The same command stream as the RTL drivers: plan, sink SRAM, clear, then every step.
+    // The model reads sink keys and values from the trace, but the command traffic and its
+    // cycles are the RTL's.
+    for (const cosim::TopCommand& c :
+         cosim::top_commands(cfg_, plan_, tr_, {cfg_.hw.max_kv_heads, cfg_.hw.sink_sram_tokens}))
+      command(c.op, c.addr, c.data, c.vec);
     for (;;) {
       acc_.comb();
       if (acc_.cmd_ready) break;
@@ -890,48 +893,6 @@ struct SimHost : sc_core::sc_module {
     progress_ = cycle_;
   }
 
-  void reg(int addr, std::uint64_t v) { command(kOpReg, addr, v, nullptr); }
-
-  void load() {
-    const PolicyConfig& p = cfg_.policy;
-    reg(0, s_.layers);
-    reg(1, s_.q_heads);
-    reg(2, s_.kv_heads);
-    reg(3, s_.group());
-    reg(4, s_.head_dim);
-    reg(5, s_.tokens);
-    reg(6, s_.prompt);
-    reg(7, p.sinks);
-    reg(8, p.window);
-    reg(9, (p.head_pruning ? 8 : 0) | (p.granularity == Granularity::kHead ? 4 : 0) | (p.cascade ? 2 : 0) |
-               (p.progressive_quant ? 1 : 0));
-    reg(10, p.head_warmup_steps);
-    reg(11, plan_.tau_fx);
-    for (int l = 0; l < s_.layers; ++l) {
-      command(kOpLayer, l,
-              (static_cast<std::uint64_t>(plan_.heads_keep[l]) << 32) | static_cast<std::uint64_t>(plan_.budget[l]),
-              nullptr);
-      std::uint64_t pol = 0;
-      for (int g = 0; g < s_.kv_heads; ++g) {
-        const std::uint64_t code = plan_.policy(l, g) == HeadPolicy::kRetrieval ? 0
-                                   : plan_.policy(l, g) == HeadPolicy::kStreaming ? 1
-                                                                                  : 2;
-        pol |= code << (2 * g);
-      }
-      command(kOpPolicy, l, pol, nullptr);
-    }
-    // The sink SRAM: the model reads sink keys and values from the trace (the rows written
-    // here), but the command traffic and its cycles are the RTL's.
-    const HwConfig& hw = cfg_.hw;
-    for (int l = 0; l < s_.layers; ++l)
-      for (int g = 0; g < s_.kv_heads; ++g)
-        for (int j = 0; j < std::min(p.sinks, s_.tokens); ++j) {
-          const std::uint32_t a = static_cast<std::uint32_t>((l * hw.max_kv_heads + g) * hw.sink_sram_tokens + j);
-          command(kOpSinkK, a, 0, tr_.k_row(l, g, j));
-          command(kOpSinkV, a, 0, tr_.v_row(l, g, j));
-        }
-    command(kOpClear, 0, 0, nullptr);
-  }
 
   SimObserver* obs_;
   const Config& cfg_;
