@@ -13,6 +13,9 @@
 #            configuration and stimulus (default preset, 2 layers, 4 heads, 32 steps), and the ratio;
 #            then the Verilated RTL against Icarus on the tiny configuration (iverilog_top's
 #            stimulus, same cycle count), and that ratio
+#   area     the area model pricing one configuration (two presets, and a sweep that changes
+#            lanes, P, tokens and heads every point) against the 1 ms a sweep point may spend,
+#            and the one-time cost of loading the table
 # Benchmarks report ratios measured in one run; absolute times on shared machines are noise.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 name="${1:-}"
@@ -81,8 +84,25 @@ print(json.dumps({"tiny_config_cycles": cycles, "verilator_cycles_per_s": cycles
                   "icarus_cycles_per_s": cycles / iv, "verilator_over_icarus": iv / vl}))
 PY
     ;;
+  area)
+    install_missing_packages
+    build bench_area
+    out="$BUILD_DIR/results/bench_area.json"
+    mkdir -p "$(dirname "$out")"
+    "$BUILD_DIR/bin/bench_area" --benchmark_out="$out" --benchmark_out_format=json >&2
+    /usr/bin/python3 - "$out" <<'PY'
+import json, sys
+runs = {b["name"]: b for b in json.load(open(sys.argv[1]))["benchmarks"]}
+us = lambda b: b["real_time"] * {"ns": 1e-3, "us": 1.0, "ms": 1e3}[b["time_unit"]]
+per_point = {n: round(us(b), 3) for n, b in runs.items() if n.startswith("BM_Area")}
+load = us(runs["BM_LoadAreaModel"])
+worst = max(per_point.values())
+print(json.dumps({"us_per_configuration": per_point, "worst_us": worst, "fraction_of_1ms": round(worst / 1000, 5),
+                  "load_table_us": round(load, 1), "load_over_price": round(load / worst, 1)}))
+PY
+    ;;
   *)
-    echo "usage: scripts/bench.sh NAME   (NAME: golden | topk | roofline | simspeed)" >&2
+    echo "usage: scripts/bench.sh NAME   (NAME: golden | topk | roofline | simspeed | area)" >&2
     exit 2
     ;;
 esac
