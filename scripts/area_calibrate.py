@@ -3,6 +3,7 @@
 
 Usage: area_calibrate.py --gen-dir DIR [--model configs/area/nangate45.yaml]
                          [--data DIR] [--fit-only | --no-fit] [--only BLOCK ...] [--points fit|holdout|all]
+                         [--limit N]
 
 For every block of the model's `logic` section and every point of POINTS below (small sizes:
 seconds to a couple of minutes each, never the default preset's), Yosys 0.23 `synth -flatten`
@@ -209,6 +210,7 @@ def main():
     ap.add_argument("--fit-only", action="store_true", help="fit the committed data, run no synthesis")
     ap.add_argument("--only", nargs="*", default=None, metavar="BLOCK", help="synthesize only these blocks")
     ap.add_argument("--points", choices=["fit", "holdout", "all"], default="all")
+    ap.add_argument("--limit", type=int, default=None, metavar="N", help="synthesize at most the first N points chosen")
     ap.add_argument("--no-fit", action="store_true", help="only synthesize (the live test's fresh held-out data)")
     a = ap.parse_args()
     with open(a.model) as f:
@@ -223,7 +225,7 @@ def main():
         # The preset supplies what the points leave alone (the DRAM beat and burst, the LFSR seed).
         preset = synth.preset_params(os.path.join(a.gen_dir, "params", "sinkattn_params_sinkattn.svh"))
         todo = [(b, role, p) for b, pts in POINTS.items() if a.only is None or b in a.only
-                for role, p in pts if a.points in ("all", role)]
+                for role, p in pts if a.points in ("all", role)][:a.limit]
         interactive = sys.stderr.isatty()
         for i, (block, role, p) in enumerate(todo):
             values = {**numerics, **preset, **BASE, **p}
