@@ -20,7 +20,7 @@
 #error "build with -DSINKATTN_HW_PRESET=\"<preset>\""
 #endif
 
-namespace sinkattn::cosim {
+namespace sinkattn::tb {
 namespace {
 
 std::uint64_t seed_from_env(std::uint64_t fallback) {
@@ -42,7 +42,7 @@ Config variant() {
 TEST(HwVariant, PresetAtFullHeadDimension) {
   const Config cfg = variant();
   const IntTrace it = small_trace({2, 4, 2, cfg.hw.head_dim, 72, 56}, 23);
-  RtlOptions opt;
+  host::RtlOptions opt;
   opt.seed = 23;
   opt.req_stall = opt.resp_stall = 0.2;
   opt.row_stall = 0.2;
@@ -75,11 +75,11 @@ TEST(HwVariant, RandomPoliciesUnderBackPressure) {
 TEST(HwVariant, LongTrace) {
   const Config cfg = variant();
   const IntTrace it = small_trace({2, 4, 2, cfg.hw.head_dim, 2048, 2016}, 29);
-  RtlOptions opt;
+  host::RtlOptions opt;
   opt.seed = 29;
   opt.req_stall = opt.resp_stall = 0.1;
   EXPECT_EQ(check_three_way(cfg, it, opt), "") << SINKATTN_HW_PRESET << " T 2048 (seed 29)";
 }
 
 }  // namespace
-}  // namespace sinkattn::cosim
+}  // namespace sinkattn::tb

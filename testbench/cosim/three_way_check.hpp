@@ -8,10 +8,10 @@
 #include <iostream>
 #include <string>
 
-#include "rtl_cosim.hpp"
+#include "rtl_run.hpp"
 #include "sim_model.hpp"
 
-namespace sinkattn::cosim {
+namespace sinkattn::tb {
 
 struct SpeedTally {
   double sim_cycles = 0, sim_s = 0, rtl_cycles = 0, rtl_s = 0;
@@ -19,23 +19,23 @@ struct SpeedTally {
 
 // Returns "" or the first difference: golden against each model's rows and counters, then
 // the RTL's timing against the SystemC model's.
-inline std::string check_three_way(const Config& cfg, const IntTrace& it, const RtlOptions& opt,
+inline std::string check_three_way(const Config& cfg, const IntTrace& it, const host::RtlOptions& opt,
                                    SpeedTally* speed = nullptr) {
   const Plan plan = make_plan(cfg, it.shape, "synthetic");
   const GoldenResult gold = run_golden(cfg, plan, it);
   const sim::SimResult sc = sim::run_sim(cfg, plan, it, opt);
-  const RtlResult rtl = run_rtl(cfg, plan, it, opt);
+  const host::RtlResult rtl = rtl::run_rtl(cfg, plan, it, opt);
   if (speed) {
     speed->sim_cycles += static_cast<double>(sc.total_cycles);
     speed->sim_s += sc.wall_seconds;
     speed->rtl_cycles += static_cast<double>(rtl.total_cycles);
     speed->rtl_s += rtl.wall_seconds;
   }
-  std::string diff = compare(gold, sc.run);
+  std::string diff = host::compare(gold, sc.run);
   if (!diff.empty()) return "systemc vs golden: " + diff;
-  diff = compare(gold, rtl.run);  // the RTL's own rows, not only its timing
+  diff = host::compare(gold, rtl.run);  // the RTL's own rows, not only its timing
   if (!diff.empty()) return "rtl vs golden: " + diff;
-  diff = compare_timing(sc, rtl);
+  diff = host::compare_timing(sc, rtl);
   if (!diff.empty()) {
     if (std::getenv("SINKATTN_SIM_DEBUG"))
       for (std::size_t i = 0; i < sc.counters.size(); ++i)
@@ -44,9 +44,9 @@ inline std::string check_three_way(const Config& cfg, const IntTrace& it, const 
   }
   if (sc.cycles != rtl.cycles) return "busy cycles differ";
   int jobs = 0;
-  for (const PhaseEvent& e : sc.events) jobs += e.kind == 1;
+  for (const host::PhaseEvent& e : sc.events) jobs += e.kind == 1;
   if (jobs != it.shape.steps() * it.shape.layers * it.shape.kv_heads) return "wrong number of job events";
   return "";
 }
 
-}  // namespace sinkattn::cosim
+}  // namespace sinkattn::tb

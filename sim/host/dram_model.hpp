@@ -8,7 +8,7 @@
 #include <random>
 #include <vector>
 
-namespace sinkattn::sim {
+namespace sinkattn::host {
 
 struct DramParams {
   int bytes_per_cycle = 16;   // data beat width and peak bandwidth (one beat per cycle at most)
@@ -73,4 +73,4 @@ class DramModel {
   int req_hold_ = 0, resp_hold_ = 0;  // cycles left of the current stall bursts
 };
 
-}  // namespace sinkattn::sim
+}  // namespace sinkattn::host
