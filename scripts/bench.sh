@@ -13,6 +13,9 @@
 #            configuration and stimulus (default preset, 2 layers, 4 heads, 32 steps), and the ratio;
 #            then the Verilated RTL against Icarus on the tiny configuration (iverilog_top's
 #            stimulus, same cycle count), and that ratio
+#   soak [N] N seeded random (configuration, trace, back-pressure) cases through all three models
+#            (sinkattn cosim: golden, SystemC, Verilated RTL), default 10000; prints the seed of
+#            any failure; resumable (build/results/soak.state; SINKATTN_SEED picks the cases)
 #   area     the area model pricing one configuration (two presets, and a sweep that changes
 #            lanes, P, tokens and heads every point) against the 1 ms a sweep point may spend,
 #            and the one-time cost of loading the table
@@ -103,8 +106,15 @@ print(json.dumps({"cpu_us_per_configuration": per_point, "wall_us_per_configurat
                   "load_table_us": round(load, 1), "load_over_price": round(load / worst, 1)}))
 PY
     ;;
+  soak)
+    install_missing_packages
+    build sinkattn
+    mkdir -p "$BUILD_DIR/results"
+    /usr/bin/python3 "$SINKATTN_ROOT/testbench/tests/cli_cosim_random.py" "$BUILD_DIR/bin/sinkattn" "${2:-10000}" \
+      "${SINKATTN_SEED:-20261204}" --state "$BUILD_DIR/results/soak.state"
+    ;;
   *)
-    echo "usage: scripts/bench.sh NAME   (NAME: golden | topk | roofline | simspeed | area)" >&2
+    echo "usage: scripts/bench.sh NAME   (NAME: golden | topk | roofline | simspeed | soak [N] | area)" >&2
     exit 2
     ;;
 esac
