@@ -21,4 +21,16 @@ struct Fidelity {
 Fidelity measure_fidelity(const FloatTrace& ft, const IntTrace& it, const GoldenResult& run,
                           std::vector<float>* out_float = nullptr);
 
+// The float reference of every decode row, held in memory so that many runs on one workload
+// (a sweep) compute it once: outputs [steps, L, Hq, D] and probabilities [steps, L, Hq, T]
+// (zero beyond the row's token t). steps * L * Hq * (T + D) doubles.
+struct ReferenceRows {
+  Shape shape;
+  std::vector<double> out, probs;
+};
+ReferenceRows compute_reference_rows(const FloatTrace& ft);
+
+// The same figures as measure_fidelity(ft, ...), from rows computed beforehand.
+Fidelity measure_fidelity(const ReferenceRows& ref, const IntTrace& it, const GoldenResult& run);
+
 }  // namespace sinkattn
