@@ -202,8 +202,8 @@ class Sweeper {
   }
 
   bool execute(Planned& p) {
-    if (!quiet() || p.invalid || p.filtered)
-      std::cerr << "sweep " << spec_.name << ": " << p.tasks.size() << " to run, " << p.stored << " already stored, "
+    // One line per batch, also when piped (logs of batch jobs say what a run did).
+    std::cerr << "sweep " << spec_.name << ": " << p.tasks.size() << " to run, " << p.stored << " already stored, "
                 << p.invalid << " refused by the configuration loader, " << p.filtered << " filtered by constraints\n";
     if (a_.backend == "slurm") return submit(p);
     std::map<std::string, Row> metas;
