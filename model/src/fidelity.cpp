@@ -91,13 +91,18 @@ ReferenceRows compute_reference_rows(const FloatTrace& ft) {
   ReferenceRows ref;
   ref.shape = s;
   const std::size_t rows = static_cast<std::size_t>(s.steps()) * s.layers * s.q_heads;
-  ref.out.assign(rows * s.head_dim, 0.0);
-  ref.probs.assign(rows * s.tokens, 0.0);
-  for_each_reference_row(ft, [&](int step, int l, int h, const std::vector<double>& probs, const std::vector<double>& out) {
+  // One block: outputs, then probabilities.
+  auto block = std::make_shared<std::vector<double>>(rows * (s.head_dim + s.tokens), 0.0);
+  double* out = block->data();
+  double* probs = out + rows * s.head_dim;
+  for_each_reference_row(ft, [&](int step, int l, int h, const std::vector<double>& p, const std::vector<double>& o) {
     const std::size_t r = (static_cast<std::size_t>(step) * s.layers + l) * s.q_heads + h;
-    std::copy(out.begin(), out.end(), ref.out.begin() + r * s.head_dim);
-    std::copy(probs.begin(), probs.end(), ref.probs.begin() + r * s.tokens);
+    std::copy(o.begin(), o.end(), out + r * s.head_dim);
+    std::copy(p.begin(), p.end(), probs + r * s.tokens);
   });
+  ref.out = out;
+  ref.probs = probs;
+  ref.storage = block;
   return ref;
 }
 

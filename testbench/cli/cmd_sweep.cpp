@@ -77,6 +77,14 @@ class PoolProgress {
   bool enabled_, drawn_ = false;
 };
 
+// sinkattn-worker beside this binary (it starts faster: no search library), else this binary;
+// both take the same "sweep run-point ..." arguments.
+std::string default_worker() {
+  const fs::path self = self_executable();
+  const fs::path worker = self.parent_path() / "sinkattn-worker";
+  return fs::exists(worker) ? worker.string() : self.string();
+}
+
 struct Planned {
   std::vector<ShardTask> tasks;
   long long stored = 0, invalid = 0, filtered = 0;
@@ -213,7 +221,7 @@ class Sweeper {
       tasks.push_back({t.meta.key, t.args});
     }
     PoolOptions opt;
-    opt.program = a_.worker.empty() ? self_executable() : a_.worker;
+    opt.program = a_.worker.empty() ? default_worker() : a_.worker;
     opt.jobs = jobs_;
     opt.timeout_seconds = timeout_;
     opt.scratch_dir = dir_ + "/scratch";
@@ -228,7 +236,7 @@ class Sweeper {
 
   bool submit(Planned& p) {
     SlurmOptions opt;
-    opt.program = self_executable();
+    opt.program = default_worker();
     opt.worker = a_.worker;
     opt.shard_size = a_.shard_size;
     opt.concurrency = a_.concurrency;
