@@ -17,6 +17,9 @@
 #            the default workload (4 layers, 8 query and 2 KV heads, D 64, prompt 256, 64 decode
 #            steps), 48 points each (4 presets x 4 lane counts x 3 windows), and the share of the
 #            workers' time spent outside the models (process start, workload cache loading, store)
+#   soak [N] N seeded random (configuration, trace, back-pressure) cases through all three models
+#            (sinkattn cosim: golden, SystemC, Verilated RTL), default 10000; prints the seed of
+#            any failure; resumable (build/results/soak.state; SINKATTN_SEED picks the cases)
 # Benchmarks report ratios measured in one run; absolute times on shared machines are noise.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 name="${1:-}"
@@ -118,8 +121,15 @@ print(json.dumps({"tiny_config_cycles": cycles, "verilator_cycles_per_s": cycles
                   "icarus_cycles_per_s": cycles / iv, "verilator_over_icarus": iv / vl}))
 PY
     ;;
+  soak)
+    install_missing_packages
+    build sinkattn
+    mkdir -p "$BUILD_DIR/results"
+    /usr/bin/python3 "$SINKATTN_ROOT/testbench/tests/cli_cosim_random.py" "$BUILD_DIR/bin/sinkattn" "${2:-10000}" \
+      "${SINKATTN_SEED:-20261204}" --state "$BUILD_DIR/results/soak.state"
+    ;;
   *)
-    echo "usage: scripts/bench.sh NAME   (NAME: golden | topk | roofline | simspeed | sweep)" >&2
+    echo "usage: scripts/bench.sh NAME   (NAME: golden | topk | roofline | simspeed | soak [N] | sweep)" >&2
     exit 2
     ;;
 esac

@@ -25,8 +25,6 @@ using namespace sinkattn::sweep;
 
 namespace {
 
-const std::string kData = SWEEP_TEST_DATA;
-
 class TempDir {
  public:
   TempDir() {

@@ -1,5 +1,5 @@
 // What one run of a cycle-level model of the accelerator returns (the Verilated RTL through
-// testbench/cosim/rtl_cosim.hpp, the SystemC model through sim/systemc/sim_model.hpp), the DRAM
+// sim/rtl/rtl_run.hpp, the SystemC model through sim/systemc/sim_model.hpp), the DRAM
 // image both load, and the comparisons the tests and the CLI use. No Verilator, no SystemC.
 #pragma once
 
@@ -13,13 +13,14 @@
 #include "sinkattn/trace.hpp"
 #include "top_stream.hpp"  // dram_image, the stimulus both models load
 
-namespace sinkattn::cosim {
+namespace sinkattn::host {
 
 struct RtlOptions {
   std::uint64_t seed = 1;          // back-pressure streams
   double req_stall = 0.0;          // DRAM request back-pressure probability per cycle
   double resp_stall = 0.0;         // DRAM response back-pressure probability per cycle
   double row_stall = 0.0;          // output-row back-pressure probability per cycle
+  int stall_burst = 1;             // cycles each DRAM stall lasts (host::DramParams::stall_burst)
   int max_outstanding = 64;        // DRAM requests in flight
   std::string waves;               // FST file to write ("" = none)
   std::uint64_t watchdog = 2000000;  // cycles without progress before giving up
@@ -51,12 +52,12 @@ std::string compare(const GoldenResult& gold, const GoldenResult& rtl);
 std::string compare_timing(const RtlResult& a, const RtlResult& b, const char* a_name = "systemc",
                            const char* b_name = "rtl");
 
-}  // namespace sinkattn::cosim
+}  // namespace sinkattn::host
 
-namespace sinkattn::cosim {
+namespace sinkattn::host {
 // The golden model's Counters from the hardware counters (by name; every one must be there).
 void fill_counters(const std::vector<std::pair<std::string, std::uint64_t>>& hw, Counters& c);
 
 // The hardware counters' names in index order (the RTL's ctr_sel_i, rtl/sinkattn_top.sv).
 const std::vector<std::string>& counter_names();
-}  // namespace sinkattn::cosim
+}  // namespace sinkattn::host

@@ -1,5 +1,5 @@
 // sinkattn cosim: the main job. The golden model, the cycle-accurate SystemC model and the
-// Verilated RTL run in one SystemC simulation (testbench/cosim/cosim3.hpp); scoreboards check
+// Verilated RTL run in one SystemC simulation (sim/cosim/cosim3.hpp); scoreboards check
 // every output row against golden bit for bit and every phase event's cycle stamps of the RTL
 // against the SystemC model's. Prints a summary table, writes --json, exits 1 on any mismatch
 // (naming the first diverging job and the seed) and 2 on bad input.
@@ -11,7 +11,7 @@
 #include "commands.hpp"
 #include "cosim3.hpp"
 #include "cycle_run.hpp"
-#include "rtl_cosim.hpp"
+#include "rtl_run.hpp"
 #include "sim_model.hpp"
 #include "sinkattn/digest.hpp"
 #include "sinkattn/energy.hpp"
@@ -36,7 +36,7 @@ int run_cosim_cmd(const CosimArgs& a) {
   else if (a.inject != "none")
     throw InputError("command line", "--inject", "'" + a.inject + "': expected none, rtl-dram-data or rtl-dram-latency");
   const Config cfg = load_config(a.config);
-  cosim::check_hw(cfg);
+  rtl::check_hw(cfg);
   sim::check_sim_hw(cfg);
   const EnergyTable energy = load_energy_table(a.energy);
   const FloatTrace ft = load_trace(a.trace);

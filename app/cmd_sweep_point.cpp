@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "commands.hpp"
-#include "rtl_cosim.hpp"
+#include "rtl_run.hpp"
 #include "sim_model.hpp"
 #include "sinkattn/digest.hpp"
 #include "sinkattn/energy.hpp"
@@ -75,7 +75,7 @@ int run_point(const PointArgs& a) {
   const sweep::LoadedWorkload w = sweep::load_workload(a.workload);
   const Plan plan = make_plan(cfg, w.trace.shape, w.trace_dir);
   if (level == sweep::Fidelity::kSystemc) sim::check_sim_fit(cfg, w.trace);
-  if (level == sweep::Fidelity::kRtl) cosim::check_hw(cfg);
+  if (level == sweep::Fidelity::kRtl) rtl::check_hw(cfg);
   const double load_seconds = seconds_since(t0);
 
   const auto t1 = std::chrono::steady_clock::now();
@@ -87,10 +87,10 @@ int run_point(const PointArgs& a) {
   if (level == sweep::Fidelity::kGolden) {
     m = metrics(cfg, gold, fid, energy, "golden");
   } else {
-    cosim::RtlOptions opt;  // seed 1, no back-pressure: the figures of sinkattn sim / rtl by default
-    const cosim::RtlResult r = level == sweep::Fidelity::kSystemc ? sim::run_sim(cfg, plan, w.trace, opt)
-                                                                  : cosim::run_rtl(cfg, plan, w.trace, opt);
-    const std::string diff = cosim::compare(gold, r.run);
+    host::RtlOptions opt;  // seed 1, no back-pressure: the figures of sinkattn sim / rtl by default
+    const host::RtlResult r = level == sweep::Fidelity::kSystemc ? sim::run_sim(cfg, plan, w.trace, opt)
+                                                                  : rtl::run_rtl(cfg, plan, w.trace, opt);
+    const std::string diff = host::compare(gold, r.run);
     if (!diff.empty()) {
       std::cerr << "error: " << a.fidelity << " differs from golden: first mismatch at " << diff << "\n";
       return 1;

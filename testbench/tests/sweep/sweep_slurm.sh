@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The sweep through a real single-node Slurm cluster (started by the sweep_slurm_cluster fixture,
-# testbench/slurm/cluster.sh): job arrays of shards with a %N limit, then collect; the store must
+# testbench/tests/sweep/slurm_cluster.sh): job arrays of shards with a %N limit, then collect; the store must
 # hold the same rows as the same sweep run locally, and collecting again must change nothing.
 set -euo pipefail
 bin="$1"; py="$2"; data="$3"; cluster="$4"; here="$(cd "$(dirname "$0")" && pwd)"

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # A real single-node Slurm cluster (slurm-wlm 22.05 + munge) for the sweep's Slurm test, started
 # without systemd and entirely under one directory:
-#   cluster.sh start DIR   writes DIR/slurm.conf, starts munged, slurmctld and slurmd, waits
+#   slurm_cluster.sh start DIR   writes DIR/slurm.conf, starts munged, slurmctld and slurmd, waits
 #                          until the node is idle; DIR/env holds what clients need (SLURM_CONF,
 #                          PATH is unchanged);
-#   cluster.sh stop DIR    stops exactly the daemons 'start' started, by their recorded PIDs.
+#   slurm_cluster.sh stop DIR    stops exactly the daemons 'start' started, by their recorded PIDs.
 # Ports are picked free at start, and munge listens on a socket under DIR, so two clusters (or
 # a system munged) never collide.
 set -euo pipefail
-cmd="${1:?usage: cluster.sh start|stop DIR}"
-dir="${2:?usage: cluster.sh start|stop DIR}"
+cmd="${1:?usage: slurm_cluster.sh start|stop DIR}"
+dir="${2:?usage: slurm_cluster.sh start|stop DIR}"
 
 stop() {
   for d in slurmd slurmctld munged; do
@@ -127,5 +127,5 @@ CONF
 case "$cmd" in
   start) start ;;
   stop) stop ;;
-  *) echo "usage: cluster.sh start|stop DIR" >&2; exit 2 ;;
+  *) echo "usage: slurm_cluster.sh start|stop DIR" >&2; exit 2 ;;
 esac
