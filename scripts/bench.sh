@@ -13,6 +13,10 @@
 #            configuration and stimulus (default preset, 2 layers, 4 heads, 32 steps), and the ratio;
 #            then the Verilated RTL against Icarus on the tiny configuration (iverilog_top's
 #            stimulus, same cycle count), and that ratio
+#   sweep    points per hour of `sinkattn sweep` on 2 jobs at golden and at systemc fidelity on
+#            the default workload (4 layers, 8 query and 2 KV heads, D 64, prompt 256, 64 decode
+#            steps), 48 points each (4 presets x 4 lane counts x 3 windows), and the share of the
+#            workers' time spent outside the models (process start, workload cache loading, store)
 #   soak [N] N seeded random (configuration, trace, back-pressure) cases through all three models
 #            (sinkattn cosim: golden, SystemC, Verilated RTL), default 10000; prints the seed of
 #            any failure; resumable (build/results/soak.state; SINKATTN_SEED picks the cases)
@@ -56,6 +60,39 @@ case "$name" in
       "$BUILD_DIR/bin/sinkattn" rtl --config "$preset" --trace "$out/trace" --json "$out/rtl_$preset.json" --quiet
     done
     /usr/bin/python3 "$SINKATTN_ROOT/scripts/bench_report.py" roofline "$out/rtl_sinkattn.json" "$out/rtl_dense.json"
+    ;;
+  sweep)
+    install_missing_packages
+    build sinkattn
+    out="$BUILD_DIR/results/bench_sweep"
+    rm -rf "$out"
+    mkdir -p "$out"
+    : > "$out/times.txt"
+    for fid in golden systemc; do
+      cat > "$out/$fid.yaml" <<EOF
+name: bench_$fid
+base: sinkattn
+axes:
+  base: [sinkattn, h2o, streamingllm, spatten]
+  hw.qk_lanes: {pow2: [2, 16]}
+  policy.window: [32, 64, 96]
+workloads:
+  - name: run
+    gen: {layers: 4, q_heads: 8, kv_heads: 2, head_dim: 64, tokens: 320, prompt: 256, seed: 1}
+objectives:
+  - {metric: energy_pj, goal: min}
+  - {metric: cosine_mean, goal: max}
+fidelity: $fid
+jobs: 2
+timeout: 120
+EOF
+      # Timed whole: workload preparation (once per sweep), every point, the store and exports.
+      t0="$(date +%s.%N)"
+      "$BUILD_DIR/bin/sinkattn" sweep "$out/$fid.yaml" --out "$out/$fid" --no-plots >&2
+      t1="$(date +%s.%N)"
+      echo "$fid $t0 $t1" >> "$out/times.txt"
+    done
+    /usr/bin/python3 "$SINKATTN_ROOT/scripts/bench_report.py" sweep "$out"
     ;;
   simspeed)
     install_missing_packages
@@ -114,7 +151,7 @@ PY
       "${SINKATTN_SEED:-20261204}" --state "$BUILD_DIR/results/soak.state"
     ;;
   *)
-    echo "usage: scripts/bench.sh NAME   (NAME: golden | topk | roofline | simspeed | soak [N] | area)" >&2
+    echo "usage: scripts/bench.sh NAME   (NAME: golden | topk | roofline | simspeed | soak [N] | area | sweep)" >&2
     exit 2
     ;;
 esac
