@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   add(sinkattn::cli::add_rtl);
   add(sinkattn::cli::add_sim);
   add(sinkattn::cli::add_cosim);
+  add(sinkattn::cli::add_hls);
 
   try {
     app.parse(argc, argv);
