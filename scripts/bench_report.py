@@ -28,13 +28,14 @@ def golden(path):
 
 
 def hls(path):
-    # Names look like "BM_Run<true>/hls_sinkattn/real_time": golden and the HLS C-simulation per preset.
+    # Names look like "BM_Hls/sinkattn/real_time": golden and the HLS C-simulation per preset.
     with open(path) as f:
         runs = {}
         for b in json.load(f)["benchmarks"]:
             if b.get("run_type", "iteration") != "iteration":
                 continue
-            model, preset = b["name"].split("/")[1].split("_", 1)
+            parts = b["name"].split("/")
+            model, preset = parts[0][3:].lower(), parts[1]
             runs[(preset, model)] = b
     print(f"{'preset':<10} {'model':<7} {'time_ms':>10} {'MAC/s':>12} {'MACs':>14}")
     for (preset, model), b in sorted(runs.items()):

@@ -22,15 +22,14 @@ const sinkattn::IntTrace& trace() {
   return t;
 }
 
-template <bool kHls>
-void BM_Run(benchmark::State& state, const char* preset) {
+void run(benchmark::State& state, const char* preset, bool hls) {
   const sinkattn::Config cfg = sinkattn::load_config(preset);
   const sinkattn::Plan plan = sinkattn::make_plan(cfg, trace().shape, "synthetic");
   omp_set_num_threads(1);
   sinkattn::Counters c;
   for (auto _ : state) {
     const sinkattn::GoldenResult r =
-        kHls ? sinkattn::hls::run_hls(cfg, plan, trace()) : sinkattn::run_golden(cfg, plan, trace());
+        hls ? sinkattn::hls::run_hls(cfg, plan, trace()) : sinkattn::run_golden(cfg, plan, trace());
     c = r.counters;
     benchmark::DoNotOptimize(r.out.data());
   }
@@ -38,11 +37,13 @@ void BM_Run(benchmark::State& state, const char* preset) {
   state.counters["mac_per_s"] =
       benchmark::Counter(static_cast<double>(c.macs), benchmark::Counter::kIsIterationInvariantRate);
 }
+void BM_Golden(benchmark::State& state, const char* preset) { run(state, preset, false); }
+void BM_Hls(benchmark::State& state, const char* preset) { run(state, preset, true); }
 
-BENCHMARK_CAPTURE(BM_Run<false>, golden_sinkattn, "sinkattn")->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_Run<true>, hls_sinkattn, "sinkattn")->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_Run<false>, golden_dense, "dense")->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_Run<true>, hls_dense, "dense")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Golden, sinkattn, "sinkattn")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Hls, sinkattn, "sinkattn")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Golden, dense, "dense")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Hls, dense, "dense")->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 
