@@ -17,6 +17,7 @@
 #include "random_config.hpp"
 #include "run_types.hpp"
 #include "sinkattn/error.hpp"
+#include "sinkattn/params/all.hpp"
 #include "test_seed.hpp"
 
 namespace sinkattn::hls {
@@ -74,6 +75,11 @@ TEST(Hls, CompareNamesTheFirstDifference) {
   kernel.out[kernel.row_index(3, 1, 2) * 16 + 5] ^= 1;
   EXPECT_EQ(compare(gold, kernel, "hls").rfind("step 3 (token 93), layer 1, head 2, element 5: hls ", 0), 0u)
       << compare(gold, kernel, "hls");
+}
+
+TEST(Hls, OneInstancePerPreset) {
+  // params/all.hpp is generated from the same preset directory the loader reads.
+  EXPECT_EQ(std::tuple_size_v<params::AllPresets>, preset_names().size());
 }
 
 TEST(Hls, RejectsHardwareNoInstanceHas) {
