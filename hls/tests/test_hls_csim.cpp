@@ -23,7 +23,7 @@
 namespace sinkattn::hls {
 namespace {
 
-using cosim::compare;
+using host::compare;
 
 std::string check(const Config& cfg, const IntTrace& it) {
   const Plan plan = make_plan(cfg, it.shape, "synthetic");
@@ -35,8 +35,8 @@ std::string check(const Config& cfg, const IntTrace& it) {
 class Presets : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Presets, BitExactWithGolden) {
-  const Config cfg = cosim::scaled_preset(GetParam());
-  EXPECT_EQ(check(cfg, cosim::small_trace({3, 4, 2, 16, 128, 96}, 11)), "") << GetParam() << " (trace seed 11)";
+  const Config cfg = tb::scaled_preset(GetParam());
+  EXPECT_EQ(check(cfg, tb::small_trace({3, 4, 2, 16, 128, 96}, 11)), "") << GetParam() << " (trace seed 11)";
 }
 
 INSTANTIATE_TEST_SUITE_P(Hls, Presets,
@@ -47,7 +47,7 @@ TEST(Hls, PresetUnscaledSinkattn) {
   // The default preset as shipped (S 4, W 64, K 64 -> 48, head pruning after 8 steps) on a trace
   // long enough to evict and to prune heads, with a GQA group of 4.
   const Config cfg = load_config("sinkattn");
-  EXPECT_EQ(check(cfg, cosim::small_trace({2, 8, 2, 64, 200, 160}, 3)), "") << "sinkattn unscaled (trace seed 3)";
+  EXPECT_EQ(check(cfg, tb::small_trace({2, 8, 2, 64, 200, 160}, 3)), "") << "sinkattn unscaled (trace seed 3)";
 }
 
 TEST(Hls, RandomConfigs) {
@@ -56,7 +56,7 @@ TEST(Hls, RandomConfigs) {
   const int configs = n_env ? std::atoi(n_env) : 60;
   std::mt19937_64 rng(seed);
   for (int i = 0; i < configs; ++i) {
-    const cosim::RandomCase rc = cosim::random_case(rng, i);
+    const tb::RandomCase rc = tb::random_case(rng, i);
     const std::string diff = check(rc.cfg, rc.trace);
     ASSERT_EQ(diff, "") << rc.what << ", case seed " << rc.opt.seed << ", suite seed " << seed
                         << " (rerun with SINKATTN_SEED=" << seed << ")";
@@ -66,8 +66,8 @@ TEST(Hls, RandomConfigs) {
 
 TEST(Hls, CompareNamesTheFirstDifference) {
   // The check can fail, and says where: one element changed in the kernel's result.
-  const Config cfg = cosim::scaled_preset("sinkattn");
-  const IntTrace it = cosim::small_trace({2, 4, 2, 16, 100, 90}, 5);
+  const Config cfg = tb::scaled_preset("sinkattn");
+  const IntTrace it = tb::small_trace({2, 4, 2, 16, 100, 90}, 5);
   const Plan plan = make_plan(cfg, it.shape, "synthetic");
   const GoldenResult gold = run_golden(cfg, plan, it);
   GoldenResult kernel = run_hls(cfg, plan, it);

@@ -8,7 +8,7 @@
 
 #include "dram_model.hpp"
 
-namespace sinkattn::sim {
+namespace sinkattn::host {
 namespace {
 
 std::vector<std::uint8_t> ramp_image(std::size_t n) {
@@ -131,4 +131,4 @@ TEST(DramModel, RejectsBadRequestsAndParams) {
 }
 
 }  // namespace
-}  // namespace sinkattn::sim
+}  // namespace sinkattn::host

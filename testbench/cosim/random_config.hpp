@@ -14,7 +14,7 @@
 #include "sinkattn/synth.hpp"
 #include "sinkattn/trace.hpp"
 
-namespace sinkattn::cosim {
+namespace sinkattn::tb {
 
 inline IntTrace small_trace(const Shape& shape, std::uint64_t seed, int sinks = 4) {
   SynthParams p;
@@ -41,7 +41,7 @@ inline Config scaled_preset(const std::string& name) {
 struct RandomCase {
   Config cfg;
   IntTrace trace;
-  RtlOptions opt;
+  host::RtlOptions opt;
   std::string what;  // one line naming the configuration
 };
 
@@ -103,4 +103,4 @@ inline RandomCase random_case(std::mt19937_64& rng, int i) {
   return rc;
 }
 
-}  // namespace sinkattn::cosim
+}  // namespace sinkattn::tb

@@ -12,11 +12,11 @@
 #include <iostream>
 
 #include "random_config.hpp"
-#include "rtl_cosim.hpp"
+#include "rtl_run.hpp"
 #include "sim_model.hpp"
 #include "sinkattn/error.hpp"
 
-namespace sinkattn::cosim {
+namespace sinkattn::tb {
 namespace {
 
 std::uint64_t seed_from_env(std::uint64_t fallback) {
@@ -32,18 +32,18 @@ struct Speed {
 Speed g_speed;
 
 // Returns "" or the first difference (golden outputs and counters, then RTL timing).
-std::string check_case(const Config& cfg, const IntTrace& it, const RtlOptions& opt) {
+std::string check_case(const Config& cfg, const IntTrace& it, const host::RtlOptions& opt) {
   const Plan plan = make_plan(cfg, it.shape, "synthetic");
   const GoldenResult gold = run_golden(cfg, plan, it);
   const sim::SimResult sc = sim::run_sim(cfg, plan, it, opt);
-  const RtlResult rtl = run_rtl(cfg, plan, it, opt);
+  const host::RtlResult rtl = rtl::run_rtl(cfg, plan, it, opt);
   g_speed.sim_cycles += static_cast<double>(sc.total_cycles);
   g_speed.sim_s += sc.wall_seconds;
   g_speed.rtl_cycles += static_cast<double>(rtl.total_cycles);
   g_speed.rtl_s += rtl.wall_seconds;
-  std::string diff = compare(gold, sc.run);
+  std::string diff = host::compare(gold, sc.run);
   if (!diff.empty()) return "systemc vs golden: " + diff;
-  diff = compare_timing(sc, rtl);
+  diff = host::compare_timing(sc, rtl);
   if (!diff.empty()) {
     if (std::getenv("SINKATTN_SIM_DEBUG"))
       for (std::size_t i = 0; i < sc.counters.size(); ++i)
@@ -52,7 +52,7 @@ std::string check_case(const Config& cfg, const IntTrace& it, const RtlOptions& 
   }
   if (sc.cycles != rtl.cycles) return "busy cycles differ";
   int jobs = 0;
-  for (const PhaseEvent& e : sc.events) jobs += e.kind == 1;
+  for (const host::PhaseEvent& e : sc.events) jobs += e.kind == 1;
   if (jobs != it.shape.steps() * it.shape.layers * it.shape.kv_heads) return "wrong number of job events";
   return "";
 }
@@ -62,7 +62,7 @@ class SimPresets : public ::testing::TestWithParam<std::string> {};
 TEST_P(SimPresets, CycleExactWithRtlBitExactWithGolden) {
   const Config cfg = scaled_preset(GetParam());
   const IntTrace it = small_trace({3, 4, 2, 16, 128, 96}, 11);
-  RtlOptions opt;
+  host::RtlOptions opt;
   opt.seed = 7;
   opt.req_stall = 0.2;
   opt.resp_stall = 0.2;
@@ -77,7 +77,7 @@ INSTANTIATE_TEST_SUITE_P(Sim, SimPresets,
 TEST(Sim, PresetUnscaledSinkattn) {
   const Config cfg = load_config("sinkattn");
   const IntTrace it = small_trace({2, 4, 2, 32, 176, 160}, 3);
-  RtlOptions opt;
+  host::RtlOptions opt;
   opt.seed = 3;
   EXPECT_EQ(check_case(cfg, it, opt), "") << "sinkattn unscaled (seed 3)";
 }
@@ -112,4 +112,4 @@ TEST(Sim, RejectsHardwareItCannotModel) {
 }
 
 }  // namespace
-}  // namespace sinkattn::cosim
+}  // namespace sinkattn::tb

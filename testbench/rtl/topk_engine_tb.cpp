@@ -116,12 +116,12 @@ Model model(const std::vector<std::uint64_t>& s, long k, sinkattn::Lfsr16& lfsr)
 // ---------------------------------------------------------------------------------------------
 // Driver for the Verilated engine.
 // ---------------------------------------------------------------------------------------------
-// Word-wise version of sinkattn::tb::put_bits for the wide score port (a bit loop over
+// Word-wise version of sinkattn::rtl::put_bits for the wide score port (a bit loop over
 // P*ScoreW bits every cycle would dominate the run time at P = 64).
 template <typename T>
 void put_lane(T& port, int lsb, int width, std::uint64_t v) {
   if constexpr (std::is_integral_v<T>) {
-    sinkattn::tb::put_bits(port, lsb, width, v);
+    sinkattn::rtl::put_bits(port, lsb, width, v);
   } else {
     for (int i = 0; i < width;) {
       const int bit = lsb + i, word = bit / 32, off = bit % 32;

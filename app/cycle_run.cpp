@@ -23,10 +23,10 @@ void add_cycle_options(CLI::App* sub, CycleArgs& a) {
   sub->add_flag("--quiet", a.quiet, "Print nothing on success");
 }
 
-cosim::RtlOptions cycle_options(const CycleArgs& a) {
+host::RtlOptions cycle_options(const CycleArgs& a) {
   if (!(a.stall >= 0 && a.stall < 1)) throw InputError("command line", "--stall", "must be in [0, 1)");
   if (!(a.row_stall >= 0 && a.row_stall < 1)) throw InputError("command line", "--row-stall", "must be in [0, 1)");
-  cosim::RtlOptions opt;
+  host::RtlOptions opt;
   opt.seed = a.seed;
   opt.req_stall = opt.resp_stall = a.stall;
   opt.row_stall = a.row_stall;
@@ -34,10 +34,10 @@ cosim::RtlOptions cycle_options(const CycleArgs& a) {
 }
 
 int report_cycle_run(const char* mode, const CycleArgs& a, const Config& cfg, const Plan& plan, const IntTrace& it,
-                     const cosim::RtlResult& r) {
+                     const host::RtlResult& r) {
   const EnergyTable energy = load_energy_table(a.energy);
   const GoldenResult gold = run_golden(cfg, plan, it);
-  const std::string diff = cosim::compare(gold, r.run);
+  const std::string diff = host::compare(gold, r.run);
   const Counters& c = r.run.counters;
   const Shape& s = it.shape;
 

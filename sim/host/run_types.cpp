@@ -6,7 +6,7 @@
 
 #include "sinkattn/numerics.hpp"
 
-namespace sinkattn::cosim {
+namespace sinkattn::host {
 std::string compare(const GoldenResult& gold, const GoldenResult& rtl, const char* name) {
   const Shape& s = gold.shape;
   std::ostringstream os;
@@ -113,4 +113,4 @@ void fill_counters(const std::vector<std::pair<std::string, std::uint64_t>>& hw,
   c.topk.elements = get("topk_elements");
 }
 
-}  // namespace sinkattn::cosim
+}  // namespace sinkattn::host

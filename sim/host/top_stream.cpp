@@ -4,7 +4,7 @@
 
 #include "sinkattn/numerics.hpp"
 
-namespace sinkattn::cosim {
+namespace sinkattn::host {
 namespace {
 
 int plane_stride(int hw_head_dim) {
@@ -92,4 +92,4 @@ std::vector<std::uint8_t> dram_image(const IntTrace& tr, int hw_head_dim) {
   return img;
 }
 
-}  // namespace sinkattn::cosim
+}  // namespace sinkattn::host

@@ -8,7 +8,7 @@
 #include <random>
 #include <vector>
 
-namespace sinkattn::sim {
+namespace sinkattn::host {
 
 struct DramParams {
   int bytes_per_cycle = 16;   // data beat width and peak bandwidth (one beat per cycle at most)
@@ -71,4 +71,4 @@ class DramModel {
   std::uint64_t req_stall_cycles_ = 0, resp_stall_cycles_ = 0;
 };
 
-}  // namespace sinkattn::sim
+}  // namespace sinkattn::host

@@ -5,7 +5,7 @@
 
 #include "commands.hpp"
 #include "cycle_run.hpp"
-#include "rtl_cosim.hpp"
+#include "rtl_run.hpp"
 
 namespace sinkattn::cli {
 namespace {
@@ -15,15 +15,15 @@ struct RtlArgs : CycleArgs {
 };
 
 int run_rtl_cmd(const RtlArgs& a) {
-  cosim::RtlOptions opt = cycle_options(a);
+  host::RtlOptions opt = cycle_options(a);
   const Config cfg = load_config(a.config);
-  cosim::check_hw(cfg);
+  rtl::check_hw(cfg);
   const FloatTrace ft = load_trace(a.trace);
   const Plan plan = make_plan(cfg, ft.shape, a.trace);
   const IntTrace it = quantize_trace(ft);
   const char* w = std::getenv("WAVES");
   if (w && std::string(w) == "1") opt.waves = a.waves.empty() ? "sinkattn_rtl.fst" : a.waves;
-  const cosim::RtlResult r = cosim::run_rtl(cfg, plan, it, opt);
+  const host::RtlResult r = rtl::run_rtl(cfg, plan, it, opt);
   const int status = report_cycle_run("rtl", a, cfg, plan, it, r);
   if (!opt.waves.empty() && !a.quiet) std::cout << "  waves                   " << opt.waves << "\n";
   return status;

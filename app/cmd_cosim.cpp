@@ -1,5 +1,5 @@
 // sinkattn cosim: the main job. The golden model, the cycle-accurate SystemC model and the
-// Verilated RTL run in one SystemC simulation (testbench/cosim/cosim3.hpp), and with --with-hls
+// Verilated RTL run in one SystemC simulation (sim/cosim/cosim3.hpp), and with --with-hls
 // the HLS kernel's C-simulation beside them; scoreboards check
 // every output row against golden bit for bit and every phase event's cycle stamps of the RTL
 // against the SystemC model's. Prints a summary table, writes --json, exits 1 on any mismatch
@@ -13,7 +13,7 @@
 #include "cosim3.hpp"
 #include "cycle_run.hpp"
 #include "hls_csim.hpp"
-#include "rtl_cosim.hpp"
+#include "rtl_run.hpp"
 #include "sim_model.hpp"
 #include "sinkattn/digest.hpp"
 #include "sinkattn/energy.hpp"
@@ -42,7 +42,7 @@ int run_cosim_cmd(const CosimArgs& a) {
     throw InputError("command line", "--inject",
                      "'" + a.inject + "': expected none, rtl-dram-data, rtl-dram-latency or (with --with-hls) hls-output");
   const Config cfg = load_config(a.config);
-  cosim::check_hw(cfg);
+  rtl::check_hw(cfg);
   sim::check_sim_hw(cfg);
   if (a.with_hls) hls::kernel_instance(cfg);  // hardware no kernel instance has: exit 2 before running
   const EnergyTable energy = load_energy_table(a.energy);

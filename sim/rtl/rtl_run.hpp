@@ -1,8 +1,8 @@
-// Co-simulation driver of the Verilated accelerator top (rtl/sinkattn_top.sv): loads a
-// configuration's plan and an integer trace into it through the command interface, steps it
-// against the shared DRAM model (sim/common/dram_model.hpp) and collects the output rows, the
-// phase events and the performance counters. The SystemC co-simulation is meant to reuse the
-// stimulus half of this class (the command sequence and the DRAM image).
+// The RTL run path (`sinkattn rtl`): the Verilated accelerator top (rtl/sinkattn_top.sv, C++
+// mode) loaded with a configuration's plan and an integer trace through the host's command
+// stream (sim/host/top_stream.hpp), stepped against the shared DRAM model
+// (sim/host/dram_model.hpp); returns the output rows, the phase events and the performance
+// counters.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +16,7 @@
 #include "sinkattn/trace.hpp"
 #include "top_stream.hpp"
 
-namespace sinkattn::cosim {
+namespace sinkattn::rtl {
 
 // The hardware the Verilated top was built with (the default preset's hw section).
 struct BuiltHw {
@@ -29,6 +29,6 @@ BuiltHw built_hw();
 // built with (the DRAM latency and bandwidth model are free: they live on the test side).
 void check_hw(const Config& cfg);
 
-RtlResult run_rtl(const Config& cfg, const Plan& plan, const IntTrace& trace, const RtlOptions& opt);
+host::RtlResult run_rtl(const Config& cfg, const Plan& plan, const IntTrace& trace, const host::RtlOptions& opt);
 
-}  // namespace sinkattn::cosim
+}  // namespace sinkattn::rtl

@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace sinkattn::sim {
+namespace sinkattn::host {
 
 DramModel::DramModel(const DramParams& p, std::vector<std::uint8_t> image)
     : p_(p), image_(std::move(image)), rng_(p.seed), beat_(static_cast<std::size_t>(std::max(1, p.bytes_per_cycle)), 0) {
@@ -70,4 +70,4 @@ void DramModel::end_cycle(bool req_fire, std::uint64_t addr, int len, bool resp_
   ++cycle_;
 }
 
-}  // namespace sinkattn::sim
+}  // namespace sinkattn::host

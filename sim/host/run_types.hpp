@@ -1,5 +1,5 @@
 // What one run of a cycle-level model of the accelerator returns (the Verilated RTL through
-// testbench/cosim/rtl_cosim.hpp, the SystemC model through sim/systemc/sim_model.hpp), the DRAM
+// sim/rtl/rtl_run.hpp, the SystemC model through sim/systemc/sim_model.hpp), the DRAM
 // image both load, and the comparisons the tests and the CLI use. No Verilator, no SystemC.
 #pragma once
 
@@ -13,7 +13,7 @@
 #include "sinkattn/trace.hpp"
 #include "top_stream.hpp"  // dram_image, the stimulus both models load
 
-namespace sinkattn::cosim {
+namespace sinkattn::host {
 
 struct RtlOptions {
   std::uint64_t seed = 1;          // back-pressure streams
@@ -52,12 +52,12 @@ std::string compare(const GoldenResult& gold, const GoldenResult& rtl, const cha
 std::string compare_timing(const RtlResult& a, const RtlResult& b, const char* a_name = "systemc",
                            const char* b_name = "rtl");
 
-}  // namespace sinkattn::cosim
+}  // namespace sinkattn::host
 
-namespace sinkattn::cosim {
+namespace sinkattn::host {
 // The golden model's Counters from the hardware counters (by name; every one must be there).
 void fill_counters(const std::vector<std::pair<std::string, std::uint64_t>>& hw, Counters& c);
 
 // The hardware counters' names in index order (the RTL's ctr_sel_i, rtl/sinkattn_top.sv).
 const std::vector<std::string>& counter_names();
-}  // namespace sinkattn::cosim
+}  // namespace sinkattn::host

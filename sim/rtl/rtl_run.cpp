@@ -1,4 +1,4 @@
-#include "rtl_cosim.hpp"
+#include "rtl_run.hpp"
 
 #include <verilated.h>
 #include <verilated_fst_c.h>
@@ -21,18 +21,16 @@
 #include "top_stream.hpp"
 #include "vl_bits.hpp"
 
-namespace sinkattn::cosim {
+namespace sinkattn::rtl {
 namespace {
 
-using tb::get_bits;
-using tb::put_bits;
 
 class Driver {
  public:
-  Driver(const Config& cfg, const Plan& plan, const IntTrace& tr, const RtlOptions& opt)
+  Driver(const Config& cfg, const Plan& plan, const IntTrace& tr, const host::RtlOptions& opt)
       : cfg_(cfg), plan_(plan), tr_(tr), s_(tr.shape), opt_(opt), rng_(opt.seed ^ 0x5eed0f0e5ULL),
         ctx_(std::make_unique<VerilatedContext>()) {
-    sim::DramParams dp;
+    host::DramParams dp;
     dp.bytes_per_cycle = cfg.hw.dram.bytes_per_cycle;
     dp.latency_cycles = cfg.hw.dram.latency_cycles;
     dp.burst_bytes = cfg.hw.dram.burst_bytes;
@@ -40,7 +38,7 @@ class Driver {
     dp.req_stall = opt.req_stall;
     dp.resp_stall = opt.resp_stall;
     dp.seed = opt.seed;
-    dram_ = std::make_unique<sim::DramModel>(dp, dram_image(tr, built_hw().head_dim));
+    dram_ = std::make_unique<host::DramModel>(dp, host::dram_image(tr, built_hw().head_dim));
     if (!opt.waves.empty()) ctx_->traceEverOn(true);
     top_ = std::make_unique<Vsinkattn_top>(ctx_.get(), "top");
     if (!opt.waves.empty()) {
@@ -59,11 +57,11 @@ class Driver {
     if (fst_) fst_->close();
   }
 
-  RtlResult run() {
+  host::RtlResult run() {
     const auto t0 = std::chrono::steady_clock::now();
     reset();
     const BuiltHw hw = built_hw();
-    for (const TopCommand& c : top_commands(cfg_, plan_, tr_, {hw.max_kv_heads, hw.sink_sram_tokens}))
+    for (const host::TopCommand& c : host::top_commands(cfg_, plan_, tr_, {hw.max_kv_heads, hw.sink_sram_tokens}))
       command(c.op, c.addr, c.data, c.vec);
     wait_idle();
     for (std::size_t i = 0; i < seen_.size(); ++i)
@@ -180,13 +178,13 @@ class Driver {
   }
 
   void read_counters() {
-    const auto& names = counter_names();
+    const auto& names = host::counter_names();
     for (std::size_t c = 0; c < names.size(); ++c) {
       top_->ctr_sel_i = static_cast<std::uint8_t>(c);
       top_->eval();
       res_.counters.emplace_back(names[c], top_->ctr_o);
     }
-    fill_counters(res_.counters, res_.run.counters);
+    host::fill_counters(res_.counters, res_.run.counters);
     res_.cycles = res_.counters.front().second;  // "cycles"
   }
 
@@ -194,14 +192,14 @@ class Driver {
   const Plan& plan_;
   const IntTrace& tr_;
   const Shape s_;
-  const RtlOptions opt_;
+  const host::RtlOptions opt_;
   std::mt19937_64 rng_;
   std::uniform_real_distribution<double> uni_{0.0, 1.0};
   std::unique_ptr<VerilatedContext> ctx_;
   std::unique_ptr<Vsinkattn_top> top_;
   std::unique_ptr<VerilatedFstC> fst_;
-  std::unique_ptr<sim::DramModel> dram_;
-  RtlResult res_;
+  std::unique_ptr<host::DramModel> dram_;
+  host::RtlResult res_;
   std::vector<std::uint8_t> seen_;
   std::uint64_t cycle_ = 0, time_ = 0, progress_ = 0;
 };
@@ -237,9 +235,9 @@ void check_hw(const Config& cfg) {
   need("dram.burst_bytes", h.dram.burst_bytes, b.burst_bytes);
 }
 
-RtlResult run_rtl(const Config& cfg, const Plan& plan, const IntTrace& trace, const RtlOptions& opt) {
+host::RtlResult run_rtl(const Config& cfg, const Plan& plan, const IntTrace& trace, const host::RtlOptions& opt) {
   check_hw(cfg);
   return Driver(cfg, plan, trace, opt).run();
 }
 
-}  // namespace sinkattn::cosim
+}  // namespace sinkattn::rtl

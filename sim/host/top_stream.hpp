@@ -9,7 +9,7 @@
 #include "sinkattn/config.hpp"
 #include "sinkattn/trace.hpp"
 
-namespace sinkattn::cosim {
+namespace sinkattn::host {
 
 enum TopOp : int { kOpReg = 1, kOpLayer = 2, kOpPolicy = 3, kOpSinkK = 4, kOpSinkV = 5, kOpQuery = 6, kOpClear = 7, kOpRun = 8 };
 
@@ -30,4 +30,4 @@ std::vector<TopCommand> top_commands(const Config& cfg, const Plan& plan, const 
 // The DRAM image of the trace (docs/dram.md) for hardware built with `hw_head_dim`.
 std::vector<std::uint8_t> dram_image(const IntTrace& tr, int hw_head_dim);
 
-}  // namespace sinkattn::cosim
+}  // namespace sinkattn::host

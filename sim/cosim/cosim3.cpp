@@ -1,10 +1,10 @@
-// testbench/cosim/cosim3.hpp: the golden model, the SystemC model and the Verilated RTL in one
+// sim/cosim/cosim3.hpp: the golden model, the SystemC model and the Verilated RTL in one
 // SystemC simulation, with row and event scoreboards.
 //
 // Clock: one sc_clock of 1 ns (rising edges on whole nanoseconds). The RTL host thread drives
 // the Verilated sc_module's inputs at each falling edge, samples its settled outputs a quarter
 // period later (the handshakes: DRAM request/response, row port, event port) and lets the next
-// rising edge clock the design, exactly as testbench/cosim/rtl_cosim.cpp does around eval().
+// rising edge clock the design, exactly as sim/rtl/rtl_run.cpp does around eval().
 // The SystemC model (sim::SimInstance) runs in the same context on its own thread, one cycle per
 // nanosecond, synchronising with the kernel once per quantum; its rows and events reach the
 // scoreboards through sim::SimObserver.
@@ -27,7 +27,7 @@
 #include "Vsinkattn_top_sc.h"
 #include "dram_model.hpp"
 #include "hls_csim.hpp"
-#include "rtl_cosim.hpp"
+#include "rtl_run.hpp"
 #include "sim_model.hpp"
 #include "sinkattn/numerics.hpp"
 #include "top_stream.hpp"
@@ -89,7 +89,7 @@ class Scoreboard : public sim::SimObserver {
   void on_row(int token, int layer, int head, bool active, const std::int16_t* data, std::uint64_t cycle) override {
     row("systemc", token, layer, head, active, data, cycle);
   }
-  void on_event(const PhaseEvent& e, std::uint64_t) override { event(1, e); }
+  void on_event(const host::PhaseEvent& e, std::uint64_t) override { event(1, e); }
 
   void row(const char* who, int t, int l, int h, bool active, const std::int16_t* data, std::uint64_t cycle) {
     ++rows_checked_;
@@ -117,11 +117,11 @@ class Scoreboard : public sim::SimObserver {
   }
 
   // side 0: RTL, 1: SystemC model
-  void event(int side, const PhaseEvent& e) {
+  void event(int side, const host::PhaseEvent& e) {
     q_[side].push_back(e);
     while (!q_[0].empty() && !q_[1].empty()) {
-      const PhaseEvent& a = q_[1].front();  // systemc
-      const PhaseEvent& b = q_[0].front();  // rtl
+      const host::PhaseEvent& a = q_[1].front();  // systemc
+      const host::PhaseEvent& b = q_[0].front();  // rtl
       if (a.kind != b.kind || a.step != b.step || a.layer != b.layer || a.group != b.group || a.tokens != b.tokens ||
           a.start != b.start || a.end != b.end) {
         std::ostringstream os;
@@ -142,7 +142,7 @@ class Scoreboard : public sim::SimObserver {
   void finish() {
     for (int side = 0; side < 2; ++side)
       if (!q_[side].empty()) {
-        const PhaseEvent& e = q_[side].front();
+        const host::PhaseEvent& e = q_[side].front();
         fail(std::string(side == 0 ? "rtl" : "systemc") + " has " + std::to_string(q_[side].size()) +
                  " more phase events than " + (side == 0 ? "systemc" : "rtl") + ", from job " +
                  std::to_string(events_checked_) + " (" + kind_name(e.kind) + ", token " + std::to_string(e.step) +
@@ -173,13 +173,13 @@ class Scoreboard : public sim::SimObserver {
   const GoldenResult& gold_;
   const Shape s_;
   const std::uint64_t seed_;
-  std::deque<PhaseEvent> q_[2];
+  std::deque<host::PhaseEvent> q_[2];
   std::string first_;
   std::uint64_t rows_checked_ = 0, events_checked_ = 0;
 };
 
 // The testbench around the Verilated SystemC top: clock, signals, host command stream, DRAM
-// model and row port (the protocol of rtl_cosim.cpp's Driver, cycle for cycle).
+// model and row port (the protocol of rtl_run.cpp's Driver, cycle for cycle).
 struct RtlHost : sc_core::sc_module {
   SC_HAS_PROCESS(RtlHost);
 
@@ -256,7 +256,7 @@ struct RtlHost : sc_core::sc_module {
     top.ctr_sel_i(ctr_sel);
     top.ctr_o(ctr);
 
-    sim::DramParams dp;
+    host::DramParams dp;
     dp.bytes_per_cycle = cfg.hw.dram.bytes_per_cycle;
     dp.latency_cycles = cfg.hw.dram.latency_cycles + (opt.inject == Inject::kRtlDramLatency ? 1 : 0);
     dp.burst_bytes = cfg.hw.dram.burst_bytes;
@@ -264,10 +264,10 @@ struct RtlHost : sc_core::sc_module {
     dp.req_stall = opt.rtl.req_stall;
     dp.resp_stall = opt.rtl.resp_stall;
     dp.seed = opt.rtl.seed;
-    std::vector<std::uint8_t> image = dram_image(tr, built_hw().head_dim);
+    std::vector<std::uint8_t> image = host::dram_image(tr, rtl::built_hw().head_dim);
     if (opt.inject == Inject::kRtlDramData)
       for (auto& b : image) b ^= 0x80;
-    dram_ = std::make_unique<sim::DramModel>(dp, std::move(image));
+    dram_ = std::make_unique<host::DramModel>(dp, std::move(image));
     res_.run.shape = s_;
     res_.run.out.assign(static_cast<std::size_t>(s_.steps()) * s_.layers * s_.q_heads * s_.head_dim, 0);
     res_.run.row_active.assign(static_cast<std::size_t>(s_.steps()) * s_.layers * s_.q_heads, 0);
@@ -287,7 +287,7 @@ struct RtlHost : sc_core::sc_module {
     if (fst_) fst_->close();
   }
 
-  RtlResult res_;
+  host::RtlResult res_;
   std::string error_;
 
  private:
@@ -309,8 +309,8 @@ struct RtlHost : sc_core::sc_module {
     for (int i = 0; i < 3; ++i) wait(clk.posedge_event());
     wait(clk.negedge_event());
     rst_n.write(true);
-    const BuiltHw hw = built_hw();
-    for (const TopCommand& c : top_commands(cfg_, plan_, tr_, {hw.max_kv_heads, hw.sink_sram_tokens}))
+    const rtl::BuiltHw hw = rtl::built_hw();
+    for (const host::TopCommand& c : host::top_commands(cfg_, plan_, tr_, {hw.max_kv_heads, hw.sink_sram_tokens}))
       command(c.op, c.addr, c.data, c.vec);
     // Until the controller is idle again (outputs settled since the last rising edge).
     while (!cmd_ready.read()) cycle();
@@ -343,7 +343,7 @@ struct RtlHost : sc_core::sc_module {
     const bool resp_fire = dram_->resp_valid() && mem_resp_ready.read();
     if (row_valid.read() && rr) take_row();
     if (ev_valid.read()) {
-      const PhaseEvent e{static_cast<int>(ev_kind.read()),   static_cast<int>(ev_step.read()),
+      const host::PhaseEvent e{static_cast<int>(ev_kind.read()),   static_cast<int>(ev_step.read()),
                          static_cast<int>(ev_layer.read()),  static_cast<int>(ev_group.read()),
                          static_cast<int>(ev_tokens.read()), ev_start.read(), ev_end.read()};
       res_.events.push_back(e);
@@ -384,7 +384,7 @@ struct RtlHost : sc_core::sc_module {
     cmd_op.write(static_cast<std::decay_t<decltype(cmd_op.read())>>(op));
     cmd_addr.write(addr);
     cmd_data.write(data);
-    const int hw_d = built_hw().head_dim;
+    const int hw_d = rtl::built_hw().head_dim;
     std::vector<std::uint64_t> v(static_cast<std::size_t>(hw_d), 0);
     for (int d = 0; d < hw_d; ++d)
       v[d] = vec && d < s_.head_dim ? static_cast<std::uint16_t>(vec[d]) & ((1u << num::kDataBits) - 1) : 0;
@@ -398,14 +398,14 @@ struct RtlHost : sc_core::sc_module {
 
   // All counters within one half period (the select is combinational), before the next edge.
   void read_counters() {
-    const auto& names = counter_names();
+    const auto& names = host::counter_names();
     const sc_time step = quarter_ / static_cast<double>(names.size() + 1);
     for (std::size_t c = 0; c < names.size(); ++c) {
       ctr_sel.write(static_cast<std::decay_t<decltype(ctr_sel.read())>>(c));
       wait(step);
       res_.counters.emplace_back(names[c], ctr.read());
     }
-    fill_counters(res_.counters, res_.run.counters);
+    host::fill_counters(res_.counters, res_.run.counters);
     res_.cycles = res_.counters.front().second;  // "cycles"
   }
 
@@ -413,12 +413,12 @@ struct RtlHost : sc_core::sc_module {
   const Plan& plan_;
   const IntTrace& tr_;
   const Shape s_;
-  const RtlOptions opt_;
+  const host::RtlOptions opt_;
   Scoreboard& sb_;
   sim::SimInstance& model_;
   std::mt19937_64 rng_;
   std::uniform_real_distribution<double> uni_{0.0, 1.0};
-  std::unique_ptr<sim::DramModel> dram_;
+  std::unique_ptr<host::DramModel> dram_;
   std::unique_ptr<VerilatedFstSc> fst_;
   std::vector<std::uint8_t> seen_;
   std::vector<std::int16_t> row_buf_;
@@ -429,7 +429,7 @@ struct RtlHost : sc_core::sc_module {
 }  // namespace
 
 CosimResult run_cosim(const Config& cfg, const Plan& plan, const IntTrace& trace, const CosimOptions& opt) {
-  check_hw(cfg);
+  rtl::check_hw(cfg);
   sim::check_sim_fit(cfg, trace);
   CosimResult res;
   const auto t0 = std::chrono::steady_clock::now();
@@ -482,19 +482,19 @@ CosimResult run_cosim(const Config& cfg, const Plan& plan, const IntTrace& trace
   res.first_mismatch = sb.first();
   // Totals: every row seen (the hosts throw otherwise), counters against golden, then timing.
   if (res.first_mismatch.empty()) {
-    std::string d = compare(res.golden, res.systemc.run);
+    std::string d = host::compare(res.golden, res.systemc.run);
     if (!d.empty()) res.first_mismatch = "systemc vs golden: " + d;
   }
   if (res.first_mismatch.empty() && opt.with_hls) {
-    std::string d = compare(res.golden, res.hls, "hls");
+    std::string d = host::compare(res.golden, res.hls, "hls");
     if (!d.empty()) res.first_mismatch = "hls vs golden: " + d;
   }
   if (res.first_mismatch.empty()) {
-    std::string d = compare(res.golden, res.rtl.run);
+    std::string d = host::compare(res.golden, res.rtl.run);
     if (!d.empty()) res.first_mismatch = "rtl vs golden: " + d;
   }
   if (res.first_mismatch.empty()) {
-    std::string d = compare_timing(res.systemc, res.rtl);
+    std::string d = host::compare_timing(res.systemc, res.rtl);
     if (!d.empty()) res.first_mismatch = "systemc vs rtl: " + d;
   }
   if (res.first_mismatch.empty() && res.systemc.cycles != res.rtl.cycles)

@@ -27,12 +27,12 @@ struct CycleArgs {
 void add_cycle_options(CLI::App* sub, CycleArgs& a);
 
 // Options for the model from the arguments; throws InputError for a probability outside [0, 1).
-cosim::RtlOptions cycle_options(const CycleArgs& a);
+host::RtlOptions cycle_options(const CycleArgs& a);
 
 // Checks `r` against the golden model on the same input, writes --json, prints the summary.
 // Returns 0 when the outputs and counters equal golden's, 1 (after naming the first difference
 // and the seed) when they do not.
 int report_cycle_run(const char* mode, const CycleArgs& a, const Config& cfg, const Plan& plan, const IntTrace& it,
-                     const cosim::RtlResult& r);
+                     const host::RtlResult& r);
 
 }  // namespace sinkattn::cli

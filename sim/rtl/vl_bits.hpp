@@ -1,5 +1,5 @@
 // Bit packing of Verilated ports of any width (CData .. QData, or VlWide for more than 64
-// bits), shared by the RTL unit harnesses and the co-simulation drivers of the top.
+// bits), shared by the RTL runner of the top (rtl_run.cpp) and the RTL unit harnesses (testbench/rtl).
 #pragma once
 
 #include <cstddef>
@@ -8,7 +8,7 @@
 #include <type_traits>
 #include <vector>
 
-namespace sinkattn::tb {
+namespace sinkattn::rtl {
 
 // Bytes Verilator uses for a port of `bits` bits (CData, SData, IData, QData or VlWide).
 constexpr std::size_t vl_bytes(int bits) {
@@ -56,4 +56,4 @@ inline std::string packed_hex(const std::vector<std::int64_t>& elems, int width)
   return out;
 }
 
-}  // namespace sinkattn::tb
+}  // namespace sinkattn::rtl
