@@ -20,13 +20,17 @@ void add_cycle_options(CLI::App* sub, CycleArgs& a) {
   sub->add_option("--stall", a.stall, "DRAM back-pressure probability per cycle (request and response)")
       ->capture_default_str();
   sub->add_option("--row-stall", a.row_stall, "Output-row back-pressure probability per cycle")->capture_default_str();
+  sub->add_option("--stall-burst", a.stall_burst, "Cycles each DRAM stall lasts (bursty back-pressure)")
+      ->capture_default_str();
   sub->add_flag("--quiet", a.quiet, "Print nothing on success");
 }
 
 host::RtlOptions cycle_options(const CycleArgs& a) {
   if (!(a.stall >= 0 && a.stall < 1)) throw InputError("command line", "--stall", "must be in [0, 1)");
   if (!(a.row_stall >= 0 && a.row_stall < 1)) throw InputError("command line", "--row-stall", "must be in [0, 1)");
+  if (a.stall_burst < 1) throw InputError("command line", "--stall-burst", "must be at least 1");
   host::RtlOptions opt;
+  opt.stall_burst = a.stall_burst;
   opt.seed = a.seed;
   opt.req_stall = opt.resp_stall = a.stall;
   opt.row_stall = a.row_stall;

@@ -21,6 +21,7 @@ struct CycleArgs {
   std::uint64_t seed = 1;
   double stall = 0.0;      // DRAM request and response back-pressure probability per cycle
   double row_stall = 0.0;  // output-row back-pressure probability per cycle
+  int stall_burst = 1;     // cycles each DRAM stall lasts
   bool quiet = false;
 };
 

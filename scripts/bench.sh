@@ -16,6 +16,9 @@
 #            configuration and stimulus (default preset, 2 layers, 4 heads, 32 steps), and the ratio;
 #            then the Verilated RTL against Icarus on the tiny configuration (iverilog_top's
 #            stimulus, same cycle count), and that ratio
+#   soak [N] N seeded random (configuration, trace, back-pressure) cases through all three models
+#            (sinkattn cosim: golden, SystemC, Verilated RTL), default 10000; prints the seed of
+#            any failure; resumable (build/results/soak.state; SINKATTN_SEED picks the cases)
 # Benchmarks report ratios measured in one run; absolute times on shared machines are noise.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 name="${1:-}"
@@ -92,8 +95,15 @@ print(json.dumps({"tiny_config_cycles": cycles, "verilator_cycles_per_s": cycles
                   "icarus_cycles_per_s": cycles / iv, "verilator_over_icarus": iv / vl}))
 PY
     ;;
+  soak)
+    install_missing_packages
+    build sinkattn
+    mkdir -p "$BUILD_DIR/results"
+    /usr/bin/python3 "$SINKATTN_ROOT/testbench/tests/cli_cosim_random.py" "$BUILD_DIR/bin/sinkattn" "${2:-10000}" \
+      "${SINKATTN_SEED:-20261204}" --state "$BUILD_DIR/results/soak.state"
+    ;;
   *)
-    echo "usage: scripts/bench.sh NAME   (NAME: golden | hls | topk | roofline | simspeed)" >&2
+    echo "usage: scripts/bench.sh NAME   (NAME: golden | hls | topk | roofline | simspeed | soak [N])" >&2
     exit 2
     ;;
 esac

@@ -14,6 +14,7 @@ SINKATTN_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libsystemc-dev
   python3 python3-numpy python3-yaml
   verilator iverilog yosys
+  libboost-dev
 )
 
 install_missing_packages() {

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include <omp.h>
+
 #include "sinkattn/numerics.hpp"
 
 namespace sinkattn {
@@ -127,7 +129,8 @@ class Engine {
       for (int j = 0; j < sinks_end; ++j) kept.push_back(j);
       switch (plan_.policy(l, g)) {
         case HeadPolicy::kRetrieval:
-          for (int j = sinks_end; j < mid_end; ++j) kept.push_back(j);
+          // Up to t: while t + 1 < sinks, mid_end (= sinks) lies beyond the current token.
+          for (int j = sinks_end; j < std::min(mid_end, t + 1); ++j) kept.push_back(j);
           break;
         case HeadPolicy::kTopk: {
           const auto& alive = alive_[list_index(l, g)];
@@ -149,8 +152,15 @@ class Engine {
     std::uint64_t work = 0;
     for (int g = 0; g < s_.kv_heads; ++g) work += kept_[g].size();
     work *= static_cast<std::uint64_t>(s_.group()) * s_.head_dim * 2;
-#pragma omp parallel for schedule(dynamic) if (work >= kParallelMinMacs)
-    for (int h = 0; h < s_.q_heads; ++h) compute_row(s, t, l, h);
+    const bool parallel = work >= kParallelMinMacs;
+    int threads = 1;
+#pragma omp parallel for schedule(dynamic) if (parallel) reduction(max : threads)
+    for (int h = 0; h < s_.q_heads; ++h) {
+      compute_row(s, t, l, h);
+      threads = std::max(threads, omp_get_num_threads());
+    }
+    res_.parallel_layers += parallel;
+    res_.max_threads = std::max(res_.max_threads, threads);
   }
   static constexpr std::uint64_t kParallelMinMacs = 1u << 20;
 

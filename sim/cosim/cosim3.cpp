@@ -262,6 +262,7 @@ struct RtlHost : sc_core::sc_module {
     dp.burst_bytes = cfg.hw.dram.burst_bytes;
     dp.max_outstanding = opt.rtl.max_outstanding;
     dp.req_stall = opt.rtl.req_stall;
+    dp.stall_burst = opt.rtl.stall_burst;
     dp.resp_stall = opt.rtl.resp_stall;
     dp.seed = opt.rtl.seed;
     std::vector<std::uint8_t> image = host::dram_image(tr, rtl::built_hw().head_dim);

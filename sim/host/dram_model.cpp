@@ -13,6 +13,7 @@ DramModel::DramModel(const DramParams& p, std::vector<std::uint8_t> image)
   if (p.burst_bytes < 1 || p.burst_bytes % p.bytes_per_cycle != 0)
     throw std::invalid_argument("dram: burst_bytes must be a positive multiple of bytes_per_cycle");
   if (p.max_outstanding < 1) throw std::invalid_argument("dram: max_outstanding must be >= 1");
+  if (p.stall_burst < 1) throw std::invalid_argument("dram: stall_burst must be >= 1");
   if (p.req_stall < 0 || p.req_stall >= 1 || p.resp_stall < 0 || p.resp_stall >= 1)
     throw std::invalid_argument("dram: stall probabilities must be in [0, 1)");
 }
@@ -27,9 +28,15 @@ void DramModel::check_request(std::uint64_t addr, int len) const {
 
 void DramModel::begin_cycle() {
   // Both random draws happen every cycle, whatever the DUT does, so the back-pressure pattern
-  // is a function of the seed and the cycle number only.
-  const bool req_stall = p_.req_stall > 0 && uni_(rng_) < p_.req_stall;
-  const bool resp_stall = p_.resp_stall > 0 && uni_(rng_) < p_.resp_stall;
+  // is a function of the seed and the cycle number only. A draw outside a burst starts one of
+  // stall_burst cycles (the default 1: independent stalls per cycle).
+  const bool req_draw = p_.req_stall > 0 && uni_(rng_) < p_.req_stall;
+  const bool resp_draw = p_.resp_stall > 0 && uni_(rng_) < p_.resp_stall;
+  if (req_hold_ == 0 && req_draw) req_hold_ = p_.stall_burst;
+  if (resp_hold_ == 0 && resp_draw) resp_hold_ = p_.stall_burst;
+  const bool req_stall = req_hold_ > 0, resp_stall = resp_hold_ > 0;
+  req_hold_ -= req_stall;
+  resp_hold_ -= resp_stall;
   req_ready_ = !req_stall && queue_.size() < static_cast<std::size_t>(p_.max_outstanding);
   if (req_stall) ++req_stall_cycles_;
 

@@ -17,6 +17,7 @@ struct DramParams {
   int max_outstanding = 64;   // requests accepted but not fully returned; req_ready is low at this bound
   double req_stall = 0.0;     // probability that req_ready is held low in a cycle (random back-pressure)
   double resp_stall = 0.0;    // probability that a ready beat is held back in a cycle
+  int stall_burst = 1;        // cycles one drawn stall lasts: > 1 gives bursty back-pressure
   std::uint64_t seed = 1;     // seeds both back-pressure streams
 };
 
@@ -69,6 +70,7 @@ class DramModel {
   bool req_ready_ = false, resp_valid_ = false, resp_last_ = false;
   std::uint64_t cycle_ = 0, bytes_returned_ = 0, requests_ = 0;
   std::uint64_t req_stall_cycles_ = 0, resp_stall_cycles_ = 0;
+  int req_hold_ = 0, resp_hold_ = 0;  // cycles left of the current stall bursts
 };
 
 }  // namespace sinkattn::host

@@ -20,6 +20,7 @@ struct RtlOptions {
   double req_stall = 0.0;          // DRAM request back-pressure probability per cycle
   double resp_stall = 0.0;         // DRAM response back-pressure probability per cycle
   double row_stall = 0.0;          // output-row back-pressure probability per cycle
+  int stall_burst = 1;             // cycles each DRAM stall lasts (host::DramParams::stall_burst)
   int max_outstanding = 64;        // DRAM requests in flight
   std::string waves;               // FST file to write ("" = none)
   std::uint64_t watchdog = 2000000;  // cycles without progress before giving up

@@ -765,6 +765,7 @@ struct SimHost : sc_core::sc_module {
     dp.burst_bytes = cfg.hw.dram.burst_bytes;
     dp.max_outstanding = opt.max_outstanding;
     dp.req_stall = opt.req_stall;
+    dp.stall_burst = opt.stall_burst;
     dp.resp_stall = opt.resp_stall;
     dp.seed = opt.seed;
     dram_ = std::make_unique<host::DramModel>(dp, host::dram_image(tr, cfg.hw.head_dim));

@@ -94,11 +94,18 @@ inline RandomCase random_case(std::mt19937_64& rng, int i) {
   rc.opt.resp_stall = pick(0, 5) * 0.1;
   rc.opt.row_stall = pick(0, 3) * 0.1;
   rc.opt.max_outstanding = pick(1, 64);
+  if (pick(0, 3) == 0) {  // bursty back-pressure: long stalls, some above one half
+    rc.opt.stall_burst = pick(2, 32);
+    rc.opt.req_stall = pick(0, 3) * 0.1;
+    rc.opt.resp_stall = pick(0, 3) * 0.1;
+    rc.opt.row_stall = pick(0, 7) * 0.1;
+  }
   std::ostringstream what;
   what << "config " << i << " (L " << shape.layers << " Hq " << shape.q_heads << " Hkv " << kv << " D " << d << " T "
        << shape.tokens << " P " << prompt << " S " << p.sinks << " W " << p.window << " policy " << pol << " K "
        << p.budget.tokens << "->" << p.budget.min_tokens << " gran " << int(p.granularity) << " cascade " << p.cascade
-       << " hp " << p.head_pruning << " pq " << p.progressive_quant << " tau " << p.tau << ")";
+       << " hp " << p.head_pruning << " pq " << p.progressive_quant << " tau " << p.tau << "; stall " << rc.opt.req_stall
+       << "/" << rc.opt.resp_stall << " row " << rc.opt.row_stall << " burst " << rc.opt.stall_burst << ")";
   rc.what = what.str();
   return rc;
 }

@@ -79,6 +79,11 @@ struct GoldenResult {
   std::vector<std::uint64_t> token_reads_per_layer;  // [L], summed over steps and KV heads
   Counters counters;
   std::uint64_t dense_dram_bytes = 0;     // what dense attention reads on this trace and hardware
+  // How the run executed, not what it computed (the outputs never depend on it): the (step,
+  // layer) computations whose rows ran in an OpenMP parallel region, and the largest thread
+  // team that ran one (1 when every layer ran serially).
+  std::uint64_t parallel_layers = 0;
+  int max_threads = 1;
 
   std::size_t row_index(int s, int l, int h) const {
     return (static_cast<std::size_t>(s) * shape.layers + l) * shape.q_heads + h;
