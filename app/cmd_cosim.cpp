@@ -1,5 +1,6 @@
 // sinkattn cosim: the main job. The golden model, the cycle-accurate SystemC model and the
-// Verilated RTL run in one SystemC simulation (sim/cosim/cosim3.hpp); scoreboards check
+// Verilated RTL run in one SystemC simulation (sim/cosim/cosim3.hpp), and with --with-hls
+// the HLS kernel's C-simulation beside them; scoreboards check
 // every output row against golden bit for bit and every phase event's cycle stamps of the RTL
 // against the SystemC model's. Prints a summary table, writes --json, exits 1 on any mismatch
 // (naming the first diverging job and the seed) and 2 on bad input.
@@ -11,6 +12,7 @@
 #include "commands.hpp"
 #include "cosim3.hpp"
 #include "cycle_run.hpp"
+#include "hls_csim.hpp"
 #include "rtl_run.hpp"
 #include "sim_model.hpp"
 #include "sinkattn/digest.hpp"
@@ -24,6 +26,7 @@ namespace {
 
 struct CosimArgs : CycleArgs {
   std::string waves, inject = "none";
+  bool with_hls = false;
 };
 
 std::string sha(const std::vector<std::int16_t>& v) { return sha256_hex(v.data(), v.size() * sizeof(v[0])); }
@@ -31,13 +34,17 @@ std::string sha(const std::vector<std::int16_t>& v) { return sha256_hex(v.data()
 int run_cosim_cmd(const CosimArgs& a) {
   cosim::CosimOptions opt;
   opt.rtl = cycle_options(a);
+  opt.with_hls = a.with_hls;
   if (a.inject == "rtl-dram-data") opt.inject = cosim::Inject::kRtlDramData;
   else if (a.inject == "rtl-dram-latency") opt.inject = cosim::Inject::kRtlDramLatency;
+  else if (a.inject == "hls-output" && a.with_hls) opt.inject = cosim::Inject::kHlsOutput;
   else if (a.inject != "none")
-    throw InputError("command line", "--inject", "'" + a.inject + "': expected none, rtl-dram-data or rtl-dram-latency");
+    throw InputError("command line", "--inject",
+                     "'" + a.inject + "': expected none, rtl-dram-data, rtl-dram-latency or (with --with-hls) hls-output");
   const Config cfg = load_config(a.config);
   rtl::check_hw(cfg);
   sim::check_sim_hw(cfg);
+  if (a.with_hls) hls::kernel_instance(cfg);  // hardware no kernel instance has: exit 2 before running
   const EnergyTable energy = load_energy_table(a.energy);
   const auto area = load_area_model(a.area);
   const FloatTrace ft = load_trace(a.trace);
@@ -67,6 +74,11 @@ int run_cosim_cmd(const CosimArgs& a) {
   j["outputs_sha256"] = sha(r.rtl.run.out);
   j["systemc_outputs_sha256"] = sha(r.systemc.run.out);
   j["golden_outputs_sha256"] = sha(r.golden.out);
+  j["with_hls"] = a.with_hls;
+  if (a.with_hls) {
+    j["hls_outputs_sha256"] = sha(r.hls.out);
+    j["hls_seconds"] = r.hls_seconds;
+  }
   j["rows_checked"] = r.rows_checked;
   j["events_checked"] = r.events_checked;
   j["cycles_systemc"] = r.systemc.cycles;
@@ -131,8 +143,13 @@ int run_cosim_cmd(const CosimArgs& a) {
     std::snprintf(line, sizeof line, "cosine mean %.5f, min %.5f; max rel err %.4f; mass recall %.4f",
                   fid.cosine_mean, fid.cosine_min, fid.max_rel_err, fid.mass_recall_mean);
     put("fidelity vs float", line);
-    put("checked", u(r.rows_checked) + " rows vs golden, " + u(r.events_checked) + " job stamps SystemC vs RTL");
-    std::snprintf(line, sizeof line, "%.2f s (golden %.2f s)", r.wall_seconds, r.golden_seconds);
+    put("checked", u(r.rows_checked) + " rows vs golden" + (a.with_hls ? " (RTL, SystemC, HLS)" : "") + ", " +
+                       u(r.events_checked) + " job stamps SystemC vs RTL");
+    if (a.with_hls)
+      std::snprintf(line, sizeof line, "%.2f s (golden %.2f s, HLS C-simulation %.2f s)", r.wall_seconds,
+                    r.golden_seconds, r.hls_seconds);
+    else
+      std::snprintf(line, sizeof line, "%.2f s (golden %.2f s)", r.wall_seconds, r.golden_seconds);
     put("wall time", line);
     put("outputs sha256", j["outputs_sha256"].get<std::string>());
     if (!opt.rtl.waves.empty()) put("waves", opt.rtl.waves);
@@ -152,10 +169,12 @@ Action add_cosim(CLI::App& app) {
   CLI::App* sub = app.add_subcommand(
       "cosim", "Golden, SystemC model and Verilated RTL in one SystemC simulation, with scoreboards");
   add_cycle_options(sub, *a);
+  sub->add_flag("--with-hls", a->with_hls,
+                "Also run the HLS kernel's C-simulation and check its rows and counters against golden");
   sub->add_option("--waves", a->waves, "FST file of the RTL written when WAVES=1 (default sinkattn_cosim.fst)");
   sub->add_option("--inject", a->inject,
-                  "Test only: a deliberate RTL-side fault (none, rtl-dram-data, rtl-dram-latency) to see the "
-                  "scoreboards fail")
+                  "Test only: a deliberate fault (none, rtl-dram-data, rtl-dram-latency, hls-output with "
+                  "--with-hls) to see the scoreboards fail")
       ->capture_default_str();
   return [a] { return run_cosim_cmd(*a); };
 }

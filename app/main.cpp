@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   add(sinkattn::cli::add_cosim);
   add(sinkattn::cli::add_area);
   add(sinkattn::cli::add_sweep);
+  add(sinkattn::cli::add_hls);
 
   try {
     app.parse(argc, argv);

@@ -2,6 +2,9 @@
 # The one entry for every benchmark of the project:  scripts/bench.sh NAME
 #   golden   golden-model MAC/s for dense and sinkattn on a 4-layer, 8-head, D=64, T=2048
 #            trace, with the ratio of their times beside the ratio of their attended tokens
+#   hls      the HLS kernel's C-simulation against the golden model, both on one thread, on the
+#            sinkattn and dense presets (trace: 2 layers, 8 query / 2 KV heads, D 64, 256 decode
+#            steps of 1024 tokens): time ratio HLS / golden measured in one run
 #   topk     RTL top-k engine (Verilated) quick-select cycles for SpAtten's (n, k) cells at
 #            P = 4, 16, 64 over random scores, beside SpAtten's published latency model
 #            (SINKATTN_SEED picks the scores; TOPK_VECTORS vectors per cell, default 200)
@@ -34,6 +37,14 @@ case "$name" in
     mkdir -p "$(dirname "$out")"
     "$BUILD_DIR/bin/bench_golden" --benchmark_out="$out" --benchmark_out_format=json >&2
     /usr/bin/python3 "$SINKATTN_ROOT/scripts/bench_report.py" golden "$out"
+    ;;
+  hls)
+    install_missing_packages
+    build bench_hls
+    out="$BUILD_DIR/results/bench_hls.json"
+    mkdir -p "$(dirname "$out")"
+    "$BUILD_DIR/bin/bench_hls" --benchmark_out="$out" --benchmark_out_format=json >&2
+    /usr/bin/python3 "$SINKATTN_ROOT/scripts/bench_report.py" hls "$out"
     ;;
   topk)
     install_missing_packages
@@ -151,7 +162,7 @@ PY
       "${SINKATTN_SEED:-20261204}" --state "$BUILD_DIR/results/soak.state"
     ;;
   *)
-    echo "usage: scripts/bench.sh NAME   (NAME: golden | topk | roofline | simspeed | soak [N] | area | sweep)" >&2
+    echo "usage: scripts/bench.sh NAME   (NAME: golden | hls | topk | roofline | simspeed | soak [N] | area | sweep)" >&2
     exit 2
     ;;
 esac

@@ -27,6 +27,25 @@ def golden(path):
               f"MAC ratio {m_ratio:.2f}; time/token ratio {t_ratio / r_ratio:.2f}")
 
 
+def hls(path):
+    # Names look like "BM_Hls/sinkattn/real_time": golden and the HLS C-simulation per preset.
+    with open(path) as f:
+        runs = {}
+        for b in json.load(f)["benchmarks"]:
+            if b.get("run_type", "iteration") != "iteration":
+                continue
+            parts = b["name"].split("/")
+            model, preset = parts[0][3:].lower(), parts[1]
+            runs[(preset, model)] = b
+    print(f"{'preset':<10} {'model':<7} {'time_ms':>10} {'MAC/s':>12} {'MACs':>14}")
+    for (preset, model), b in sorted(runs.items()):
+        print(f"{preset:<10} {model:<7} {b['real_time']:>10.1f} {b['mac_per_s']:>12.3e} {b['macs']:>14.0f}")
+    for preset in sorted({p for p, _ in runs}):
+        g, h = runs[(preset, "golden")], runs[(preset, "hls")]
+        print(f"{preset}: HLS C-simulation / golden time ratio {h['real_time'] / g['real_time']:.2f} "
+              f"(both one thread, same trace, one run)")
+
+
 # SpAtten's published quick-select latency model, mean cycles per (n, k) and P.
 SPATTEN_TOPK = {(1024, 128): {4: 734, 16: 216, 64: 86},
                 (4096, 256): {4: 2558, 16: 670, 64: 208},
@@ -119,4 +138,4 @@ def sweep(out):
 
 
 if __name__ == "__main__":
-    {"golden": golden, "topk": topk, "roofline": roofline, "sweep": sweep}[sys.argv[1]](*sys.argv[2:])
+    {"golden": golden, "hls": hls, "topk": topk, "roofline": roofline, "sweep": sweep}[sys.argv[1]](*sys.argv[2:])

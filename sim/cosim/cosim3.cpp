@@ -26,6 +26,7 @@
 
 #include "Vsinkattn_top_sc.h"
 #include "dram_model.hpp"
+#include "hls_csim.hpp"
 #include "rtl_run.hpp"
 #include "sim_model.hpp"
 #include "sinkattn/numerics.hpp"
@@ -444,6 +445,25 @@ CosimResult run_cosim(const Config& cfg, const Plan& plan, const IntTrace& trace
   // The RTL host ends the run with sc_stop() (the clock never stops): no "stopped by user" note.
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   Scoreboard sb(res.golden, opt.rtl.seed);
+  if (opt.with_hls) {
+    const auto h0 = std::chrono::steady_clock::now();
+    res.hls = hls::run_hls(cfg, plan, trace);
+    res.hls_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - h0).count();
+    const Shape& s = trace.shape;
+    if (opt.inject == Inject::kHlsOutput)
+      for (std::size_t r = res.hls.row_active.size(); r-- > 0;)
+        if (res.hls.row_active[r]) {
+          res.hls.out[r * static_cast<std::size_t>(s.head_dim)] ^= 1;
+          break;
+        }
+    for (int st = 0; st < s.steps(); ++st)
+      for (int l = 0; l < s.layers; ++l)
+        for (int h = 0; h < s.q_heads; ++h) {
+          const std::size_t r = res.hls.row_index(st, l, h);
+          sb.row("hls", st + s.prompt, l, h, res.hls.row_active[r] != 0,
+                 res.hls.out.data() + r * static_cast<std::size_t>(s.head_dim), 0);
+        }
+  }
   std::string rtl_error;
   {
     sim::SimInstance model("systemc", cfg, plan, trace, opt.rtl, &sb);
@@ -466,6 +486,10 @@ CosimResult run_cosim(const Config& cfg, const Plan& plan, const IntTrace& trace
     std::string d = host::compare(res.golden, res.systemc.run);
     if (!d.empty()) res.first_mismatch = "systemc vs golden: " + d;
   }
+  if (res.first_mismatch.empty() && opt.with_hls) {
+    std::string d = host::compare(res.golden, res.hls, "hls");
+    if (!d.empty()) res.first_mismatch = "hls vs golden: " + d;
+  }
   if (res.first_mismatch.empty()) {
     std::string d = host::compare(res.golden, res.rtl.run);
     if (!d.empty()) res.first_mismatch = "rtl vs golden: " + d;
@@ -481,7 +505,7 @@ CosimResult run_cosim(const Config& cfg, const Plan& plan, const IntTrace& trace
     res.first_mismatch += " (seed " + std::to_string(opt.rtl.seed) + ")";
   res.match = res.first_mismatch.empty();
   res.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const double sim_seconds = res.wall_seconds - res.golden_seconds;
+  const double sim_seconds = res.wall_seconds - res.golden_seconds - res.hls_seconds;
   res.systemc.wall_seconds = res.rtl.wall_seconds = sim_seconds;  // one simulation: shared wall time
   return res;
 }

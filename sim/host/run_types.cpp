@@ -7,7 +7,7 @@
 #include "sinkattn/numerics.hpp"
 
 namespace sinkattn::host {
-std::string compare(const GoldenResult& gold, const GoldenResult& rtl) {
+std::string compare(const GoldenResult& gold, const GoldenResult& rtl, const char* name) {
   const Shape& s = gold.shape;
   std::ostringstream os;
   for (int st = 0; st < s.steps(); ++st)
@@ -15,14 +15,14 @@ std::string compare(const GoldenResult& gold, const GoldenResult& rtl) {
       for (int h = 0; h < s.q_heads; ++h) {
         const std::size_t r = gold.row_index(st, l, h);
         if (gold.row_active[r] != rtl.row_active[r]) {
-          os << "step " << st << " (token " << st + s.prompt << "), layer " << l << ", head " << h << ": row active rtl "
+          os << "step " << st << " (token " << st + s.prompt << "), layer " << l << ", head " << h << ": row active " << name << " "
              << int(rtl.row_active[r]) << ", golden " << int(gold.row_active[r]);
           return os.str();
         }
         for (int d = 0; d < s.head_dim; ++d)
           if (gold.out[r * s.head_dim + d] != rtl.out[r * s.head_dim + d]) {
             os << "step " << st << " (token " << st + s.prompt << "), layer " << l << ", head " << h << ", element " << d
-               << ": rtl " << rtl.out[r * s.head_dim + d] << ", golden " << gold.out[r * s.head_dim + d];
+               << ": " << name << " " << rtl.out[r * s.head_dim + d] << ", golden " << gold.out[r * s.head_dim + d];
             return os.str();
           }
       }
@@ -42,9 +42,9 @@ std::string compare(const GoldenResult& gold, const GoldenResult& rtl) {
       {"topk_elements", {a.topk.elements, b.topk.elements}},
       {"row_tokens", {a.row_tokens, b.row_tokens}},
       {"importance_updates", {a.importance_updates, b.importance_updates}}};
-  for (const auto& [name, v] : cs)
+  for (const auto& [counter, v] : cs)
     if (v.first != v.second) {
-      os << "counter " << name << ": rtl " << v.first << ", golden " << v.second;
+      os << "counter " << counter << ": " << name << " " << v.first << ", golden " << v.second;
       return os.str();
     }
   return "";

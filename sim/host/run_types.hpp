@@ -44,7 +44,8 @@ struct RtlResult {
 
 // "" when `rtl` equals `gold` (outputs, row activity, counters); else the first difference:
 // "step S (token T), layer L, head H, element E: rtl X, golden Y" or the counter that differs.
-std::string compare(const GoldenResult& gold, const GoldenResult& rtl);
+// `name` names the implementation compared with golden (rtl, systemc, hls).
+std::string compare(const GoldenResult& gold, const GoldenResult& rtl, const char* name = "rtl");
 
 // "" when both runs have the same events (kind, step, layer, group, tokens, start and end
 // stamps, in order) and the same total cycles and hardware counters; else the first diverging
