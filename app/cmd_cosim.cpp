@@ -39,6 +39,7 @@ int run_cosim_cmd(const CosimArgs& a) {
   rtl::check_hw(cfg);
   sim::check_sim_hw(cfg);
   const EnergyTable energy = load_energy_table(a.energy);
+  const auto area = load_area_model(a.area);
   const FloatTrace ft = load_trace(a.trace);
   const Plan plan = make_plan(cfg, ft.shape, a.trace);
   const IntTrace it = quantize_trace(ft);
@@ -89,6 +90,7 @@ int run_cosim_cmd(const CosimArgs& a) {
       cycles ? static_cast<double>(c.dram_bytes()) / (static_cast<double>(cycles) * cfg.hw.dram.bytes_per_cycle) : 0.0;
   j["utilization"] = util;
   add_energy(j, c, s, energy);  // energy_pj, energy_pj_by_block
+  add_area(j, cfg, *area);      // area_um2, area_um2_by_block
   j["fidelity"] = {{"cosine_mean", fid.cosine_mean}, {"cosine_min", fid.cosine_min},
                    {"max_rel_err", fid.max_rel_err}, {"mass_recall_mean", fid.mass_recall_mean}};
   j["jobs"] = r.rtl.events.size();
@@ -123,6 +125,9 @@ int run_cosim_cmd(const CosimArgs& a) {
                                    pct(dense > 0 ? static_cast<double>(c.dram_bytes()) / dense : 0.0) + ")");
     std::snprintf(line, sizeof line, "%.4g uJ (%s)", j["energy_pj"].get<double>() * 1e-6, energy.name.c_str());
     put("energy", line);
+    std::snprintf(line, sizeof line, "%.4g mm2 (%s)", j["area_um2"].get<double>() * 1e-6,
+                  j["area_model"].get<std::string>().c_str());
+    put("area", line);
     std::snprintf(line, sizeof line, "cosine mean %.5f, min %.5f; max rel err %.4f; mass recall %.4f",
                   fid.cosine_mean, fid.cosine_min, fid.max_rel_err, fid.mass_recall_mean);
     put("fidelity vs float", line);

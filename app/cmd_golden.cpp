@@ -20,6 +20,7 @@ namespace {
 struct GoldenArgs {
   std::string config = "sinkattn";
   std::string energy = "horowitz45";
+  std::string area = "nangate45";
   std::string trace, json, csv, dump;
   bool quiet = false;
 };
@@ -39,6 +40,7 @@ void dump_arrays(const std::string& dir, const GoldenResult& run, const std::vec
 int run_golden_cmd(const GoldenArgs& a) {
   const Config cfg = load_config(a.config);
   const EnergyTable energy = load_energy_table(a.energy);
+  const auto area = load_area_model(a.area);
   const FloatTrace ft = load_trace(a.trace);
   const Plan plan = make_plan(cfg, ft.shape, a.trace);
   const IntTrace it = quantize_trace(ft);
@@ -54,7 +56,8 @@ int run_golden_cmd(const GoldenArgs& a) {
 
   std::vector<float> out_float;
   const Fidelity fid = measure_fidelity(ft, it, run, a.dump.empty() ? nullptr : &out_float);
-  const nlohmann::json report = golden_report(cfg, plan, a.trace, run, fid, wall, energy);
+  nlohmann::json report = golden_report(cfg, plan, a.trace, run, fid, wall, energy);
+  add_area(report, cfg, *area);
   if (!a.json.empty()) write_json(a.json, report);
   if (!a.csv.empty()) write_csv(a.csv, report);
   if (!a.dump.empty()) dump_arrays(a.dump, run, out_float);
@@ -70,6 +73,7 @@ Action add_golden(CLI::App& app) {
   sub->add_option("--config", a->config, "Preset name or YAML file")->capture_default_str();
   sub->add_option("--trace", a->trace, "Trace directory (q.npy, k.npy, v.npy, meta.json)")->required();
   sub->add_option("--energy", a->energy, "Energy table: a name in configs/energy or a YAML file")->capture_default_str();
+  sub->add_option("--area", a->area, "Area model: a name in configs/area or a YAML file")->capture_default_str();
   sub->add_option("--json", a->json, "Write the result object as JSON to FILE");
   sub->add_option("--csv", a->csv, "Write the result as one tidy CSV row to FILE");
   sub->add_option("--dump", a->dump, "Write out_int.npy, out_float.npy and keep.npy to DIR");

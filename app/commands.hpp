@@ -14,6 +14,8 @@ Action add_gen_trace(CLI::App& app);
 Action add_rtl(CLI::App& app);
 Action add_sim(CLI::App& app);
 Action add_cosim(CLI::App& app);
+Action add_area(CLI::App& app);
+Action add_sweep(CLI::App& app);
 
 // Checks that `path` names a directory we can create or write (for --out / --dump).
 void ensure_dir(const std::string& path, const std::string& flag);

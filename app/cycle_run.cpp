@@ -16,6 +16,7 @@ void add_cycle_options(CLI::App* sub, CycleArgs& a) {
   sub->add_option("--trace", a.trace, "Trace directory (q.npy, k.npy, v.npy, meta.json)")->required();
   sub->add_option("--json", a.json, "Write the result object as JSON to FILE");
   sub->add_option("--energy", a.energy, "Energy table: a name in configs/energy or a YAML file")->capture_default_str();
+  sub->add_option("--area", a.area, "Area model: a name in configs/area or a YAML file")->capture_default_str();
   sub->add_option("--seed", a.seed, "Seed of the random DRAM and row-port back-pressure")->capture_default_str();
   sub->add_option("--stall", a.stall, "DRAM back-pressure probability per cycle (request and response)")
       ->capture_default_str();
@@ -40,6 +41,7 @@ host::RtlOptions cycle_options(const CycleArgs& a) {
 int report_cycle_run(const char* mode, const CycleArgs& a, const Config& cfg, const Plan& plan, const IntTrace& it,
                      const host::RtlResult& r) {
   const EnergyTable energy = load_energy_table(a.energy);
+  const auto area = load_area_model(a.area);
   const GoldenResult gold = run_golden(cfg, plan, it);
   const std::string diff = host::compare(gold, r.run);
   const Counters& c = r.run.counters;
@@ -74,6 +76,7 @@ int report_cycle_run(const char* mode, const CycleArgs& a, const Config& cfg, co
   for (const auto& [name, v] : r.counters) counters[name] = v;
   j["counters"] = counters;
   add_energy(j, c, s, energy);
+  add_area(j, cfg, *area);
   j["dram_backpressure_cycles"] = {{"request", r.dram_req_stall}, {"response", r.dram_resp_stall}};
   j["jobs"] = r.events.size();
   nlohmann::json ev = nlohmann::json::array();
@@ -101,6 +104,9 @@ int report_cycle_run(const char* mode, const CycleArgs& a, const Config& cfg, co
     std::cout << line;
     std::snprintf(line, sizeof line, "  %-22s %14.4g uJ (%s)\n", "energy", j["energy_pj"].get<double>() * 1e-6,
                   energy.name.c_str());
+    std::cout << line;
+    std::snprintf(line, sizeof line, "  %-22s %14.4g mm2 (%s)\n", "area", j["area_um2"].get<double>() * 1e-6,
+                  j["area_model"].get<std::string>().c_str());
     std::cout << line;
     std::snprintf(line, sizeof line, "  %-22s %14.4g\n", "simulated cycles/s", j["simulated_cycles_per_second"].get<double>());
     std::cout << line << "  outputs sha256          " << j["outputs_sha256"].get<std::string>() << "\n";

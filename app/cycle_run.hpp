@@ -17,6 +17,7 @@ namespace sinkattn::cli {
 struct CycleArgs {
   std::string config = "sinkattn";
   std::string energy = "horowitz45";
+  std::string area = "nangate45";
   std::string trace, json;
   std::uint64_t seed = 1;
   double stall = 0.0;      // DRAM request and response back-pressure probability per cycle

@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
   add(sinkattn::cli::add_rtl);
   add(sinkattn::cli::add_sim);
   add(sinkattn::cli::add_cosim);
+  add(sinkattn::cli::add_area);
+  add(sinkattn::cli::add_sweep);
 
   try {
     app.parse(argc, argv);

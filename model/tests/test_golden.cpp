@@ -324,6 +324,28 @@ TEST(Golden, DenseIntegerOutputWithinDocumentedErrorOfFloat) {
   }
 }
 
+// A sweep computes the float reference once per workload and scores every point against the
+// stored rows: the figures must be those of the streamed reference, bit for bit.
+TEST(Golden, FidelityFromStoredReferenceRowsEqualsStreamed) {
+  for (std::uint64_t seed : {4, 5}) {
+    const FloatTrace ft = small_trace(seed);
+    const ReferenceRows ref = compute_reference_rows(ft);
+    for (const char* preset : {"sinkattn", "h2o", "streamingllm"}) {
+      // Small windows and budgets, so that the 96-token trace loses tokens.
+      const Case r = run(load_config(preset, {{"policy.window", "8", "test"},
+                                              {"policy.heavy_hitters.budget.tokens", "8", "test"},
+                                              {"policy.heavy_hitters.budget.min_tokens", "8", "test"}}),
+                         ft);
+      const Fidelity a = measure_fidelity(ft, r.it, r.res), b = measure_fidelity(ref, r.it, r.res);
+      EXPECT_EQ(a.cosine_mean, b.cosine_mean) << preset << " seed " << seed;
+      EXPECT_EQ(a.cosine_min, b.cosine_min) << preset << " seed " << seed;
+      EXPECT_EQ(a.max_rel_err, b.max_rel_err) << preset << " seed " << seed;
+      EXPECT_EQ(a.mass_recall_mean, b.mass_recall_mean) << preset << " seed " << seed;
+      EXPECT_LT(a.mass_recall_mean, 1.0) << preset;  // the policy dropped something to compare
+    }
+  }
+}
+
 TEST(Golden, RefetchesEqualRowsWhoseMsbPassMaxIsBelowTau) {
   const FloatTrace ft = small_trace(5);
   for (double tau : {0.05, 0.2, 0.5, 1.0}) {
