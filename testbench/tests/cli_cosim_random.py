@@ -29,7 +29,7 @@ def draw_case(rng, i, work):
     gen = ["gen-trace", "--out", trace, "--layers", shape["layers"], "--q-heads", shape["q_heads"],
            "--kv-heads", kv, "--head-dim", shape["head_dim"], "--tokens", shape["tokens"],
            "--prompt", prompt, "--sinks", rng.randint(1, 4), "--heavy", 3, "--seed", rng.randint(1, 10**6),
-           "--quiet"]
+           "--quiet"] + (["--recency", 0] if shape["head_dim"] < 16 else [])  # gen-trace needs 16 dims for it
     base = rng.choice(["sinkattn", "h2o", "streamingllm", "spatten", "duo", "dense"])
     sinks, window = rng.randint(0, 8), rng.randint(0, 12)
     default = rng.choice(["retrieval", "streaming", "topk"])
