@@ -543,6 +543,23 @@ Plan make_plan(const Config& cfg, const Shape& s, const std::string& trace_name)
     }
   }
   plan.tau_fx = tau_fixed(p.tau);
+  // With no sink and no window a top-k head's row reads only its alive list. Attention comes
+  // before eviction, so a layer reads the token that just left the window even on a budget of 0,
+  // but with cascade that layer's eviction then empties the lists of every deeper layer, whose
+  // rows would attend no token: no model defines an empty softmax row (the RTL would wait for it).
+  const bool any_topk = std::find(plan.head_policy.begin(), plan.head_policy.end(), HeadPolicy::kTopk) !=
+                        plan.head_policy.end();
+  if (any_topk && p.cascade && p.sinks + p.window == 0)
+    for (int l = 0; l + 1 < s.layers; ++l)
+      if (plan.budget[l] == 0)
+        throw InputError(cfg.source,
+                         p.budget.schedule == BudgetSchedule::kList   ? "policy.heavy_hitters.budget.per_layer"
+                         : p.budget.schedule == BudgetSchedule::kRamp ? "policy.heavy_hitters.budget.min_tokens"
+                                                                       : "policy.heavy_hitters.budget.tokens",
+                         "layer " + std::to_string(l) + " of trace " + trace_name +
+                             " has a budget of 0 with sinks 0, window 0 and cascade, so the rows of the deeper "
+                             "layers would attend no token (set a budget of at least 1, a sink or a window)");
+
   return plan;
 }
 

@@ -297,5 +297,34 @@ TEST_F(ConfigFiles, ListLengthMustMatchTraceLayers) {
   }
 }
 
+
+// Soak case 56 (seed 20261204): top-k heads with no sink, no window and a budget of 0 under
+// cascade leave the second layer's rows with no token; the plan refuses it, naming the field.
+TEST_F(ConfigFiles, CascadeWithoutSinkOrWindowNeedsABudget) {
+  const std::string base = "name: c\nbase: sinkattn\npolicy:\n  sinks: 0\n  window: 0\n  head_policy:\n    default: topk\n"
+                           "  heavy_hitters:\n    cascade: CASCADE\n    budget:\n      schedule: constant\n"
+                           "      tokens: K\n      min_tokens: K\n";
+  const auto config = [&](const std::string& cascade, const std::string& k) {
+    std::string y = base;
+    y.replace(y.find("CASCADE"), 7, cascade);
+    for (std::size_t at; (at = y.find(" K\n")) != std::string::npos;) y.replace(at, 3, " " + k + "\n");
+    return load_config(write("c" + cascade + k + ".yaml", y));
+  };
+  const Shape two_layers{2, 2, 2, 16, 46, 38};
+  try {
+    make_plan(config("true", "0"), two_layers, "tr");
+    FAIL() << "a budget of 0 under cascade with no sink and no window was accepted";
+  } catch (const InputError& e) {
+    const std::string w = e.what();
+    EXPECT_NE(w.find("policy.heavy_hitters.budget.tokens"), std::string::npos) << w;
+    EXPECT_NE(w.find("attend no token"), std::string::npos) << w;
+  }
+  // Each of these gives every row a token: without cascade a layer reads the token that just
+  // left the window; a budget of 1 keeps one; on one layer nothing is deeper.
+  EXPECT_NO_THROW(make_plan(config("false", "0"), two_layers, "tr"));
+  EXPECT_NO_THROW(make_plan(config("true", "1"), two_layers, "tr"));
+  EXPECT_NO_THROW(make_plan(config("true", "0"), Shape{1, 2, 2, 16, 46, 38}, "tr"));
+}
+
 }  // namespace
 }  // namespace sinkattn

@@ -82,6 +82,12 @@ inline RandomCase random_case(std::mt19937_64& rng, int i) {
     p.budget.min_tokens = pick(0, p.budget.tokens);
     p.budget.unpruned_frac = pick(0, 2) * 0.25;
   }
+  // And make_plan's: with cascade and neither sink nor window, no layer but the last may have a
+  // budget of 0 (the deeper rows would attend no token). A window token keeps the draw stream.
+  const bool any_topk = pol == 2 || (pol == 3 && std::any_of(p.map.begin(), p.map.end(), [](const std::string& row) {
+                                       return row.find('T') != std::string::npos;
+                                     }));
+  if (any_topk && p.cascade && p.sinks + p.window == 0 && p.budget.min_tokens == 0) p.window = 1;
   p.head_pruning = pick(0, 1);
   p.head_warmup_steps = pick(0, 3);
   p.head_min_keep_frac = pick(1, 4) * 0.25;

@@ -44,6 +44,10 @@ def draw_case(rng, i, work):
              f"    warmup_steps: {rng.randint(0, 3)}", f"    min_keep_frac: {rng.choice([0.25, 0.5, 0.75, 1.0])}",
              f"    unpruned_frac: {rng.choice([0.0, 0.25, 0.5])}", "  progressive_quant:",
              f"    enabled: {rng.choice(['true', 'false'])}", f"    tau: {rng.choice([0.05, 0.1, 0.3, 0.6])}"]
+    # The loader's rule (make_plan): with cascade and neither sink nor window, a budget of 0 would
+    # leave the deeper layers' rows with no token; such a point gets a window token instead.
+    if default == "topk" and sinks + window == 0 and k == 0 and "    cascade: true" in lines:
+        lines[lines.index("  window: 0")] = "  window: 1"
     config = os.path.join(work, f"config{i}.yaml")
     with open(config, "w") as f:
         f.write("\n".join(lines) + "\n")
