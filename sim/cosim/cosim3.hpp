@@ -31,13 +31,13 @@ enum class Inject {
 };
 
 struct CosimOptions {
-  host::RtlOptions rtl;  // seed, back-pressure, outstanding requests, watchdog, waves (RTL FST file)
+  host::RunOptions run;  // seed, back-pressure, outstanding requests, watchdog, waves (RTL FST file)
   Inject inject = Inject::kNone;
 };
 
 struct CosimResult {
   GoldenResult golden;
-  host::RtlResult systemc, rtl;
+  host::RunResult systemc, rtl;
   bool match = false;
   std::string first_mismatch;  // "" when match
   std::uint64_t rows_checked = 0;    // rows compared with golden, both models together

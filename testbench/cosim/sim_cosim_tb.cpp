@@ -32,11 +32,11 @@ struct Speed {
 Speed g_speed;
 
 // Returns "" or the first difference (golden outputs and counters, then RTL timing).
-std::string check_case(const Config& cfg, const IntTrace& it, const host::RtlOptions& opt) {
+std::string check_case(const Config& cfg, const IntTrace& it, const host::RunOptions& opt) {
   const Plan plan = make_plan(cfg, it.shape, "synthetic");
   const GoldenResult gold = run_golden(cfg, plan, it);
-  const sim::SimResult sc = sim::run_sim(cfg, plan, it, opt);
-  const host::RtlResult rtl = rtl::run_rtl(cfg, plan, it, opt);
+  const host::RunResult sc = sim::run_sim(cfg, plan, it, opt);
+  const host::RunResult rtl = rtl::run_rtl(cfg, plan, it, opt);
   g_speed.sim_cycles += static_cast<double>(sc.total_cycles);
   g_speed.sim_s += sc.wall_seconds;
   g_speed.rtl_cycles += static_cast<double>(rtl.total_cycles);
@@ -52,7 +52,7 @@ std::string check_case(const Config& cfg, const IntTrace& it, const host::RtlOpt
   }
   if (sc.cycles != rtl.cycles) return "busy cycles differ";
   int jobs = 0;
-  for (const host::PhaseEvent& e : sc.events) jobs += e.kind == 1;
+  for (const host::PhaseEvent& e : sc.events) jobs += e.kind == host::kEvJob;
   if (jobs != it.shape.steps() * it.shape.layers * it.shape.kv_heads) return "wrong number of job events";
   return "";
 }
@@ -62,7 +62,7 @@ class SimPresets : public ::testing::TestWithParam<std::string> {};
 TEST_P(SimPresets, CycleExactWithRtlBitExactWithGolden) {
   const Config cfg = scaled_preset(GetParam());
   const IntTrace it = small_trace({3, 4, 2, 16, 128, 96}, 11);
-  host::RtlOptions opt;
+  host::RunOptions opt;
   opt.seed = 7;
   opt.req_stall = 0.2;
   opt.resp_stall = 0.2;
@@ -77,7 +77,7 @@ INSTANTIATE_TEST_SUITE_P(Sim, SimPresets,
 TEST(Sim, PresetUnscaledSinkattn) {
   const Config cfg = load_config("sinkattn");
   const IntTrace it = small_trace({2, 4, 2, 32, 176, 160}, 3);
-  host::RtlOptions opt;
+  host::RunOptions opt;
   opt.seed = 3;
   EXPECT_EQ(check_case(cfg, it, opt), "") << "sinkattn unscaled (seed 3)";
 }
