@@ -14,6 +14,7 @@ SINKATTN_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libsystemc-dev
   python3 python3-numpy python3-yaml
   verilator iverilog yosys
+  clang-14 libfuzzer-14-dev libomp-14-dev libhwy-dev
 )
 
 install_missing_packages() {
@@ -33,6 +34,15 @@ install_missing_packages() {
 configure() {
   if [ ! -f "$BUILD_DIR/build.ninja" ]; then
     cmake -S "$SINKATTN_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  fi
+}
+
+# A second build directory with its own CMake options (sanitizers, fuzzers); ccache serves both.
+configure_variant() {  # configure_variant DIR CMAKE-ARG...
+  local dir="$1"
+  shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    cmake -S "$SINKATTN_ROOT" -B "$dir" -G Ninja "$@" >/dev/null
   fi
 }
 

@@ -39,7 +39,7 @@ int run_cosim_cmd(const CosimArgs& a) {
   cosim::check_hw(cfg);
   sim::check_sim_hw(cfg);
   const EnergyTable energy = load_energy_table(a.energy);
-  const FloatTrace ft = load_trace(a.trace);
+  const FloatTrace ft = open_trace(a.trace);  // mapped: a long trace is not copied
   const Plan plan = make_plan(cfg, ft.shape, a.trace);
   const IntTrace it = quantize_trace(ft);
   const char* w = std::getenv("WAVES");

@@ -28,9 +28,11 @@ int main(int argc, char** argv) {
   };
   add(sinkattn::cli::add_golden);
   add(sinkattn::cli::add_gen_trace);
+#ifdef SINKATTN_CYCLE_MODELS  // off in the sanitizer build, which needs only golden and gen-trace
   add(sinkattn::cli::add_rtl);
   add(sinkattn::cli::add_sim);
   add(sinkattn::cli::add_cosim);
+#endif
 
   try {
     app.parse(argc, argv);
