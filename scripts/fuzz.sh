@@ -26,9 +26,9 @@ for name in "${harnesses[@]}"; do
   log="$FUZZ_DIR/fuzz_$name.log"
   dict=()
   [ -f "$SINKATTN_ROOT/fuzz/$name.dict" ] && dict=(-dict="$SINKATTN_ROOT/fuzz/$name.dict")
-  # -timeout: one input taking more than 10 s is a hang; -rss_limit_mb: an allocation driven by
+  # -timeout: one input taking more than 30 s is a hang (generous: CI machines are shared); -rss_limit_mb: an allocation driven by
   # a size field shows up as out-of-memory; -max_len: traces need room for three small .npy files.
-  if "$FUZZ_DIR/bin/fuzz_$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
+  if "$FUZZ_DIR/bin/fuzz_$name" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 -max_len=8192 \
       -artifact_prefix="$findings/" -print_final_stats=1 "${dict[@]}" \
       "$corpus" "$SINKATTN_ROOT/fuzz/corpus/$name" >"$log" 2>&1; then
     result=ok
