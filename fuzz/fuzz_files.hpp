@@ -16,19 +16,23 @@
 
 namespace sinkattn::fuzz {
 
-// One directory per fuzzing process (libFuzzer's -jobs/-workers run several side by side).
-inline const std::string& scratch_dir() {
-  static const std::string dir = [] {
+// One directory per fuzzing process (libFuzzer's -jobs/-workers run several side by side),
+// removed when the process exits normally (a crash leaves it, with the input that caused it).
+struct ScratchDir {
+  std::string path;
+  ScratchDir() {
     const char* base = std::getenv("TMPDIR");
-    std::string templ = std::string(base && *base ? base : "/tmp") + "/sinkattn_fuzz_XXXXXX";
-    if (mkdtemp(templ.data()) == nullptr) std::abort();
-    std::atexit([] {
-      std::error_code ec;
-      std::filesystem::remove_all(scratch_dir(), ec);
-    });
-    return templ;
-  }();
-  return dir;
+    path = std::string(base && *base ? base : "/tmp") + "/sinkattn_fuzz_XXXXXX";
+    if (mkdtemp(path.data()) == nullptr) std::abort();
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+inline const std::string& scratch_dir() {
+  static const ScratchDir dir;
+  return dir.path;
 }
 
 inline void write_file(const std::string& path, std::string_view bytes) {
