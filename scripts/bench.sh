@@ -2,6 +2,9 @@
 # The one entry for every benchmark of the project:  scripts/bench.sh NAME
 #   golden   golden-model MAC/s for dense and sinkattn on a 4-layer, 8-head, D=64, T=2048
 #            trace, with the ratio of their times beside the ratio of their attended tokens
+#   hls      the HLS kernel's C-simulation against the golden model, both on one thread, on the
+#            sinkattn and dense presets (trace: 2 layers, 8 query / 2 KV heads, D 64, 256 decode
+#            steps of 1024 tokens): time ratio HLS / golden measured in one run
 #   topk     RTL top-k engine (Verilated) quick-select cycles for SpAtten's (n, k) cells at
 #            P = 4, 16, 64 over random scores, beside SpAtten's published latency model
 #            (SINKATTN_SEED picks the scores; TOPK_VECTORS vectors per cell, default 200)
@@ -13,6 +16,16 @@
 #            configuration and stimulus (default preset, 2 layers, 4 heads, 32 steps), and the ratio;
 #            then the Verilated RTL against Icarus on the tiny configuration (iverilog_top's
 #            stimulus, same cycle count), and that ratio
+#   sweep    points per hour of `sinkattn sweep` on 2 jobs at golden and at systemc fidelity on
+#            the default workload (4 layers, 8 query and 2 KV heads, D 64, prompt 256, 64 decode
+#            steps), 48 points each (4 presets x 4 lane counts x 3 windows), and the share of the
+#            workers' time spent outside the models (process start, workload cache loading, store)
+#   soak [N] N seeded random (configuration, trace, back-pressure) cases through all three models
+#            (sinkattn cosim: golden, SystemC, Verilated RTL), default 10000; prints the seed of
+#            any failure; resumable (build/results/soak.state; SINKATTN_SEED picks the cases)
+#   area     the area model pricing one configuration (two presets, and a sweep that changes
+#            lanes, P, tokens and heads every point) against the 1 ms a sweep point may spend,
+#            and the one-time cost of loading the table
 #   scale [T...] peak resident memory (/usr/bin/time -v) and wall time of `sinkattn golden` and
 #            `sinkattn sim` on Llama-3-8B-shaped synthetic traces (L 32, Hq 32, Hkv 8, D 128,
 #            64 decode steps, float16, decode-only queries) at each T (default 4096 8192 16384
@@ -30,6 +43,14 @@ case "$name" in
     mkdir -p "$(dirname "$out")"
     "$BUILD_DIR/bin/bench_golden" --benchmark_out="$out" --benchmark_out_format=json >&2
     /usr/bin/python3 "$SINKATTN_ROOT/scripts/bench_report.py" golden "$out"
+    ;;
+  hls)
+    install_missing_packages
+    build bench_hls
+    out="$BUILD_DIR/results/bench_hls.json"
+    mkdir -p "$(dirname "$out")"
+    "$BUILD_DIR/bin/bench_hls" --benchmark_out="$out" --benchmark_out_format=json >&2
+    /usr/bin/python3 "$SINKATTN_ROOT/scripts/bench_report.py" hls "$out"
     ;;
   topk)
     install_missing_packages
@@ -105,6 +126,39 @@ PY
   fuzz)
     exec "$SINKATTN_ROOT/scripts/fuzz.sh" "${2:-600}" "${@:3}"
     ;;
+  sweep)
+    install_missing_packages
+    build sinkattn
+    out="$BUILD_DIR/results/bench_sweep"
+    rm -rf "$out"
+    mkdir -p "$out"
+    : > "$out/times.txt"
+    for fid in golden systemc; do
+      cat > "$out/$fid.yaml" <<EOF
+name: bench_$fid
+base: sinkattn
+axes:
+  base: [sinkattn, h2o, streamingllm, spatten]
+  hw.qk_lanes: {pow2: [2, 16]}
+  policy.window: [32, 64, 96]
+workloads:
+  - name: run
+    gen: {layers: 4, q_heads: 8, kv_heads: 2, head_dim: 64, tokens: 320, prompt: 256, seed: 1}
+objectives:
+  - {metric: energy_pj, goal: min}
+  - {metric: cosine_mean, goal: max}
+fidelity: $fid
+jobs: 2
+timeout: 120
+EOF
+      # Timed whole: workload preparation (once per sweep), every point, the store and exports.
+      t0="$(date +%s.%N)"
+      "$BUILD_DIR/bin/sinkattn" sweep "$out/$fid.yaml" --out "$out/$fid" --no-plots >&2
+      t1="$(date +%s.%N)"
+      echo "$fid $t0 $t1" >> "$out/times.txt"
+    done
+    /usr/bin/python3 "$SINKATTN_ROOT/scripts/bench_report.py" sweep "$out"
+    ;;
   simspeed)
     install_missing_packages
     build bench_simspeed top_vectors
@@ -135,8 +189,34 @@ print(json.dumps({"tiny_config_cycles": cycles, "verilator_cycles_per_s": cycles
                   "icarus_cycles_per_s": cycles / iv, "verilator_over_icarus": iv / vl}))
 PY
     ;;
+  area)
+    install_missing_packages
+    build bench_area
+    out="$BUILD_DIR/results/bench_area.json"
+    mkdir -p "$(dirname "$out")"
+    "$BUILD_DIR/bin/bench_area" --benchmark_out="$out" --benchmark_out_format=json >&2
+    /usr/bin/python3 - "$out" <<'PY'
+import json, sys
+runs = {b["name"]: b for b in json.load(open(sys.argv[1]))["benchmarks"]}
+us = lambda b, k="cpu_time": b[k] * {"ns": 1e-3, "us": 1.0, "ms": 1e3}[b["time_unit"]]
+# CPU time per point (what a sweep worker spends); wall time beside it, which a shared machine inflates.
+per_point = {n: round(us(b), 3) for n, b in runs.items() if n.startswith("BM_Area")}
+wall = {n: round(us(b, "real_time"), 3) for n, b in runs.items() if n.startswith("BM_Area")}
+load = us(runs["BM_LoadAreaModel"])
+worst = max(per_point.values())
+print(json.dumps({"cpu_us_per_configuration": per_point, "wall_us_per_configuration": wall, "worst_cpu_us": worst, "fraction_of_1ms": round(worst / 1000, 5),
+                  "load_table_us": round(load, 1), "load_over_price": round(load / worst, 1)}))
+PY
+    ;;
+  soak)
+    install_missing_packages
+    build sinkattn
+    mkdir -p "$BUILD_DIR/results"
+    /usr/bin/python3 "$SINKATTN_ROOT/testbench/tests/cli_cosim_random.py" "$BUILD_DIR/bin/sinkattn" "${2:-10000}" \
+      "${SINKATTN_SEED:-20261204}" --state "$BUILD_DIR/results/soak.state"
+    ;;
   *)
-    echo "usage: scripts/bench.sh NAME   (NAME: golden | topk | roofline | simspeed | scale [T...] | fuzz [SECONDS])" >&2
+    echo "usage: scripts/bench.sh NAME   (NAME: golden | hls | topk | roofline | simspeed | soak [N] | area | sweep | scale [T...] | fuzz [SECONDS])" >&2
     exit 2
     ;;
 esac

@@ -35,6 +35,25 @@ def golden(path):
                   f"{si['mac_per_s']:.3e} MAC/s, ratio {si['mac_per_s'] / sc['mac_per_s']:.2f}")
 
 
+def hls(path):
+    # Names look like "BM_Hls/sinkattn/real_time": golden and the HLS C-simulation per preset.
+    with open(path) as f:
+        runs = {}
+        for b in json.load(f)["benchmarks"]:
+            if b.get("run_type", "iteration") != "iteration":
+                continue
+            parts = b["name"].split("/")
+            model, preset = parts[0][3:].lower(), parts[1]
+            runs[(preset, model)] = b
+    print(f"{'preset':<10} {'model':<7} {'time_ms':>10} {'MAC/s':>12} {'MACs':>14}")
+    for (preset, model), b in sorted(runs.items()):
+        print(f"{preset:<10} {model:<7} {b['real_time']:>10.1f} {b['mac_per_s']:>12.3e} {b['macs']:>14.0f}")
+    for preset in sorted({p for p, _ in runs}):
+        g, h = runs[(preset, "golden")], runs[(preset, "hls")]
+        print(f"{preset}: HLS C-simulation / golden time ratio {h['real_time'] / g['real_time']:.2f} "
+              f"(both one thread, same trace, one run)")
+
+
 # SpAtten's published quick-select latency model, mean cycles per (n, k) and P.
 SPATTEN_TOPK = {(1024, 128): {4: 734, 16: 216, 64: 86},
                 (4096, 256): {4: 2558, 16: 670, 64: 208},
@@ -102,6 +121,29 @@ def roofline(sparse_path, dense_path):
         print(f"  {k:<15} {c[k]:>10}  {c[k] / s['cycles']:6.1%}")
 
 
+def sweep(out):
+    """Points per hour of each timed sweep, and where the workers' time went."""
+    import sqlite3
+    jobs = 2
+    print(f"{'fidelity':<9} {'points':>6} {'wall s':>7} {'points/h':>9} {'model s/pt':>10} {'outside models':>15} "
+          f"{'overhead/model':>15} {'per point outside':>18}")
+    for line in open(f"{out}/times.txt"):
+        fid, t0, t1 = line.split()
+        wall = float(t1) - float(t0)
+        got = list(sqlite3.connect(f"{out}/{fid}/store.db").execute(
+            "select result, wall_seconds from rows where status = 'ok'"))
+        rows = [json.loads(r) for r, _ in got]
+        worker = sum(w for _, w in got)
+        model = sum(r["model_seconds"] for r in rows)
+        # The pool's capacity is wall x jobs worker-seconds; what the models did not use went to
+        # process start, loading the workload cache, the store and idle slots.
+        outside = 1 - model / (wall * jobs)
+        print(f"{fid:<9} {len(rows):>6} {wall:>7.1f} {len(rows) / wall * 3600:>9.0f} {model / len(rows):>10.3f} "
+              f"{outside:>15.1%} {(wall * jobs - model) / model:>15.1%} {1 - model / worker:>18.1%}")
+    print("outside models: of the pool's wall x 2 worker-seconds, the share not spent in the models (process")
+    print("start, workload preparation once per sweep and cache loading, store, idle slots); per point: of each")
+    print("worker's own life, the share outside the models (start, cache loading, exit)")
+
 
 if __name__ == "__main__":
-    {"golden": golden, "topk": topk, "roofline": roofline}[sys.argv[1]](*sys.argv[2:])
+    {"golden": golden, "hls": hls, "topk": topk, "roofline": roofline, "sweep": sweep}[sys.argv[1]](*sys.argv[2:])

@@ -14,6 +14,11 @@ SINKATTN_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libsystemc-dev
   python3 python3-numpy python3-yaml
   verilator iverilog yosys
+  # sinkattn sweep: Boost.Process (header-only in libboost-dev) and Boost.Filesystem, the
+  # SQLite store, NSGA-II and non-dominated sorting, constraint expressions, plots, and a real
+  # single-node Slurm cluster for its tests
+  libboost-dev libboost-filesystem-dev libsqlitecpp-dev libsqlite3-dev libpagmo-dev libmuparser-dev
+  python3-matplotlib slurm-wlm munge procps
   clang-14 libfuzzer-14-dev libomp-14-dev libhwy-dev
 )
 

@@ -401,7 +401,11 @@ std::vector<std::string> preset_names() {
   return names;
 }
 
-Config load_config(const std::string& name_or_path) {
+Config load_config(const std::string& name_or_path) { return load_config(name_or_path, {}); }
+
+bool is_config_field(const std::string& path) { return schema().count(path) > 0; }
+
+Config load_config(const std::string& name_or_path, const std::vector<FieldOverride>& overrides) {
   std::string file = name_or_path;
   if (!fs::exists(file) && name_or_path.find('/') == std::string::npos &&
       name_or_path.find(".yaml") == std::string::npos) {
@@ -413,7 +417,27 @@ Config load_config(const std::string& name_or_path) {
   Leaves leaves;
   std::vector<std::string> seen;
   load_chain(file, seen, leaves);
-  return read_config(Reader(leaves, file), file);
+  for (const FieldOverride& o : overrides) {
+    if (!schema().count(o.path)) throw InputError(o.where, o.path, "not a configuration field (see docs/config.md)");
+    YAML::Node value;
+    try {
+      value = YAML::Load(o.value);
+    } catch (const YAML::Exception& e) {
+      throw InputError(o.where, o.path, "value '" + o.value + "' is not valid YAML: " + e.msg);
+    }
+    leaves[o.path] = Leaf{value, o.where};
+  }
+  Config c = read_config(Reader(leaves, file), file);
+  for (const auto& [path, kind] : schema()) {
+    (void)kind;
+    if (path == "name" || path == "description") continue;
+    YAML::Emitter e;
+    e.SetMapFormat(YAML::Flow);
+    e.SetSeqFormat(YAML::Flow);
+    e << leaves.at(path).node;
+    c.canonical += path + ": " + e.c_str() + "\n";
+  }
+  return c;
 }
 
 std::uint32_t tau_fixed(double tau) {

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include <omp.h>
+
 #include "kernels.hpp"
 #include "sinkattn/numerics.hpp"
 
@@ -117,7 +119,8 @@ class Engine {
       for (int j = 0; j < sinks_end; ++j) kept.push_back(j);
       switch (plan_.policy(l, g)) {
         case HeadPolicy::kRetrieval:
-          for (int j = sinks_end; j < mid_end; ++j) kept.push_back(j);
+          // Up to t: while t + 1 < sinks, mid_end (= sinks) lies beyond the current token.
+          for (int j = sinks_end; j < std::min(mid_end, t + 1); ++j) kept.push_back(j);
           break;
         case HeadPolicy::kTopk: {
           const auto& alive = alive_[list_index(l, g)];
@@ -134,14 +137,59 @@ class Engine {
   // a sparse policy's layer is a few hundred thousand MACs, and a fork-join per layer of that
   // size costs more than it saves (much more when the cores are shared).
   void compute_layer(int t, int l) {
+    if (opt_.datapath) return run_jobs(t, l);
     const int s = t - s_.prompt;
     std::uint64_t work = 0;
     for (int g = 0; g < s_.kv_heads; ++g) work += kept_[g].size();
     work *= static_cast<std::uint64_t>(s_.group()) * s_.head_dim * 2;
-#pragma omp parallel for schedule(dynamic) if (work >= kParallelMinMacs)
-    for (int h = 0; h < s_.q_heads; ++h) compute_row(s, t, l, h);
+    const bool parallel = work >= kParallelMinMacs;
+    int threads = 1;
+#pragma omp parallel for schedule(dynamic) if (parallel) reduction(max : threads)
+    for (int h = 0; h < s_.q_heads; ++h) {
+      compute_row(s, t, l, h);
+      threads = std::max(threads, omp_get_num_threads());
+    }
+    res_.parallel_layers += parallel;
+    res_.max_threads = std::max(res_.max_threads, threads);
   }
   static constexpr std::uint64_t kParallelMinMacs = 1u << 20;
+
+  // The same layer through another datapath, one job per KV head with an active query head. It
+  // updates the importances itself; merge_layer only counts.
+  void run_jobs(int t, int l) {
+    const int s = t - s_.prompt, group = s_.group();
+    job_active_.assign(group, 0);
+    job_refetched_.assign(group, 0);
+    for (int g = 0; g < s_.kv_heads; ++g) {
+      const int h0 = g * group;
+      for (int i = 0; i < group; ++i) {
+        RowResult& r = rows_[h0 + i];
+        r.active = head_active(l, h0 + i);
+        r.refetched = false;
+        job_active_[i] = r.active;
+      }
+      const std::vector<int>& kept = kept_[g];
+      if (kept.empty()) continue;  // no active head in the group: no job
+      Job job;
+      job.token = t;
+      job.layer = l;
+      job.group = g;
+      job.list = &kept;
+      while (job.sinks < static_cast<int>(kept.size()) && kept[job.sinks] < cfg_.policy.sinks) ++job.sinks;
+      job.first_head = h0;
+      job.heads = group;
+      job.active = job_active_.data();
+      job.msb_first = cfg_.policy.progressive_quant;
+      job.tau_fx = plan_.tau_fx;
+      job.token_importance = importance(l, g);
+      job.head_importance = &head_importance_[h0];
+      job.out = &res_.out[res_.row_index(s, l, h0) * s_.head_dim];
+      job.refetched = job_refetched_.data();
+      std::fill(job_refetched_.begin(), job_refetched_.end(), 0);
+      opt_.datapath->run_job(job);
+      for (int i = 0; i < group; ++i) rows_[h0 + i].refetched = rows_[h0 + i].active && job_refetched_[i];
+    }
+  }
 
   void compute_row(int s, int t, int l, int h) {
     RowResult& r = rows_[h];
@@ -220,6 +268,7 @@ class Engine {
         c.macs += n * s_.head_dim * (r.refetched ? 3 : 2);
         c.lsb_refetches += r.refetched;
         group_refetch |= r.refetched;
+        if (opt_.datapath) continue;  // the datapath updated both importances
         head_importance_[h] += r.head_abs;
         for (std::size_t i = sinks; i < n; ++i) imp[kept[i]] += r.probs[i];  // sinks are never ranked
       }
@@ -264,7 +313,8 @@ class Engine {
   }
 
   void select(const std::vector<std::uint64_t>& scores, int k) {
-    const TopkStats st = topk_select(scores, k, lfsr_, keep_flags_);
+    const TopkStats st = opt_.datapath ? opt_.datapath->select(scores, k, lfsr_, keep_flags_)
+                                       : topk_select(scores, k, lfsr_, keep_flags_);
     res_.counters.topk.passes += st.passes;
     res_.counters.topk.elements += st.elements;
   }
@@ -284,6 +334,7 @@ class Engine {
   std::vector<std::vector<int>> kept_;        // this layer's read list per KV head
   std::vector<RowResult> rows_;               // this layer's rows per query head
   std::vector<std::uint8_t> keep_flags_;
+  std::vector<std::uint8_t> job_active_, job_refetched_;  // run_jobs: one job's row flags
   GoldenResult res_;
 };
 

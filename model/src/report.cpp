@@ -58,6 +58,42 @@ void add_energy(nlohmann::json& j, const Counters& c, const Shape& shape, const 
   j["energy_table"] = energy.name;
 }
 
+void add_area(nlohmann::json& j, const Config& cfg, const AreaModel& area) {
+  const AreaReport a = area_of(cfg, area);
+  j["area_um2"] = a.total_um2;
+  j["area_um2_by_block"] = a.blocks_um2;
+  j["area_memory_bits"] = a.memory_bits;
+  j["area_model"] = provenance(area).name;
+}
+
+nlohmann::json area_report(const Config& cfg, const AreaModel& area) {
+  const AreaReport a = area_of(cfg, area);
+  const AreaProvenance p = provenance(area);
+  nlohmann::json j;
+  j["mode"] = "area";
+  j["preset"] = cfg.name;
+  j["config_file"] = cfg.source;
+  j["area_um2"] = a.total_um2;
+  j["area_mm2"] = a.total_um2 * 1e-6;
+  j["area_logic_um2"] = a.logic_um2_total;
+  j["area_memory_um2"] = a.memory_um2_total;
+  j["area_memory_bits"] = a.memory_bits;
+  j["area_um2_by_block"] = a.blocks_um2;
+  j["logic_um2_by_term"] = a.logic_terms;
+  nlohmann::json mems = nlohmann::json::array();
+  for (const MemoryArea& m : a.memories)
+    mems.push_back({{"name", m.geometry.name}, {"block", m.geometry.block}, {"words", m.geometry.words},
+                    {"width", m.geometry.width}, {"read_ports", m.geometry.read_ports},
+                    {"write_ports", m.geometry.write_ports}, {"banks", m.geometry.banks}, {"bits", m.geometry.bits()},
+                    {"kind", m.kind}, {"copies", m.copies}, {"um2", m.um2}});
+  j["memories"] = mems;
+  j["area_model"] = p.name;
+  j["provenance"] = {{"table", p.file}, {"fit", p.fit_file}, {"description", p.description}, {"node_nm", p.node_nm},
+                     {"calibration_date", p.calibration_date}, {"calibration_commit", p.calibration_commit},
+                     {"yosys", p.yosys}};
+  return j;
+}
+
 void write_json(const std::string& path, const nlohmann::json& j) {
   std::ofstream f(path);
   if (!f) throw InputError(path, "--json", "cannot open for writing");
@@ -149,6 +185,12 @@ std::string summary_table(const nlohmann::json& j) {
       o << line;
     }
     o << "\n";
+  }
+  if (j.contains("area_um2")) {
+    std::snprintf(line, sizeof line, "  %-22s %14.4g mm2  (%s, %.3g Mbit on chip)\n", "area",
+                  j["area_um2"].get<double>() * 1e-6, j["area_model"].get<std::string>().c_str(),
+                  j["area_memory_bits"].get<double>() * 1e-6);
+    o << line;
   }
   o << "  outputs sha256          " << j["outputs_sha256"].get<std::string>() << "\n";
   std::snprintf(line, sizeof line, "  %-22s %14.3f s\n", "wall", j["wall_seconds"].get<double>());

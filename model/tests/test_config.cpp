@@ -1,8 +1,12 @@
 // The configuration loader: every preset, the generated headers, and every kind of bad input.
 #include <gtest/gtest.h>
 
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 
 #include "sinkattn/config.hpp"
 #include "sinkattn/error.hpp"
@@ -65,20 +69,99 @@ TEST(Presets, AllSixLoadWithTheirPublishedShape) {
   EXPECT_EQ(load_config("dense").policy.default_head_policy, HeadPolicy::kRetrieval);
 }
 
-template <typename Generated>
-void expect_same(const char* preset) {
-  const auto runtime = parameter_list(load_config(preset));
-  ASSERT_EQ(runtime.size(), Generated::kAll.size());
-  for (std::size_t i = 0; i < runtime.size(); ++i) {
-    EXPECT_EQ(runtime[i].first, Generated::kAll[i].first);
-    EXPECT_EQ(runtime[i].second, Generated::kAll[i].second) << preset << "." << runtime[i].first;
+// The parameters each generated header must carry, read here from the preset YAML with
+// yaml-cpp (a preset overrides its base field by field), without the configuration loader.
+class PresetYaml {
+ public:
+  explicit PresetYaml(const std::string& name) {
+    for (std::string n = name; !n.empty();) {
+      chain_.push_back(YAML::LoadFile(std::string(SINKATTN_SOURCE_CONFIG_DIR) + "/presets/" + n + ".yaml"));
+      n = chain_.back()["base"] ? chain_.back()["base"].as<std::string>() : "";
+    }
   }
+  YAML::Node at(const std::string& path) const {  // dotted path, the nearest preset that sets it
+    for (const YAML::Node& doc : chain_) {
+      std::vector<YAML::Node> walk{doc};
+      std::size_t from = 0;
+      bool found = true;
+      while (found && from <= path.size()) {
+        const std::size_t dot = std::min(path.find('.', from), path.size());
+        const YAML::Node next = walk.back()[path.substr(from, dot - from)];
+        found = static_cast<bool>(next);
+        if (found) walk.push_back(next);
+        from = dot + 1;
+      }
+      if (found) return walk.back();
+    }
+    ADD_FAILURE() << "no preset in the chain sets " << path;
+    return YAML::Node();
+  }
+
+ private:
+  std::vector<YAML::Node> chain_;
+};
+
+std::vector<std::pair<std::string, long long>> expected_parameters(const std::string& preset) {
+  const PresetYaml y(preset);
+  auto i = [&](const char* path) { return y.at(path).as<long long>(); };
+  auto b = [&](const char* path) { return static_cast<long long>(y.at(path).as<bool>()); };
+  const bool list = y.at("policy.heavy_hitters.budget.schedule").as<std::string>() == "list";
+  const double tau = y.at("policy.progressive_quant.tau").as<double>();
+  return {
+      {"HeadDim", i("hw.head_dim")},
+      {"MaxTokens", i("hw.max_tokens")},
+      {"MaxLayers", i("hw.max_layers")},
+      {"MaxQHeads", i("hw.max_q_heads")},
+      {"MaxKvHeads", i("hw.max_kv_heads")},
+      {"SinkSramTokens", i("hw.sink_sram_tokens")},
+      {"QkLanes", i("hw.qk_lanes")},
+      {"PvLanes", i("hw.pv_lanes")},
+      {"TopkParallelism", i("hw.topk_parallelism")},
+      {"TopkLfsrSeed", i("hw.topk_lfsr_seed")},
+      {"DramBytesPerCycle", i("hw.dram.bytes_per_cycle")},
+      {"DramLatencyCycles", i("hw.dram.latency_cycles")},
+      {"DramBurstBytes", i("hw.dram.burst_bytes")},
+      {"Sinks", i("policy.sinks")},
+      {"Window", i("policy.window")},
+      {"BudgetTokens", list ? y.at("policy.heavy_hitters.budget.per_layer")[0].as<long long>()
+                            : i("policy.heavy_hitters.budget.tokens")},
+      {"GranularityHead", y.at("policy.heavy_hitters.granularity").as<std::string>() == "head"},
+      {"Cascade", b("policy.heavy_hitters.cascade")},
+      {"HeadPruning", b("policy.head_pruning.enabled")},
+      {"HeadWarmupSteps", i("policy.head_pruning.warmup_steps")},
+      {"ProgressiveQuant", b("policy.progressive_quant.enabled")},
+      {"TauFx", std::max(1LL, static_cast<long long>(std::floor(tau * 32768 + 0.5)))},  // docs/numerics.md
+  };
 }
 
-TEST(Presets, GeneratedHeadersCarryTheSameParameters) {
-  expect_same<params::sinkattn>("sinkattn");
-  expect_same<params::streamingllm>("streamingllm");
-  EXPECT_EQ(params::sinkattn::kSinks, 4);
+// Every "NAME = VALUE;" line of a generated file whose line matches `pattern` (two groups).
+std::vector<std::pair<std::string, long long>> parse_generated(const std::string& path, const std::regex& pattern) {
+  std::ifstream in(path);
+  EXPECT_TRUE(in) << "cannot open " << path;
+  std::vector<std::pair<std::string, long long>> v;
+  std::string line;
+  std::smatch m;
+  while (std::getline(in, line))
+    if (std::regex_match(line, m, pattern)) v.emplace_back(m[1], std::stoll(m[2]));
+  return v;
+}
+
+TEST(Presets, GeneratedHeadersCarryTheYamlParameters) {
+  const std::regex cpp(R"(\s*static constexpr long long k([A-Za-z0-9]+) = (-?[0-9]+);)");
+  const std::regex sv(R"(localparam int ([A-Za-z0-9]+) = (-?[0-9]+);)");
+  int presets = 0;
+  for (const auto& e : fs::directory_iterator(std::string(SINKATTN_SOURCE_CONFIG_DIR) + "/presets")) {
+    const std::string name = e.path().stem().string();
+    const auto want = expected_parameters(name);
+    const std::string gen = SINKATTN_GEN_DIR;
+    EXPECT_EQ(parse_generated(gen + "/include/sinkattn/params/" + name + ".hpp", cpp), want) << name << " (C++)";
+    EXPECT_EQ(parse_generated(gen + "/rtl/params/sinkattn_params_" + name + ".svh", sv), want) << name << " (Verilog)";
+    ++presets;
+  }
+  EXPECT_GE(presets, 7);
+  // And the compiled traits are the ones in the text (the build includes what it generated).
+  EXPECT_EQ(params::sinkattn::kSinks, expected_parameters("sinkattn")[13].second);
+  EXPECT_EQ(params::streamingllm::kWindow, expected_parameters("streamingllm")[14].second);
 }
 
 TEST(Ramp, NonIncreasingAndHitsBothEnds) {

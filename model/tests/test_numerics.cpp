@@ -49,6 +49,12 @@ TEST(Reciprocal, RelativeErrorWithinDocumentedBound) {
   for (int i = 0; i < 1000000; ++i) check(kExpOne + (rng() >> 20));
   EXPECT_LE(worst, bound) << "worst relative error " << static_cast<double>(worst);
   EXPECT_GT(worst, bound / 2) << "the bound should be tight, not vacuous";
+  // The documented bound is what any correctly rounded table of this size meets; the table we
+  // generate measures 4.9305e-4 (exhaustive part). Pin it: measured value plus a margin of 2^-20
+  // (1/16 of an entry's unit). A table rounded the wrong way (truncated: 4.9917e-4) fails here.
+  if (kRecipLutBits == 10 && kRecipOutBits == 16) {
+    EXPECT_LE(worst, 4.9305e-4L + std::ldexp(1.0L, -20)) << "worst relative error " << static_cast<double>(worst);
+  }
 }
 
 TEST(Softmax, MatchesDoubleSoftmaxWithinDocumentedError) {

@@ -79,19 +79,84 @@ TEST(Topk, EdgeCases) {
   EXPECT_TRUE(keep.empty());
 }
 
-TEST(Topk, PivotSequenceIsDeterministic) {
-  std::mt19937_64 rng(5);
-  std::vector<std::uint64_t> s(4096);
-  for (auto& v : s) v = rng();
-  Lfsr16 a(0xACE1), b(0xACE1);
-  std::vector<std::uint8_t> ka, kb;
-  const TopkStats sa = topk_select(s, 256, a, ka), sb = topk_select(s, 256, b, kb);
-  EXPECT_EQ(sa.passes, sb.passes);
-  EXPECT_EQ(sa.elements, sb.elements);
-  EXPECT_EQ(a.state(), b.state());
-  EXPECT_GE(sa.elements, s.size());
-  // Quick-select does expected O(n) work: far less than n * passes for a full sort.
-  EXPECT_LT(sa.elements, 8 * s.size());
+// docs/numerics.md: a 16-bit Galois LFSR for x^16 + x^14 + x^13 + x^11 + 1, shifting right. The
+// bit shifted out is fed back into bit e-1 for each term x^e below the top one and x^0, i.e. the
+// toggle mask is built from the polynomial here, not copied from the model's constant.
+std::vector<std::uint16_t> lfsr_from_polynomial(std::uint16_t seed, int count) {
+  std::uint32_t mask = 0;
+  for (int e : {16, 14, 13, 11}) mask |= 1u << (e - 1);
+  std::vector<std::uint16_t> seq;
+  std::uint32_t x = seed;
+  for (int i = 0; i < count; ++i) {
+    const std::uint32_t out = x & 1u;
+    x >>= 1;
+    if (out) x ^= mask;
+    seq.push_back(static_cast<std::uint16_t>(x));
+  }
+  return seq;
+}
+
+TEST(Lfsr16, FirstDrawsByHandAndFromThePolynomial) {
+  // By hand from 0xACE1 = 1010110011100001b: the LSB is 1, so 0x5670 ^ 0xB400 = 0xE270; then
+  // the LSB is 0: 0x7138; again 0: 0x389C; again 0: 0x1C4E.
+  const std::vector<std::uint16_t> by_hand = {0xE270, 0x7138, 0x389C, 0x1C4E};
+  EXPECT_EQ(lfsr_from_polynomial(0xACE1, 4), by_hand);
+  for (std::uint16_t seed : {0x0001, 0xACE1, 0xFFFF, 0x8000}) {
+    Lfsr16 l(seed);
+    for (std::uint16_t want : lfsr_from_polynomial(seed, 5000)) ASSERT_EQ(l.next(), want) << "seed " << seed;
+  }
+}
+
+// Each pass's pivot is candidate number (L_j mod c_j) of the current candidates in stream
+// order, with L_j the LFSR sequence from the polynomial; the candidates of the next pass are
+// the side holding rank k, in stream order. Replayed here from the scores alone.
+TEST(Topk, PivotsFollowThePolynomialSequenceAndTheCandidateLists) {
+  const std::uint64_t seed = testing::test_seed(20261126);
+  std::mt19937_64 rng(seed);
+  Lfsr16 lfsr(0xACE1);
+  std::uint16_t state = 0xACE1;
+  std::vector<std::uint8_t> keep;
+  std::vector<TopkPass> trace;
+  std::uint64_t total_elements = 0, total_n = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    const int n = 2 + static_cast<int>(rng() % 3000);
+    const int k = 1 + static_cast<int>(rng() % (n - 1));
+    std::vector<std::uint64_t> s(n);
+    const std::uint64_t range = trial % 2 ? 12 : (1ULL << 40);
+    for (auto& v : s) v = rng() % range;
+    const TopkStats st = topk_select(s, k, lfsr, keep, &trace);
+    const std::vector<std::uint16_t> draws = lfsr_from_polynomial(state, static_cast<int>(trace.size()));
+    std::vector<std::uint64_t> cand = s;
+    std::size_t rank = static_cast<std::size_t>(k);
+    const std::string where = "seed " + std::to_string(seed) + " trial " + std::to_string(trial);
+    for (std::size_t j = 0; j < trace.size(); ++j) {
+      ASSERT_EQ(trace[j].lfsr, draws[j]) << where << " pass " << j;
+      ASSERT_EQ(trace[j].count, cand.size()) << where << " pass " << j;
+      const std::uint64_t pivot = cand[draws[j] % cand.size()];
+      ASSERT_EQ(trace[j].pivot_value, pivot) << where << " pass " << j;
+      std::vector<std::uint64_t> above, below;
+      for (std::uint64_t v : cand) (v > pivot ? above : below).push_back(v);
+      const std::size_t equal = static_cast<std::size_t>(std::count(cand.begin(), cand.end(), pivot));
+      below.erase(std::remove(below.begin(), below.end(), pivot), below.end());
+      if (rank <= above.size()) {
+        ASSERT_EQ(trace[j].kept, TopkSide::Above) << where << " pass " << j;
+        cand = above;
+      } else if (rank <= above.size() + equal) {
+        ASSERT_EQ(trace[j].kept, TopkSide::Threshold) << where << " pass " << j;
+        ASSERT_EQ(j + 1, trace.size()) << where << ": the threshold pass must be the last";
+      } else {
+        ASSERT_EQ(trace[j].kept, TopkSide::Below) << where << " pass " << j;
+        rank -= above.size() + equal;
+        cand = below;
+      }
+    }
+    state = draws.empty() ? state : draws.back();
+    ASSERT_EQ(lfsr.state(), state) << where;
+    total_elements += st.elements;
+    total_n += n;
+  }
+  // Quick-select does expected O(n) work (about 2n to 4n streamed), far below a sort's n log n.
+  EXPECT_LT(total_elements, 5 * total_n);
 }
 
 // ---------------------------------------------------------------------------------------------

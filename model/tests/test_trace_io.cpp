@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <filesystem>
@@ -246,24 +247,56 @@ TEST_F(TraceIoTest, PromptLen) {
   EXPECT_EQ(load_trace(dir_.string()).shape.prompt, 7);
 }
 
-// A q.npy with the decode steps' queries only ([L, Hq, T - P, D]) is told apart by its T; the
-// trace then behaves exactly as the full one: same shape, same reference rows, same integers.
-TEST_F(TraceIoTest, DecodeOnlyQueriesMatchTheFullTrace) {
-  const FloatTrace full = random_trace(testing::test_seed(23), {2, 4, 2, 3, 6, 2});
-  FloatTrace cut = full;
-  cut.q_first = full.shape.prompt;
-  cut.q.clear();
-  for (int l = 0; l < 2; ++l)
-    for (int h = 0; h < 4; ++h) cut.q.insert(cut.q.end(), full.q_row(l, h, 2), full.q_row(l, h, 5) + 3);
-  save_trace(cut, dir_.string(), DType::kFloat32);
+// A q.npy with the decode steps' queries only ([L, Hq, T - P, D]) is told apart by its T. Its
+// query scale comes from the rows it has (docs/numerics.md), so its integers equal the full
+// trace's when the decode rows hold each slice's largest |q|, and may differ otherwise; the
+// reference rows, the keys and the values are the same either way.
+TEST_F(TraceIoTest, DecodeOnlyQueriesRunAndMatchWhenTheDecodeRowsSetTheScale) {
+  FloatTrace full = random_trace(testing::test_seed(23), {2, 4, 2, 3, 6, 2});
+  const Shape& sh = full.shape;
+  const auto cut_of = [&](const FloatTrace& f) {
+    FloatTrace cut = f;
+    cut.q_first = sh.prompt;
+    cut.q.clear();
+    for (int l = 0; l < sh.layers; ++l)
+      for (int h = 0; h < sh.q_heads; ++h)
+        cut.q.insert(cut.q.end(), f.q_row(l, h, sh.prompt), f.q_row(l, h, sh.tokens - 1) + sh.head_dim);
+    return cut;
+  };
+  // As drawn, a prompt row may hold a slice's largest |q|: the cut runs, with the same shape,
+  // and its scale is never above the full trace's.
+  save_trace(cut_of(full), dir_.string(), DType::kFloat32);
   for (const FloatTrace& r : {load_trace(dir_.string()), open_trace(dir_.string())}) {
     EXPECT_EQ(r.q_first, 2);
     EXPECT_EQ(r.shape.prompt, 2);
     EXPECT_EQ(r.shape.tokens, 6);
     const IntTrace a = quantize_trace(full), b = quantize_trace(r);
-    EXPECT_EQ(a.q, b.q);
+    ASSERT_EQ(a.q.size(), b.q.size());
     EXPECT_EQ(a.k, b.k);
+    EXPECT_EQ(a.v, b.v);
+    for (std::size_t i = 0; i < a.q_scale.size(); ++i) EXPECT_LE(b.q_scale[i], a.q_scale[i]) << "slice " << i;
+  }
+  // Prompt queries shrunk below half the decode rows' largest |q| in every slice: now the decode
+  // rows set the scale in both, and the integers and scales are identical.
+  for (int l = 0; l < sh.layers; ++l)
+    for (int h = 0; h < sh.q_heads; ++h) {
+      float decode_max = 0, prompt_max = 0;
+      for (int t = 0; t < sh.tokens; ++t)
+        for (int d = 0; d < sh.head_dim; ++d)
+          (t < sh.prompt ? prompt_max : decode_max) =
+              std::max(t < sh.prompt ? prompt_max : decode_max, std::fabs(full.q_row(l, h, t)[d]));
+      ASSERT_GT(decode_max, 0.0f);
+      if (prompt_max == 0) continue;
+      for (int t = 0; t < sh.prompt; ++t)
+        for (int d = 0; d < sh.head_dim; ++d)
+          full.q[full.offset(sh.q_heads, l, h, t) + d] *= 0.5f * decode_max / prompt_max;
+    }
+  save_trace(cut_of(full), dir_.string(), DType::kFloat32);
+  for (const FloatTrace& r : {load_trace(dir_.string()), open_trace(dir_.string())}) {
+    const IntTrace a = quantize_trace(full), b = quantize_trace(r);
+    EXPECT_EQ(a.q, b.q);
     EXPECT_EQ(a.q_scale, b.q_scale);
+    EXPECT_EQ(a.k, b.k);
     std::vector<double> pa, oa, pb, ob;
     for (int t = 2; t < 6; ++t) {
       reference_row(full, 1, 3, t, pa, oa);

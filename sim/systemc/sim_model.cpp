@@ -1,7 +1,7 @@
 // The SystemC model of rtl/sinkattn_top.sv: the controller (the RTL's state machine, register
 // for register), its memories as index arrays, and the blocks of blocks.hpp wired as in the RTL.
-// SimHost is the testbench side: the command sequence of testbench/cosim/rtl_cosim.cpp, the
-// DRAM port (sim::DramModel, the same class and seeds as the RTL harness) and the row port.
+// SimHost is the testbench side: the command sequence of sim/rtl/rtl_run.cpp, the
+// DRAM port (host::DramModel, the same class and seeds as the RTL harness) and the row port.
 //
 // Time: one SC_THREAD clocks the model. It steps whole cycles in plain C++ and hands the
 // elapsed time to the SystemC kernel with wait() once per quantum (temporal decoupling, as a
@@ -29,15 +29,15 @@
 namespace sinkattn::sim {
 namespace {
 
-using cosim::PhaseEvent;
+using host::PhaseEvent;
 
 // The command encoding is the co-simulation driver's (top_stream.hpp), shared, not restated.
-using cosim::kOpClear;
-using cosim::kOpLayer;
-using cosim::kOpPolicy;
-using cosim::kOpQuery;
-using cosim::kOpReg;
-using cosim::kOpRun;
+using host::kOpClear;
+using host::kOpLayer;
+using host::kOpPolicy;
+using host::kOpQuery;
+using host::kOpReg;
+using host::kOpRun;
 constexpr int kNumCounters = 24;
 
 std::int32_t dot(const std::int16_t* q, const std::int16_t* k, int d, bool msb_only) {
@@ -759,15 +759,16 @@ struct SimHost : sc_core::sc_module {
           SimObserver* obs = nullptr)
       : sc_core::sc_module(n), obs_(obs), cfg_(cfg), plan_(plan), tr_(tr), s_(tr.shape), opt_(opt),
         rng_(opt.seed ^ 0x5eed0f0e5ULL), acc_("sinkattn_top", cfg, tr) {
-    DramParams dp;
+    host::DramParams dp;
     dp.bytes_per_cycle = cfg.hw.dram.bytes_per_cycle;
     dp.latency_cycles = cfg.hw.dram.latency_cycles;
     dp.burst_bytes = cfg.hw.dram.burst_bytes;
     dp.max_outstanding = opt.max_outstanding;
     dp.req_stall = opt.req_stall;
+    dp.stall_burst = opt.stall_burst;
     dp.resp_stall = opt.resp_stall;
     dp.seed = opt.seed;
-    dram_ = std::make_unique<DramModel>(dp, cosim::dram_image(tr, cfg.hw.head_dim));
+    dram_ = std::make_unique<host::DramModel>(dp, host::dram_image(tr, cfg.hw.head_dim));
     res_.run.shape = s_;
     res_.run.out.assign(static_cast<std::size_t>(s_.steps()) * s_.layers * s_.q_heads * s_.head_dim, 0);
     res_.run.row_active.assign(static_cast<std::size_t>(s_.steps()) * s_.layers * s_.q_heads, 0);
@@ -802,8 +803,8 @@ struct SimHost : sc_core::sc_module {
     // The same command stream as the RTL drivers: plan, sink SRAM, clear, then every step.
     // The model reads sink keys and values from the trace, but the command traffic and its
     // cycles are the RTL's.
-    for (const cosim::TopCommand& c :
-         cosim::top_commands(cfg_, plan_, tr_, {cfg_.hw.max_kv_heads, cfg_.hw.sink_sram_tokens}))
+    for (const host::TopCommand& c :
+         host::top_commands(cfg_, plan_, tr_, {cfg_.hw.max_kv_heads, cfg_.hw.sink_sram_tokens}))
       command(c.op, c.addr, c.data, c.vec);
     for (;;) {
       acc_.comb();
@@ -812,16 +813,16 @@ struct SimHost : sc_core::sc_module {
     }
     for (std::size_t i = 0; i < seen_.size(); ++i)
       if (!seen_[i]) throw std::runtime_error("systemc: row " + std::to_string(i) + " never left the row port");
-    const auto& names = cosim::counter_names();
+    const auto& names = host::counter_names();
     for (int c = 0; c < kNumCounters; ++c) res_.counters.emplace_back(names[c], acc_.counter(c));
-    cosim::fill_counters(res_.counters, res_.run.counters);
+    host::fill_counters(res_.counters, res_.run.counters);
     res_.cycles = acc_.counter(0);
     res_.total_cycles = cycle_;
     res_.dram_req_stall = dram_->req_stall_cycles();
     res_.dram_resp_stall = dram_->resp_stall_cycles();
   }
 
-  // One clock: DRAM and row port handshakes around the rising edge (rtl_cosim.cpp's cycle()).
+  // One clock: DRAM and row port handshakes around the rising edge (rtl_run.cpp's cycle()).
   void cycle() {
     dram_->begin_cycle();
     const bool row_ready = opt_.row_stall <= 0 || uni_(rng_) >= opt_.row_stall;
@@ -903,7 +904,7 @@ struct SimHost : sc_core::sc_module {
   std::mt19937_64 rng_;
   std::uniform_real_distribution<double> uni_{0.0, 1.0};
   Accelerator acc_;
-  std::unique_ptr<DramModel> dram_;
+  std::unique_ptr<host::DramModel> dram_;
   std::vector<std::uint8_t> seen_;
   std::uint64_t cycle_ = 0, progress_ = 0, synced_ = 0;
 };

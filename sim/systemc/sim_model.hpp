@@ -1,7 +1,7 @@
 // The cycle-accurate SystemC model of the accelerator top (rtl/sinkattn_top.sv and the blocks it
 // instantiates). run_sim() loads a configuration's plan and an integer trace through the same
-// command sequence as the RTL co-simulation driver (testbench/cosim/rtl_cosim.cpp), steps the
-// model against the very same DRAM model class (sim/common/dram_model.hpp) with the same seeded
+// command sequence as the RTL runner (sim/rtl/rtl_run.cpp), steps the model
+// against the very same DRAM model class (sim/host/dram_model.hpp) with the same seeded
 // back-pressure and returns the same result shape: output rows, phase events with their cycle
 // stamps, and the 22 hardware counters. Nothing here depends on Verilator.
 #pragma once
@@ -12,8 +12,8 @@
 
 namespace sinkattn::sim {
 
-using SimOptions = cosim::RtlOptions;  // seed, back-pressure, outstanding requests, watchdog (waves unused)
-using SimResult = cosim::RtlResult;
+using SimOptions = host::RtlOptions;  // seed, back-pressure, outstanding requests, watchdog (waves unused)
+using SimResult = host::RtlResult;
 
 // What the model reports as it runs, from its own thread: each output row as it leaves the row
 // port and each phase event as it leaves the event port, with the model's cycle. The model runs
@@ -22,11 +22,11 @@ using SimResult = cosim::RtlResult;
 struct SimObserver {
   virtual ~SimObserver() = default;
   virtual void on_row(int token, int layer, int head, bool active, const std::int16_t* data, std::uint64_t cycle) = 0;
-  virtual void on_event(const cosim::PhaseEvent& e, std::uint64_t cycle) = 0;
+  virtual void on_event(const host::PhaseEvent& e, std::uint64_t cycle) = 0;
 };
 
 // The model as one module of a simulation that someone else elaborates and starts (the
-// three-way co-simulation, testbench/cosim/cosim3.cpp): construct it during elaboration, in the
+// three-way co-simulation, sim/cosim/cosim3.cpp): construct it during elaboration, in the
 // current simulation context, before sc_start(). Time: one model cycle per nanosecond.
 class SimInstance {
  public:

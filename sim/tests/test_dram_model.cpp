@@ -8,7 +8,7 @@
 
 #include "dram_model.hpp"
 
-namespace sinkattn::sim {
+namespace sinkattn::host {
 namespace {
 
 std::vector<std::uint8_t> ramp_image(std::size_t n) {
@@ -121,6 +121,46 @@ TEST(DramModel, BackPressureIsDeterministicPerSeedAndKeepsData) {
   EXPECT_TRUE(differs);
 }
 
+// Bursty back-pressure: a stall drawn outside a burst lasts stall_burst cycles, so every run of
+// stalled cycles is a whole number of bursts, and the stalled share is p B / (p B + 1 - p) (a
+// slot is a burst of B cycles with probability p, else one free cycle). Data still intact.
+TEST(DramModel, StallBurstsAreWholeBurstsAtTheExpectedRate) {
+  for (const auto& [p_stall, burst] : {std::pair{0.3, 1}, {0.1, 25}, {0.6, 8}, {0.8, 3}}) {
+    DramParams p{16, 20, 64};
+    p.req_stall = p_stall;
+    p.resp_stall = p_stall;
+    p.stall_burst = burst;
+    p.seed = 99;
+    DramModel m(p, ramp_image(4096));
+    long stalled = 0, run_len = 0, cycles = 200000;
+    for (long c = 0; c < cycles; ++c) {
+      m.begin_cycle();
+      if (!m.req_ready()) {
+        ++stalled;
+        ++run_len;
+      } else {
+        EXPECT_EQ(run_len % burst, 0) << "p " << p_stall << " burst " << burst << ": a run of " << run_len;
+        run_len = 0;
+      }
+      m.end_cycle(false, 0, 0, false);
+    }
+    const double want = p_stall * burst / (p_stall * burst + 1 - p_stall);
+    EXPECT_NEAR(static_cast<double>(stalled) / cycles, want, 0.01) << "p " << p_stall << " burst " << burst;
+    EXPECT_EQ(m.req_stall_cycles(), static_cast<std::uint64_t>(stalled));
+  }
+  std::vector<std::pair<std::uint64_t, int>> reqs;
+  for (int i = 0; i < 50; ++i) reqs.push_back({static_cast<std::uint64_t>(i * 61 % 4000), 1 + i % 64});
+  DramParams p{16, 20, 64};
+  DramModel free(p, ramp_image(4096));
+  p.req_stall = p.resp_stall = 0.7;
+  p.stall_burst = 12;
+  DramModel bursty(p, ramp_image(4096));
+  const auto a = run(free, reqs), b = run(bursty, reqs);
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].data, b[i].data);
+  EXPECT_GT(bursty.cycle(), 5 * free.cycle());
+}
+
 TEST(DramModel, RejectsBadRequestsAndParams) {
   DramModel m({16, 5, 64}, ramp_image(100));
   EXPECT_THROW(m.check_request(0, 65), std::invalid_argument);
@@ -128,7 +168,10 @@ TEST(DramModel, RejectsBadRequestsAndParams) {
   EXPECT_THROW(m.check_request(90, 20), std::invalid_argument);
   EXPECT_THROW(DramModel({16, 5, 40}, {}), std::invalid_argument);
   EXPECT_THROW(DramModel({0, 5, 64}, {}), std::invalid_argument);
+  DramParams no_burst{16, 5, 64};
+  no_burst.stall_burst = 0;
+  EXPECT_THROW(DramModel(no_burst, {}), std::invalid_argument);
 }
 
 }  // namespace
-}  // namespace sinkattn::sim
+}  // namespace sinkattn::host

@@ -6,7 +6,7 @@
 #include <iostream>
 
 #include "random_config.hpp"
-#include "rtl_cosim.hpp"
+#include "rtl_run.hpp"
 #include "sim_model.hpp"
 
 int main(int argc, char** argv) {
@@ -14,14 +14,14 @@ int main(int argc, char** argv) {
   const std::string preset = argc > 1 ? argv[1] : "sinkattn";
   const int steps = argc > 2 ? std::atoi(argv[2]) : 32;
   const Config cfg = load_config(preset);
-  const IntTrace it = cosim::small_trace({2, 4, 2, cfg.hw.head_dim, 160 + steps, 160}, 3);
+  const IntTrace it = tb::small_trace({2, 4, 2, cfg.hw.head_dim, 160 + steps, 160}, 3);
   const Plan plan = make_plan(cfg, it.shape, "synthetic");
-  cosim::RtlOptions opt;
+  host::RtlOptions opt;
   opt.seed = 1;
   opt.req_stall = opt.resp_stall = opt.row_stall = 0.1;
   const sim::SimResult sc = sim::run_sim(cfg, plan, it, opt);
-  const cosim::RtlResult rtl = cosim::run_rtl(cfg, plan, it, opt);
-  const std::string diff = cosim::compare_timing(sc, rtl);
+  const host::RtlResult rtl = rtl::run_rtl(cfg, plan, it, opt);
+  const std::string diff = host::compare_timing(sc, rtl);
   const double sc_rate = static_cast<double>(sc.total_cycles) / sc.wall_seconds;
   const double rtl_rate = static_cast<double>(rtl.total_cycles) / rtl.wall_seconds;
   std::cout << "{\"preset\": \"" << preset << "\", \"steps\": " << steps << ", \"cycles\": " << sc.total_cycles

@@ -14,7 +14,7 @@
 #include "sinkattn/synth.hpp"
 #include "sinkattn/trace.hpp"
 
-namespace sinkattn::cosim {
+namespace sinkattn::tb {
 
 inline IntTrace small_trace(const Shape& shape, std::uint64_t seed, int sinks = 4) {
   SynthParams p;
@@ -41,7 +41,7 @@ inline Config scaled_preset(const std::string& name) {
 struct RandomCase {
   Config cfg;
   IntTrace trace;
-  RtlOptions opt;
+  host::RtlOptions opt;
   std::string what;  // one line naming the configuration
 };
 
@@ -94,13 +94,20 @@ inline RandomCase random_case(std::mt19937_64& rng, int i) {
   rc.opt.resp_stall = pick(0, 5) * 0.1;
   rc.opt.row_stall = pick(0, 3) * 0.1;
   rc.opt.max_outstanding = pick(1, 64);
+  if (pick(0, 3) == 0) {  // bursty back-pressure: long stalls, some above one half
+    rc.opt.stall_burst = pick(2, 32);
+    rc.opt.req_stall = pick(0, 3) * 0.1;
+    rc.opt.resp_stall = pick(0, 3) * 0.1;
+    rc.opt.row_stall = pick(0, 7) * 0.1;
+  }
   std::ostringstream what;
   what << "config " << i << " (L " << shape.layers << " Hq " << shape.q_heads << " Hkv " << kv << " D " << d << " T "
        << shape.tokens << " P " << prompt << " S " << p.sinks << " W " << p.window << " policy " << pol << " K "
        << p.budget.tokens << "->" << p.budget.min_tokens << " gran " << int(p.granularity) << " cascade " << p.cascade
-       << " hp " << p.head_pruning << " pq " << p.progressive_quant << " tau " << p.tau << ")";
+       << " hp " << p.head_pruning << " pq " << p.progressive_quant << " tau " << p.tau << "; stall " << rc.opt.req_stall
+       << "/" << rc.opt.resp_stall << " row " << rc.opt.row_stall << " burst " << rc.opt.stall_burst << ")";
   rc.what = what.str();
   return rc;
 }
 
-}  // namespace sinkattn::cosim
+}  // namespace sinkattn::tb

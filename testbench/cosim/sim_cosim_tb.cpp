@@ -1,7 +1,7 @@
-// The SystemC model against the golden model (outputs bit-exact, golden counters equal) and
-// against the Verilated RTL (total cycles, every phase event's stamps, every hardware counter
-// equal), on all six presets and on seeded random small configurations with random DRAM and
-// row-port back-pressure. A mismatch names the first diverging job and the seed.
+// The SystemC model and the Verilated RTL against the golden model (outputs bit-exact, golden
+// counters equal) and against each other (total cycles, every phase event's stamps, every
+// hardware counter equal), on all six presets and on seeded random small configurations with
+// random (some bursty) DRAM and row-port back-pressure. A mismatch names the first diverging job and the seed.
 //
 // SINKATTN_SEED picks the random configurations (always printed); SINKATTN_SIM_CONFIGS sets
 // how many (default 200).
@@ -12,11 +12,12 @@
 #include <iostream>
 
 #include "random_config.hpp"
-#include "rtl_cosim.hpp"
+#include "rtl_run.hpp"
 #include "sim_model.hpp"
+#include "three_way_check.hpp"
 #include "sinkattn/error.hpp"
 
-namespace sinkattn::cosim {
+namespace sinkattn::tb {
 namespace {
 
 std::uint64_t seed_from_env(std::uint64_t fallback) {
@@ -26,35 +27,10 @@ std::uint64_t seed_from_env(std::uint64_t fallback) {
   return seed;
 }
 
-struct Speed {
-  double sim_cycles = 0, sim_s = 0, rtl_cycles = 0, rtl_s = 0;
-};
-Speed g_speed;
+SpeedTally g_speed;
 
-// Returns "" or the first difference (golden outputs and counters, then RTL timing).
-std::string check_case(const Config& cfg, const IntTrace& it, const RtlOptions& opt) {
-  const Plan plan = make_plan(cfg, it.shape, "synthetic");
-  const GoldenResult gold = run_golden(cfg, plan, it);
-  const sim::SimResult sc = sim::run_sim(cfg, plan, it, opt);
-  const RtlResult rtl = run_rtl(cfg, plan, it, opt);
-  g_speed.sim_cycles += static_cast<double>(sc.total_cycles);
-  g_speed.sim_s += sc.wall_seconds;
-  g_speed.rtl_cycles += static_cast<double>(rtl.total_cycles);
-  g_speed.rtl_s += rtl.wall_seconds;
-  std::string diff = compare(gold, sc.run);
-  if (!diff.empty()) return "systemc vs golden: " + diff;
-  diff = compare_timing(sc, rtl);
-  if (!diff.empty()) {
-    if (std::getenv("SINKATTN_SIM_DEBUG"))
-      for (std::size_t i = 0; i < sc.counters.size(); ++i)
-        std::cout << sc.counters[i].first << " " << sc.counters[i].second << " " << rtl.counters[i].second << "\n";
-    return "systemc vs rtl: " + diff;
-  }
-  if (sc.cycles != rtl.cycles) return "busy cycles differ";
-  int jobs = 0;
-  for (const PhaseEvent& e : sc.events) jobs += e.kind == 1;
-  if (jobs != it.shape.steps() * it.shape.layers * it.shape.kv_heads) return "wrong number of job events";
-  return "";
+std::string check_case(const Config& cfg, const IntTrace& it, const host::RtlOptions& opt) {
+  return check_three_way(cfg, it, opt, &g_speed);
 }
 
 class SimPresets : public ::testing::TestWithParam<std::string> {};
@@ -62,7 +38,7 @@ class SimPresets : public ::testing::TestWithParam<std::string> {};
 TEST_P(SimPresets, CycleExactWithRtlBitExactWithGolden) {
   const Config cfg = scaled_preset(GetParam());
   const IntTrace it = small_trace({3, 4, 2, 16, 128, 96}, 11);
-  RtlOptions opt;
+  host::RtlOptions opt;
   opt.seed = 7;
   opt.req_stall = 0.2;
   opt.resp_stall = 0.2;
@@ -77,7 +53,7 @@ INSTANTIATE_TEST_SUITE_P(Sim, SimPresets,
 TEST(Sim, PresetUnscaledSinkattn) {
   const Config cfg = load_config("sinkattn");
   const IntTrace it = small_trace({2, 4, 2, 32, 176, 160}, 3);
-  RtlOptions opt;
+  host::RtlOptions opt;
   opt.seed = 3;
   EXPECT_EQ(check_case(cfg, it, opt), "") << "sinkattn unscaled (seed 3)";
 }
@@ -105,6 +81,43 @@ TEST(Sim, RandomConfigsUnderBackPressure) {
             << (g_speed.sim_cycles / g_speed.sim_s) / (g_speed.rtl_cycles / g_speed.rtl_s) << "\n";
 }
 
+// The full head dimension the default hardware is built for (hw.head_dim = 128).
+TEST(Sim, FullHeadDimension) {
+  const Config cfg = scaled_preset("sinkattn");
+  ASSERT_EQ(cfg.hw.head_dim, 128);
+  const IntTrace it = small_trace({2, 4, 2, cfg.hw.head_dim, 80, 64}, 19);
+  host::RtlOptions opt;
+  opt.seed = 19;
+  opt.req_stall = opt.resp_stall = 0.3;
+  opt.row_stall = 0.3;
+  EXPECT_EQ(check_case(cfg, it, opt), "") << "D 128 (seed 19)";
+}
+
+// Bursty back-pressure: long DRAM stalls (bursts of 8 to 40 cycles) and stall probabilities
+// above 0.5 on the DRAM port and the output rows; outputs, stamps and counters must still agree.
+TEST(Sim, BurstyAndHeavyBackPressure) {
+  const IntTrace it = small_trace({2, 4, 2, 16, 64, 56}, 13);
+  struct Pressure {
+    double req, resp, row;
+    int burst;
+  };
+  for (const Pressure& bp : {Pressure{0.8, 0.8, 0.7, 1}, Pressure{0.1, 0.15, 0.6, 40}, Pressure{0.55, 0.6, 0.0, 8}}) {
+    for (const char* preset : {bp.burst == 40 ? "h2o" : "sinkattn"}) {
+      host::RtlOptions opt;
+      opt.seed = 17;
+      opt.req_stall = bp.req;
+      opt.resp_stall = bp.resp;
+      opt.row_stall = bp.row;
+      opt.stall_burst = bp.burst;
+      const Config cfg = scaled_preset(preset);
+      const host::RtlResult rtl = rtl::run_rtl(cfg, make_plan(cfg, it.shape, "bursty"), it, opt);
+      EXPECT_GT(rtl.dram_resp_stall, rtl.cycles / 4) << "the back-pressure should dominate";
+      EXPECT_EQ(check_case(cfg, it, opt), "")
+          << preset << " stall " << bp.req << "/" << bp.resp << " row " << bp.row << " burst " << bp.burst;
+    }
+  }
+}
+
 TEST(Sim, RejectsHardwareItCannotModel) {
   Config cfg = load_config("sinkattn");
   cfg.hw.head_dim = 30;
@@ -112,4 +125,4 @@ TEST(Sim, RejectsHardwareItCannotModel) {
 }
 
 }  // namespace
-}  // namespace sinkattn::cosim
+}  // namespace sinkattn::tb

@@ -1,6 +1,6 @@
 // Icarus testbench of the accelerator top on a tiny instance: replays the command stream that
 // top_vectors wrote, answers the DRAM port with the same deterministic model as
-// sim/common/dram_model.hpp without back-pressure (latency, one beat per cycle, at most
+// sim/host/dram_model.hpp without back-pressure (latency, one beat per cycle, at most
 // MaxOutstanding requests in flight), checks every output row against the golden model's, and
 // checks the total and busy cycle counts against the Verilated top's on the same stimulus.
 // Prints "PASS ..." or "FAIL ..." and finishes.

@@ -12,13 +12,13 @@
 #include <random>
 
 #include "random_config.hpp"
-#include "rtl_cosim.hpp"
+#include "rtl_run.hpp"
 #include "sinkattn/error.hpp"
 #include "sinkattn/synth.hpp"
 
 #include <sstream>
 
-namespace sinkattn::cosim {
+namespace sinkattn::tb {
 namespace {
 
 std::uint64_t seed_from_env(std::uint64_t fallback) {
@@ -35,17 +35,17 @@ std::string waves_for(const std::string& tag) {
   return std::string(info->test_suite_name()) + "." + info->name() + tag + ".fst";
 }
 
-void expect_match(const Config& cfg, const IntTrace& it, const RtlOptions& opt, const std::string& what) {
+void expect_match(const Config& cfg, const IntTrace& it, const host::RtlOptions& opt, const std::string& what) {
   const Plan plan = make_plan(cfg, it.shape, "synthetic");
   const GoldenResult gold = run_golden(cfg, plan, it);
-  const RtlResult rtl = run_rtl(cfg, plan, it, opt);
-  const std::string diff = compare(gold, rtl.run);
+  const host::RtlResult rtl = rtl::run_rtl(cfg, plan, it, opt);
+  const std::string diff = host::compare(gold, rtl.run);
   EXPECT_EQ(diff, "") << what << " (seed " << opt.seed << ")";
   EXPECT_GT(rtl.cycles, 0u);
   // Per-job stamps are ordered and inside the run.
   std::uint64_t last_end = 0;
   int jobs = 0;
-  for (const PhaseEvent& e : rtl.events) {
+  for (const host::PhaseEvent& e : rtl.events) {
     EXPECT_LE(e.start, e.end);
     EXPECT_GE(e.end, last_end);
     last_end = e.end;
@@ -62,7 +62,7 @@ class Presets : public ::testing::TestWithParam<std::string> {};
 TEST_P(Presets, BitExactWithGolden) {
   const Config cfg = scaled_preset(GetParam());
   const IntTrace it = small_trace({3, 4, 2, 16, 128, 96}, 11);
-  RtlOptions opt;
+  host::RtlOptions opt;
   opt.seed = 7;
   opt.req_stall = 0.2;
   opt.resp_stall = 0.2;
@@ -79,7 +79,7 @@ TEST(Top, PresetUnscaledSinkattn) {
   // The default preset exactly as shipped (S 4, W 64, K 64 -> 48) on a trace long enough to evict.
   const Config cfg = load_config("sinkattn");
   const IntTrace it = small_trace({2, 4, 2, 32, 176, 160}, 3);
-  RtlOptions opt;
+  host::RtlOptions opt;
   opt.seed = 3;
   opt.waves = waves_for("");
   expect_match(cfg, it, opt, "sinkattn unscaled");
@@ -96,7 +96,7 @@ TEST(Top, RandomConfigsUnderBackPressure) {
     what << rc.what;
     const Config& cfg = rc.cfg;
     const IntTrace& it = rc.trace;
-    const RtlOptions& opt = rc.opt;
+    const host::RtlOptions& opt = rc.opt;
     SCOPED_TRACE(what.str());
     expect_match(cfg, it, opt, what.str());
     if (HasFailure()) {
@@ -109,8 +109,8 @@ TEST(Top, RandomConfigsUnderBackPressure) {
 TEST(Top, RejectsHardwareItWasNotBuiltWith) {
   Config cfg = load_config("sinkattn");
   cfg.hw.qk_lanes = 8;
-  EXPECT_THROW(check_hw(cfg), InputError);
+  EXPECT_THROW(rtl::check_hw(cfg), InputError);
 }
 
 }  // namespace
-}  // namespace sinkattn::cosim
+}  // namespace sinkattn::tb

@@ -11,7 +11,7 @@
 #include <sstream>
 #include <string>
 
-#include "rtl_cosim.hpp"
+#include "rtl_run.hpp"
 #include "sinkattn/golden.hpp"
 #include "sinkattn/numerics.hpp"
 #include "sinkattn/synth.hpp"
@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string dir = argv[1];
-  const cosim::BuiltHw hw = cosim::built_hw();
+  const rtl::BuiltHw hw = rtl::built_hw();
   Config cfg = load_config("sinkattn");
   cfg.hw.head_dim = hw.head_dim;
   cfg.hw.max_tokens = hw.max_tokens;
@@ -77,16 +77,16 @@ int main(int argc, char** argv) {
   const Plan plan = make_plan(cfg, tr.shape, "tiny");
   const GoldenResult gold = run_golden(cfg, plan, tr);
 
-  cosim::RtlOptions opt;
+  host::RtlOptions opt;
   opt.max_outstanding = 16;  // the Icarus DRAM model's queue
-  const cosim::RtlResult rtl = cosim::run_rtl(cfg, plan, tr, opt);
-  const std::string diff = cosim::compare(gold, rtl.run);
+  const host::RtlResult rtl = rtl::run_rtl(cfg, plan, tr, opt);
+  const std::string diff = host::compare(gold, rtl.run);
   if (!diff.empty()) {
     std::cerr << "top_vectors: the Verilated tiny top differs from golden: " << diff << "\n";
     return 1;
   }
 
-  const auto cmds = cosim::top_commands(cfg, plan, tr, {hw.max_kv_heads, hw.sink_sram_tokens});
+  const auto cmds = host::top_commands(cfg, plan, tr, {hw.max_kv_heads, hw.sink_sram_tokens});
   std::ofstream fc(dir + "/cmds.hex");
   for (const auto& c : cmds) {
     Hex h;
@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
     fc << h.str() << "\n";
   }
   std::ofstream fd(dir + "/dram.hex");
-  const auto img = cosim::dram_image(tr, hw.head_dim);
+  const auto img = host::dram_image(tr, hw.head_dim);
   for (const std::uint8_t b : img) {
     char buf[4];
     std::snprintf(buf, sizeof buf, "%02x", b);

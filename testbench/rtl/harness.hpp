@@ -1,5 +1,5 @@
 // What every RTL unit harness shares: the seed (printed, rerun with SINKATTN_SEED=N), FST
-// waveforms behind WAVES=1, clocking and reset of a Verilated block, and (vl_bits.hpp) bit
+// waveforms behind WAVES=1, clocking and reset of a Verilated block, and (sim/rtl/vl_bits.hpp) bit
 // packing of its wide ports.
 #pragma once
 

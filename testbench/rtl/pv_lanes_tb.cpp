@@ -50,10 +50,10 @@
 
 namespace {
 
-using sinkattn::tb::vl_bytes;
-using sinkattn::tb::packed_hex;
-using sinkattn::tb::put_bits;
-using sinkattn::tb::get_bits;
+using sinkattn::rtl::vl_bytes;
+using sinkattn::rtl::packed_hex;
+using sinkattn::rtl::put_bits;
+using sinkattn::rtl::get_bits;
 using sinkattn::tb::test_seed;
 
 class Dut : public sinkattn::tb::Dut<Vpv_lanes> {

@@ -116,12 +116,12 @@ Model model(const std::vector<std::uint64_t>& s, long k, sinkattn::Lfsr16& lfsr)
 // ---------------------------------------------------------------------------------------------
 // Driver for the Verilated engine.
 // ---------------------------------------------------------------------------------------------
-// Word-wise version of sinkattn::tb::put_bits for the wide score port (a bit loop over
+// Word-wise version of sinkattn::rtl::put_bits for the wide score port (a bit loop over
 // P*ScoreW bits every cycle would dominate the run time at P = 64).
 template <typename T>
 void put_lane(T& port, int lsb, int width, std::uint64_t v) {
   if constexpr (std::is_integral_v<T>) {
-    sinkattn::tb::put_bits(port, lsb, width, v);
+    sinkattn::rtl::put_bits(port, lsb, width, v);
   } else {
     for (int i = 0; i < width;) {
       const int bit = lsb + i, word = bit / 32, off = bit % 32;
@@ -523,17 +523,47 @@ TEST(TopkEngine, RandomBackPressure) {
   EXPECT_GT(ck.cov.two_segments, 300);
 }
 
-TEST(TopkEngine, ResetRestoresSeed) {
+// The engine's LFSR out of reset, against the sequence derived here from the polynomial of
+// docs/numerics.md (x^16 + x^14 + x^13 + x^11 + 1, Galois, shifting right: the bit shifted out
+// toggles bit e-1 for each lower term x^e), not from sinkattn::Lfsr16: one draw per partition
+// pass, starting from LfsrSeed, and each pivot is that draw mod the pass's count. A second
+// engine, fresh from reset, starts again from the seed.
+std::vector<std::uint16_t> lfsr_from_polynomial(std::uint16_t seed, std::size_t count) {
+  std::uint32_t mask = 0;
+  for (int e : {16, 14, 13, 11}) mask |= 1u << (e - 1);
+  std::vector<std::uint16_t> seq;
+  for (std::uint32_t x = seed; seq.size() < count;) {
+    const std::uint32_t out = x & 1u;
+    x >>= 1;
+    if (out) x ^= mask;
+    seq.push_back(static_cast<std::uint16_t>(x));
+  }
+  return seq;
+}
+
+TEST(TopkEngine, ResetStartsThePolynomialSequenceAtTheSeed) {
   harness_seed();
-  // A fresh engine starts from LfsrSeed: its first pass draws Lfsr16(seed).next().
-  Checker ck(7);
-  std::vector<std::uint64_t> s(3 * kP);
-  for (std::size_t i = 0; i < s.size(); ++i) s[i] = (i * 7919) & kScoreMask;
-  ASSERT_TRUE(ck.check({s, 5}, BackPressure{}, "reset"));
-  sinkattn::Lfsr16 l(kLfsrSeed);
-  const std::uint16_t first = l.next();
-  sinkattn::Lfsr16 fresh(kLfsrSeed);
-  EXPECT_EQ(model(s, 5, fresh).trace.at(0).lfsr, first);
+  std::vector<std::uint64_t> s(4 * kP + 3);
+  for (std::size_t i = 0; i < s.size(); ++i) s[i] = (i * 7919 + 13) % 1000;  // distinct: k = 1 needs passes
+  std::mt19937_64 rng(7);
+  std::vector<PassObs> first;
+  for (int engine_no = 0; engine_no < 2; ++engine_no) {
+    Engine engine;  // fresh out of reset
+    const RunResult r = engine.run(s, 1, BackPressure{}, rng);
+    ASSERT_FALSE(r.timeout);
+    ASSERT_GE(r.passes.size(), 2u) << "the vector should need several passes";
+    const std::vector<std::uint16_t> seq = lfsr_from_polynomial(kLfsrSeed, r.passes.size());
+    for (std::size_t j = 0; j < r.passes.size(); ++j) {
+      EXPECT_EQ(r.passes[j].lfsr, seq[j]) << "engine " << engine_no << " pass " << j;
+      EXPECT_EQ(r.passes[j].pivot, r.passes[j].lfsr % r.passes[j].count) << "engine " << engine_no << " pass " << j;
+    }
+    EXPECT_EQ(r.passes[0].count, s.size());
+    EXPECT_EQ(r.lfsr_after, seq.back());
+    if (engine_no == 1) {
+      EXPECT_EQ(r.passes.size(), first.size());
+    }
+    first = r.passes;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ for preset in ["sinkattn", "h2o", "streamingllm"]:
     c = json.load(open(f"{w}/cosim_{preset}.json"))
     for k in ["match", "outputs_sha256", "cycles_systemc", "cycles_rtl", "dram_bytes", "dense_dram_bytes",
               "energy_pj", "energy_pj_by_block", "fidelity", "utilization", "counters", "wall_seconds",
+              "area_um2", "area_um2_by_block", "area_memory_bits", "area_model",
               "rows_checked", "events_checked"]:
         assert k in c, (preset, k)
     assert c["match"] is True and "first_mismatch" not in c, preset
@@ -34,6 +35,7 @@ for preset in ["sinkattn", "h2o", "streamingllm"]:
     assert c["total_cycles_systemc"] == c["total_cycles_rtl"], preset
     assert c["dram_bytes"] == g["dram_bytes"] and c["dense_dram_bytes"] == g["dense_dram_bytes"], preset
     assert c["energy_pj"] > 0 and c["fidelity"]["cosine_mean"] > 0.5, preset
+    assert c["area_um2"] == g["area_um2"] > 0 and c["area_um2_by_block"] == g["area_um2_by_block"], preset
     assert c["rows_checked"] == 2 * 16 * 2 * 4, (preset, c["rows_checked"])  # both models, every row
     assert c["events_checked"] == c["jobs"] >= 16 * 2 * 2, preset
     assert abs(c["fidelity"]["cosine_mean"] - g["fidelity"]["cosine_mean"]) < 1e-12, preset

@@ -46,6 +46,20 @@ expect_error "bad dtype" "gen-trace|--dtype" -- "$bin" gen-trace --out "$work/x"
 expect_error "unknown energy table" "no_table|energy table|horowitz45" -- "$bin" golden --energy no_table --trace "$work/good"
 printf 'name: e\ndescription: d\nactions:\n  mac: {pj: -1, source: s}\n' >"$work/energy.yaml"
 expect_error "negative energy" "energy.yaml:4|actions.mac.pj|positive" -- "$bin" golden --energy "$work/energy.yaml" --trace "$work/good"
+# --- area models
+expect_error "unknown area model" "no_model|area model|nangate45" -- "$bin" area --area no_model
+expect_error "area: unknown preset" "nosuch|preset" -- "$bin" area --config nosuch
+expect_error "golden: unknown area model" "no_model|area model" -- "$bin" golden --area no_model --trace "$work/good"
+cp "$(dirname "$0")/../../configs/area/nangate45_fit.yaml" "$work/nangate45_fit.yaml"
+sed 's/expr: "QkLanes\*HeadDim"/expr: "QkLanes*Lanes"/' "$(dirname "$0")/../../configs/area/nangate45.yaml" >"$work/area_expr.yaml"
+expect_error "area: unknown parameter in a term" "area_expr.yaml:|logic.qk_lanes.terms[0].expr|Lanes" -- "$bin" area --area "$work/area_expr.yaml"
+sed 's/bitcell_um2: {value: 0.346/bitcell_um2: {value: zero/' "$(dirname "$0")/../../configs/area/nangate45.yaml" >"$work/area_cell.yaml"
+expect_error "area: non-numeric figure" "area_cell.yaml:|memory.bitcell_um2.value|number" -- "$bin" area --area "$work/area_cell.yaml"
+sed 's/fit_file: nangate45_fit.yaml/fit_file: missing_fit.yaml/' "$(dirname "$0")/../../configs/area/nangate45.yaml" >"$work/area_fit.yaml"
+expect_error "area: missing fit file" "area_fit.yaml:|fit_file|area_calibrate.py" -- "$bin" area --area "$work/area_fit.yaml"
+printf 'name: bad\nbase: sinkattn\nhw:\n  topk_parallelism: many\n' >"$work/area_cfg.yaml"
+expect_error "area: bad configuration" "area_cfg.yaml:4|hw.topk_parallelism" -- "$bin" area --config "$work/area_cfg.yaml"
+expect_error "area: unwritable --json" "--json" -- "$bin" area --json /nonexistent_dir/a.json
 expect_error "unknown preset" "nosuch|--config|preset" -- "$bin" golden --config nosuch --trace "$work/good"
 printf 'name: bad\nbase: sinkattn\npolicy:\n  windo: 3\n' >"$work/unknown.yaml"
 expect_error "unknown field" "unknown.yaml:4|policy.windo|unknown field" -- "$bin" golden --config "$work/unknown.yaml" --trace "$work/good"

@@ -11,6 +11,11 @@ trap 'rm -rf "$work"' EXIT
 for preset in dense streamingllm h2o spatten duo sinkattn; do
   "$bin" golden --config "$preset" --trace "$work/trace" --json "$work/$preset.json" --csv "$work/$preset.csv" \
     --dump "$work/dump_$preset" --quiet
+  "$bin" area --config "$preset" --json "$work/area_$preset.json" --memories >"$work/area_$preset.txt"
+done
+# The area table names every block, the total and the model's provenance.
+for want in "qk_lanes" "importance" "total" "on-chip memory bits" "nangate45 at 45 nm" "calibrated against Yosys"; do
+  grep -q "$want" "$work/area_sinkattn.txt" || { echo "sinkattn area: no '$want' in its table" >&2; exit 1; }
 done
 # The same run twice gives the same digest (determinism through the CLI).
 "$bin" golden --config sinkattn --trace "$work/trace" --json "$work/again.json" --quiet
@@ -21,7 +26,8 @@ import numpy as np
 w = sys.argv[1]
 presets = ["dense", "streamingllm", "h2o", "spatten", "duo", "sinkattn"]
 need = ["outputs_sha256", "dram_bytes", "dense_dram_bytes", "sram_sink_hits", "lsb_refetches",
-        "kept_tokens_per_layer", "fidelity", "wall_seconds", "energy_pj", "energy_pj_by_block"]
+        "kept_tokens_per_layer", "fidelity", "wall_seconds", "energy_pj", "energy_pj_by_block",
+        "area_um2", "area_um2_by_block", "area_memory_bits", "area_model"]
 res = {}
 for p in presets:
     j = json.load(open(f"{w}/{p}.json"))
@@ -39,6 +45,18 @@ for p in presets:
     assert hashlib.sha256(out.tobytes()).hexdigest() == j["outputs_sha256"], p
     # kept_tokens_per_layer is keep.npy's mean reads per (step, KV head)
     assert np.allclose(keep.sum(axis=(0, 2, 3)) / (80 * 2), j["kept_tokens_per_layer"]), p
+    # area: the blocks add up to the total, and equal `sinkattn area` on the same configuration
+    a = j["area_um2_by_block"]
+    assert j["area_model"] == "nangate45" and j["area_um2"] > 0, p
+    assert abs(sum(a.values()) - j["area_um2"]) <= 1e-9 * j["area_um2"], p
+    ar = json.load(open(f"{w}/area_{p}.json"))
+    assert ar["area_um2"] == j["area_um2"] and ar["area_um2_by_block"] == a, p
+    assert ar["mode"] == "area" and ar["preset"] == p and ar["area_model"] == "nangate45", p
+    for k in ["table", "fit", "node_nm", "calibration_date", "calibration_commit", "yosys"]:
+        assert k in ar["provenance"], (p, k)
+    assert sum(m["bits"] for m in ar["memories"]) == ar["area_memory_bits"] == j["area_memory_bits"], p
+    assert abs(sum(m["um2"] for m in ar["memories"]) - ar["area_memory_um2"]) <= 1e-9 * ar["area_um2"], p
+    assert abs(ar["area_logic_um2"] + ar["area_memory_um2"] - ar["area_um2"]) <= 1e-9 * ar["area_um2"], p
     # energy: the blocks add up, DRAM is priced per byte read, every block is non-negative
     e = j["energy_pj_by_block"]
     assert abs(sum(e.values()) - j["energy_pj"]) <= 1e-9 * j["energy_pj"], p

@@ -32,6 +32,9 @@ assert r["dram_bytes_by_region"] == g["dram_bytes_by_region"]
 assert r["match"] is True and r["cycles"] > 0 and r["simulated_cycles_per_second"] > 0
 # Same counters, same energy table: the same energy, block by block.
 assert r["energy_pj_by_block"] == g["energy_pj_by_block"] and r["energy_pj"] == g["energy_pj"]
+# Same hardware, same area model: the same area.
+assert r["area_um2"] == g["area_um2"] > 0 and r["area_um2_by_block"] == g["area_um2_by_block"]
+assert r["area_model"] == g["area_model"] == "nangate45"
 for k in ("lsb_refetches", "sram_sink_hits", "data_stall", "fetch_busy"):
     assert k in r["counters"], k
 PY

@@ -21,7 +21,8 @@ s = json.load(open(f"{w}/sim.json"))
 a = json.load(open(f"{w}/again.json"))
 r = json.load(open(f"{w}/rtl.json"))
 for k in ["outputs_sha256", "cycles", "total_cycles", "dram_bytes", "counters", "events", "seed", "match",
-          "energy_pj", "energy_pj_by_block", "simulated_cycles_per_second"]:
+          "energy_pj", "energy_pj_by_block", "simulated_cycles_per_second",
+          "area_um2", "area_um2_by_block", "area_memory_bits", "area_model"]:
     assert k in s, k
 assert s["outputs_sha256"] == g["outputs_sha256"], (s["outputs_sha256"], g["outputs_sha256"])
 assert s["dram_bytes"] == g["dram_bytes"], (s["dram_bytes"], g["dram_bytes"])
@@ -32,6 +33,7 @@ assert set(s) == set(r), set(s) ^ set(r)
 assert s["match"] and r["match"] and s["outputs_sha256"] == r["outputs_sha256"]
 assert s["events"] == r["events"] and s["cycles"] == r["cycles"] and s["counters"] == r["counters"]
 assert s["energy_pj"] == r["energy_pj"] > 0
+assert s["area_um2"] == r["area_um2"] == g["area_um2"] > 0
 assert sum(e["kind"] == 1 for e in s["events"]) == 16 * 2 * 2
 PY
 # Bad input: exit status 2 and a message naming the field.

@@ -72,6 +72,10 @@ struct Config {
   std::string source;  // the file it was loaded from
   PolicyConfig policy;
   HwConfig hw;
+  // Every resolved field but name and description, one "dotted.path: value" line each in the
+  // schema's order: two configurations that compute the same thing have the same text (what a
+  // sweep's content hash covers).
+  std::string canonical;
 };
 
 // Where preset names are looked up: $SINKATTN_CONFIG_DIR if set, else the source tree's
@@ -83,6 +87,17 @@ std::vector<std::string> preset_names();
 // checks types, ranges and cross-field rules. Throws InputError naming file:line, the dotted
 // field and the reason.
 Config load_config(const std::string& name_or_path);
+
+// One field set on top of a loaded preset, as a later file of its base chain would set it:
+// `value` is YAML text ("8", "[64, 32]", "token"), `where` says where it came from (for example
+// "sweep.yaml:12") and is what errors about this value name.
+struct FieldOverride {
+  std::string path, value, where;
+};
+Config load_config(const std::string& name_or_path, const std::vector<FieldOverride>& overrides);
+
+// Whether `path` is a field a preset may set ("hw.qk_lanes", "policy.window", ...).
+bool is_config_field(const std::string& path);
 
 // What a configuration means for one workload shape: the per-layer budgets, head-keep counts
 // and head-policy map. Rules that need the shape (trace fits the hardware, list lengths) are

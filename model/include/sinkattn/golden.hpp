@@ -36,9 +36,39 @@ struct Counters {
   std::uint64_t dram_bytes() const { return dram_window + dram_middle + dram_lsb; }
 };
 
+// One job of the accelerator's datapath: decode step (token) t, layer l, KV head g, i.e. the
+// active query heads of g's group over g's read list. The golden model computes jobs itself;
+// another implementation of the datapath (the HLS kernel's C-simulation, hls/) plugs in here
+// and the golden model's control (alive lists, read lists, head pruning, eviction order,
+// counters) drives it.
+struct Job {
+  int token = 0, layer = 0, group = 0;
+  const std::vector<int>* list = nullptr;  // read list, ascending token indices
+  int sinks = 0;                   // leading entries of `list` that are sink tokens (never ranked)
+  int first_head = 0, heads = 0;   // query heads first_head .. first_head + heads - 1
+  const std::uint8_t* active = nullptr;  // [heads]: 0 where head pruning removed the row
+  bool msb_first = false;          // progressive quantization: MSB pass, refetch below tau_fx
+  std::uint32_t tau_fx = 0;
+  std::uint64_t* token_importance = nullptr;  // indexed by token: += p of every non-sink entry
+  std::uint64_t* head_importance = nullptr;   // indexed by head - first_head: += sum |out|
+  std::int16_t* out = nullptr;     // [heads][head_dim] output rows (inactive rows left alone)
+  std::uint8_t* refetched = nullptr;  // [heads]: 1 where the row was recomputed with full keys
+};
+
+class JobDatapath {
+ public:
+  virtual ~JobDatapath() = default;
+  // Computes the job's active rows, writes them, updates both importances and the refetch flags.
+  virtual void run_job(const Job& job) = 0;
+  // The top-k engine (token eviction and head pruning): topk_select's contract.
+  virtual TopkStats select(const std::vector<std::uint64_t>& scores, int k, Lfsr16& lfsr,
+                           std::vector<std::uint8_t>& keep) = 0;
+};
+
 struct GoldenOptions {
   bool record_keep = false;  // fill GoldenResult::keep (steps * L * Hkv * T bytes)
   std::function<void(int done, int total)> progress;  // called after each decode step
+  JobDatapath* datapath = nullptr;  // null: the golden model's own datapath
 };
 
 struct GoldenResult {
@@ -49,6 +79,11 @@ struct GoldenResult {
   std::vector<std::uint64_t> token_reads_per_layer;  // [L], summed over steps and KV heads
   Counters counters;
   std::uint64_t dense_dram_bytes = 0;     // what dense attention reads on this trace and hardware
+  // How the run executed, not what it computed (the outputs never depend on it): the (step,
+  // layer) computations whose rows ran in an OpenMP parallel region, and the largest thread
+  // team that ran one (1 when every layer ran serially).
+  std::uint64_t parallel_layers = 0;
+  int max_threads = 1;
 
   std::size_t row_index(int s, int l, int h) const {
     return (static_cast<std::size_t>(s) * shape.layers + l) * shape.q_heads + h;

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sinkattn/area.hpp"
 #include "sinkattn/config.hpp"
 #include "sinkattn/energy.hpp"
 #include "sinkattn/fidelity.hpp"
@@ -20,6 +21,14 @@ nlohmann::json golden_report(const Config& cfg, const Plan& plan, const std::str
 
 // The energy keys every mode's report carries: energy_pj, energy_pj_by_block, energy_table.
 void add_energy(nlohmann::json& j, const Counters& c, const Shape& shape, const EnergyTable& energy);
+
+// The area keys every mode's report carries: area_um2, area_um2_by_block, area_memory_bits and
+// area_model, priced from the configuration's hardware (docs/area.md).
+void add_area(nlohmann::json& j, const Config& cfg, const AreaModel& area);
+
+// The full area object of `sinkattn area --json`: totals, blocks, logic terms, every memory with
+// its geometry and kind, and the model's provenance.
+nlohmann::json area_report(const Config& cfg, const AreaModel& area);
 
 // Writes `j` pretty-printed. Throws InputError(path, "--json", reason) if it cannot.
 void write_json(const std::string& path, const nlohmann::json& j);

@@ -1,0 +1,40 @@
+// What `sinkattn rtl` and `sinkattn sim` share: their options, the golden check and one result
+// object with the same keys, whichever cycle-level model produced it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "run_types.hpp"
+#include "sinkattn/config.hpp"
+#include "sinkattn/trace.hpp"
+
+namespace sinkattn::cli {
+
+struct CycleArgs {
+  std::string config = "sinkattn";
+  std::string energy = "horowitz45";
+  std::string area = "nangate45";
+  std::string trace, json;
+  std::uint64_t seed = 1;
+  double stall = 0.0;      // DRAM request and response back-pressure probability per cycle
+  double row_stall = 0.0;  // output-row back-pressure probability per cycle
+  int stall_burst = 1;     // cycles each DRAM stall lasts
+  bool quiet = false;
+};
+
+void add_cycle_options(CLI::App* sub, CycleArgs& a);
+
+// Options for the model from the arguments; throws InputError for a probability outside [0, 1).
+host::RtlOptions cycle_options(const CycleArgs& a);
+
+// Checks `r` against the golden model on the same input, writes --json, prints the summary.
+// Returns 0 when the outputs and counters equal golden's, 1 (after naming the first difference
+// and the seed) when they do not.
+int report_cycle_run(const char* mode, const CycleArgs& a, const Config& cfg, const Plan& plan, const IntTrace& it,
+                     const host::RtlResult& r);
+
+}  // namespace sinkattn::cli

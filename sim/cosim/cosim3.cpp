@@ -1,0 +1,513 @@
+// sim/cosim/cosim3.hpp: the golden model, the SystemC model and the Verilated RTL in one
+// SystemC simulation, with row and event scoreboards.
+//
+// Clock: one sc_clock of 1 ns (rising edges on whole nanoseconds). The RTL host thread drives
+// the Verilated sc_module's inputs at each falling edge, samples its settled outputs a quarter
+// period later (the handshakes: DRAM request/response, row port, event port) and lets the next
+// rising edge clock the design, exactly as sim/rtl/rtl_run.cpp does around eval().
+// The SystemC model (sim::SimInstance) runs in the same context on its own thread, one cycle per
+// nanosecond, synchronising with the kernel once per quantum; its rows and events reach the
+// scoreboards through sim::SimObserver.
+#include "cosim3.hpp"
+
+#include <systemc.h>  // Verilator's SystemC headers expect the global names
+#include <verilated.h>
+#include <verilated_fst_sc.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <deque>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <type_traits>
+
+#include "Vsinkattn_top_sc.h"
+#include "dram_model.hpp"
+#include "hls_csim.hpp"
+#include "rtl_run.hpp"
+#include "sim_model.hpp"
+#include "sinkattn/numerics.hpp"
+#include "top_stream.hpp"
+
+namespace sinkattn::cosim {
+namespace {
+
+using sc_core::SC_NS;
+using sc_core::SC_PS;
+using sc_core::sc_time;
+
+// The signal type that binds to a Verilated port (bool, uint32_t, uint64_t or sc_bv<W>).
+template <typename Port>
+using SignalOf = sc_core::sc_signal<typename std::decay_t<Port>::data_type>;
+
+// Writes `width`-bit fields (value i at bit i*width) into a signal value of any port type.
+template <typename T>
+T pack(const std::vector<std::uint64_t>& vals, int width) {
+  if constexpr (std::is_integral_v<T> || std::is_same_v<T, bool>) {
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < vals.size(); ++i) v |= (vals[i] & ((1ULL << width) - 1)) << (i * width);
+    return static_cast<T>(v);
+  } else {
+    T bv;  // sc_bv<W>, all zeros
+    std::vector<std::uint32_t> words(static_cast<std::size_t>((bv.length() + 31) / 32), 0);
+    for (std::size_t i = 0; i < vals.size(); ++i)
+      for (int b = 0; b < width; ++b)
+        if ((vals[i] >> b) & 1) {
+          const std::size_t bit = i * static_cast<std::size_t>(width) + static_cast<std::size_t>(b);
+          words[bit / 32] |= 1u << (bit % 32);
+        }
+    for (std::size_t w = 0; w < words.size(); ++w) bv.set_word(static_cast<int>(w), words[w]);
+    return bv;
+  }
+}
+template <typename T>
+std::uint64_t field(const T& v, int lsb, int width) {
+  if constexpr (std::is_integral_v<T> || std::is_same_v<T, bool>) {
+    return (static_cast<std::uint64_t>(v) >> lsb) & ((1ULL << width) - 1);
+  } else {
+    std::uint64_t r = 0;
+    for (int i = 0; i < width; ++i) r |= static_cast<std::uint64_t>(v.get_bit(lsb + i) ? 1 : 0) << i;
+    return r;
+  }
+}
+
+std::string time_now() {
+  std::ostringstream os;
+  os << sc_core::sc_time_stamp();
+  return os.str();
+}
+
+// Both scoreboards. Called from the RTL host's thread and from the SystemC model's thread (one
+// at a time: SystemC threads are coroutines).
+class Scoreboard : public sim::SimObserver {
+ public:
+  Scoreboard(const GoldenResult& gold, std::uint64_t seed) : gold_(gold), s_(gold.shape), seed_(seed) {}
+
+  void on_row(int token, int layer, int head, bool active, const std::int16_t* data, std::uint64_t cycle) override {
+    row("systemc", token, layer, head, active, data, cycle);
+  }
+  void on_event(const host::PhaseEvent& e, std::uint64_t) override { event(1, e); }
+
+  void row(const char* who, int t, int l, int h, bool active, const std::int16_t* data, std::uint64_t cycle) {
+    ++rows_checked_;
+    const int s = t - s_.prompt;
+    const std::string job = job_name(t, l, h);
+    if (s < 0 || s >= s_.steps() || l >= s_.layers || h >= s_.q_heads) {
+      fail(std::string(who) + ": row port names a row outside the trace, " + job, cycle);
+      return;
+    }
+    const std::size_t r = gold_.row_index(s, l, h);
+    if (static_cast<bool>(gold_.row_active[r]) != active) {
+      fail(std::string(who) + " vs golden: " + job + ": row " + (active ? "active" : "pruned") + ", golden " +
+               (gold_.row_active[r] ? "active" : "pruned"),
+           cycle);
+      return;
+    }
+    const std::int16_t* g = gold_.out.data() + r * s_.head_dim;
+    for (int d = 0; d < s_.head_dim; ++d)
+      if (data[d] != g[d]) {
+        fail(std::string(who) + " vs golden: " + job + ", element " + std::to_string(d) + ": " + who + " " +
+                 std::to_string(data[d]) + ", golden " + std::to_string(g[d]),
+             cycle);
+        return;
+      }
+  }
+
+  // side 0: RTL, 1: SystemC model
+  void event(int side, const host::PhaseEvent& e) {
+    q_[side].push_back(e);
+    while (!q_[0].empty() && !q_[1].empty()) {
+      const host::PhaseEvent& a = q_[1].front();  // systemc
+      const host::PhaseEvent& b = q_[0].front();  // rtl
+      if (a.kind != b.kind || a.step != b.step || a.layer != b.layer || a.group != b.group || a.tokens != b.tokens ||
+          a.start != b.start || a.end != b.end) {
+        std::ostringstream os;
+        os << "systemc vs rtl: job " << events_checked_ << " (" << kind_name(b.kind) << ", step " << b.step - s_.prompt
+           << " (token " << b.step << "), layer " << b.layer << ", group " << b.group << "): systemc kind " << a.kind
+           << " step " << a.step << " layer " << a.layer << " group " << a.group << " tokens " << a.tokens << " cycles "
+           << a.start << ".." << a.end << ", rtl kind " << b.kind << " step " << b.step << " layer " << b.layer
+           << " group " << b.group << " tokens " << b.tokens << " cycles " << b.start << ".." << b.end;
+        fail(os.str(), b.end);
+      }
+      q_[0].pop_front();
+      q_[1].pop_front();
+      ++events_checked_;
+    }
+  }
+
+  // Events one side produced that the other never did.
+  void finish() {
+    for (int side = 0; side < 2; ++side)
+      if (!q_[side].empty()) {
+        const host::PhaseEvent& e = q_[side].front();
+        fail(std::string(side == 0 ? "rtl" : "systemc") + " has " + std::to_string(q_[side].size()) +
+                 " more phase events than " + (side == 0 ? "systemc" : "rtl") + ", from job " +
+                 std::to_string(events_checked_) + " (" + kind_name(e.kind) + ", token " + std::to_string(e.step) +
+                 ", layer " + std::to_string(e.layer) + ", group " + std::to_string(e.group) + ")",
+             e.end);
+        return;
+      }
+  }
+
+  void fail(const std::string& what, std::uint64_t cycle) {
+    if (!first_.empty()) return;
+    first_ = what + " (cycle " + std::to_string(cycle) + ", simulation time " + time_now() + ", seed " +
+             std::to_string(seed_) + ")";
+  }
+
+  const std::string& first() const { return first_; }
+  std::uint64_t rows_checked() const { return rows_checked_; }
+  std::uint64_t events_checked() const { return events_checked_; }
+
+ private:
+  static const char* kind_name(int k) { return k == 0 ? "head pruning" : k == 1 ? "KV-head job" : "eviction"; }
+  std::string job_name(int t, int l, int h) const {
+    const int group = s_.group() > 0 ? h / s_.group() : 0;
+    return "step " + std::to_string(t - s_.prompt) + " (token " + std::to_string(t) + "), layer " + std::to_string(l) +
+           ", head " + std::to_string(h) + " (KV-head job group " + std::to_string(group) + ")";
+  }
+
+  const GoldenResult& gold_;
+  const Shape s_;
+  const std::uint64_t seed_;
+  std::deque<host::PhaseEvent> q_[2];
+  std::string first_;
+  std::uint64_t rows_checked_ = 0, events_checked_ = 0;
+};
+
+// The testbench around the Verilated SystemC top: clock, signals, host command stream, DRAM
+// model and row port (the protocol of rtl_run.cpp's Driver, cycle for cycle).
+struct RtlHost : sc_core::sc_module {
+  SC_HAS_PROCESS(RtlHost);
+
+  sc_core::sc_clock clk{"clk", sc_time(1, SC_NS), 0.5, sc_core::SC_ZERO_TIME, true};
+  SignalOf<decltype(Vsinkattn_top_sc::rst_ni)> rst_n{"rst_n"};
+  SignalOf<decltype(Vsinkattn_top_sc::cmd_valid_i)> cmd_valid{"cmd_valid"};
+  SignalOf<decltype(Vsinkattn_top_sc::cmd_ready_o)> cmd_ready{"cmd_ready"};
+  SignalOf<decltype(Vsinkattn_top_sc::cmd_op_i)> cmd_op{"cmd_op"};
+  SignalOf<decltype(Vsinkattn_top_sc::cmd_addr_i)> cmd_addr{"cmd_addr"};
+  SignalOf<decltype(Vsinkattn_top_sc::cmd_data_i)> cmd_data{"cmd_data"};
+  SignalOf<decltype(Vsinkattn_top_sc::cmd_vec_i)> cmd_vec{"cmd_vec"};
+  SignalOf<decltype(Vsinkattn_top_sc::mem_req_valid_o)> mem_req_valid{"mem_req_valid"};
+  SignalOf<decltype(Vsinkattn_top_sc::mem_req_ready_i)> mem_req_ready{"mem_req_ready"};
+  SignalOf<decltype(Vsinkattn_top_sc::mem_req_addr_o)> mem_req_addr{"mem_req_addr"};
+  SignalOf<decltype(Vsinkattn_top_sc::mem_req_len_o)> mem_req_len{"mem_req_len"};
+  SignalOf<decltype(Vsinkattn_top_sc::mem_resp_valid_i)> mem_resp_valid{"mem_resp_valid"};
+  SignalOf<decltype(Vsinkattn_top_sc::mem_resp_ready_o)> mem_resp_ready{"mem_resp_ready"};
+  SignalOf<decltype(Vsinkattn_top_sc::mem_resp_last_i)> mem_resp_last{"mem_resp_last"};
+  SignalOf<decltype(Vsinkattn_top_sc::mem_resp_data_i)> mem_resp_data{"mem_resp_data"};
+  SignalOf<decltype(Vsinkattn_top_sc::row_valid_o)> row_valid{"row_valid"};
+  SignalOf<decltype(Vsinkattn_top_sc::row_ready_i)> row_ready{"row_ready"};
+  SignalOf<decltype(Vsinkattn_top_sc::row_step_o)> row_step{"row_step"};
+  SignalOf<decltype(Vsinkattn_top_sc::row_layer_o)> row_layer{"row_layer"};
+  SignalOf<decltype(Vsinkattn_top_sc::row_head_o)> row_head{"row_head"};
+  SignalOf<decltype(Vsinkattn_top_sc::row_active_o)> row_active{"row_active"};
+  SignalOf<decltype(Vsinkattn_top_sc::row_data_o)> row_data{"row_data"};
+  SignalOf<decltype(Vsinkattn_top_sc::ev_valid_o)> ev_valid{"ev_valid"};
+  SignalOf<decltype(Vsinkattn_top_sc::ev_kind_o)> ev_kind{"ev_kind"};
+  SignalOf<decltype(Vsinkattn_top_sc::ev_step_o)> ev_step{"ev_step"};
+  SignalOf<decltype(Vsinkattn_top_sc::ev_layer_o)> ev_layer{"ev_layer"};
+  SignalOf<decltype(Vsinkattn_top_sc::ev_group_o)> ev_group{"ev_group"};
+  SignalOf<decltype(Vsinkattn_top_sc::ev_tokens_o)> ev_tokens{"ev_tokens"};
+  SignalOf<decltype(Vsinkattn_top_sc::ev_start_o)> ev_start{"ev_start"};
+  SignalOf<decltype(Vsinkattn_top_sc::ev_end_o)> ev_end{"ev_end"};
+  SignalOf<decltype(Vsinkattn_top_sc::ctr_sel_i)> ctr_sel{"ctr_sel"};
+  SignalOf<decltype(Vsinkattn_top_sc::ctr_o)> ctr{"ctr"};
+  Vsinkattn_top_sc top{"sinkattn_top"};
+
+  RtlHost(sc_core::sc_module_name n, const Config& cfg, const Plan& plan, const IntTrace& tr, const CosimOptions& opt,
+          Scoreboard& sb, sim::SimInstance& model)
+      : sc_core::sc_module(n), cfg_(cfg), plan_(plan), tr_(tr), s_(tr.shape), opt_(opt.rtl), sb_(sb), model_(model),
+        rng_(opt.rtl.seed ^ 0x5eed0f0e5ULL) {
+    top.clk_i(clk);
+    top.rst_ni(rst_n);
+    top.cmd_valid_i(cmd_valid);
+    top.cmd_ready_o(cmd_ready);
+    top.cmd_op_i(cmd_op);
+    top.cmd_addr_i(cmd_addr);
+    top.cmd_data_i(cmd_data);
+    top.cmd_vec_i(cmd_vec);
+    top.mem_req_valid_o(mem_req_valid);
+    top.mem_req_ready_i(mem_req_ready);
+    top.mem_req_addr_o(mem_req_addr);
+    top.mem_req_len_o(mem_req_len);
+    top.mem_resp_valid_i(mem_resp_valid);
+    top.mem_resp_ready_o(mem_resp_ready);
+    top.mem_resp_last_i(mem_resp_last);
+    top.mem_resp_data_i(mem_resp_data);
+    top.row_valid_o(row_valid);
+    top.row_ready_i(row_ready);
+    top.row_step_o(row_step);
+    top.row_layer_o(row_layer);
+    top.row_head_o(row_head);
+    top.row_active_o(row_active);
+    top.row_data_o(row_data);
+    top.ev_valid_o(ev_valid);
+    top.ev_kind_o(ev_kind);
+    top.ev_step_o(ev_step);
+    top.ev_layer_o(ev_layer);
+    top.ev_group_o(ev_group);
+    top.ev_tokens_o(ev_tokens);
+    top.ev_start_o(ev_start);
+    top.ev_end_o(ev_end);
+    top.ctr_sel_i(ctr_sel);
+    top.ctr_o(ctr);
+
+    host::DramParams dp;
+    dp.bytes_per_cycle = cfg.hw.dram.bytes_per_cycle;
+    dp.latency_cycles = cfg.hw.dram.latency_cycles + (opt.inject == Inject::kRtlDramLatency ? 1 : 0);
+    dp.burst_bytes = cfg.hw.dram.burst_bytes;
+    dp.max_outstanding = opt.rtl.max_outstanding;
+    dp.req_stall = opt.rtl.req_stall;
+    dp.stall_burst = opt.rtl.stall_burst;
+    dp.resp_stall = opt.rtl.resp_stall;
+    dp.seed = opt.rtl.seed;
+    std::vector<std::uint8_t> image = host::dram_image(tr, rtl::built_hw().head_dim);
+    if (opt.inject == Inject::kRtlDramData)
+      for (auto& b : image) b ^= 0x80;
+    dram_ = std::make_unique<host::DramModel>(dp, std::move(image));
+    res_.run.shape = s_;
+    res_.run.out.assign(static_cast<std::size_t>(s_.steps()) * s_.layers * s_.q_heads * s_.head_dim, 0);
+    res_.run.row_active.assign(static_cast<std::size_t>(s_.steps()) * s_.layers * s_.q_heads, 0);
+    res_.run.token_reads_per_layer.assign(s_.layers, 0);
+    seen_.assign(res_.run.row_active.size(), 0);
+    row_buf_.assign(s_.head_dim, 0);
+    SC_THREAD(main);
+  }
+
+  void start_waves(const std::string& file) {
+    Verilated::traceEverOn(true);
+    fst_ = std::make_unique<VerilatedFstSc>();
+    top.trace(fst_.get(), 99);
+    fst_->open(file.c_str());
+  }
+  ~RtlHost() override {
+    if (fst_) fst_->close();
+  }
+
+  host::RtlResult res_;
+  std::string error_;
+
+ private:
+  const sc_time quarter_{250, SC_PS};
+
+  void main() {
+    try {
+      run();
+    } catch (const std::exception& e) {
+      error_ = e.what();
+    }
+    // The clock runs for ever: stop the kernel once the SystemC model is done as well.
+    while (!model_.done()) wait(clk.posedge_event());
+    sc_core::sc_stop();
+  }
+
+  void run() {
+    rst_n.write(false);
+    for (int i = 0; i < 3; ++i) wait(clk.posedge_event());
+    wait(clk.negedge_event());
+    rst_n.write(true);
+    const rtl::BuiltHw hw = rtl::built_hw();
+    for (const host::TopCommand& c : host::top_commands(cfg_, plan_, tr_, {hw.max_kv_heads, hw.sink_sram_tokens}))
+      command(c.op, c.addr, c.data, c.vec);
+    // Until the controller is idle again (outputs settled since the last rising edge).
+    while (!cmd_ready.read()) cycle();
+    for (std::size_t i = 0; i < seen_.size(); ++i)
+      if (!seen_[i]) throw std::runtime_error("rtl: row " + std::to_string(i) + " never left the row port");
+    read_counters();
+    res_.total_cycles = cycle_;
+    res_.dram_req_stall = dram_->req_stall_cycles();
+    res_.dram_resp_stall = dram_->resp_stall_cycles();
+  }
+
+  // One clock, entered and left at a falling edge: drive the inputs, sample the settled outputs
+  // a quarter period later, let the rising edge clock the design, account the transfers.
+  void cycle() {
+    dram_->begin_cycle();
+    mem_req_ready.write(dram_->req_ready());
+    mem_resp_valid.write(dram_->resp_valid());
+    mem_resp_last.write(dram_->resp_last());
+    std::vector<std::uint64_t> beat(static_cast<std::size_t>(cfg_.hw.dram.bytes_per_cycle));
+    for (std::size_t b = 0; b < beat.size(); ++b) beat[b] = dram_->resp_data()[b];
+    mem_resp_data.write(pack<std::decay_t<decltype(mem_resp_data.read())>>(beat, 8));
+    const bool rr = opt_.row_stall <= 0 || uni_(rng_) >= opt_.row_stall;
+    row_ready.write(rr);
+    wait(quarter_);
+
+    cmd_fire_ = cmd_valid.read() && cmd_ready.read();
+    const bool req_fire = mem_req_valid.read() && dram_->req_ready();
+    const std::uint64_t addr = mem_req_addr.read();
+    const int len = static_cast<int>(mem_req_len.read());
+    const bool resp_fire = dram_->resp_valid() && mem_resp_ready.read();
+    if (row_valid.read() && rr) take_row();
+    if (ev_valid.read()) {
+      const host::PhaseEvent e{static_cast<int>(ev_kind.read()),   static_cast<int>(ev_step.read()),
+                         static_cast<int>(ev_layer.read()),  static_cast<int>(ev_group.read()),
+                         static_cast<int>(ev_tokens.read()), ev_start.read(), ev_end.read()};
+      res_.events.push_back(e);
+      sb_.event(0, e);
+      progress_ = cycle_;
+    }
+    if (req_fire) dram_->check_request(addr, len);
+    wait(clk.negedge_event());  // the rising edge in between clocks the design
+    dram_->end_cycle(req_fire, addr, len, resp_fire);
+    ++cycle_;
+    if (cycle_ - progress_ > opt_.watchdog)
+      throw std::runtime_error("rtl: no progress for " + std::to_string(opt_.watchdog) + " cycles at cycle " +
+                               std::to_string(cycle_) + " (seed " + std::to_string(opt_.seed) + ")");
+  }
+
+  void take_row() {
+    const int t = static_cast<int>(row_step.read()), l = static_cast<int>(row_layer.read()),
+              h = static_cast<int>(row_head.read());
+    const int s = t - s_.prompt;
+    if (s < 0 || s >= s_.steps() || l >= s_.layers || h >= s_.q_heads)
+      throw std::runtime_error("rtl: row port names step " + std::to_string(t) + ", layer " + std::to_string(l) +
+                               ", head " + std::to_string(h) + " outside the trace");
+    const std::size_t r = res_.run.row_index(s, l, h);
+    if (seen_[r])
+      throw std::runtime_error("rtl: row (step " + std::to_string(t) + ", layer " + std::to_string(l) + ", head " +
+                               std::to_string(h) + ") emitted twice");
+    seen_[r] = 1;
+    res_.run.row_active[r] = row_active.read();
+    const auto data = row_data.read();
+    for (int d = 0; d < s_.head_dim; ++d)
+      row_buf_[d] = static_cast<std::int16_t>(field(data, d * num::kOutBits, num::kOutBits));
+    std::copy(row_buf_.begin(), row_buf_.end(), res_.run.out.begin() + static_cast<std::ptrdiff_t>(r * s_.head_dim));
+    sb_.row("rtl", t, l, h, row_active.read(), row_buf_.data(), cycle_);
+    progress_ = cycle_;
+  }
+
+  void command(int op, std::uint32_t addr, std::uint64_t data, const std::int16_t* vec) {
+    cmd_op.write(static_cast<std::decay_t<decltype(cmd_op.read())>>(op));
+    cmd_addr.write(addr);
+    cmd_data.write(data);
+    const int hw_d = rtl::built_hw().head_dim;
+    std::vector<std::uint64_t> v(static_cast<std::size_t>(hw_d), 0);
+    for (int d = 0; d < hw_d; ++d)
+      v[d] = vec && d < s_.head_dim ? static_cast<std::uint16_t>(vec[d]) & ((1u << num::kDataBits) - 1) : 0;
+    cmd_vec.write(pack<std::decay_t<decltype(cmd_vec.read())>>(v, num::kDataBits));
+    cmd_valid.write(true);
+    do cycle();
+    while (!cmd_fire_);
+    cmd_valid.write(false);
+    progress_ = cycle_;
+  }
+
+  // All counters within one half period (the select is combinational), before the next edge.
+  void read_counters() {
+    const auto& names = host::counter_names();
+    const sc_time step = quarter_ / static_cast<double>(names.size() + 1);
+    for (std::size_t c = 0; c < names.size(); ++c) {
+      ctr_sel.write(static_cast<std::decay_t<decltype(ctr_sel.read())>>(c));
+      wait(step);
+      res_.counters.emplace_back(names[c], ctr.read());
+    }
+    host::fill_counters(res_.counters, res_.run.counters);
+    res_.cycles = res_.counters.front().second;  // "cycles"
+  }
+
+  const Config& cfg_;
+  const Plan& plan_;
+  const IntTrace& tr_;
+  const Shape s_;
+  const host::RtlOptions opt_;
+  Scoreboard& sb_;
+  sim::SimInstance& model_;
+  std::mt19937_64 rng_;
+  std::uniform_real_distribution<double> uni_{0.0, 1.0};
+  std::unique_ptr<host::DramModel> dram_;
+  std::unique_ptr<VerilatedFstSc> fst_;
+  std::vector<std::uint8_t> seen_;
+  std::vector<std::int16_t> row_buf_;
+  bool cmd_fire_ = false;
+  std::uint64_t cycle_ = 0, progress_ = 0;
+};
+
+}  // namespace
+
+CosimResult run_cosim(const Config& cfg, const Plan& plan, const IntTrace& trace, const CosimOptions& opt) {
+  rtl::check_hw(cfg);
+  sim::check_sim_fit(cfg, trace);
+  CosimResult res;
+  const auto t0 = std::chrono::steady_clock::now();
+  GoldenOptions gopt;
+  gopt.record_keep = true;  // fidelity's mass recall
+  res.golden = run_golden(cfg, plan, trace, gopt);
+  res.golden_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  setenv("SYSC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+  sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
+  sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
+  // The RTL host ends the run with sc_stop() (the clock never stops): no "stopped by user" note.
+  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+  Scoreboard sb(res.golden, opt.rtl.seed);
+  if (opt.with_hls) {
+    const auto h0 = std::chrono::steady_clock::now();
+    res.hls = hls::run_hls(cfg, plan, trace);
+    res.hls_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - h0).count();
+    const Shape& s = trace.shape;
+    if (opt.inject == Inject::kHlsOutput)
+      for (std::size_t r = res.hls.row_active.size(); r-- > 0;)
+        if (res.hls.row_active[r]) {
+          res.hls.out[r * static_cast<std::size_t>(s.head_dim)] ^= 1;
+          break;
+        }
+    for (int st = 0; st < s.steps(); ++st)
+      for (int l = 0; l < s.layers; ++l)
+        for (int h = 0; h < s.q_heads; ++h) {
+          const std::size_t r = res.hls.row_index(st, l, h);
+          sb.row("hls", st + s.prompt, l, h, res.hls.row_active[r] != 0,
+                 res.hls.out.data() + r * static_cast<std::size_t>(s.head_dim), 0);
+        }
+  }
+  std::string rtl_error;
+  {
+    sim::SimInstance model("systemc", cfg, plan, trace, opt.rtl, &sb);
+    RtlHost rtl("rtl", cfg, plan, trace, opt, sb, model);
+    if (!opt.rtl.waves.empty()) {
+      sc_core::sc_start(sc_core::SC_ZERO_TIME);  // Verilator traces an elaborated model only
+      rtl.start_waves(opt.rtl.waves);
+    }
+    sc_core::sc_start();
+    if (!rtl.error_.empty()) throw std::runtime_error(rtl.error_);
+    res.systemc = model.result();
+    res.rtl = std::move(rtl.res_);
+  }
+  sb.finish();
+  res.rows_checked = sb.rows_checked();
+  res.events_checked = sb.events_checked();
+  res.first_mismatch = sb.first();
+  // Totals: every row seen (the hosts throw otherwise), counters against golden, then timing.
+  if (res.first_mismatch.empty()) {
+    std::string d = host::compare(res.golden, res.systemc.run);
+    if (!d.empty()) res.first_mismatch = "systemc vs golden: " + d;
+  }
+  if (res.first_mismatch.empty() && opt.with_hls) {
+    std::string d = host::compare(res.golden, res.hls, "hls");
+    if (!d.empty()) res.first_mismatch = "hls vs golden: " + d;
+  }
+  if (res.first_mismatch.empty()) {
+    std::string d = host::compare(res.golden, res.rtl.run);
+    if (!d.empty()) res.first_mismatch = "rtl vs golden: " + d;
+  }
+  if (res.first_mismatch.empty()) {
+    std::string d = host::compare_timing(res.systemc, res.rtl);
+    if (!d.empty()) res.first_mismatch = "systemc vs rtl: " + d;
+  }
+  if (res.first_mismatch.empty() && res.systemc.cycles != res.rtl.cycles)
+    res.first_mismatch = "systemc vs rtl: busy cycles " + std::to_string(res.systemc.cycles) + " vs " +
+                         std::to_string(res.rtl.cycles);
+  if (!res.first_mismatch.empty() && res.first_mismatch.find("seed ") == std::string::npos)
+    res.first_mismatch += " (seed " + std::to_string(opt.rtl.seed) + ")";
+  res.match = res.first_mismatch.empty();
+  res.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double sim_seconds = res.wall_seconds - res.golden_seconds - res.hls_seconds;
+  res.systemc.wall_seconds = res.rtl.wall_seconds = sim_seconds;  // one simulation: shared wall time
+  return res;
+}
+
+}  // namespace sinkattn::cosim

@@ -1,0 +1,244 @@
+#include "rtl_run.hpp"
+
+#include <verilated.h>
+#include <verilated_fst_c.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <type_traits>
+
+#include "Vsinkattn_top.h"
+#if SINKATTN_RTL_COVERAGE
+#include <verilated_cov.h>
+#endif
+#include "sinkattn/error.hpp"
+#include "sinkattn/numerics.hpp"
+#include "top_stream.hpp"
+#include "vl_bits.hpp"
+
+namespace sinkattn::rtl {
+namespace {
+
+
+class Driver {
+ public:
+  Driver(const Config& cfg, const Plan& plan, const IntTrace& tr, const host::RtlOptions& opt)
+      : cfg_(cfg), plan_(plan), tr_(tr), s_(tr.shape), opt_(opt), rng_(opt.seed ^ 0x5eed0f0e5ULL),
+        ctx_(std::make_unique<VerilatedContext>()) {
+    host::DramParams dp;
+    dp.bytes_per_cycle = cfg.hw.dram.bytes_per_cycle;
+    dp.latency_cycles = cfg.hw.dram.latency_cycles;
+    dp.burst_bytes = cfg.hw.dram.burst_bytes;
+    dp.max_outstanding = opt.max_outstanding;
+    dp.req_stall = opt.req_stall;
+    dp.stall_burst = opt.stall_burst;
+    dp.resp_stall = opt.resp_stall;
+    dp.seed = opt.seed;
+    dram_ = std::make_unique<host::DramModel>(dp, host::dram_image(tr, built_hw().head_dim));
+    if (!opt.waves.empty()) ctx_->traceEverOn(true);
+    top_ = std::make_unique<Vsinkattn_top>(ctx_.get(), "top");
+    if (!opt.waves.empty()) {
+      fst_ = std::make_unique<VerilatedFstC>();
+      top_->trace(fst_.get(), 99);
+      fst_->open(opt.waves.c_str());
+    }
+    res_.run.shape = s_;
+    res_.run.out.assign(static_cast<std::size_t>(s_.steps()) * s_.layers * s_.q_heads * s_.head_dim, 0);
+    res_.run.row_active.assign(static_cast<std::size_t>(s_.steps()) * s_.layers * s_.q_heads, 0);
+    res_.run.token_reads_per_layer.assign(s_.layers, 0);
+    seen_.assign(res_.run.row_active.size(), 0);
+  }
+  ~Driver() {
+    if (top_) top_->final();
+    if (fst_) fst_->close();
+  }
+
+  host::RtlResult run() {
+    const auto t0 = std::chrono::steady_clock::now();
+    reset();
+    const BuiltHw hw = built_hw();
+    for (const host::TopCommand& c : host::top_commands(cfg_, plan_, tr_, {hw.max_kv_heads, hw.sink_sram_tokens}))
+      command(c.op, c.addr, c.data, c.vec);
+    wait_idle();
+    for (std::size_t i = 0; i < seen_.size(); ++i)
+      if (!seen_[i]) throw std::runtime_error("rtl: row " + std::to_string(i) + " never left the row port");
+    read_counters();
+#if SINKATTN_RTL_COVERAGE
+    const char* cov = std::getenv("SINKATTN_COVERAGE_FILE");
+    ctx_->coveragep()->write(cov ? cov : "coverage.dat");
+#endif
+    res_.total_cycles = cycle_;
+    res_.dram_req_stall = dram_->req_stall_cycles();
+    res_.dram_resp_stall = dram_->resp_stall_cycles();
+    res_.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return std::move(res_);
+  }
+
+ private:
+  void reset() {
+    top_->clk_i = 0;
+    top_->rst_ni = 0;
+    top_->cmd_valid_i = 0;
+    top_->mem_req_ready_i = 0;
+    top_->mem_resp_valid_i = 0;
+    top_->row_ready_i = 0;
+    top_->eval();
+    for (int i = 0; i < 3; ++i) edge();
+    top_->rst_ni = 1;
+    top_->eval();
+  }
+  void edge() {
+    if (fst_) fst_->dump(time_);
+    top_->clk_i = 1;
+    top_->eval();
+    ++time_;
+    if (fst_) fst_->dump(time_);
+    top_->clk_i = 0;
+    top_->eval();
+    ++time_;
+  }
+
+  // One clock: DRAM and row port handshakes around the rising edge.
+  void cycle() {
+    dram_->begin_cycle();
+    top_->mem_req_ready_i = dram_->req_ready();
+    top_->mem_resp_valid_i = dram_->resp_valid();
+    top_->mem_resp_last_i = dram_->resp_last();
+    const std::uint8_t* beat = dram_->resp_data();
+    for (int b = 0; b < cfg_.hw.dram.bytes_per_cycle; ++b) put_bits(top_->mem_resp_data_i, 8 * b, 8, beat[b]);
+    const bool row_ready = opt_.row_stall <= 0 || uni_(rng_) >= opt_.row_stall;
+    top_->row_ready_i = row_ready;
+    top_->eval();
+
+    const bool req_fire = top_->mem_req_valid_o && dram_->req_ready();
+    const std::uint64_t addr = top_->mem_req_addr_o;
+    const int len = top_->mem_req_len_o;
+    const bool resp_fire = dram_->resp_valid() && top_->mem_resp_ready_o;
+    if (top_->row_valid_o && row_ready) take_row();
+    if (top_->ev_valid_o) {
+      res_.events.push_back({top_->ev_kind_o, top_->ev_step_o, top_->ev_layer_o, top_->ev_group_o, top_->ev_tokens_o,
+                             top_->ev_start_o, top_->ev_end_o});
+      progress_ = cycle_;
+    }
+    if (req_fire) dram_->check_request(addr, len);
+    edge();
+    dram_->end_cycle(req_fire, addr, len, resp_fire);
+    ++cycle_;
+    if (cycle_ - progress_ > opt_.watchdog)
+      throw std::runtime_error("rtl: no progress for " + std::to_string(opt_.watchdog) + " cycles at cycle " +
+                               std::to_string(cycle_) + " (seed " + std::to_string(opt_.seed) + ")");
+  }
+
+  void take_row() {
+    const int t = top_->row_step_o, l = top_->row_layer_o, h = top_->row_head_o;
+    const int s = t - s_.prompt;
+    if (s < 0 || s >= s_.steps() || l >= s_.layers || h >= s_.q_heads)
+      throw std::runtime_error("rtl: row port names step " + std::to_string(t) + ", layer " + std::to_string(l) +
+                               ", head " + std::to_string(h) + " outside the trace");
+    const std::size_t r = res_.run.row_index(s, l, h);
+    if (seen_[r]) throw std::runtime_error("rtl: row (step " + std::to_string(t) + ", layer " + std::to_string(l) +
+                                           ", head " + std::to_string(h) + ") emitted twice");
+    seen_[r] = 1;
+    res_.run.row_active[r] = top_->row_active_o;
+    for (int d = 0; d < s_.head_dim; ++d)
+      res_.run.out[r * s_.head_dim + d] =
+          static_cast<std::int16_t>(get_bits(top_->row_data_o, d * num::kOutBits, num::kOutBits));
+    progress_ = cycle_;
+  }
+
+  void command(int op, std::uint32_t addr, std::uint64_t data, const std::int16_t* vec) {
+    top_->cmd_op_i = op;
+    top_->cmd_addr_i = addr;
+    top_->cmd_data_i = data;
+    const int hw_d = built_hw().head_dim;
+    for (int d = 0; d < hw_d; ++d)
+      put_bits(top_->cmd_vec_i, d * num::kDataBits, num::kDataBits,
+               vec && d < s_.head_dim ? static_cast<std::uint16_t>(vec[d]) : 0);
+    top_->cmd_valid_i = 1;
+    for (;;) {
+      top_->eval();
+      const bool fire = top_->cmd_ready_o;
+      cycle();
+      if (fire) break;
+    }
+    top_->cmd_valid_i = 0;
+    progress_ = cycle_;
+  }
+
+  void wait_idle() {
+    for (;;) {
+      top_->eval();
+      if (top_->cmd_ready_o) break;
+      cycle();
+    }
+  }
+
+  void read_counters() {
+    const auto& names = host::counter_names();
+    for (std::size_t c = 0; c < names.size(); ++c) {
+      top_->ctr_sel_i = static_cast<std::uint8_t>(c);
+      top_->eval();
+      res_.counters.emplace_back(names[c], top_->ctr_o);
+    }
+    host::fill_counters(res_.counters, res_.run.counters);
+    res_.cycles = res_.counters.front().second;  // "cycles"
+  }
+
+  const Config& cfg_;
+  const Plan& plan_;
+  const IntTrace& tr_;
+  const Shape s_;
+  const host::RtlOptions opt_;
+  std::mt19937_64 rng_;
+  std::uniform_real_distribution<double> uni_{0.0, 1.0};
+  std::unique_ptr<VerilatedContext> ctx_;
+  std::unique_ptr<Vsinkattn_top> top_;
+  std::unique_ptr<VerilatedFstC> fst_;
+  std::unique_ptr<host::DramModel> dram_;
+  host::RtlResult res_;
+  std::vector<std::uint8_t> seen_;
+  std::uint64_t cycle_ = 0, time_ = 0, progress_ = 0;
+};
+
+}  // namespace
+
+BuiltHw built_hw() {
+  return {SINKATTN_HW_HEAD_DIM,     SINKATTN_HW_QK_LANES,     SINKATTN_HW_PV_LANES,    SINKATTN_HW_MAX_TOKENS,
+          SINKATTN_HW_MAX_LAYERS,   SINKATTN_HW_MAX_Q_HEADS,  SINKATTN_HW_MAX_KV_HEADS, SINKATTN_HW_SINK_SRAM_TOKENS,
+          SINKATTN_HW_TOPK_P,       SINKATTN_HW_TOPK_SEED,    SINKATTN_HW_BUS_BYTES,   SINKATTN_HW_BURST_BYTES};
+}
+
+void check_hw(const Config& cfg) {
+  const BuiltHw b = built_hw();
+  const HwConfig& h = cfg.hw;
+  auto need = [&](const char* field, long long got, long long built) {
+    if (got != built)
+      throw InputError(cfg.source.empty() ? cfg.name : cfg.source, std::string("hw.") + field,
+                       std::to_string(got) + " differs from the RTL build's " + std::to_string(built) +
+                           " (rebuild with -DSINKATTN_DEFAULT_PRESET=<a preset with this hardware>)");
+  };
+  need("head_dim", h.head_dim, b.head_dim);
+  need("qk_lanes", h.qk_lanes, b.qk_lanes);
+  need("pv_lanes", h.pv_lanes, b.pv_lanes);
+  need("max_tokens", h.max_tokens, b.max_tokens);
+  need("max_layers", h.max_layers, b.max_layers);
+  need("max_q_heads", h.max_q_heads, b.max_q_heads);
+  need("max_kv_heads", h.max_kv_heads, b.max_kv_heads);
+  need("sink_sram_tokens", h.sink_sram_tokens, b.sink_sram_tokens);
+  need("topk_parallelism", h.topk_parallelism, b.topk_parallelism);
+  need("topk_lfsr_seed", h.topk_lfsr_seed, b.topk_lfsr_seed);
+  need("dram.bytes_per_cycle", h.dram.bytes_per_cycle, b.bus_bytes);
+  need("dram.burst_bytes", h.dram.burst_bytes, b.burst_bytes);
+}
+
+host::RtlResult run_rtl(const Config& cfg, const Plan& plan, const IntTrace& trace, const host::RtlOptions& opt) {
+  check_hw(cfg);
+  return Driver(cfg, plan, trace, opt).run();
+}
+
+}  // namespace sinkattn::rtl

@@ -1,0 +1,52 @@
+// One case through the golden model, the SystemC model and the Verilated RTL: the outputs of
+// both cycle-level models against golden (bit for bit, with the golden counters), then the
+// SystemC model against the RTL (every phase event's stamps, total cycles, every hardware
+// counter). Shared by sim_cosim_tb (default hardware) and hw_variant_tb (other hardware).
+#pragma once
+
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include "rtl_run.hpp"
+#include "sim_model.hpp"
+
+namespace sinkattn::tb {
+
+struct SpeedTally {
+  double sim_cycles = 0, sim_s = 0, rtl_cycles = 0, rtl_s = 0;
+};
+
+// Returns "" or the first difference: golden against each model's rows and counters, then
+// the RTL's timing against the SystemC model's.
+inline std::string check_three_way(const Config& cfg, const IntTrace& it, const host::RtlOptions& opt,
+                                   SpeedTally* speed = nullptr) {
+  const Plan plan = make_plan(cfg, it.shape, "synthetic");
+  const GoldenResult gold = run_golden(cfg, plan, it);
+  const sim::SimResult sc = sim::run_sim(cfg, plan, it, opt);
+  const host::RtlResult rtl = rtl::run_rtl(cfg, plan, it, opt);
+  if (speed) {
+    speed->sim_cycles += static_cast<double>(sc.total_cycles);
+    speed->sim_s += sc.wall_seconds;
+    speed->rtl_cycles += static_cast<double>(rtl.total_cycles);
+    speed->rtl_s += rtl.wall_seconds;
+  }
+  std::string diff = host::compare(gold, sc.run);
+  if (!diff.empty()) return "systemc vs golden: " + diff;
+  diff = host::compare(gold, rtl.run);  // the RTL's own rows, not only its timing
+  if (!diff.empty()) return "rtl vs golden: " + diff;
+  diff = host::compare_timing(sc, rtl);
+  if (!diff.empty()) {
+    if (std::getenv("SINKATTN_SIM_DEBUG"))
+      for (std::size_t i = 0; i < sc.counters.size(); ++i)
+        std::cout << sc.counters[i].first << " " << sc.counters[i].second << " " << rtl.counters[i].second << "\n";
+    return "systemc vs rtl: " + diff;
+  }
+  if (sc.cycles != rtl.cycles) return "busy cycles differ";
+  int jobs = 0;
+  for (const host::PhaseEvent& e : sc.events) jobs += e.kind == 1;
+  if (jobs != it.shape.steps() * it.shape.layers * it.shape.kv_heads) return "wrong number of job events";
+  return "";
+}
+
+}  // namespace sinkattn::tb
