@@ -47,7 +47,7 @@ int run_cosim_cmd(const CosimArgs& a) {
   if (a.with_hls) hls::kernel_instance(cfg);  // hardware no kernel instance has: exit 2 before running
   const EnergyTable energy = load_energy_table(a.energy);
   const auto area = load_area_model(a.area);
-  const FloatTrace ft = load_trace(a.trace);
+  const FloatTrace ft = open_trace(a.trace);  // mapped: a long trace is not copied
   const Plan plan = make_plan(cfg, ft.shape, a.trace);
   const IntTrace it = quantize_trace(ft);
   const char* w = std::getenv("WAVES");

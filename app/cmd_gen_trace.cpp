@@ -60,6 +60,8 @@ Action add_gen_trace(CLI::App& app) {
   sub->add_option("--recency-span", p.recency_span, "Tokens over which the recency bonus decays")->capture_default_str();
   sub->add_option("--temperature", p.temperature, "Spread of the random logits")->capture_default_str();
   sub->add_option("--seed", p.seed, "Random seed")->capture_default_str();
+  sub->add_flag("--decode-queries", p.decode_queries_only,
+                "Write q.npy with the decode steps' queries only ([L, Hq, T-P, D]); other values unchanged");
   sub->add_flag("--quiet", a->quiet, "Print nothing on success");
   return [a] { return run_gen(*a); };
 }

@@ -41,7 +41,7 @@ int run_golden_cmd(const GoldenArgs& a) {
   const Config cfg = load_config(a.config);
   const EnergyTable energy = load_energy_table(a.energy);
   const auto area = load_area_model(a.area);
-  const FloatTrace ft = load_trace(a.trace);
+  const FloatTrace ft = open_trace(a.trace);  // mapped: a long trace is not copied
   const Plan plan = make_plan(cfg, ft.shape, a.trace);
   const IntTrace it = quantize_trace(ft);
 

@@ -18,7 +18,7 @@ int run_rtl_cmd(const RtlArgs& a) {
   host::RtlOptions opt = cycle_options(a);
   const Config cfg = load_config(a.config);
   rtl::check_hw(cfg);
-  const FloatTrace ft = load_trace(a.trace);
+  const FloatTrace ft = open_trace(a.trace);  // mapped: a long trace is not copied
   const Plan plan = make_plan(cfg, ft.shape, a.trace);
   const IntTrace it = quantize_trace(ft);
   const char* w = std::getenv("WAVES");

@@ -13,7 +13,7 @@ int run_sim_cmd(const CycleArgs& a) {
   const sim::SimOptions opt = cycle_options(a);
   const Config cfg = load_config(a.config);
   sim::check_sim_hw(cfg);
-  const FloatTrace ft = load_trace(a.trace);
+  const FloatTrace ft = open_trace(a.trace);  // mapped: a long trace is not copied
   const Plan plan = make_plan(cfg, ft.shape, a.trace);
   const IntTrace it = quantize_trace(ft);
   return report_cycle_run("systemc", a, cfg, plan, it, sim::run_sim(cfg, plan, it, opt));

@@ -6,8 +6,10 @@
 #include <memory>
 
 #include "commands.hpp"
+#ifdef SINKATTN_CYCLE_MODELS
 #include "rtl_run.hpp"
 #include "sim_model.hpp"
+#endif
 #include "sinkattn/digest.hpp"
 #include "sinkattn/energy.hpp"
 #include "sinkattn/error.hpp"
@@ -74,8 +76,13 @@ int run_point(const PointArgs& a) {
   const EnergyTable energy = load_energy_table(a.energy);
   const sweep::LoadedWorkload w = sweep::load_workload(a.workload);
   const Plan plan = make_plan(cfg, w.trace.shape, w.trace_dir);
+#ifdef SINKATTN_CYCLE_MODELS
   if (level == sweep::Fidelity::kSystemc) sim::check_sim_fit(cfg, w.trace);
   if (level == sweep::Fidelity::kRtl) rtl::check_hw(cfg);
+#else
+  if (level != sweep::Fidelity::kGolden)
+    throw InputError("command line", "--fidelity", a.fidelity + ": this build has no cycle models (SINKATTN_CYCLE_MODELS=OFF)");
+#endif
   const double load_seconds = seconds_since(t0);
 
   const auto t1 = std::chrono::steady_clock::now();
@@ -87,6 +94,7 @@ int run_point(const PointArgs& a) {
   if (level == sweep::Fidelity::kGolden) {
     m = metrics(cfg, gold, fid, energy, "golden");
   } else {
+#ifdef SINKATTN_CYCLE_MODELS
     host::RtlOptions opt;  // seed 1, no back-pressure: the figures of sinkattn sim / rtl by default
     const host::RtlResult r = level == sweep::Fidelity::kSystemc ? sim::run_sim(cfg, plan, w.trace, opt)
                                                                   : rtl::run_rtl(cfg, plan, w.trace, opt);
@@ -99,6 +107,7 @@ int run_point(const PointArgs& a) {
     m["cycles"] = r.cycles;
     m["total_cycles"] = r.total_cycles;
     m["cycles_estimator"] = sweep::to_string(level);
+#endif
   }
   m["model_seconds"] = seconds_since(t1);
   m["load_seconds"] = load_seconds;

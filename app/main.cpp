@@ -28,12 +28,14 @@ int main(int argc, char** argv) {
   };
   add(sinkattn::cli::add_golden);
   add(sinkattn::cli::add_gen_trace);
+#ifdef SINKATTN_CYCLE_MODELS  // off in the sanitizer build, which needs no RTL and no SystemC
   add(sinkattn::cli::add_rtl);
   add(sinkattn::cli::add_sim);
   add(sinkattn::cli::add_cosim);
+#endif
   add(sinkattn::cli::add_area);
-  add(sinkattn::cli::add_sweep);
   add(sinkattn::cli::add_hls);
+  add(sinkattn::cli::add_sweep);
 
   try {
     app.parse(argc, argv);

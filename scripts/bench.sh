@@ -26,6 +26,12 @@
 #   area     the area model pricing one configuration (two presets, and a sweep that changes
 #            lanes, P, tokens and heads every point) against the 1 ms a sweep point may spend,
 #            and the one-time cost of loading the table
+#   scale [T...] peak resident memory (/usr/bin/time -v) and wall time of `sinkattn golden` and
+#            `sinkattn sim` on Llama-3-8B-shaped synthetic traces (L 32, Hq 32, Hkv 8, D 128,
+#            64 decode steps, float16, decode-only queries) at each T (default 4096 8192 16384
+#            32768), against the bytes of k.npy + v.npy; traces are kept in build/traces/scale
+#   fuzz [SECONDS]  every libFuzzer harness (fuzz/) for SECONDS each (default 600): executions,
+#            time and corpus size per harness; fails on any crash, hang or out-of-memory
 # Benchmarks report ratios measured in one run; absolute times on shared machines are noise.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 name="${1:-}"
@@ -71,6 +77,54 @@ case "$name" in
       "$BUILD_DIR/bin/sinkattn" rtl --config "$preset" --trace "$out/trace" --json "$out/rtl_$preset.json" --quiet
     done
     /usr/bin/python3 "$SINKATTN_ROOT/scripts/bench_report.py" roofline "$out/rtl_sinkattn.json" "$out/rtl_dense.json"
+    ;;
+  scale)
+    install_missing_packages time
+    build sinkattn
+    shift
+    sizes=("$@")
+    ((${#sizes[@]})) || sizes=(4096 8192 16384 32768)
+    dir="$BUILD_DIR/traces/scale" out="$BUILD_DIR/results/scale"
+    mkdir -p "$dir" "$out"
+    # The preset's hardware sized for the workload: the longest context and Llama's head count.
+    printf 'name: scale\nbase: sinkattn\nhw:\n  max_tokens: 32768\n  max_layers: 32\n  max_q_heads: 32\n  max_kv_heads: 8\n  head_dim: 128\n' \
+      >"$out/scale.yaml"
+    echo "T,model,max_rss_bytes,wall_s,kv_bytes,rss_over_kv" >"$out/scale.csv"
+    for t in "${sizes[@]}"; do
+      trace="$dir/T$t"
+      if [ ! -f "$trace/v.npy" ]; then
+        echo "generating $trace ..." >&2
+        "$BUILD_DIR/bin/sinkattn" gen-trace --out "$trace" --layers 32 --q-heads 32 --kv-heads 8 --head-dim 128 \
+          --tokens "$t" --prompt $((t - 64)) --dtype float16 --decode-queries --quiet
+      fi
+      kv=$(($(stat -c %s "$trace/k.npy") + $(stat -c %s "$trace/v.npy")))
+      for model in golden sim; do
+        sinkattn_has_cmd() { "$BUILD_DIR/bin/sinkattn" "$1" --help >/dev/null 2>&1; }
+        sinkattn_has_cmd "$model" || { echo "T=$t $model: not in this build (SINKATTN_CYCLE_MODELS=OFF)" >&2; continue; }
+        echo "T=$t: sinkattn $model ..." >&2
+        /usr/bin/time -v -o "$out/time_${model}_$t.txt" "$BUILD_DIR/bin/sinkattn" "$model" --config "$out/scale.yaml" \
+          --trace "$trace" --json "$out/${model}_$t.json" --quiet
+        rss_kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$out/time_${model}_$t.txt")
+        wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$out/time_${model}_$t.txt" |
+          awk -F: '{s=0; for (i=1;i<=NF;i++) s=s*60+$i; print s}')
+        echo "$t,$model,$((rss_kb * 1024)),$wall,$kv,$(awk "BEGIN{printf \"%.3f\", $rss_kb*1024/$kv}")" >>"$out/scale.csv"
+      done
+    done
+    cat "$out/scale.csv"
+    # Growth with T: the exponent b of time ~ T^b and rss ~ T^b between the smallest and largest T.
+    /usr/bin/python3 - "$out/scale.csv" <<'PY'
+import csv, math, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+for model in ("golden", "sim"):
+    r = sorted((int(x["T"]), float(x["wall_s"]), int(x["max_rss_bytes"])) for x in rows if x["model"] == model)
+    if len(r) >= 2 and r[-1][0] > r[0][0]:
+        k = math.log(r[-1][0] / r[0][0])
+        print(f"{model}: T {r[0][0]} -> {r[-1][0]}: wall time ~ T^{math.log(r[-1][1] / r[0][1]) / k:.2f}, "
+              f"peak RSS ~ T^{math.log(r[-1][2] / r[0][2]) / k:.2f}")
+PY
+    ;;
+  fuzz)
+    exec "$SINKATTN_ROOT/scripts/fuzz.sh" "${2:-600}" "${@:3}"
     ;;
   sweep)
     install_missing_packages
@@ -162,7 +216,7 @@ PY
       "${SINKATTN_SEED:-20261204}" --state "$BUILD_DIR/results/soak.state"
     ;;
   *)
-    echo "usage: scripts/bench.sh NAME   (NAME: golden | hls | topk | roofline | simspeed | soak [N] | area | sweep)" >&2
+    echo "usage: scripts/bench.sh NAME   (NAME: golden | hls | topk | roofline | simspeed | soak [N] | area | sweep | scale [T...] | fuzz [SECONDS])" >&2
     exit 2
     ;;
 esac

@@ -19,6 +19,7 @@ SINKATTN_PACKAGES=(
   # single-node Slurm cluster for its tests
   libboost-dev libboost-filesystem-dev libsqlitecpp-dev libsqlite3-dev libpagmo-dev libmuparser-dev
   python3-matplotlib slurm-wlm munge procps
+  clang-14 libfuzzer-14-dev libomp-14-dev libhwy-dev
 )
 
 install_missing_packages() {
@@ -38,6 +39,15 @@ install_missing_packages() {
 configure() {
   if [ ! -f "$BUILD_DIR/build.ninja" ]; then
     cmake -S "$SINKATTN_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  fi
+}
+
+# A second build directory with its own CMake options (sanitizers, fuzzers); ccache serves both.
+configure_variant() {  # configure_variant DIR CMAKE-ARG...
+  local dir="$1"
+  shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    cmake -S "$SINKATTN_ROOT" -B "$dir" -G Ninja "$@" >/dev/null
   fi
 }
 

@@ -1,9 +1,14 @@
 // Golden-model throughput on one synthetic decode trace (4 layers, 8 heads, D=64, T=2048):
 // MAC/s for each preset, and the work each preset reads, so scripts/bench.sh can set the ratio
-// of times beside the ratio of attended tokens. Run through `scripts/bench.sh golden`.
+// of times beside the ratio of attended tokens; and the inner loops alone, scalar against the
+// Highway kernels. Run through `scripts/bench.sh golden`.
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
+#include <string>
+#include <vector>
+
+#include "kernels.hpp"
 #include "sinkattn/config.hpp"
 #include "sinkattn/golden.hpp"
 #include "sinkattn/synth.hpp"
@@ -39,6 +44,62 @@ void BM_Golden(benchmark::State& state, const char* preset) {
 // Argument: OpenMP threads. One thread shows the work each policy costs; two, the parallel speed.
 BENCHMARK_CAPTURE(BM_Golden, dense, "dense")->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Golden, sinkattn, "sinkattn")->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The golden model's inner loops alone, one thread, on the trace's own rows (D = 64, 2048 keys
+// of one KV head in token order): the scalar loops as they were before the Highway kernels,
+// and the kernels, so one run gives their ratio.
+struct KernelRows {
+  const std::int16_t* q;
+  std::vector<const std::int16_t*> k, v;
+  std::vector<std::uint32_t> p;
+};
+const KernelRows& kernel_rows() {
+  static const KernelRows r = [] {
+    const sinkattn::IntTrace& t = trace();
+    KernelRows x;
+    x.q = t.q_row(0, 0, t.shape.prompt);
+    for (int j = 0; j < t.shape.tokens; ++j) x.k.push_back(t.k_row(0, 0, j)), x.v.push_back(t.v_row(0, 0, j));
+    for (int j = 0; j < t.shape.tokens; ++j) x.p.push_back(static_cast<std::uint32_t>(j * 2654435761u) % 64);
+    return x;
+  }();
+  return r;
+}
+
+void BM_Kernel(benchmark::State& state, const char* which, bool simd) {
+  const KernelRows& r = kernel_rows();
+  const int n = static_cast<int>(r.k.size()), d = trace().shape.head_dim;
+  std::vector<std::int32_t> scores(n);
+  std::vector<std::int64_t> acc(d);
+  const bool qk = std::string(which) == "qk";
+  for (auto _ : state) {
+    if (qk && simd) {
+      sinkattn::kernels::qk_scores(r.q, r.k.data(), n, d, false, scores.data());
+    } else if (qk) {
+      for (int i = 0; i < n; ++i) {  // golden.cpp's dot() before the kernels
+        std::int32_t a = 0;
+        for (int e = 0; e < d; ++e) a += static_cast<std::int32_t>(r.q[e]) * r.k[i][e];
+        scores[i] = a;
+      }
+    } else if (simd) {
+      sinkattn::kernels::pv_accumulate(r.p.data(), r.v.data(), n, d, acc.data());
+    } else {
+      for (int i = 0; i < n; ++i) {  // golden.cpp's p.v loop before the kernels
+        const std::int64_t p = r.p[i];
+        for (int e = 0; e < d; ++e) acc[e] += p * r.v[i][e];
+      }
+    }
+    benchmark::DoNotOptimize(scores.data());
+    benchmark::DoNotOptimize(acc.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["mac_per_s"] =
+      benchmark::Counter(static_cast<double>(n) * d, benchmark::Counter::kIsIterationInvariantRate);
+  state.SetLabel(simd ? sinkattn::kernels::target_name() : "scalar");
+}
+BENCHMARK_CAPTURE(BM_Kernel, qk_scalar, "qk", false);
+BENCHMARK_CAPTURE(BM_Kernel, qk_simd, "qk", true);
+BENCHMARK_CAPTURE(BM_Kernel, pv_scalar, "pv", false);
+BENCHMARK_CAPTURE(BM_Kernel, pv_simd, "pv", true);
 
 }  // namespace
 

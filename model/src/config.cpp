@@ -93,9 +93,18 @@ std::string where(const std::string& file, const YAML::Node& n) {
   return file + ":" + std::to_string(n.Mark().line + 1);
 }
 
+// A mapping key as a field name. YAML allows lists and mappings as keys ("? [a, b]: 1"); no
+// field is named so, and converting one to a string would throw a bare yaml-cpp exception.
+std::string key_name(const std::string& file, const std::string& prefix, const YAML::Node& key) {
+  if (!key.IsScalar())
+    throw InputError(where(file, key), prefix.empty() ? "(top level)" : prefix,
+                     "a key must be a plain field name, not a list, mapping or null");
+  return key.Scalar();
+}
+
 void flatten(const YAML::Node& map, const std::string& prefix, const std::string& file, Leaves& out) {
   for (const auto& kv : map) {
-    const std::string key = kv.first.as<std::string>();
+    const std::string key = key_name(file, prefix, kv.first);
     const std::string path = prefix.empty() ? key : prefix + "." + key;
     if (prefix.empty() && key == "base") continue;  // handled by the resolver
     if (schema().count(path)) {

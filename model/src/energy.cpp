@@ -29,6 +29,13 @@ std::string text(const std::string& file, const YAML::Node& parent, const char* 
   return n.Scalar();
 }
 
+// A mapping key as a name; a list, mapping or null key (legal YAML) is an input error, not a
+// bare yaml-cpp conversion exception.
+std::string key_name(const std::string& file, const std::string& where, const YAML::Node& key) {
+  if (!key.IsScalar()) throw InputError(at(file, key), where, "a key must be a plain name, not a list, mapping or null");
+  return key.Scalar();
+}
+
 }  // namespace
 
 std::vector<std::string> energy_table_names() {
@@ -57,7 +64,7 @@ EnergyTable load_energy_table(const std::string& name_or_path) {
   }
   if (!root.IsMap()) throw InputError(file, "", "the top level must be a mapping with name, description and actions");
   for (const auto& kv : root) {
-    const std::string k = kv.first.as<std::string>();
+    const std::string k = key_name(file, "(top level)", kv.first);
     if (k != "name" && k != "description" && k != "actions")
       throw InputError(at(file, kv.first), k, "unknown field; expected one of: name, description, actions");
   }
@@ -83,13 +90,13 @@ EnergyTable load_energy_table(const std::string& name_or_path) {
   for (const auto& [name, member] : fields) expected += (expected.empty() ? "" : ", ") + name;
   // The entries present are checked in file order first, so the first error is the first bad line.
   for (const auto& kv : actions) {
-    const std::string name = kv.first.as<std::string>();
+    const std::string name = key_name(file, "actions", kv.first);
     const std::string path = "actions." + name;
     if (!fields.count(name)) throw InputError(at(file, kv.first), path, "unknown action; expected one of: " + expected);
     const YAML::Node a = kv.second;
     if (!a.IsMap()) throw InputError(at(file, a), path, "must be a mapping with pj and source");
     for (const auto& f : a) {
-      const std::string k = f.first.as<std::string>();
+      const std::string k = key_name(file, path, f.first);
       if (k != "pj" && k != "source") throw InputError(at(file, f.first), path + "." + k, "unknown field; expected pj, source");
     }
     const YAML::Node pj = a["pj"];

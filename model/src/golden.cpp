@@ -10,6 +10,7 @@
 
 #include <omp.h>
 
+#include "kernels.hpp"
 #include "sinkattn/numerics.hpp"
 
 namespace sinkattn {
@@ -30,17 +31,6 @@ PrefillCost prefill_cost(const Shape& s) {
 }
 
 namespace {
-
-std::int32_t dot(const std::int16_t* q, const std::int16_t* k, int d) {
-  std::int32_t acc = 0;
-  for (int i = 0; i < d; ++i) acc += static_cast<std::int32_t>(q[i]) * k[i];
-  return acc;
-}
-std::int32_t dot_msb(const std::int16_t* q, const std::int16_t* k, int d) {
-  std::int32_t acc = 0;
-  for (int i = 0; i < d; ++i) acc += static_cast<std::int32_t>(q[i]) * num::key_msb_approx(k[i]);
-  return acc;
-}
 
 // What one query-head row produced, merged serially after the parallel phase.
 struct RowResult {
@@ -213,26 +203,25 @@ class Engine {
     const std::int16_t* q = tr_.q_row(l, h, t);
     const ScoreScale scale = tr_.score_scale[static_cast<std::size_t>(l) * s_.q_heads + h];
     thread_local std::vector<std::int32_t> scores;
+    thread_local std::vector<const std::int16_t*> k_rows, v_rows;
     scores.resize(n);
     r.probs.resize(n);
+    k_rows.resize(n);
+    v_rows.resize(n);
+    for (int i = 0; i < n; ++i) k_rows[i] = tr_.k_row(l, g, kept[i]), v_rows[i] = tr_.v_row(l, g, kept[i]);
 
     const bool pq = cfg_.policy.progressive_quant;
-    for (int i = 0; i < n; ++i)
-      scores[i] = pq ? dot_msb(q, tr_.k_row(l, g, kept[i]), d) : dot(q, tr_.k_row(l, g, kept[i]), d);
+    kernels::qk_scores(q, k_rows.data(), n, d, pq, scores.data());
     const std::uint32_t pmax = num::softmax_row(scores.data(), n, scale.mant, scale.shift, r.probs.data());
     if (pq && pmax < plan_.tau_fx) {
       r.refetched = true;  // the row was too flat for MSB-only keys: recompute with full keys
-      for (int i = 0; i < n; ++i) scores[i] = dot(q, tr_.k_row(l, g, kept[i]), d);
+      kernels::qk_scores(q, k_rows.data(), n, d, false, scores.data());
       num::softmax_row(scores.data(), n, scale.mant, scale.shift, r.probs.data());
     }
 
     thread_local std::vector<std::int64_t> acc;
     acc.assign(d, 0);
-    for (int i = 0; i < n; ++i) {
-      const std::int16_t* v = tr_.v_row(l, g, kept[i]);
-      const std::int64_t p = r.probs[i];
-      for (int e = 0; e < d; ++e) acc[e] += p * v[e];
-    }
+    kernels::pv_accumulate(r.probs.data(), v_rows.data(), n, d, acc.data());
     std::int16_t* out = &res_.out[res_.row_index(s, l, h) * d];
     for (int e = 0; e < d; ++e) {
       out[e] = static_cast<std::int16_t>(num::output_round(acc[e]));

@@ -12,6 +12,10 @@
 
 #include "sinkattn/error.hpp"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 // Element bytes are copied between files and host memory without swapping, which is only
 // correct on a little-endian host. Fail the build rather than produce wrong numbers.
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -343,14 +347,28 @@ std::size_t Array::num_elements() const {
 
 namespace {
 template <typename T>
-void convert(const std::vector<std::uint8_t>& bytes, std::vector<float>* out) {
-  for (std::size_t i = 0; i < out->size(); ++i) {
+void convert(const std::uint8_t* bytes, std::size_t n, float* out) {
+  for (std::size_t i = 0; i < n; ++i) {
     T v;
-    std::memcpy(&v, bytes.data() + i * sizeof(T), sizeof(T));
-    (*out)[i] = static_cast<float>(v);
+    std::memcpy(&v, bytes + i * sizeof(T), sizeof(T));
+    out[i] = static_cast<float>(v);
   }
 }
 }  // namespace
+
+void to_float(DType dtype, const std::uint8_t* bytes, std::size_t n, float* out) {
+  switch (dtype) {
+    case DType::kFloat32: convert<float>(bytes, n, out); break;
+    case DType::kFloat64: convert<double>(bytes, n, out); break;
+    case DType::kInt8: convert<std::int8_t>(bytes, n, out); break;
+    case DType::kUInt8: convert<std::uint8_t>(bytes, n, out); break;
+    case DType::kInt16: convert<std::int16_t>(bytes, n, out); break;
+    case DType::kInt32: convert<std::int32_t>(bytes, n, out); break;
+    case DType::kFloat16:
+      for (std::size_t i = 0; i < n; ++i) out[i] = half_to_float(static_cast<std::uint16_t>(read_le(&bytes[2 * i], 2)));
+      break;
+  }
+}
 
 std::vector<float> Array::to_float() const {
   const std::size_t n = num_elements();
@@ -359,27 +377,26 @@ std::vector<float> Array::to_float() const {
     throw std::invalid_argument("npy: Array data size does not match its shape and dtype");
   }
   std::vector<float> out(n);
-  switch (dtype) {
-    case DType::kFloat32: convert<float>(data, &out); break;
-    case DType::kFloat64: convert<double>(data, &out); break;
-    case DType::kInt8: convert<std::int8_t>(data, &out); break;
-    case DType::kUInt8: convert<std::uint8_t>(data, &out); break;
-    case DType::kInt16: convert<std::int16_t>(data, &out); break;
-    case DType::kInt32: convert<std::int32_t>(data, &out); break;
-    case DType::kFloat16:
-      for (std::size_t i = 0; i < n; ++i) {
-        out[i] = half_to_float(static_cast<std::uint16_t>(read_le(&data[2 * i], 2)));
-      }
-      break;
-  }
+  npy::to_float(dtype, data.data(), n, out.data());
   return out;
 }
 
-Array read(const std::string& path, const std::vector<DType>& allowed) {
+namespace {
+
+// What the preamble and header of a valid file say: the array's dtype and shape, and where its
+// data starts. Every size is checked against the file's size before anything is allocated.
+struct Layout {
+  DType dtype = DType::kFloat32;
+  std::vector<std::size_t> shape;
+  std::size_t data_offset = 0;
+  std::size_t data_bytes = 0;
+};
+
+Layout read_layout(const std::string& path, std::ifstream& in, const std::vector<DType>& allowed) {
   std::error_code ec;
   const std::uintmax_t file_size = std::filesystem::file_size(path, ec);
   if (ec) throw InputError(path, "file", "cannot read: " + ec.message());
-  std::ifstream in(path, std::ios::binary);
+  in.open(path, std::ios::binary);
   if (!in) throw InputError(path, "file", std::string("cannot open: ") + std::strerror(errno));
 
   // Reads exactly n bytes of the preamble/header; the sizes are checked against
@@ -439,7 +456,7 @@ Array read(const std::string& path, const std::vector<DType>& allowed) {
   const std::string text = read_bytes(header_len, "header");
   const Header header = HeaderParser(path, text).parse();
 
-  Array array;
+  Layout array;
   array.dtype = dtype_from_descr(path, header.descr);
   bool ok = false;
   for (DType d : allowed) ok = ok || d == array.dtype;
@@ -477,6 +494,20 @@ Array read(const std::string& path, const std::vector<DType>& allowed) {
                          " unexpected trailing bytes after the array data (expected " + what +
                          ", file has " + std::to_string(actual) + ")");
   }
+  array.data_offset = static_cast<std::size_t>(header_start + header_len);
+  array.data_bytes = expected;
+  return array;
+}
+
+}  // namespace
+
+Array read(const std::string& path, const std::vector<DType>& allowed) {
+  std::ifstream in;
+  const Layout layout = read_layout(path, in, allowed);
+  Array array;
+  array.dtype = layout.dtype;
+  array.shape = layout.shape;
+  const std::size_t expected = layout.data_bytes;
   // One bulk read straight into the result buffer.
   array.data.resize(expected);
   if (expected > 0 &&
@@ -486,6 +517,67 @@ Array read(const std::string& path, const std::vector<DType>& allowed) {
                          std::to_string(expected) + " bytes (file changed or I/O error)");
   }
   return array;
+}
+
+MappedArray map(const std::string& path, const std::vector<DType>& allowed) {
+  MappedArray m;
+  {
+    std::ifstream in;
+    const Layout layout = read_layout(path, in, allowed);
+    m.dtype_ = layout.dtype;
+    m.shape_ = layout.shape;
+    m.offset_ = layout.data_offset;
+    m.bytes_ = layout.data_bytes;
+  }
+  if (m.bytes_ == 0) return m;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw InputError(path, "file", std::string("cannot open: ") + std::strerror(errno));
+  m.map_len_ = m.offset_ + m.bytes_;
+  void* p = ::mmap(nullptr, m.map_len_, PROT_READ, MAP_PRIVATE, fd, 0);
+  const int map_errno = errno;
+  ::close(fd);
+  if (p == MAP_FAILED) {
+    m.map_len_ = 0;
+    throw InputError(path, "file", std::string("cannot map: ") + std::strerror(map_errno));
+  }
+  m.base_ = static_cast<std::uint8_t*>(p);
+  // Trace passes read each (layer, head) slice front to back.
+  ::madvise(p, m.map_len_, MADV_SEQUENTIAL);
+  return m;
+}
+
+MappedArray::~MappedArray() {
+  if (base_ != nullptr) ::munmap(base_, map_len_);
+}
+
+MappedArray::MappedArray(MappedArray&& o) noexcept { *this = std::move(o); }
+
+MappedArray& MappedArray::operator=(MappedArray&& o) noexcept {
+  if (this != &o) {
+    if (base_ != nullptr) ::munmap(base_, map_len_);
+    dtype_ = o.dtype_;
+    shape_ = std::move(o.shape_);
+    base_ = std::exchange(o.base_, nullptr);
+    map_len_ = std::exchange(o.map_len_, 0);
+    offset_ = o.offset_;
+    bytes_ = std::exchange(o.bytes_, 0);
+  }
+  return *this;
+}
+
+std::size_t MappedArray::num_elements() const {
+  std::size_t n = 1;
+  for (std::size_t d : shape_) n *= d;
+  return n;
+}
+
+void MappedArray::release(std::size_t offset, std::size_t len) const {
+  if (base_ == nullptr || len == 0) return;
+  // Whole pages inside the range only: a page shared with a neighbouring slice stays.
+  const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  const std::size_t begin = (offset_ + offset + page - 1) / page * page;
+  const std::size_t end = std::min(offset_ + offset + len, map_len_) / page * page;
+  if (end > begin) ::madvise(base_ + begin, end - begin, MADV_DONTNEED);
 }
 
 void write(const std::string& path, DType dtype, const std::vector<std::size_t>& shape,

@@ -8,23 +8,36 @@
 namespace sinkattn {
 namespace {
 
-// One symmetric scale per (layer, head) slice of T*D values: max|x| maps to DataMax.
-void quantize_tensor(const std::vector<float>& x, int slices, std::size_t slice_len, std::vector<std::int16_t>& out,
-                     std::vector<double>& scales) {
-  out.resize(x.size());
-  scales.resize(slices);
-  for (int s = 0; s < slices; ++s) {
-    const float* src = &x[s * slice_len];
-    double maxabs = 0;
-    for (std::size_t i = 0; i < slice_len; ++i) maxabs = std::max(maxabs, std::fabs(static_cast<double>(src[i])));
-    const double scale = maxabs > 0 ? maxabs / num::kDataMax : 1.0;
-    scales[s] = scale;
-    for (std::size_t i = 0; i < slice_len; ++i) {
-      // Round half away from zero (std::round); |x/scale| <= DataMax by construction.
-      const double v = std::round(src[i] / scale);
-      out[s * slice_len + i] = static_cast<std::int16_t>(std::max<double>(-num::kDataMax, std::min<double>(num::kDataMax, v)));
+// One symmetric scale per (layer, head) slice: max|x| over every row the file holds, from
+// `first` (0, or the prompt length for decode-only queries) to T, maps to DataMax. Only rows
+// [keep, T) are stored (keep >= first: the decode steps' queries for q). Slice by slice through
+// read_rows, handing a mapped slice's pages back once it is quantized.
+void quantize_tensor(const FloatTrace& f, TraceTensor which, int heads, int first, int keep,
+                     std::vector<std::int16_t>& out, std::vector<double>& scales) {
+  const Shape& s = f.shape;
+  const int rows = s.tokens - first;
+  const std::size_t slice_len = static_cast<std::size_t>(rows) * s.head_dim;
+  const std::size_t skip = static_cast<std::size_t>(keep - first) * s.head_dim;
+  const std::size_t kept_len = slice_len - skip;
+  out.resize(kept_len * s.layers * heads);
+  scales.resize(static_cast<std::size_t>(s.layers) * heads);
+  std::vector<float> src(slice_len);
+  for (int l = 0; l < s.layers; ++l)
+    for (int h = 0; h < heads; ++h) {
+      const std::size_t sl = static_cast<std::size_t>(l) * heads + h;
+      f.read_rows(which, l, h, first, rows, src.data());
+      f.release_slice(which, l, h);
+      double maxabs = 0;
+      for (std::size_t i = 0; i < slice_len; ++i) maxabs = std::max(maxabs, std::fabs(static_cast<double>(src[i])));
+      const double scale = maxabs > 0 ? maxabs / num::kDataMax : 1.0;
+      scales[sl] = scale;
+      std::int16_t* dst = &out[sl * kept_len];
+      for (std::size_t i = 0; i < kept_len; ++i) {
+        // Round half away from zero (std::round); |x/scale| <= DataMax by construction.
+        const double v = std::round(src[skip + i] / scale);
+        dst[i] = static_cast<std::int16_t>(std::max<double>(-num::kDataMax, std::min<double>(num::kDataMax, v)));
+      }
     }
-  }
 }
 
 }  // namespace
@@ -50,10 +63,13 @@ IntTrace quantize_trace(const FloatTrace& f) {
   const Shape& s = f.shape;
   IntTrace t;
   t.shape = s;
-  const std::size_t slice = static_cast<std::size_t>(s.tokens) * s.head_dim;
-  quantize_tensor(f.q, s.layers * s.q_heads, slice, t.q, t.q_scale);
-  quantize_tensor(f.k, s.layers * s.kv_heads, slice, t.k, t.k_scale);
-  quantize_tensor(f.v, s.layers * s.kv_heads, slice, t.v, t.v_scale);
+  // The query scale covers every q row the file holds, as it always has (the pinned golden
+  // digests depend on it): all T rows of a full trace, the T - P decode rows of a decode-only
+  // cut, whose integer queries may therefore differ slightly from the full trace's
+  // (docs/numerics.md). Only the decode steps' queries are kept: nothing else reads them.
+  quantize_tensor(f, TraceTensor::kQ, s.q_heads, f.q_first, s.prompt, t.q, t.q_scale);
+  quantize_tensor(f, TraceTensor::kK, s.kv_heads, 0, 0, t.k, t.k_scale);
+  quantize_tensor(f, TraceTensor::kV, s.kv_heads, 0, 0, t.v, t.v_scale);
   t.score_scale.resize(static_cast<std::size_t>(s.layers) * s.q_heads);
   const double fold = 1.0 / std::log(2.0) / std::sqrt(static_cast<double>(s.head_dim));  // log2(e)/sqrt(D)
   for (int l = 0; l < s.layers; ++l)

@@ -212,7 +212,8 @@ FloatTrace make_synthetic_trace(const SynthParams& p) {
 
   FloatTrace tr;
   tr.shape = s;
-  tr.q.resize(static_cast<std::size_t>(s.layers) * s.q_heads * T * D);
+  tr.q_first = p.decode_queries_only ? s.prompt : 0;
+  tr.q.resize(static_cast<std::size_t>(s.layers) * s.q_heads * tr.q_tokens() * D);
   tr.k.resize(static_cast<std::size_t>(s.layers) * s.kv_heads * T * D);
   tr.v.resize(tr.k.size());
   std::vector<double> u(D), x(D);
@@ -250,7 +251,9 @@ FloatTrace make_synthetic_trace(const SynthParams& p) {
           const double to_r = r_q / std::sqrt(n2);
           for (int d = R; d < D; ++d) x[d] = x[d] * to_r + a_q * u[d];
           std::copy_n(rot[t].begin(), R, x.begin());
-          store(tr.q, tr.offset(s.q_heads, l, h, t));
+          // Made for every token either way, so that the random stream (and so every other
+          // value) is the same with and without the prompt's queries.
+          if (t >= tr.q_first) store(tr.q, tr.offset(s.q_heads, tr.q_tokens(), l, h, t - tr.q_first));
         }
     }
 

@@ -23,18 +23,26 @@ std::string shape_str(const std::vector<std::size_t>& s) {
   return r + "]";
 }
 
+// One mapped tensor file, with the names its errors use.
 struct Tensor {
   std::string name;  // "q", "k" or "v"
   std::string path;
-  npy::Array array;
+  struct {
+    npy::DType dtype = npy::DType::kFloat32;
+    std::vector<std::size_t> shape;
+  } array;
+  npy::MappedArray mapped;
+  std::vector<double> scales;  // int8 traces: one per (layer, head); empty otherwise
 };
 
-// Reads one tensor and checks what it can alone: rank 4 and dimensions that are neither zero
+// Maps one tensor and checks what it can alone: rank 4 and dimensions that are neither zero
 // nor too large for the int fields of Shape.
 Tensor read_tensor(const fs::path& dir, const std::string& name) {
-  Tensor t{name, (dir / (name + ".npy")).string(), {}};
+  Tensor t{name, (dir / (name + ".npy")).string(), {}, {}, {}};
   if (!fs::exists(t.path)) throw InputError(t.path, "file", "missing: a trace directory holds q.npy, k.npy and v.npy");
-  t.array = npy::read(t.path, {npy::DType::kFloat32, npy::DType::kFloat16, npy::DType::kInt8});
+  t.mapped = npy::map(t.path, {npy::DType::kFloat32, npy::DType::kFloat16, npy::DType::kInt8});
+  t.array.dtype = t.mapped.dtype();
+  t.array.shape = t.mapped.shape();
   const auto& s = t.array.shape;
   if (s.size() != 4)
     throw InputError(t.path, "shape", "shape " + shape_str(s) + " has rank " + std::to_string(s.size()) +
@@ -46,19 +54,27 @@ Tensor read_tensor(const fs::path& dir, const std::string& name) {
   return t;
 }
 
-// q, k and v must share one dtype, L, T and D; k and v also share Hkv, which divides Hq.
+// q, k and v must share one dtype, L and D; k and v also share T and Hkv, which divides Hq.
+// q's T is k's T (every token's query) or smaller (the decode steps' queries only).
 void check_agreement(const Tensor& q, const Tensor& k, const Tensor& v) {
   static const char* const kDimNames[4] = {"L (layers)", "H (heads)", "T (tokens)", "D (head dim)"};
   for (const Tensor* x : {&k, &v}) {
     if (x->array.dtype != q.array.dtype)
       throw InputError(x->path, "dtype", std::string(npy::dtype_name(x->array.dtype)) + " differs from q.npy's " +
                                              npy::dtype_name(q.array.dtype) + "; q, k and v must share one dtype");
-    for (int d : {0, 2, 3})
+    for (int d : {0, 3})
       if (x->array.shape[d] != q.array.shape[d])
         throw InputError(x->path, "shape", x->name + ".npy shape " + shape_str(x->array.shape) +
                                                " disagrees with q.npy shape " + shape_str(q.array.shape) + " in " +
                                                kDimNames[d]);
   }
+  if (v.array.shape[2] != k.array.shape[2])
+    throw InputError(v.path, "shape", "v.npy shape " + shape_str(v.array.shape) + " disagrees with k.npy shape " +
+                                          shape_str(k.array.shape) + " in T (tokens)");
+  if (q.array.shape[2] > k.array.shape[2])
+    throw InputError(q.path, "shape", "q.npy shape " + shape_str(q.array.shape) + " has more tokens than k.npy shape " +
+                                          shape_str(k.array.shape) + "; q holds every token's query (T rows) or the "
+                                          "decode steps' only (T - prompt_len rows)");
   if (v.array.shape[1] != k.array.shape[1])
     throw InputError(v.path, "shape", "v.npy shape " + shape_str(v.array.shape) + " disagrees with k.npy shape " +
                                           shape_str(k.array.shape) + " in Hkv (KV heads)");
@@ -69,15 +85,23 @@ void check_agreement(const Tensor& q, const Tensor& k, const Tensor& v) {
                                           shape_str(k.array.shape) + ")");
 }
 
-void check_finite(const std::vector<float>& x, const Tensor& t) {
-  const auto bad = std::find_if(x.begin(), x.end(), [](float f) { return !std::isfinite(f); });
-  if (bad == x.end()) return;
-  std::size_t i = static_cast<std::size_t>(bad - x.begin());
-  std::vector<std::size_t> idx(4);
-  for (int d = 3; d >= 0; --d) idx[d] = i % t.array.shape[d], i /= t.array.shape[d];
-  std::string at = shape_str(idx);
-  throw InputError(t.path, "data", std::string(std::isnan(*bad) ? "NaN" : "Inf") + " at [l,h,t,d] = " + at +
-                                       "; every value must be finite");
+// The first NaN or Inf of a tensor, by its [l,h,t,d] index in the file. Streams slice by slice
+// and hands every slice's pages back, so a long trace is checked in a small window of memory.
+void check_finite(const FloatTrace& trace, TraceTensor which, const Tensor& t) {
+  const auto& sh = t.array.shape;
+  const int first = which == TraceTensor::kQ ? trace.q_first : 0;
+  std::vector<float> buf(sh[2] * sh[3]);
+  for (std::size_t l = 0; l < sh[0]; ++l)
+    for (std::size_t h = 0; h < sh[1]; ++h) {
+      trace.read_rows(which, static_cast<int>(l), static_cast<int>(h), first, static_cast<int>(sh[2]), buf.data());
+      trace.release_slice(which, static_cast<int>(l), static_cast<int>(h));
+      const auto bad = std::find_if(buf.begin(), buf.end(), [](float f) { return !std::isfinite(f); });
+      if (bad == buf.end()) continue;
+      const std::size_t i = static_cast<std::size_t>(bad - buf.begin());
+      const std::string at = shape_str({l, h, i / sh[3], i % sh[3]});
+      throw InputError(t.path, "data", std::string(std::isnan(*bad) ? "NaN" : "Inf") + " at [l,h,t,d] = " + at +
+                                           "; every value must be finite");
+    }
 }
 
 json read_meta(const std::string& path) {
@@ -103,15 +127,21 @@ json read_meta(const std::string& path) {
   return m;
 }
 
-// meta.json "prompt_len", or T/2 when absent.
-int read_prompt(const json& m, int tokens, const std::string& path) {
-  if (!m.contains("prompt_len")) return tokens / 2;
+// meta.json "prompt_len"; when absent, T/2, or T - Tq for decode-only queries (Tq < T).
+int read_prompt(const json& m, int tokens, int q_tokens, const std::string& path, const std::string& q_path) {
+  const bool decode_only = q_tokens < tokens;
+  if (!m.contains("prompt_len")) return decode_only ? tokens - q_tokens : tokens / 2;
   const json& p = m["prompt_len"];
   if (!p.is_number_integer()) throw InputError(path, "prompt_len", "must be an integer (got " + p.dump() + ")");
   const double v = p.get<double>();  // exact for every value that can be in range
   if (v < 0 || v > tokens - 1)
     throw InputError(path, "prompt_len", p.dump() + " is outside [0, T-1] = [0, " + std::to_string(tokens - 1) +
                                              "]: decode steps are prompt_len .. T-1");
+  if (decode_only && v != tokens - q_tokens)
+    throw InputError(q_path, "shape", "q.npy holds " + std::to_string(q_tokens) + " tokens and k.npy " +
+                                          std::to_string(tokens) + ": decode-only queries need T - prompt_len = " +
+                                          std::to_string(tokens - static_cast<int>(v)) + " rows (meta.json prompt_len " +
+                                          p.dump() + ")");
   return static_cast<int>(v);
 }
 
@@ -138,21 +168,52 @@ std::vector<double> read_scales(const json& scales, const std::string& name, std
   return out;
 }
 
-// Widens one tensor to float; int8 values are multiplied by their (layer, head) scale.
-std::vector<float> to_values(const Tensor& t, const std::vector<double>& scales) {
-  std::vector<float> x = t.array.to_float();
-  check_finite(x, t);
-  if (scales.empty()) return x;
-  const std::size_t slice = t.array.shape[2] * t.array.shape[3];
-  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(x[i] * scales[i / slice]);
-  return x;
+// DIR/prompt_scores.npy, optional: float32 [L, Hkv or Hq, P], finite and non-negative.
+void read_prompt_scores(const fs::path& dir, FloatTrace& t) {
+  const std::string path = (dir / "prompt_scores.npy").string();
+  if (!fs::exists(path)) return;
+  const npy::Array a = npy::read(path, {npy::DType::kFloat32});
+  const Shape& s = t.shape;
+  const std::string want = "; expected [L, Hkv or Hq, P] = [" + std::to_string(s.layers) + ", " +
+                           std::to_string(s.kv_heads) + " or " + std::to_string(s.q_heads) + ", " +
+                           std::to_string(s.prompt) + "] (P: meta.json prompt_len)";
+  if (a.shape.size() != 3) throw InputError(path, "shape", "shape " + shape_str(a.shape) + " has rank " + std::to_string(a.shape.size()) + want);
+  const std::size_t heads = a.shape[1];
+  if (a.shape[0] != static_cast<std::size_t>(s.layers) ||
+      (heads != static_cast<std::size_t>(s.kv_heads) && heads != static_cast<std::size_t>(s.q_heads)) ||
+      a.shape[2] != static_cast<std::size_t>(s.prompt))
+    throw InputError(path, "shape", "shape " + shape_str(a.shape) + want);
+  std::vector<float> x = a.to_float();
+  for (std::size_t i = 0; i < x.size(); ++i)
+    if (!std::isfinite(x[i]) || x[i] < 0) {
+      const std::string at = shape_str({i / (heads * s.prompt), i / s.prompt % heads, i % s.prompt});
+      throw InputError(path, "data", "value " + std::to_string(x[i]) + " at [l,h,p] = " + at +
+                                         "; accumulated attention is finite and non-negative");
+    }
+  t.prompt_scores = std::move(x);
+  t.prompt_score_heads = static_cast<int>(heads);
 }
+
+const Tensor& tensor_of(const MappedTensors& m, TraceTensor which);
 
 }  // namespace
 
-FloatTrace load_trace(const std::string& dir) {
-  const Tensor q = read_tensor(dir, "q"), k = read_tensor(dir, "k"), v = read_tensor(dir, "v");
-  check_agreement(q, k, v);
+// The mapped files of a trace opened by open_trace.
+struct MappedTensors {
+  Tensor q, k, v;
+};
+
+namespace {
+const Tensor& tensor_of(const MappedTensors& m, TraceTensor which) {
+  return which == TraceTensor::kQ ? m.q : which == TraceTensor::kK ? m.k : m.v;
+}
+}  // namespace
+
+FloatTrace open_trace(const std::string& dir) {
+  auto m = std::make_shared<MappedTensors>();
+  m->q = read_tensor(dir, "q"), m->k = read_tensor(dir, "k"), m->v = read_tensor(dir, "v");
+  const Tensor &q = m->q, &k = m->k;
+  check_agreement(q, k, m->v);
   const std::string meta_path = (fs::path(dir) / "meta.json").string();
 
   FloatTrace t;
@@ -163,12 +224,12 @@ FloatTrace load_trace(const std::string& dir) {
   s.layers = static_cast<int>(qs[0]);
   s.q_heads = static_cast<int>(qs[1]);
   s.kv_heads = static_cast<int>(k.array.shape[1]);
-  s.tokens = static_cast<int>(qs[2]);
+  s.tokens = static_cast<int>(k.array.shape[2]);
   s.head_dim = static_cast<int>(qs[3]);
-  s.prompt = read_prompt(t.meta, s.tokens, meta_path);
+  s.prompt = read_prompt(t.meta, s.tokens, static_cast<int>(qs[2]), meta_path, q.path);
+  t.q_first = s.tokens - static_cast<int>(qs[2]);
   if (t.meta.contains("description")) t.description = t.meta["description"].get<std::string>();
 
-  std::vector<double> q_scale, k_scale, v_scale;  // empty: no scaling
   if (t.meta.contains("scales")) {
     const json& sc = t.meta["scales"];
     if (!sc.is_object()) throw InputError(meta_path, "scales", "must be a JSON object with keys q, k and v");
@@ -178,14 +239,64 @@ FloatTrace load_trace(const std::string& dir) {
     for (auto it = sc.begin(); it != sc.end(); ++it)
       if (it.key() != "q" && it.key() != "k" && it.key() != "v")
         throw InputError(meta_path, "scales." + it.key(), "unknown key; scales has q, k and v");
-    q_scale = read_scales(sc, "q", qs[0], qs[1], meta_path);
-    k_scale = read_scales(sc, "k", qs[0], k.array.shape[1], meta_path);
-    v_scale = read_scales(sc, "v", qs[0], k.array.shape[1], meta_path);
+    m->q.scales = read_scales(sc, "q", qs[0], qs[1], meta_path);
+    m->k.scales = read_scales(sc, "k", qs[0], k.array.shape[1], meta_path);
+    m->v.scales = read_scales(sc, "v", qs[0], k.array.shape[1], meta_path);
   }
-  t.q = to_values(q, q_scale);
-  t.k = to_values(k, k_scale);
-  t.v = to_values(v, v_scale);
+  read_prompt_scores(dir, t);
+  t.mapped = m;
+  check_finite(t, TraceTensor::kQ, m->q);
+  check_finite(t, TraceTensor::kK, m->k);
+  check_finite(t, TraceTensor::kV, m->v);
   return t;
+}
+
+FloatTrace load_trace(const std::string& dir) {
+  FloatTrace t = open_trace(dir);
+  const Shape& s = t.shape;
+  const std::size_t D = s.head_dim;
+  t.q.resize(static_cast<std::size_t>(s.layers) * s.q_heads * t.q_tokens() * D);
+  t.k.resize(static_cast<std::size_t>(s.layers) * s.kv_heads * s.tokens * D);
+  t.v.resize(t.k.size());
+  for (int l = 0; l < s.layers; ++l) {
+    for (int h = 0; h < s.q_heads; ++h)
+      t.read_rows(TraceTensor::kQ, l, h, t.q_first, t.q_tokens(), &t.q[t.offset(s.q_heads, t.q_tokens(), l, h, 0)]);
+    for (int g = 0; g < s.kv_heads; ++g) {
+      t.read_rows(TraceTensor::kK, l, g, 0, s.tokens, &t.k[t.offset(s.kv_heads, l, g, 0)]);
+      t.read_rows(TraceTensor::kV, l, g, 0, s.tokens, &t.v[t.offset(s.kv_heads, l, g, 0)]);
+    }
+  }
+  t.mapped.reset();
+  return t;
+}
+
+void FloatTrace::read_rows(TraceTensor which, int l, int h, int t0, int n, float* dst) const {
+  const int heads = which == TraceTensor::kQ ? shape.q_heads : shape.kv_heads;
+  const int first = which == TraceTensor::kQ ? q_first : 0;
+  const int rows = shape.tokens - first;
+  if (l < 0 || l >= shape.layers || h < 0 || h >= heads || n < 0 || t0 < first || t0 - first + n > rows)
+    throw std::out_of_range("FloatTrace::read_rows: rows outside the tensor");
+  const std::size_t at = offset(heads, rows, l, h, t0 - first);
+  const std::size_t count = static_cast<std::size_t>(n) * shape.head_dim;
+  if (!mapped) {
+    const std::vector<float>& x = which == TraceTensor::kQ ? q : which == TraceTensor::kK ? k : v;
+    if (x.size() < at + count) throw std::logic_error("FloatTrace::read_rows: tensors do not match the shape");
+    std::copy(x.begin() + at, x.begin() + at + count, dst);
+    return;
+  }
+  const Tensor& t = tensor_of(*mapped, which);
+  npy::to_float(t.array.dtype, t.mapped.data() + at * npy::dtype_size(t.array.dtype), count, dst);
+  if (!t.scales.empty()) {
+    const double scale = t.scales[static_cast<std::size_t>(l) * heads + h];
+    for (std::size_t i = 0; i < count; ++i) dst[i] = static_cast<float>(dst[i] * scale);
+  }
+}
+
+void FloatTrace::release_slice(TraceTensor which, int l, int h) const {
+  if (!mapped) return;
+  const Tensor& t = tensor_of(*mapped, which);
+  const std::size_t slice = t.array.shape[2] * t.array.shape[3] * npy::dtype_size(t.array.dtype);
+  t.mapped.release((static_cast<std::size_t>(l) * t.array.shape[1] + h) * slice, slice);
 }
 
 void save_trace(const FloatTrace& trace, const std::string& dir, npy::DType dtype) {
@@ -193,7 +304,9 @@ void save_trace(const FloatTrace& trace, const std::string& dir, npy::DType dtyp
   const std::size_t slice = static_cast<std::size_t>(s.tokens) * s.head_dim;
   const std::size_t q_heads = static_cast<std::size_t>(s.layers) * s.q_heads;
   const std::size_t kv_heads = static_cast<std::size_t>(s.layers) * s.kv_heads;
-  if (trace.q.size() != q_heads * slice || trace.k.size() != kv_heads * slice || trace.v.size() != kv_heads * slice)
+  const std::size_t q_slice = static_cast<std::size_t>(trace.q_tokens()) * s.head_dim;
+  if (trace.mapped) throw std::invalid_argument("save_trace: the trace is mapped (open_trace); load_trace it");
+  if (trace.q.size() != q_heads * q_slice || trace.k.size() != kv_heads * slice || trace.v.size() != kv_heads * slice)
     throw std::invalid_argument("save_trace: tensor sizes do not match the shape");
   if (dtype != npy::DType::kFloat32 && dtype != npy::DType::kFloat16 && dtype != npy::DType::kInt8)
     throw std::invalid_argument(std::string("save_trace: traces are float32, float16 or int8, not ") +
@@ -209,12 +322,15 @@ void save_trace(const FloatTrace& trace, const std::string& dir, npy::DType dtyp
   const struct {
     const char* name;
     const std::vector<float>& x;
-    int heads;
-  } tensors[] = {{"q", trace.q, s.q_heads}, {"k", trace.k, s.kv_heads}, {"v", trace.v, s.kv_heads}};
+    int heads, rows;
+  } tensors[] = {{"q", trace.q, s.q_heads, trace.q_tokens()},
+                 {"k", trace.k, s.kv_heads, s.tokens},
+                 {"v", trace.v, s.kv_heads, s.tokens}};
   for (const auto& t : tensors) {
+    const std::size_t slice = static_cast<std::size_t>(t.rows) * s.head_dim;
     const std::string path = (fs::path(dir) / (std::string(t.name) + ".npy")).string();
     const std::vector<std::size_t> shape = {static_cast<std::size_t>(s.layers), static_cast<std::size_t>(t.heads),
-                                            static_cast<std::size_t>(s.tokens), static_cast<std::size_t>(s.head_dim)};
+                                            static_cast<std::size_t>(t.rows), static_cast<std::size_t>(s.head_dim)};
     if (dtype == npy::DType::kFloat32) {
       npy::write(path, dtype, shape, t.x.data());
     } else if (dtype == npy::DType::kFloat16) {
@@ -247,6 +363,18 @@ void save_trace(const FloatTrace& trace, const std::string& dir, npy::DType dtyp
       meta["scales"][t.name] = scales;
       npy::write(path, dtype, shape, out.data());
     }
+  }
+
+  const std::string scores_path = (fs::path(dir) / "prompt_scores.npy").string();
+  if (!trace.prompt_scores.empty()) {
+    if (trace.prompt_scores.size() != static_cast<std::size_t>(s.layers) * trace.prompt_score_heads * s.prompt)
+      throw std::invalid_argument("save_trace: prompt_scores do not match [L, prompt_score_heads, P]");
+    npy::write(scores_path, npy::DType::kFloat32,
+               {static_cast<std::size_t>(s.layers), static_cast<std::size_t>(trace.prompt_score_heads),
+                static_cast<std::size_t>(s.prompt)},
+               trace.prompt_scores.data());
+  } else {
+    fs::remove(scores_path);  // a stale one from an earlier trace would not match this one
   }
 
   const std::string meta_path = (fs::path(dir) / "meta.json").string();

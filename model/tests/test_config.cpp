@@ -198,6 +198,12 @@ TEST(Plan, ResolvesBudgetsHeadsAndMap) {
 }
 
 TEST_F(ConfigFiles, MalformedYaml) { expect_error("name: x\npolicy: [1, 2\n", "", "malformed YAML"); }
+// Found by fuzz_config (fuzz/regressions/config/nonscalar_key.yaml): a list as a mapping key is
+// legal YAML and escaped as a bare yaml-cpp conversion error (exit 1, "internal").
+TEST_F(ConfigFiles, NonScalarKey) {
+  expect_error("name: x\nbase: sinkattn\n? [a, b]\n: 3\n", "(top level)", "a key must be a plain field name");
+  expect_error("name: x\nbase: base\npolicy:\n  ? {a: 1}\n  : 3\n", "policy", "a key must be a plain field name");
+}
 TEST_F(ConfigFiles, UnknownTopLevelField) { expect_error("name: x\nbase: base\nsinks: 4\n", "sinks", "unknown field"); }
 TEST_F(ConfigFiles, UnknownNestedField) {
   expect_error("name: x\nbase: base\npolicy:\n  head_policy:\n    defualt: topk\n", "policy.head_policy.defualt",

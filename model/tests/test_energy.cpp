@@ -83,6 +83,13 @@ TEST_F(EnergyFiles, Negative) { expect_error(good_with("pj: 4", "pj: -4"), "acti
 TEST_F(EnergyFiles, NaN) { expect_error(good_with("pj: 4", "pj: .nan"), "actions.compare.pj", "positive"); }
 TEST_F(EnergyFiles, MissingSource) { expect_error(good_with("\\{pj: 2, source: a\\}", "{pj: 2}"), "source", "missing"); }
 TEST_F(EnergyFiles, UnknownTopLevel) { expect_error(std::string(kGood) + "units: pJ\n", "units", "unknown field"); }
+// Found by fuzz_energy (fuzz/regressions/energy/nonscalar_key.yaml): a mapping as a key escaped
+// as a bare yaml-cpp conversion error.
+TEST_F(EnergyFiles, NonScalarKey) {
+  expect_error("name: e\ndescription: d\nactions:\n  ? {a: 1}\n  : {pj: 1, source: s}\n", "actions", "a key must be a plain name");
+  expect_error("? [x]\n: 1\nname: e\n", "(top level)", "a key must be a plain name");
+  expect_error(good_with("pj: 4", "[pj]: 4"), "actions.compare", "a key must be a plain name");
+}
 TEST_F(EnergyFiles, Malformed) { expect_error("name: [unclosed\n", "", "malformed YAML"); }
 TEST(EnergyTables, UnknownName) {
   try {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <filesystem>
@@ -195,7 +196,10 @@ TEST_F(TraceIoTest, ShapesMustAgree) {
   expect_error("k.npy", "shape", "k.npy shape [3, 2, 8, 3] disagrees with q.npy shape [2, 4, 8, 3] in L");
   valid();
   tensor("v", {2, 2, 9, 3});
-  expect_error("v.npy", "shape", "v.npy shape [2, 2, 9, 3] disagrees with q.npy shape [2, 4, 8, 3] in T");
+  expect_error("v.npy", "shape", "v.npy shape [2, 2, 9, 3] disagrees with k.npy shape [2, 2, 8, 3] in T");
+  valid();
+  tensor("q", {2, 4, 9, 3});
+  expect_error("q.npy", "shape", "q.npy shape [2, 4, 9, 3] has more tokens than k.npy shape [2, 2, 8, 3]");
   valid();
   tensor("k", {2, 2, 8, 4});
   expect_error("k.npy", "shape", "in D");
@@ -241,6 +245,123 @@ TEST_F(TraceIoTest, PromptLen) {
   expect_error("meta.json", "prompt_len", "must be an integer");
   meta(R"({"prompt_len": 7, "description": "ok"})");
   EXPECT_EQ(load_trace(dir_.string()).shape.prompt, 7);
+}
+
+// A q.npy with the decode steps' queries only ([L, Hq, T - P, D]) is told apart by its T. Its
+// query scale comes from the rows it has (docs/numerics.md), so its integers equal the full
+// trace's when the decode rows hold each slice's largest |q|, and may differ otherwise; the
+// reference rows, the keys and the values are the same either way.
+TEST_F(TraceIoTest, DecodeOnlyQueriesRunAndMatchWhenTheDecodeRowsSetTheScale) {
+  FloatTrace full = random_trace(testing::test_seed(23), {2, 4, 2, 3, 6, 2});
+  const Shape& sh = full.shape;
+  const auto cut_of = [&](const FloatTrace& f) {
+    FloatTrace cut = f;
+    cut.q_first = sh.prompt;
+    cut.q.clear();
+    for (int l = 0; l < sh.layers; ++l)
+      for (int h = 0; h < sh.q_heads; ++h)
+        cut.q.insert(cut.q.end(), f.q_row(l, h, sh.prompt), f.q_row(l, h, sh.tokens - 1) + sh.head_dim);
+    return cut;
+  };
+  // As drawn, a prompt row may hold a slice's largest |q|: the cut runs, with the same shape,
+  // and its scale is never above the full trace's.
+  save_trace(cut_of(full), dir_.string(), DType::kFloat32);
+  for (const FloatTrace& r : {load_trace(dir_.string()), open_trace(dir_.string())}) {
+    EXPECT_EQ(r.q_first, 2);
+    EXPECT_EQ(r.shape.prompt, 2);
+    EXPECT_EQ(r.shape.tokens, 6);
+    const IntTrace a = quantize_trace(full), b = quantize_trace(r);
+    ASSERT_EQ(a.q.size(), b.q.size());
+    EXPECT_EQ(a.k, b.k);
+    EXPECT_EQ(a.v, b.v);
+    for (std::size_t i = 0; i < a.q_scale.size(); ++i) EXPECT_LE(b.q_scale[i], a.q_scale[i]) << "slice " << i;
+  }
+  // Prompt queries shrunk below half the decode rows' largest |q| in every slice: now the decode
+  // rows set the scale in both, and the integers and scales are identical.
+  for (int l = 0; l < sh.layers; ++l)
+    for (int h = 0; h < sh.q_heads; ++h) {
+      float decode_max = 0, prompt_max = 0;
+      for (int t = 0; t < sh.tokens; ++t)
+        for (int d = 0; d < sh.head_dim; ++d)
+          (t < sh.prompt ? prompt_max : decode_max) =
+              std::max(t < sh.prompt ? prompt_max : decode_max, std::fabs(full.q_row(l, h, t)[d]));
+      ASSERT_GT(decode_max, 0.0f);
+      if (prompt_max == 0) continue;
+      for (int t = 0; t < sh.prompt; ++t)
+        for (int d = 0; d < sh.head_dim; ++d)
+          full.q[full.offset(sh.q_heads, l, h, t) + d] *= 0.5f * decode_max / prompt_max;
+    }
+  save_trace(cut_of(full), dir_.string(), DType::kFloat32);
+  for (const FloatTrace& r : {load_trace(dir_.string()), open_trace(dir_.string())}) {
+    const IntTrace a = quantize_trace(full), b = quantize_trace(r);
+    EXPECT_EQ(a.q, b.q);
+    EXPECT_EQ(a.q_scale, b.q_scale);
+    EXPECT_EQ(a.k, b.k);
+    std::vector<double> pa, oa, pb, ob;
+    for (int t = 2; t < 6; ++t) {
+      reference_row(full, 1, 3, t, pa, oa);
+      reference_row(r, 1, 3, t, pb, ob);
+      EXPECT_EQ(pa, pb);
+      EXPECT_EQ(oa, ob);
+    }
+  }
+  // Without meta.json the prompt is T - Tq; with it, prompt_len must say the same.
+  fs::remove(path("meta.json"));
+  EXPECT_EQ(load_trace(dir_.string()).shape.prompt, 2);
+  meta(R"({"prompt_len": 3})");
+  expect_error("q.npy", "shape", "decode-only queries need T - prompt_len = 3 rows");
+}
+
+// open_trace maps the files; every row it reads is the row load_trace copies, in every dtype.
+TEST_F(TraceIoTest, MappedTraceReadsWhatLoadCopies) {
+  const FloatTrace t = random_trace(testing::test_seed(29));
+  for (DType dtype : {DType::kFloat32, DType::kFloat16, DType::kInt8}) {
+    save_trace(t, dir_.string(), dtype);
+    const FloatTrace copied = load_trace(dir_.string());
+    const FloatTrace mapped = open_trace(dir_.string());
+    ASSERT_TRUE(mapped.mapped);
+    EXPECT_TRUE(mapped.k.empty());
+    const Shape& s = t.shape;
+    std::vector<float> rows(static_cast<std::size_t>(s.tokens) * s.head_dim);
+    for (int l = 0; l < s.layers; ++l)
+      for (int g = 0; g < s.kv_heads; ++g) {
+        mapped.read_rows(TraceTensor::kV, l, g, 1, 4, rows.data());
+        mapped.release_slice(TraceTensor::kV, l, g);  // pages come back on the next read
+        EXPECT_TRUE(std::equal(rows.begin(), rows.begin() + 4 * s.head_dim, copied.v_row(l, g, 1)))
+            << npy::dtype_name(dtype);
+      }
+    EXPECT_EQ(quantize_trace(copied).k, quantize_trace(mapped).k) << npy::dtype_name(dtype);
+    EXPECT_THROW(mapped.read_rows(TraceTensor::kK, 0, 0, 5, 2, rows.data()), std::out_of_range);
+  }
+}
+
+// prompt_scores.npy: optional, float32 [L, Hkv or Hq, P], finite and non-negative.
+TEST_F(TraceIoTest, PromptScores) {
+  valid();
+  meta(R"({"prompt_len": 5})");
+  for (std::size_t heads : {2, 4}) {
+    std::vector<float> sc(2 * heads * 5);
+    for (std::size_t i = 0; i < sc.size(); ++i) sc[i] = 0.25f * i;
+    npy::write(path("prompt_scores.npy"), DType::kFloat32, {2, heads, 5}, sc.data());
+    const FloatTrace r = load_trace(dir_.string());
+    EXPECT_EQ(r.prompt_score_heads, static_cast<int>(heads));
+    EXPECT_EQ(r.prompt_scores, sc);
+  }
+  tensor("prompt_scores", {2, 3, 5});
+  expect_error("prompt_scores.npy", "shape", "shape [2, 3, 5]; expected [L, Hkv or Hq, P] = [2, 2 or 4, 5]");
+  tensor("prompt_scores", {2, 2, 4});
+  expect_error("prompt_scores.npy", "shape", "expected [L, Hkv or Hq, P]");
+  tensor("prompt_scores", {2, 2, 5, 1});
+  expect_error("prompt_scores.npy", "shape", "rank 4");
+  tensor("prompt_scores", {2, 2, 5}, 1.0f, DType::kFloat16);
+  expect_error("prompt_scores.npy", "header.descr", "allowed: float32");
+  std::vector<float> sc(2 * 2 * 5, 1.0f);
+  sc[2 * 5 + 3] = -1.0f;
+  npy::write(path("prompt_scores.npy"), DType::kFloat32, {2, 2, 5}, sc.data());
+  expect_error("prompt_scores.npy", "data", "at [l,h,p] = [1, 0, 3]");
+  sc[2 * 5 + 3] = std::numeric_limits<float>::infinity();
+  npy::write(path("prompt_scores.npy"), DType::kFloat32, {2, 2, 5}, sc.data());
+  expect_error("prompt_scores.npy", "data", "non-negative");
 }
 
 TEST_F(TraceIoTest, MetaKeysAndSyntax) {

@@ -40,7 +40,9 @@ void write_text(const fs::path& p, const std::string& text) {
 }
 
 std::string trace_digest(const std::string& dir) {
-  std::string all;
+  // The cache's layout is part of its key: format 2 holds the decode steps' queries only in
+  // q.int.npy (IntTrace's q), so a cache written before cannot be mistaken for a current one.
+  std::string all = "cache format 2\n";
   for (const char* f : {"q.npy", "k.npy", "v.npy", "meta.json"}) {
     const fs::path p = fs::path(dir) / f;
     all += std::string(f) + ":" + (fs::exists(p) ? sha256_hex(read_bytes(p).data(), fs::file_size(p)) : "-") + "\n";
@@ -48,8 +50,8 @@ std::string trace_digest(const std::string& dir) {
   return sha256_hex(all.data(), all.size());
 }
 
-std::vector<std::size_t> dims(const Shape& s, int heads) {
-  return {std::size_t(s.layers), std::size_t(heads), std::size_t(s.tokens), std::size_t(s.head_dim)};
+std::vector<std::size_t> dims(const Shape& s, int heads, int rows) {
+  return {std::size_t(s.layers), std::size_t(heads), std::size_t(rows), std::size_t(s.head_dim)};
 }
 
 // Maps a little-endian float64 .npy of `count` elements that npy::write made (version 1.0):
@@ -118,9 +120,9 @@ PreparedWorkload prepare_workload(const Workload& w, const std::string& root) {
   const ReferenceRows ref = compute_reference_rows(ft);
   const Shape& s = it.shape;
   p.shape = s;
-  npy::write((dir / "q.int.npy").string(), npy::DType::kInt16, dims(s, s.q_heads), it.q.data());
-  npy::write((dir / "k.int.npy").string(), npy::DType::kInt16, dims(s, s.kv_heads), it.k.data());
-  npy::write((dir / "v.int.npy").string(), npy::DType::kInt16, dims(s, s.kv_heads), it.v.data());
+  npy::write((dir / "q.int.npy").string(), npy::DType::kInt16, dims(s, s.q_heads, s.steps()), it.q.data());
+  npy::write((dir / "k.int.npy").string(), npy::DType::kInt16, dims(s, s.kv_heads, s.tokens), it.k.data());
+  npy::write((dir / "v.int.npy").string(), npy::DType::kInt16, dims(s, s.kv_heads, s.tokens), it.v.data());
   const std::size_t rows = static_cast<std::size_t>(s.steps()) * s.layers * s.q_heads;
   npy::write((dir / "ref_out.npy").string(), npy::DType::kFloat64, {rows, std::size_t(s.head_dim)}, ref.out);
   npy::write((dir / "ref_probs.npy").string(), npy::DType::kFloat64, {rows, std::size_t(s.tokens)}, ref.probs);
@@ -160,6 +162,9 @@ LoadedWorkload load_workload(const std::string& cache_dir) {
     return v;
   };
   it.q = int16s("q.int.npy"), it.k = int16s("k.int.npy"), it.v = int16s("v.int.npy");
+  const std::size_t d = static_cast<std::size_t>(s.head_dim) * s.layers;
+  if (it.q.size() != d * s.q_heads * s.steps() || it.k.size() != d * s.kv_heads * s.tokens || it.v.size() != it.k.size())
+    throw InputError(cache_dir, "--workload", "tensor sizes do not match the cached shape (a stale cache: delete it)");
   it.q_scale = meta.at("q_scale").get<std::vector<double>>();
   it.k_scale = meta.at("k_scale").get<std::vector<double>>();
   it.v_scale = meta.at("v_scale").get<std::vector<double>>();

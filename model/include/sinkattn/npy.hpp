@@ -32,10 +32,47 @@ struct Array {
   std::vector<float> to_float() const;
 };
 
+// Widens n elements of `dtype` at `bytes` (little-endian, unaligned allowed) to float, as
+// Array::to_float does.
+void to_float(DType dtype, const std::uint8_t* bytes, std::size_t n, float* out);
+
 // Reads and validates `path`. `allowed` lists the dtypes the caller accepts; any other
 // dtype is an InputError naming the dtype found and the ones allowed. Every malformed
 // header, a truncated data section and trailing bytes after the data are InputErrors.
 Array read(const std::string& path, const std::vector<DType>& allowed);
+
+// A validated .npy file whose data is memory-mapped read-only instead of copied: long traces
+// are paged in as they are read, and passes over them hand their pages back (release), so the
+// resident memory they take stays a small window of the file. Same checks as read().
+class MappedArray {
+ public:
+  MappedArray() = default;
+  ~MappedArray();
+  MappedArray(MappedArray&& other) noexcept;
+  MappedArray& operator=(MappedArray&& other) noexcept;
+  MappedArray(const MappedArray&) = delete;
+  MappedArray& operator=(const MappedArray&) = delete;
+
+  DType dtype() const { return dtype_; }
+  const std::vector<std::size_t>& shape() const { return shape_; }
+  std::size_t num_elements() const;
+  // The raw little-endian element bytes, C order (null for an empty array).
+  const std::uint8_t* data() const { return base_ == nullptr ? nullptr : base_ + offset_; }
+  std::size_t size_bytes() const { return bytes_; }
+  // Drops the resident pages of data bytes [offset, offset + len) from this process (they stay
+  // in the page cache and are read back on the next access).
+  void release(std::size_t offset, std::size_t len) const;
+
+ private:
+  friend MappedArray map(const std::string& path, const std::vector<DType>& allowed);
+  DType dtype_ = DType::kFloat32;
+  std::vector<std::size_t> shape_;
+  std::uint8_t* base_ = nullptr;  // the whole file's mapping
+  std::size_t map_len_ = 0, offset_ = 0, bytes_ = 0;
+};
+
+// Validates `path` as read() does, then maps its data.
+MappedArray map(const std::string& path, const std::vector<DType>& allowed);
 
 // Writes a version-1.0 .npy byte-for-byte as numpy.save does (header padded with spaces
 // so the data starts at a multiple of 64 bytes, ending with '\n'). `data` holds

@@ -17,8 +17,10 @@ inline constexpr int kMaxHeadDim = [] {
 }();
 
 // The key a first (MSB-only) pass sees: LSB field replaced by its midpoint, 1000b.
+// Clearing the field with a mask, not (k >> n) << n: shifting a negative value left is undefined
+// in C++17 (UBSan, test_numerics); the mask gives the same bits.
 inline std::int32_t key_msb_approx(std::int32_t k) {
-  return ((k >> kKeyLsbBits) << kKeyLsbBits) | (1 << (kKeyLsbBits - 1));
+  return (k & ~((1 << kKeyLsbBits) - 1)) | (1 << (kKeyLsbBits - 1));
 }
 // Signed MSB field and unsigned LSB field of a stored key: k = msb * 2^lsb_bits + lsb.
 inline std::int32_t key_msb(std::int32_t k) { return k >> kKeyLsbBits; }

@@ -18,6 +18,7 @@ struct SynthParams {
   int recency_span = 32;         // tokens over which the recency bonus decays
   double temperature = 1.0;      // spread of the random part of the logits
   std::uint64_t seed = 1;
+  bool decode_queries_only = false;  // q holds the decode steps' queries only (docs/traces.md)
 };
 
 // Checks the parameters; throws InputError(file="gen-trace", field=flag name, reason).

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,27 +26,55 @@ struct Shape {
   int group() const { return q_heads / kv_heads; }  // query heads per KV head
 };
 
-// A trace in floating point, exactly as loaded. Tensors are C order:
-// q [L, Hq, T, D], k and v [L, Hkv, T, D].
+enum class TraceTensor { kQ, kK, kV };
+
+struct MappedTensors;  // trace_io.cpp: the mapped .npy files of an opened trace
+
+// A trace in floating point, exactly as loaded. Tensors are C order: q [L, Hq, Tq, D], k and
+// v [L, Hkv, T, D]. Tq is T (a query for every token) or T - prompt (the decode steps' queries
+// only; then q_first = prompt and q's row r is token q_first + r).
+//
+// load_trace and gen-trace hold the tensors in memory (q, k, v). open_trace maps the files
+// instead and leaves q, k, v empty: read_rows converts rows on demand and release_slice hands
+// a slice's pages back, so a long trace never sits in memory twice (docs/traces.md).
 struct FloatTrace {
   Shape shape;
   std::vector<float> q, k, v;
+  int q_first = 0;
+  // Optional prompt attention as the exporting framework accumulated it during its prefill:
+  // [L, prompt_score_heads, P], prompt_score_heads being Hkv or Hq (0: none; docs/traces.md).
+  std::vector<float> prompt_scores;
+  int prompt_score_heads = 0;
   std::string description;
   std::string dir;        // where it was loaded from ("" if made in memory)
   nlohmann::json meta;    // meta.json as read (or to be written), minus the tensors
+  std::shared_ptr<const MappedTensors> mapped;  // set by open_trace
 
-  const float* q_row(int l, int h, int t) const { return &q[offset(shape.q_heads, l, h, t)]; }
-  const float* k_row(int l, int g, int t) const { return &k[offset(shape.kv_heads, l, g, t)]; }
-  const float* v_row(int l, int g, int t) const { return &v[offset(shape.kv_heads, l, g, t)]; }
-  std::size_t offset(int heads, int l, int h, int t) const {
-    return ((static_cast<std::size_t>(l) * heads + h) * shape.tokens + t) * shape.head_dim;
+  int q_tokens() const { return shape.tokens - q_first; }
+  // In-memory traces only (q, k, v non-empty); t is a token index (>= q_first for q).
+  const float* q_row(int l, int h, int t) const { return &q[offset(shape.q_heads, q_tokens(), l, h, t - q_first)]; }
+  const float* k_row(int l, int g, int t) const { return &k[offset(shape.kv_heads, shape.tokens, l, g, t)]; }
+  const float* v_row(int l, int g, int t) const { return &v[offset(shape.kv_heads, shape.tokens, l, g, t)]; }
+  std::size_t offset(int heads, int l, int h, int t) const { return offset(heads, shape.tokens, l, h, t); }
+  std::size_t offset(int heads, int rows, int l, int h, int r) const {
+    return ((static_cast<std::size_t>(l) * heads + h) * rows + r) * shape.head_dim;
   }
+
+  // Tokens t0 .. t0+n-1 of (layer l, head h) of one tensor as float, into dst (n * D values),
+  // from memory or from the mapped file (float16 widened, int8 times its scale). For q, t0 is a
+  // token index >= q_first.
+  void read_rows(TraceTensor which, int l, int h, int t0, int n, float* dst) const;
+  // Lets the OS reclaim the resident pages of slice (l, h) of a mapped tensor; no-op in memory.
+  void release_slice(TraceTensor which, int l, int h) const;
 };
 
-// Loads DIR/{q,k,v}.npy (float32, float16 or int8) and the optional DIR/meta.json, and
-// validates everything: dtypes, ranks, consistent shapes, Hq a multiple of Hkv, finite values,
-// the prompt length. Throws InputError naming the file, the field and the reason.
+// Loads DIR/{q,k,v}.npy (float32, float16 or int8), the optional DIR/meta.json and
+// DIR/prompt_scores.npy, and validates everything: dtypes, ranks, consistent shapes, Hq a
+// multiple of Hkv, finite values, the prompt length, decode-only queries. Throws InputError
+// naming the file, the field and the reason. load_trace copies the tensors into memory as float;
+// open_trace maps them (same checks, same values through read_rows).
 FloatTrace load_trace(const std::string& dir);
+FloatTrace open_trace(const std::string& dir);
 
 // Writes DIR/{q,k,v}.npy in `dtype` (float32, float16, or int8 with per-(layer, head, tensor)
 // scales recorded in meta.json) and DIR/meta.json.
@@ -58,16 +87,19 @@ struct ScoreScale {
   int shift = 0;
 };
 
-// The integer trace that every implementation of the accelerator consumes. Values are signed
+// The integer trace that every implementation of the accelerator consumes. q holds the decode
+// steps' queries only: [L, Hq, T - prompt, D], indexed by token through q_row. Values are signed
 // data_bits-bit integers held in int16. Scales are host-side calibration, made once here.
 struct IntTrace {
   Shape shape;
-  std::vector<std::int16_t> q, k, v;        // same layout as FloatTrace
+  std::vector<std::int16_t> q, k, v;        // q [L, Hq, T - P, D]; k, v [L, Hkv, T, D]
   std::vector<double> q_scale;              // [L, Hq]   real = int * scale
   std::vector<double> k_scale, v_scale;     // [L, Hkv]
   std::vector<ScoreScale> score_scale;      // [L, Hq]
 
-  const std::int16_t* q_row(int l, int h, int t) const { return &q[offset(shape.q_heads, l, h, t)]; }
+  const std::int16_t* q_row(int l, int h, int t) const {
+    return &q[((static_cast<std::size_t>(l) * shape.q_heads + h) * shape.steps() + (t - shape.prompt)) * shape.head_dim];
+  }
   const std::int16_t* k_row(int l, int g, int t) const { return &k[offset(shape.kv_heads, l, g, t)]; }
   const std::int16_t* v_row(int l, int g, int t) const { return &v[offset(shape.kv_heads, l, g, t)]; }
   std::size_t offset(int heads, int l, int h, int t) const {
