@@ -2,6 +2,9 @@
 #pragma once
 
 #include <functional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -20,5 +23,11 @@ Action add_hls(CLI::App& app);
 
 // Checks that `path` names a directory we can create or write (for --out / --dump).
 void ensure_dir(const std::string& path, const std::string& flag);
+
+// Parses the command line and runs the chosen subcommand's action. Bad input of any kind (flags,
+// configuration, trace) is reported as "error: FILE: FIELD: REASON" with exit status 2, an
+// internal error with 1; `usage_hint` follows a command-line error.
+int parse_and_run(CLI::App& app, const std::vector<std::pair<CLI::App*, Action>>& actions, int argc, char** argv,
+                  const std::string& usage_hint);
 
 }  // namespace sinkattn::cli

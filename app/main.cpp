@@ -1,21 +1,8 @@
 // build/bin/sinkattn: one binary, one subcommand per job. Bad input of any kind is reported as
 // "error: FILE: FIELD: REASON" with exit status 2.
-#include <filesystem>
-#include <iostream>
 #include <vector>
 
 #include "commands.hpp"
-#include "sinkattn/error.hpp"
-
-namespace sinkattn::cli {
-
-void ensure_dir(const std::string& path, const std::string& flag) {
-  std::error_code ec;
-  std::filesystem::create_directories(path, ec);
-  if (ec || !std::filesystem::is_directory(path)) throw InputError(path, flag, "cannot create directory: " + ec.message());
-}
-
-}  // namespace sinkattn::cli
 
 int main(int argc, char** argv) {
   CLI::App app{"sinkattn: model and simulator suite for a sink-aware sparse attention accelerator"};
@@ -37,25 +24,6 @@ int main(int argc, char** argv) {
   add(sinkattn::cli::add_hls);
   add(sinkattn::cli::add_sweep);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::cerr << "error: command line: " << e.what() << "\nRun 'sinkattn --help' or 'sinkattn SUBCOMMAND --help'.\n";
-    return 2;
-  }
-  try {
-    for (auto& [sub, action] : commands)
-      if (sub->parsed()) return action();
-  } catch (const sinkattn::InputError& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "error: internal: " << e.what() << "\n";
-    return 1;
-  }
-  return 0;
+  return sinkattn::cli::parse_and_run(app, commands, argc, argv,
+                                      "Run 'sinkattn --help' or 'sinkattn SUBCOMMAND --help'.\n");
 }

@@ -2,11 +2,9 @@
 // each Slurm array task (sweep run-shard), with exactly the arguments `sinkattn` takes for the
 // same commands. A binary of its own so that a point's process starts fast: it does not link
 // the sweep's search library (pagmo2), whose start-up work would rival a golden point.
-#include <iostream>
 #include <vector>
 
 #include "commands.hpp"
-#include "sinkattn/error.hpp"
 
 namespace sinkattn::cli {
 void add_sweep_worker_commands(CLI::App* sweep, std::vector<std::pair<CLI::App*, Action>>& actions);
@@ -19,23 +17,5 @@ int main(int argc, char** argv) {
   sweep->require_subcommand(1);
   std::vector<std::pair<CLI::App*, sinkattn::cli::Action>> actions;
   sinkattn::cli::add_sweep_worker_commands(sweep, actions);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::cerr << "error: command line: " << e.what() << "\n";
-    return 2;
-  }
-  try {
-    for (auto& [sub, action] : actions)
-      if (sub->parsed()) return action();
-  } catch (const sinkattn::InputError& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "error: internal: " << e.what() << "\n";
-    return 1;
-  }
-  return 0;
+  return sinkattn::cli::parse_and_run(app, actions, argc, argv, "Run 'sinkattn-worker --help'.\n");
 }
