@@ -1,10 +1,12 @@
 // sinkattn rtl: the whole trace through the Verilated accelerator top against the DRAM model,
 // checked element by element against the golden model.
 #include <cstdlib>
+#include <iostream>
 #include <memory>
 
 #include "commands.hpp"
 #include "cycle_run.hpp"
+#include "rtl_build.hpp"
 #include "rtl_run.hpp"
 
 namespace sinkattn::cli {
@@ -17,6 +19,16 @@ struct RtlArgs : CycleArgs {
 int run_rtl_cmd(const RtlArgs& a) {
   host::RtlOptions opt = cycle_options(a);
   const Config cfg = load_config(a.config);
+  if (!rtl::built_for(cfg)) {
+    // Other hardware than this program's Verilated top: its runner, built once on demand.
+    try {
+      const rtl::RtlBuild b = rtl::ensure_rtl_runner(cfg.hw, rtl::BuildCheck::kUpToDate);
+      rtl::exec_rtl_runner(b, command_line());
+    } catch (const rtl::RtlBuildError& e) {
+      std::cerr << "error: " << e.what() << "\n";
+      return 1;
+    }
+  }
   rtl::check_hw(cfg);
   const FloatTrace ft = open_trace(a.trace);  // mapped: a long trace is not copied
   const Plan plan = make_plan(cfg, ft.shape, a.trace);
@@ -24,7 +36,9 @@ int run_rtl_cmd(const RtlArgs& a) {
   const char* w = std::getenv("WAVES");
   if (w && std::string(w) == "1") opt.waves = a.waves.empty() ? "sinkattn_rtl.fst" : a.waves;
   const host::RtlResult r = rtl::run_rtl(cfg, plan, it, opt);
-  const int status = report_cycle_run("rtl", a, cfg, plan, it, r);
+  RtlArgs shown = a;
+  shown.model = rtl::model_name();
+  const int status = report_cycle_run("rtl", shown, cfg, plan, it, r);
   if (!opt.waves.empty() && !a.quiet) std::cout << "  waves                   " << opt.waves << "\n";
   return status;
 }

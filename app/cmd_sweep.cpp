@@ -19,6 +19,10 @@
 #include <boost/process.hpp>
 
 #include "commands.hpp"
+#ifdef SINKATTN_CYCLE_MODELS
+#include "rtl_build.hpp"
+#include "rtl_run.hpp"
+#endif
 #include "sinkattn/error.hpp"
 #include "sinkattn/sweep/export.hpp"
 #include "sinkattn/sweep/point_config.hpp"
@@ -88,6 +92,7 @@ std::string default_worker() {
 struct Planned {
   std::vector<ShardTask> tasks;
   long long stored = 0, invalid = 0, filtered = 0;
+  std::map<std::string, HwConfig> rtl_hw;  // task key -> hardware, for rtl points this binary's top lacks
 };
 
 class Sweeper {
@@ -120,6 +125,8 @@ class Sweeper {
       finished = execute(p);
     }
     if (finished && spec_.verify > 0 && a_.backend == "local") finished = verify();
+    if (spec_.verify > 0 && a_.backend == "slurm")
+      std::cerr << "verify: not on the slurm backend (it needs the collected front); run the same sweep locally afterwards\n";
     if (!finished) {
       std::cerr << "interrupted: " << store_->keys().size() << " rows kept in " << dir_
                 << "/store.db; run the same command again (or with --resume) to continue\n";
@@ -170,19 +177,20 @@ class Sweeper {
     std::ofstream(dir_ + "/sweep.json") << j.dump(2) << "\n";
   }
 
-  // Every (point, workload) at `f`: already stored, refused by the loader (stored now as
-  // invalid), filtered by a constraint, or to run.
-  Planned plan(const std::vector<Point>& points, sweep::Fidelity f) {
+  // Every (point, workload) at `f` (only workload `only` if given): already stored, refused by
+  // the loader (stored now as invalid), filtered by a constraint, or to run.
+  Planned plan(const std::vector<Point>& points, sweep::Fidelity f, const std::string& only = "") {
     Planned out;
     const std::set<std::string> have = store_->keys();
     std::set<std::string> queued;
     for (const Point& p : points) {
       const Resolved r = resolve(spec_, p);
       if (r.valid && !r.feasible) {
-        out.filtered += static_cast<long long>(workloads_.size());
+        out.filtered += only.empty() ? static_cast<long long>(workloads_.size()) : 1;
         continue;
       }
       for (const auto& w : workloads_) {
+        if (!only.empty() && w.name != only) continue;
         Row meta;
         meta.key = row_key(r, w.digest, f, spec_.energy);
         meta.workload = w.name;
@@ -204,6 +212,9 @@ class Sweeper {
         }
         if (!queued.insert(meta.key).second) continue;  // two points that resolve to one configuration
         out.tasks.push_back({meta, run_point_args(r, w.cache_dir, f, spec_.energy)});
+#ifdef SINKATTN_CYCLE_MODELS
+        if (f == sweep::Fidelity::kRtl && !rtl::built_for(r.cfg)) out.rtl_hw[meta.key] = r.cfg.hw;
+#endif
       }
     }
     return out;
@@ -213,6 +224,7 @@ class Sweeper {
     // One line per batch, also when piped (logs of batch jobs say what a run did).
     std::cerr << "sweep " << spec_.name << ": " << p.tasks.size() << " to run, " << p.stored << " already stored, "
                 << p.invalid << " refused by the configuration loader, " << p.filtered << " filtered by constraints\n";
+    build_rtl_runners(p);
     if (a_.backend == "slurm") return submit(p);
     std::map<std::string, Row> metas;
     std::vector<Task> tasks;
@@ -232,6 +244,45 @@ class Sweeper {
     const bool finished = run_pool(tasks, opt, [&](const Outcome& o) { store_->insert(row_from_outcome(metas.at(o.id), o)); });
     bar.finish();
     return finished;
+  }
+
+  // The RTL runner of every hardware the rtl points need, built (or brought up to date) once,
+  // before any point starts, so that no point's timeout includes a Verilator build and the
+  // workers find their runner ready. Points whose runner fails to build are stored as failed
+  // with the build log's tail, and not run.
+  void build_rtl_runners(Planned& p) {
+#ifdef SINKATTN_CYCLE_MODELS
+    std::map<std::string, std::pair<HwConfig, std::string>> by_digest;  // digest -> (hw, error)
+    for (const auto& [key, hw] : p.rtl_hw) by_digest.emplace(rtl::rtl_hw_digest(hw), std::make_pair(hw, std::string()));
+    for (auto& [digest, hw_err] : by_digest) {
+      try {
+        const rtl::RtlBuild b = rtl::ensure_rtl_runner(hw_err.first, rtl::BuildCheck::kUpToDate);
+        std::cerr << "rtl: hw " << digest.substr(0, 12) << ": runner " << b.runner
+                  << (b.variant.empty() ? "" : " (the main build's Verilated top of " + b.variant + ")") << "\n";
+      } catch (const rtl::RtlBuildError& e) {
+        hw_err.second = e.what();
+        std::cerr << "error: " << e.what() << "\n";
+      }
+    }
+    std::vector<ShardTask> kept;
+    for (auto& t : p.tasks) {
+      const auto hw = p.rtl_hw.find(t.meta.key);
+      const std::string& err = hw == p.rtl_hw.end() ? std::string() : by_digest.at(rtl::rtl_hw_digest(hw->second)).second;
+      if (err.empty()) {
+        kept.push_back(std::move(t));
+        continue;
+      }
+      Row row = t.meta;
+      row.status = "failed";
+      row.exit_status = 1;
+      row.error = err;
+      row.result = nlohmann::json::object();
+      store_->insert(row);
+    }
+    p.tasks = std::move(kept);
+#else
+    (void)p;
+#endif
   }
 
   bool submit(Planned& p) {
@@ -284,27 +335,37 @@ class Sweeper {
     return out;
   }
 
-  // verify: N: the N best front points of each workload (by the first objective) once more,
-  // one fidelity higher; both rows are kept.
+  // verify: N: the N best front points of each workload once more, one fidelity higher; both
+  // rows are kept. "Best" is the first objective in its goal's direction, ties broken by the
+  // lower point index (docs/sweep.md). A front smaller than N is verified whole, and said so.
   bool verify() {
     const sweep::Fidelity higher = spec_.fidelity == sweep::Fidelity::kGolden ? sweep::Fidelity::kSystemc : sweep::Fidelity::kRtl;
     const std::vector<Row> rows = store_->rows();
     const std::vector<bool> front = pareto_marks(spec_, rows);
-    std::vector<Point> chosen;
+    Planned all;
     for (const auto& w : workloads_) {
-      std::vector<std::pair<double, long long>> best;
+      std::vector<Point> chosen;
+      std::vector<std::pair<double, long long>> best;  // (first objective, minimized; point index)
       for (std::size_t i = 0; i < rows.size(); ++i)
         if (front[i] && rows[i].workload == w.name && rows[i].fidelity == to_string(spec_.fidelity))
           best.emplace_back((*objective_values(spec_, rows[i]))[0], rows[i].point_index);
       std::sort(best.begin(), best.end());
+      if (static_cast<long long>(best.size()) < spec_.verify)
+        std::cerr << "verify: workload " << w.name << ": the front has " << best.size() << " point"
+                  << (best.size() == 1 ? "" : "s") << ", fewer than verify: " << spec_.verify << "; verifying all of them\n";
       for (std::size_t k = 0; k < best.size() && static_cast<int>(k) < spec_.verify; ++k) {
         const Point p = point_at(spec_, best[k].second);
         if (std::find(chosen.begin(), chosen.end(), p) == chosen.end()) chosen.push_back(p);
       }
+      std::cerr << "verify: workload " << w.name << ": " << chosen.size() << " front point" << (chosen.size() == 1 ? "" : "s")
+                << " at " << to_string(higher) << "\n";
+      Planned p = plan(chosen, higher, w.name);
+      all.tasks.insert(all.tasks.end(), p.tasks.begin(), p.tasks.end());
+      all.stored += p.stored;
+      all.invalid += p.invalid;
+      all.filtered += p.filtered;
     }
-    if (!quiet()) std::cerr << "verify: " << chosen.size() << " front points at " << to_string(higher) << "\n";
-    Planned p = plan(chosen, higher);
-    return execute(p);
+    return execute(all);
   }
 
   const SweepArgs& a_;

@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #ifdef SINKATTN_CYCLE_MODELS
+#include "rtl_build.hpp"
 #include "rtl_run.hpp"
 #include "sim_model.hpp"
 #endif
@@ -42,7 +43,7 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 
 // Metrics of one run, flat, with the estimator of each figure (docs/sweep.md).
 nlohmann::json metrics(const Config& cfg, const GoldenResult& run, const sinkattn::Fidelity& fid,
-                       const EnergyTable& energy, const char* counters_by) {
+                       const EnergyTable& energy, const std::string& counters_by) {
   const Counters& c = run.counters;
   nlohmann::json m;
   m["preset"] = cfg.name;
@@ -62,8 +63,7 @@ nlohmann::json metrics(const Config& cfg, const GoldenResult& run, const sinkatt
   m["lsb_refetches"] = c.lsb_refetches;
   m["sram_sink_hits"] = c.sram_sink_hits;
   m["dram_estimator"] = counters_by;
-  m["energy_estimator"] = std::string(counters_by) + " counters x energy table " + energy.name;
-  m["accuracy_estimator"] = "golden integer model against float full attention";
+  m["energy_estimator"] = counters_by + " counters x energy table " + energy.name;
   m["outputs_sha256"] = sha256_hex(run.out.data(), run.out.size() * sizeof(run.out[0]));
   return m;
 }
@@ -78,6 +78,16 @@ int run_point(const PointArgs& a) {
   const Plan plan = make_plan(cfg, w.trace.shape, w.trace_dir);
 #ifdef SINKATTN_CYCLE_MODELS
   if (level == sweep::Fidelity::kSystemc) sim::check_sim_fit(cfg, w.trace);
+  if (level == sweep::Fidelity::kRtl && !rtl::built_for(cfg)) {
+    // Other hardware than this program's Verilated top: hand the point to its runner (which
+    // the sweep built before starting its points; built here only when run alone).
+    try {
+      rtl::exec_rtl_runner(rtl::ensure_rtl_runner(cfg.hw, rtl::BuildCheck::kIfMissing), command_line());
+    } catch (const rtl::RtlBuildError& e) {
+      std::cerr << "error: " << e.what() << "\n";
+      return 1;
+    }
+  }
   if (level == sweep::Fidelity::kRtl) rtl::check_hw(cfg);
 #else
   if (level != sweep::Fidelity::kGolden)
@@ -88,27 +98,39 @@ int run_point(const PointArgs& a) {
   const auto t1 = std::chrono::steady_clock::now();
   GoldenOptions gopt;
   gopt.record_keep = true;  // mass recall needs the keep masks
-  const GoldenResult gold = run_golden(cfg, plan, w.trace, gopt);
-  const sinkattn::Fidelity fid = measure_fidelity(w.reference, w.trace, gold);
+  GoldenResult gold = run_golden(cfg, plan, w.trace, gopt);
   nlohmann::json m;
   if (level == sweep::Fidelity::kGolden) {
-    m = metrics(cfg, gold, fid, energy, "golden");
+    m = metrics(cfg, gold, measure_fidelity(w.reference, w.trace, gold), energy, "golden");
+    m["accuracy_estimator"] = "golden integer model against float full attention";
   } else {
 #ifdef SINKATTN_CYCLE_MODELS
     host::RtlOptions opt;  // seed 1, no back-pressure: the figures of sinkattn sim / rtl by default
-    const host::RtlResult r = level == sweep::Fidelity::kSystemc ? sim::run_sim(cfg, plan, w.trace, opt)
-                                                                  : rtl::run_rtl(cfg, plan, w.trace, opt);
-    const std::string diff = host::compare(gold, r.run);
+    host::RtlResult r = level == sweep::Fidelity::kSystemc ? sim::run_sim(cfg, plan, w.trace, opt)
+                                                            : rtl::run_rtl(cfg, plan, w.trace, opt);
+    const std::string diff = host::compare(gold, r.run, sweep::to_string(level));
     if (!diff.empty()) {
       std::cerr << "error: " << a.fidelity << " differs from golden: first mismatch at " << diff << "\n";
       return 1;
     }
-    m = metrics(cfg, gold, fid, energy, sweep::to_string(level));
+    // Every figure from the cycle model's own outputs and counters (checked equal to golden's
+    // above); only the keep masks that mass recall needs, which the hardware does not export,
+    // and the dense reference traffic come from the golden run.
+    r.run.keep = std::move(gold.keep);
+    r.run.dense_dram_bytes = gold.dense_dram_bytes;
+    m = metrics(cfg, r.run, measure_fidelity(w.reference, w.trace, r.run), energy, sweep::to_string(level));
+    m["accuracy_estimator"] = std::string(sweep::to_string(level)) +
+                              " outputs against float full attention (mass recall: golden keep masks)";
     m["cycles"] = r.cycles;
     m["total_cycles"] = r.total_cycles;
     m["cycles_estimator"] = sweep::to_string(level);
+    if (level == sweep::Fidelity::kRtl) m["rtl_model"] = rtl::model_name();
 #endif
   }
+  // What the row was computed from, so rows of one point at two fidelities (verify) can be
+  // matched by content, not only by their axis values.
+  m["config_sha256"] = sha256_hex(cfg.canonical.data(), cfg.canonical.size());
+  m["workload_digest"] = w.digest;
   m["model_seconds"] = seconds_since(t1);
   m["load_seconds"] = load_seconds;
   std::cout << m.dump() << "\n";

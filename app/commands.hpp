@@ -27,6 +27,10 @@ void ensure_dir(const std::string& path, const std::string& flag);
 // Parses the command line and runs the chosen subcommand's action. Bad input of any kind (flags,
 // configuration, trace) is reported as "error: FILE: FIELD: REASON" with exit status 2, an
 // internal error with 1; `usage_hint` follows a command-line error.
+// The command line parse_and_run was given (argv), for handing a command over to another program
+// with the same arguments (the RTL runner of other hardware, sim/rtl/rtl_build.hpp).
+const std::vector<std::string>& command_line();
+
 int parse_and_run(CLI::App& app, const std::vector<std::pair<CLI::App*, Action>>& actions, int argc, char** argv,
                   const std::string& usage_hint);
 

@@ -49,6 +49,7 @@ int report_cycle_run(const char* mode, const CycleArgs& a, const Config& cfg, co
 
   nlohmann::json j;
   j["mode"] = mode;
+  if (!a.model.empty()) j["model"] = a.model;
   j["preset"] = cfg.name;
   j["config_file"] = cfg.source;
   j["trace"] = a.trace;
@@ -91,6 +92,7 @@ int report_cycle_run(const char* mode, const CycleArgs& a, const Config& cfg, co
   if (!a.quiet) {
     char line[160];
     std::cout << mode << ": preset " << cfg.name << ", trace " << a.trace << " (seed " << a.seed << ")\n";
+    if (!a.model.empty()) std::cout << "  model                  " << a.model << "\n";
     std::snprintf(line, sizeof line, "  %-22s %14llu   (%llu with loading)\n", "cycles",
                   static_cast<unsigned long long>(r.cycles), static_cast<unsigned long long>(r.total_cycles));
     std::cout << line;

@@ -24,6 +24,7 @@ struct CycleArgs {
   double row_stall = 0.0;  // output-row back-pressure probability per cycle
   int stall_burst = 1;     // cycles each DRAM stall lasts
   bool quiet = false;
+  std::string model;  // which model ran, when there are several builds of it (rtl: rtl::model_name())
 };
 
 void add_cycle_options(CLI::App* sub, CycleArgs& a);

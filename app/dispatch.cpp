@@ -14,8 +14,15 @@ void ensure_dir(const std::string& path, const std::string& flag) {
   if (ec || !std::filesystem::is_directory(path)) throw InputError(path, flag, "cannot create directory: " + ec.message());
 }
 
+namespace {
+std::vector<std::string> g_command_line;
+}  // namespace
+
+const std::vector<std::string>& command_line() { return g_command_line; }
+
 int parse_and_run(CLI::App& app, const std::vector<std::pair<CLI::App*, Action>>& actions, int argc, char** argv,
                   const std::string& usage_hint) {
+  g_command_line.assign(argv, argv + argc);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

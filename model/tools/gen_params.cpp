@@ -67,13 +67,8 @@ int main(int argc, char** argv) {
       cpp << "  }};\n};\n\n}  // namespace sinkattn::params\n";
       write_if_changed(out / "include/sinkattn/params" / (name + ".hpp"), cpp.str());
 
-      std::string guard = "SINKATTN_PARAMS_" + id + "_SVH";
-      for (char& c : guard) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      std::ostringstream sv;
-      sv << banner << "`ifndef " << guard << "\n`define " << guard << "\n";
-      for (const auto& [key, value] : params) sv << "localparam int " << key << " = " << value << ";\n";
-      sv << "`endif\n";
-      write_if_changed(out / "rtl/params" / ("sinkattn_params_" + name + ".svh"), sv.str());
+      write_if_changed(out / "rtl/params" / ("sinkattn_params_" + name + ".svh"),
+                       sinkattn::verilog_params_header(id, cfg.source, params));
     }
   } catch (const sinkattn::InputError& e) {
     std::cerr << "error: " << e.what() << "\n";

@@ -16,6 +16,7 @@
 #if SINKATTN_RTL_COVERAGE
 #include <verilated_cov.h>
 #endif
+#include "sinkattn/digest.hpp"
 #include "sinkattn/error.hpp"
 #include "sinkattn/numerics.hpp"
 #include "top_stream.hpp"
@@ -220,7 +221,8 @@ void check_hw(const Config& cfg) {
     if (got != built)
       throw InputError(cfg.source.empty() ? cfg.name : cfg.source, std::string("hw.") + field,
                        std::to_string(got) + " differs from the RTL build's " + std::to_string(built) +
-                           " (rebuild with -DSINKATTN_DEFAULT_PRESET=<a preset with this hardware>)");
+                           " (sinkattn rtl and rtl-fidelity sweeps build a runner for other hardware on demand;"
+                           " sinkattn cosim needs a build with -DSINKATTN_DEFAULT_PRESET=<a preset with this hardware>)");
   };
   need("head_dim", h.head_dim, b.head_dim);
   need("qk_lanes", h.qk_lanes, b.qk_lanes);
@@ -234,6 +236,36 @@ void check_hw(const Config& cfg) {
   need("topk_lfsr_seed", h.topk_lfsr_seed, b.topk_lfsr_seed);
   need("dram.bytes_per_cycle", h.dram.bytes_per_cycle, b.bus_bytes);
   need("dram.burst_bytes", h.dram.burst_bytes, b.burst_bytes);
+}
+
+namespace {
+HwConfig built_hw_config() {
+  const BuiltHw b = built_hw();
+  HwConfig h;
+  h.head_dim = b.head_dim;
+  h.qk_lanes = b.qk_lanes;
+  h.pv_lanes = b.pv_lanes;
+  h.max_tokens = b.max_tokens;
+  h.max_layers = b.max_layers;
+  h.max_q_heads = b.max_q_heads;
+  h.max_kv_heads = b.max_kv_heads;
+  h.sink_sram_tokens = b.sink_sram_tokens;
+  h.topk_parallelism = b.topk_parallelism;
+  h.topk_lfsr_seed = b.topk_lfsr_seed;
+  h.dram.bytes_per_cycle = b.bus_bytes;
+  h.dram.burst_bytes = b.burst_bytes;
+  return h;
+}
+}  // namespace
+
+bool built_for(const Config& cfg) { return rtl_parameter_list(cfg.hw) == rtl_parameter_list(built_hw_config()); }
+
+std::string model_name() {
+#ifndef SINKATTN_RTL_ORIGIN
+#error "the build defines SINKATTN_RTL_ORIGIN (cmake/SinkattnTop.cmake)"
+#endif
+  const std::string h = rtl_hardware_header(built_hw_config());
+  return "Vsinkattn_top hw " + sha256_hex(h.data(), h.size()).substr(0, 12) + " (" SINKATTN_RTL_ORIGIN ")";
 }
 
 host::RtlResult run_rtl(const Config& cfg, const Plan& plan, const IntTrace& trace, const host::RtlOptions& opt) {

@@ -29,6 +29,15 @@ BuiltHw built_hw();
 // built with (the DRAM latency and bandwidth model are free: they live on the test side).
 void check_hw(const Config& cfg);
 
+// Whether this program's Verilated top has `cfg`'s hardware (check_hw would pass). For other
+// hardware, sinkattn hands the command to a runner built for it (rtl_build.hpp).
+bool built_for(const Config& cfg);
+
+// Which Verilated model this program runs: "Vsinkattn_top hw <digest> (<origin>)", where the
+// origin is the default build, a hardware-variant preset of the main build, or an on-demand
+// build's directory. Recorded in results (sweep rows' rtl_model).
+std::string model_name();
+
 host::RtlResult run_rtl(const Config& cfg, const Plan& plan, const IntTrace& trace, const host::RtlOptions& opt);
 
 }  // namespace sinkattn::rtl

@@ -119,6 +119,21 @@ std::uint32_t tau_fixed(double tau);
 // generated C++ traits and Verilog headers carry. Budgets here are the first layer's.
 std::vector<std::pair<std::string, long long>> parameter_list(const Config& cfg);
 
+// The hardware parameters the RTL top is Verilated with (parameter_list's names): what one
+// Verilated build of the top is for. The DRAM latency is not among them (the DRAM model lives
+// on the host side).
+std::vector<std::pair<std::string, long long>> rtl_parameter_list(const HwConfig& hw);
+
+// A generated Verilog header: "localparam int Name = value;" per parameter under an include
+// guard, with a banner naming `source`. What sinkattn_gen_params writes for every preset and
+// what the on-demand Verilation of the top (sim/rtl/rtl_build.hpp) writes for other hardware.
+std::string verilog_params_header(const std::string& guard_id, const std::string& source,
+                                  const std::vector<std::pair<std::string, long long>>& params);
+
+// The header a Verilated top for `hw` is built from (rtl_parameter_list); its SHA-256 names that
+// build (sim/rtl/rtl_build.hpp, rtl::model_name()).
+std::string rtl_hardware_header(const HwConfig& hw);
+
 // The ramp used by budgets and head keeps: `top` for the leading ceil(unpruned_frac * L)
 // layers, then a linear, non-increasing ramp that reaches `bottom` at the last layer.
 std::vector<int> ramp_schedule(int layers, int top, int bottom, double unpruned_frac);

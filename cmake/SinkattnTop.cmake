@@ -1,0 +1,70 @@
+# How the accelerator top is Verilated for one hardware configuration and wrapped in its RTL
+# runner (sim/rtl/rtl_run.cpp). One mechanism for every build of the top that a host program
+# drives: the default preset's (sinkattn_rtl), the SINKATTN_HW_VARIANTS presets'
+# (sinkattn_rtl_<preset>), and the hardware `sinkattn rtl` and rtl-fidelity sweep points
+# Verilate on demand (sim/rtl/ondemand/CMakeLists.txt, docs/sweep.md).
+#
+# Needs: SINKATTN_SOURCE_ROOT (the source tree), SINKATTN_RTL_GEN (the generated numerics header
+# and lookup tables) and Verilator's CMake package (verilate()).
+
+set(SINKATTN_TOP_SOURCES
+    ${SINKATTN_SOURCE_ROOT}/rtl/sinkattn_top.sv ${SINKATTN_SOURCE_ROOT}/rtl/kv_fetch.sv
+    ${SINKATTN_SOURCE_ROOT}/rtl/qk_lanes.sv ${SINKATTN_SOURCE_ROOT}/rtl/softmax_unit.sv
+    ${SINKATTN_SOURCE_ROOT}/rtl/pv_lanes.sv ${SINKATTN_SOURCE_ROOT}/rtl/topk_engine.sv)
+
+# sinkattn_read_localparams(FILE PREFIX): every "localparam int Name = value;" of a generated
+# header becomes the variable PREFIX<Name> in the caller's scope.
+function(sinkattn_read_localparams file prefix)
+  file(STRINGS ${file} lines REGEX "^localparam int ")
+  foreach(line IN LISTS lines)
+    if(line MATCHES "^localparam int ([A-Za-z0-9_]+) = (-?[0-9]+);$")
+      set(${prefix}${CMAKE_MATCH_1} ${CMAKE_MATCH_2} PARENT_SCOPE)
+    endif()
+  endforeach()
+endfunction()
+
+# sinkattn_top_params(OUT PREFIX): the top's -G parameters from the variables PREFIX<Name> that
+# sinkattn_read_localparams made from a generated parameter header.
+function(sinkattn_top_params out p)
+  set(${out}
+      -GHeadDim=${${p}HeadDim} -GQkLanes=${${p}QkLanes} -GPvLanes=${${p}PvLanes} -GMaxTokens=${${p}MaxTokens}
+      -GMaxLayers=${${p}MaxLayers} -GMaxQHeads=${${p}MaxQHeads} -GMaxKvHeads=${${p}MaxKvHeads}
+      -GSinkTokens=${${p}SinkSramTokens} -GTopkP=${${p}TopkParallelism} -GLfsrSeed=${${p}TopkLfsrSeed}
+      -GBusBytes=${${p}DramBytesPerCycle} -GBurstBytes=${${p}DramBurstBytes}
+      -GExp2LutFile=\"${SINKATTN_RTL_GEN}/exp2_lut.hex\" -GRecipLutFile=\"${SINKATTN_RTL_GEN}/recip_lut.hex\"
+      PARENT_SCOPE)
+endfunction()
+
+# sinkattn_verilate(TARGET TOP SOURCES ... [PARAMS -GName=value ...] [COVERAGE]): a static library
+# holding the Verilated model (prefix V<TOP>), FST tracing compiled in (on at run time by WAVES=1).
+function(sinkattn_verilate target top)
+  cmake_parse_arguments(V "COVERAGE" "" "SOURCES;PARAMS" ${ARGN})
+  add_library(${target} STATIC)
+  set(cov)
+  if(V_COVERAGE)
+    set(cov COVERAGE)
+  endif()
+  verilate(${target} TRACE_FST ${cov} PREFIX V${top} TOP_MODULE ${top}
+           INCLUDE_DIRS ${SINKATTN_RTL_GEN}
+           VERILATOR_ARGS -Wall -O3 ${V_PARAMS}
+           SOURCES ${V_SOURCES})
+  # Verilator's own runtime headers are not ours to keep warning-free under -Wextra.
+  target_include_directories(${target} SYSTEM PUBLIC ${VERILATOR_ROOT}/include ${VERILATOR_ROOT}/include/vltstd)
+  target_compile_options(${target} PRIVATE -Wno-unused-parameter)
+endfunction()
+
+# sinkattn_rtl_runner(NAME VRTL_TARGET PREFIX ORIGIN): the RTL runner against one Verilated build
+# of the top; PREFIX names the parameters that build was Verilated with (sinkattn_read_localparams),
+# ORIGIN says which build it is (recorded in results: rtl::model_name()).
+function(sinkattn_rtl_runner name vrtl p origin)
+  add_library(${name} STATIC ${SINKATTN_SOURCE_ROOT}/sim/rtl/rtl_run.cpp)
+  target_include_directories(${name} PUBLIC ${SINKATTN_SOURCE_ROOT}/sim/rtl)
+  target_link_libraries(${name} PUBLIC sinkattn_host ${vrtl} PRIVATE sinkattn_vl_bits)
+  target_compile_definitions(${name} PRIVATE
+    SINKATTN_HW_HEAD_DIM=${${p}HeadDim} SINKATTN_HW_QK_LANES=${${p}QkLanes} SINKATTN_HW_PV_LANES=${${p}PvLanes}
+    SINKATTN_HW_MAX_TOKENS=${${p}MaxTokens} SINKATTN_HW_MAX_LAYERS=${${p}MaxLayers}
+    SINKATTN_HW_MAX_Q_HEADS=${${p}MaxQHeads} SINKATTN_HW_MAX_KV_HEADS=${${p}MaxKvHeads}
+    SINKATTN_HW_SINK_SRAM_TOKENS=${${p}SinkSramTokens} SINKATTN_HW_TOPK_P=${${p}TopkParallelism}
+    SINKATTN_HW_TOPK_SEED=${${p}TopkLfsrSeed} SINKATTN_HW_BUS_BYTES=${${p}DramBytesPerCycle}
+    SINKATTN_HW_BURST_BYTES=${${p}DramBurstBytes} SINKATTN_RTL_ORIGIN="${origin}")
+endfunction()

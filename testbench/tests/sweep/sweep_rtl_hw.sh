@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# rtl fidelity at any hardware (docs/sweep.md, "RTL at any hardware"): one sweep over the default
+# preset's hardware, a hardware-variant preset's and the smallest hardware the tiny workload fits,
+# run at golden, systemc and rtl fidelity. Every rtl row is ok, its outputs equal the golden
+# row's bit for bit and its cycles the systemc row's exactly; each records the Verilated model
+# that ran: the default build, the main build's variant top (not Verilated again) and a top
+# Verilated on demand. A runner that fails to build makes failed rows with the build log's tail.
+#
+# The on-demand build is cached in BUILD/rtl_hw (a fresh one Verilates the small top: minutes of
+# CPU, hence the labels rtl;slow); a second sweep only checks it is up to date.
+set -euo pipefail
+bin="$1"; py="$2"; data="$3"
+work="$(mktemp -d /tmp/sweep_rtl_hw.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# The sweep file names rtl_small_hw.yaml relative to itself: the copies go beside it.
+cp "$data/rtl_small_hw.yaml" "$work/rtl_small_hw.yaml"
+for f in golden systemc rtl; do
+  sed "s/^fidelity: rtl/fidelity: $f/" "$data/rtl_hw.yaml" > "$work/rtl_hw_$f.yaml"
+done
+
+for f in golden systemc rtl; do
+  echo "== $f"
+  start=$(date +%s)
+  "$bin" sweep "$work/rtl_hw_$f.yaml" --out "$work/$f" --no-plots > "$work/$f.log" 2>&1 || { cat "$work/$f.log"; fail "$f sweep"; }
+  echo "   $(( $(date +%s) - start )) s"
+done
+grep -q "rtl: hw [0-9a-f]*: runner .*sinkattn-rtl (the main build's Verilated top of sinkattn_hw_small)" "$work/rtl.log" ||
+  { cat "$work/rtl.log"; fail "the variant preset's hardware did not reuse the main build's top"; }
+
+"$py" - "$work" <<'PY' || fail "rtl rows disagree with golden or systemc"
+import json, sqlite3, sys
+def rows(f):
+    db = sqlite3.connect(f"{sys.argv[1]}/{f}/store.db")
+    return {json.loads(r)["config_sha256"] if s == "ok" else k: (s, json.loads(r), e)
+            for k, s, r, e in db.execute("select key, status, result, error from rows")}
+gold, sysc, rtl = rows("golden"), rows("systemc"), rows("rtl")
+assert len(rtl) == 6, f"{len(rtl)} rtl rows: {rtl}"
+origins = set()
+for cfg, (status, r, err) in rtl.items():
+    assert status == "ok", (cfg, status, err)
+    g, s = gold[cfg][1], sysc[cfg][1]
+    assert r["outputs_sha256"] == g["outputs_sha256"], (r["preset"], "outputs differ from golden")
+    assert r["cycles"] == s["cycles"] and r["total_cycles"] == s["total_cycles"], (r["preset"], r["cycles"], s["cycles"])
+    for k in ("dram_bytes", "dram_bytes_window", "dram_bytes_middle", "dram_bytes_lsb", "energy_pj", "cosine_mean", "mass_recall"):
+        assert r[k] == g[k], (r["preset"], k, r[k], g[k])
+    assert r["cycles_estimator"] == "rtl" and r["dram_estimator"] == "rtl"
+    origins.add((r["preset"], r["rtl_model"].split(" (", 1)[1]))
+print("\n".join(f"{p}: {o}" for p, o in sorted(origins)))
+kinds = {p: o for p, o in origins}
+assert kinds["sinkattn"].startswith("default build"), kinds
+assert kinds["sinkattn_hw_small"].startswith("hw variant sinkattn_hw_small, main build"), kinds
+assert kinds["rtl_small_hw"].startswith("built on demand in "), kinds
+PY
+
+echo "== a runner that fails to build: failed rows with the log's tail, the other points run"
+# A fresh cache whose builds get a compiler flag that does not exist: the configure step fails.
+CXXFLAGS=--no-such-compiler-flag SINKATTN_RTL_CACHE="$work/badcache" \
+  "$bin" sweep "$work/rtl_hw_rtl.yaml" --out "$work/bad" --no-plots > "$work/bad.log" 2>&1 || { cat "$work/bad.log"; fail "bad sweep"; }
+"$py" - "$work/bad/store.db" <<'PY' || { cat "$work/bad.log"; fail "failed-build rows"; }
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = list(db.execute("select status, exit_status, error, result from rows"))
+failed = [r for r in rows if r[0] == "failed"]
+ok = [r for r in rows if r[0] == "ok"]
+# The small hardware and the variant both need a runner from the bad cache; the default does not.
+assert len(failed) == 4 and len(ok) == 2, [(r[0], r[2][:80]) for r in rows]
+for status, code, err, _ in failed:
+    assert code == 1 and "building the RTL runner for hw" in err and "failed at configure" in err, err
+    assert "no-such-compiler-flag" in err, err  # the log's tail
+PY
+echo PASS
