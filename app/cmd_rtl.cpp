@@ -22,7 +22,7 @@ int run_rtl_cmd(const RtlArgs& a) {
   if (!rtl::built_for(cfg)) {
     // Other hardware than this program's Verilated top: its runner, built once on demand.
     try {
-      const rtl::RtlBuild b = rtl::ensure_rtl_runner(cfg.hw, rtl::BuildCheck::kUpToDate);
+      const rtl::RtlBuild b = rtl::ensure_rtl_runner(cfg.hw, rtl::BuildCheck::kUpToDate, a.quiet);
       rtl::exec_rtl_runner(b, command_line());
     } catch (const rtl::RtlBuildError& e) {
       std::cerr << "error: " << e.what() << "\n";

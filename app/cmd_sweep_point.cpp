@@ -82,7 +82,7 @@ int run_point(const PointArgs& a) {
     // Other hardware than this program's Verilated top: hand the point to its runner (which
     // the sweep built before starting its points; built here only when run alone).
     try {
-      rtl::exec_rtl_runner(rtl::ensure_rtl_runner(cfg.hw, rtl::BuildCheck::kIfMissing), command_line());
+      rtl::exec_rtl_runner(rtl::ensure_rtl_runner(cfg.hw, rtl::BuildCheck::kIfMissing, true), command_line());
     } catch (const rtl::RtlBuildError& e) {
       std::cerr << "error: " << e.what() << "\n";
       return 1;

@@ -144,7 +144,7 @@ RtlBuild rtl_build_for(const HwConfig& hw) {
   return b;
 }
 
-RtlBuild ensure_rtl_runner(const HwConfig& hw, BuildCheck check) {
+RtlBuild ensure_rtl_runner(const HwConfig& hw, BuildCheck check, bool quiet) {
   RtlBuild b = rtl_build_for(hw);
   std::error_code ec;
   fs::create_directories(b.dir, ec);
@@ -162,7 +162,9 @@ RtlBuild ensure_rtl_runner(const HwConfig& hw, BuildCheck check) {
   const std::string what = "hw " + b.digest.substr(0, 12) +
                            (b.variant.empty() ? " (Verilating the top):" : " (variant " + b.variant + "):");
   const bool tty = isatty(STDERR_FILENO);
-  if (!tty) std::cerr << "rtl: building the runner for hw " << b.digest.substr(0, 12) << " [" << summary << "] in " << b.dir << "\n";
+  if (!tty && !quiet)
+    std::cerr << "rtl: hw " << b.digest.substr(0, 12) << " [" << summary << "]: building its runner, or checking it is up to date, in "
+              << b.dir << "\n";
 
   const std::string jobs = std::to_string(std::max(1u, std::thread::hardware_concurrency()));
   auto fail = [&](const std::string& step) -> RtlBuildError {

@@ -46,7 +46,9 @@ enum class BuildCheck {
 
 // Builds the runner for `cfg`'s hardware (waiting for another process's build of the same
 // hardware if one is running). Throws RtlBuildError when the build fails.
-RtlBuild ensure_rtl_runner(const HwConfig& hw, BuildCheck check);
+// Unless `quiet`, says on stderr (when it is not a terminal, whose progress line says it) which
+// hardware's runner it checks.
+RtlBuild ensure_rtl_runner(const HwConfig& hw, BuildCheck check, bool quiet = false);
 
 // Replaces this process by the runner with this process's arguments (argv[1..]); never returns.
 // Throws if the runner is this very program's kind for other hardware (a loop).

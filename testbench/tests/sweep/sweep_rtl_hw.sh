@@ -46,7 +46,7 @@ for cfg, (status, r, err) in rtl.items():
     for k in ("dram_bytes", "dram_bytes_window", "dram_bytes_middle", "dram_bytes_lsb", "energy_pj", "cosine_mean", "mass_recall"):
         assert r[k] == g[k], (r["preset"], k, r[k], g[k])
     assert r["cycles_estimator"] == "rtl" and r["dram_estimator"] == "rtl"
-    origins.add((r["preset"], r["rtl_model"].split(" (", 1)[1]))
+    origins.add((r["preset"], r["rtl_model"].split(" (", 1)[1].rstrip(")")))
 print("\n".join(f"{p}: {o}" for p, o in sorted(origins)))
 kinds = {p: o for p, o in origins}
 assert kinds["sinkattn"].startswith("default build"), kinds
