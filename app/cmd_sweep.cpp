@@ -364,6 +364,7 @@ class Sweeper {
       all.stored += p.stored;
       all.invalid += p.invalid;
       all.filtered += p.filtered;
+      all.rtl_hw.insert(p.rtl_hw.begin(), p.rtl_hw.end());
     }
     return execute(all);
   }

@@ -1,12 +1,16 @@
 // The configuration loader: every preset, the generated headers, and every kind of bad input.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
+#include <sstream>
 
 #include "sinkattn/config.hpp"
 #include "sinkattn/error.hpp"
@@ -330,6 +334,34 @@ TEST_F(ConfigFiles, CascadeWithoutSinkOrWindowNeedsABudget) {
   EXPECT_NO_THROW(make_plan(config("false", "0"), two_layers, "tr"));
   EXPECT_NO_THROW(make_plan(config("true", "1"), two_layers, "tr"));
   EXPECT_NO_THROW(make_plan(config("true", "0"), Shape{1, 2, 2, 16, 46, 38}, "tr"));
+}
+
+// The header an on-demand Verilation of the top is built from (rtl_hardware_header) carries the
+// same hardware values as each preset's generated header, and exactly the parameters the
+// shared CMake functions (cmake/SinkattnTop.cmake) pass to the top and its runner.
+TEST(Presets, RtlHardwareHeaderMatchesGeneratedHeadersAndCMake) {
+  const std::regex sv(R"(localparam int ([A-Za-z0-9]+) = (-?[0-9]+);)");
+  const fs::path tmp = fs::temp_directory_path() / ("rtl_hw_header_" + std::to_string(::getpid()) + ".svh");
+  for (const std::string& name : preset_names()) {
+    const Config cfg = load_config(name);
+    std::ofstream(tmp) << rtl_hardware_header(cfg.hw);
+    const auto hw = parse_generated(tmp.string(), sv);
+    const auto all = parse_generated(std::string(SINKATTN_GEN_DIR) + "/rtl/params/sinkattn_params_" + name + ".svh", sv);
+    EXPECT_EQ(hw, rtl_parameter_list(cfg.hw)) << name;
+    for (const auto& kv : hw) EXPECT_NE(std::find(all.begin(), all.end(), kv), all.end()) << name << ": " << kv.first;
+  }
+  fs::remove(tmp);
+  std::ifstream cmake(std::string(SINKATTN_SOURCE_CONFIG_DIR) + "/../cmake/SinkattnTop.cmake");
+  ASSERT_TRUE(cmake);
+  std::stringstream text;
+  text << cmake.rdbuf();
+  std::set<std::string> used;
+  const std::string s = text.str();
+  const std::regex ref(R"(\$\{\$\{p\}([A-Za-z0-9]+)\})");
+  for (auto it = std::sregex_iterator(s.begin(), s.end(), ref); it != std::sregex_iterator(); ++it) used.insert((*it)[1]);
+  std::set<std::string> listed;
+  for (const auto& kv : rtl_parameter_list(HwConfig{})) listed.insert(kv.first);
+  EXPECT_EQ(used, listed);
 }
 
 }  // namespace

@@ -19,6 +19,8 @@ cp "$data/rtl_small_hw.yaml" "$work/rtl_small_hw.yaml"
 for f in golden systemc rtl; do
   sed "s/^fidelity: rtl/fidelity: $f/" "$data/rtl_hw.yaml" > "$work/rtl_hw_$f.yaml"
 done
+# At systemc, verify: 2 re-runs the 2 best front points at rtl too (systemc to rtl).
+echo "verify: 2" >> "$work/rtl_hw_systemc.yaml"
 
 for f in golden systemc rtl; do
   echo "== $f"
@@ -31,11 +33,15 @@ grep -q "rtl: hw [0-9a-f]*: runner .*sinkattn-rtl (the main build's Verilated to
 
 "$py" - "$work" <<'PY' || fail "rtl rows disagree with golden or systemc"
 import json, sqlite3, sys
-def rows(f):
+def rows(f, fidelity):
     db = sqlite3.connect(f"{sys.argv[1]}/{f}/store.db")
     return {json.loads(r)["config_sha256"] if s == "ok" else k: (s, json.loads(r), e)
-            for k, s, r, e in db.execute("select key, status, result, error from rows")}
-gold, sysc, rtl = rows("golden"), rows("systemc"), rows("rtl")
+            for k, s, r, e in db.execute("select key, status, result, error from rows where fidelity = ?", (fidelity,))}
+gold, sysc, rtl = rows("golden", "golden"), rows("systemc", "systemc"), rows("rtl", "rtl")
+verified = rows("systemc", "rtl")
+assert len(verified) == 2, verified
+for cfg, (status, r, err) in verified.items():
+    assert status == "ok" and r == rtl[cfg][1] | {k: r[k] for k in ("model_seconds", "load_seconds")}, (cfg, status, err)
 assert len(rtl) == 6, f"{len(rtl)} rtl rows: {rtl}"
 origins = set()
 for cfg, (status, r, err) in rtl.items():
