@@ -224,7 +224,7 @@ class Sweeper {
     // One line per batch, also when piped (logs of batch jobs say what a run did).
     std::cerr << "sweep " << spec_.name << ": " << p.tasks.size() << " to run, " << p.stored << " already stored, "
                 << p.invalid << " refused by the configuration loader, " << p.filtered << " filtered by constraints\n";
-    build_rtl_runners(p);
+    if (!build_rtl_runners(p)) return false;
     if (a_.backend == "slurm") return submit(p);
     std::map<std::string, Row> metas;
     std::vector<Task> tasks;
@@ -249,8 +249,9 @@ class Sweeper {
   // The RTL runner of every hardware the rtl points need, built (or brought up to date) once,
   // before any point starts, so that no point's timeout includes a Verilator build and the
   // workers find their runner ready. Points whose runner fails to build are stored as failed
-  // with the build log's tail, and not run.
-  void build_rtl_runners(Planned& p) {
+  // with the build log's tail, and not run. Returns false if interrupted (Ctrl-C also stops the
+  // build, which is then not a failure: nothing is stored).
+  bool build_rtl_runners(Planned& p) {
 #ifdef SINKATTN_CYCLE_MODELS
     std::map<std::string, std::pair<HwConfig, std::string>> by_digest;  // digest -> (hw, error)
     for (const auto& [key, hw] : p.rtl_hw) by_digest.emplace(rtl::rtl_hw_digest(hw), std::make_pair(hw, std::string()));
@@ -260,9 +261,11 @@ class Sweeper {
         std::cerr << "rtl: hw " << digest.substr(0, 12) << ": runner " << b.runner
                   << (b.variant.empty() ? "" : " (the main build's Verilated top of " + b.variant + ")") << "\n";
       } catch (const rtl::RtlBuildError& e) {
+        if (interrupted()) return false;
         hw_err.second = e.what();
         std::cerr << "error: " << e.what() << "\n";
       }
+      if (interrupted()) return false;
     }
     std::vector<ShardTask> kept;
     for (auto& t : p.tasks) {
@@ -283,6 +286,7 @@ class Sweeper {
 #else
     (void)p;
 #endif
+    return true;
   }
 
   bool submit(Planned& p) {

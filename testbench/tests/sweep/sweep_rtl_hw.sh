@@ -60,6 +60,18 @@ assert kinds["sinkattn_hw_small"].startswith("hw variant sinkattn_hw_small, main
 assert kinds["rtl_small_hw"].startswith("built on demand in "), kinds
 PY
 
+echo "== sinkattn rtl at the on-demand hardware hands over to the same runner"
+trace="$work/rtl/workloads/tiny/trace"
+"$bin" rtl --config "$work/rtl_small_hw.yaml" --trace "$trace" --json "$work/alone_rtl.json" --quiet
+"$bin" sim --config "$work/rtl_small_hw.yaml" --trace "$trace" --json "$work/alone_sim.json" --quiet
+"$py" - "$work/alone_rtl.json" "$work/alone_sim.json" <<'PY' || fail "sinkattn rtl at other hardware"
+import json, sys
+r, s = (json.load(open(f)) for f in sys.argv[1:3])
+assert r["match"] and r["outputs_sha256"] == r["golden_outputs_sha256"] == s["outputs_sha256"], "outputs"
+assert r["cycles"] == s["cycles"] and r["total_cycles"] == s["total_cycles"], (r["cycles"], s["cycles"])
+assert "built on demand" in r["model"], r["model"]
+PY
+
 echo "== a runner that fails to build: failed rows with the log's tail, the other points run"
 # A fresh cache whose builds get a compiler flag that does not exist: the configure step fails.
 CXXFLAGS=--no-such-compiler-flag SINKATTN_RTL_CACHE="$work/badcache" \
