@@ -156,7 +156,8 @@ RtlBuild ensure_rtl_runner(const HwConfig& hw, BuildCheck check, bool quiet) {
   const fs::path svh = fs::path(b.dir) / "hw.svh";
   if (read_text(svh) != hw_header(hw)) std::ofstream(svh) << hw_header(hw);
   const fs::path log = fs::path(b.dir) / "build.log";
-  std::ofstream(log, std::ios::trunc) << "on-demand build of the RTL runner for hw " << b.digest << "\n";
+  // Appended, one section per check: which process built what stays readable.
+  std::ofstream(log, std::ios::app) << "== pid " << ::getpid() << ": the RTL runner for hw " << b.digest << "\n";
   std::string summary;
   for (const auto& [k, v] : rtl_parameter_list(hw)) summary += (summary.empty() ? "" : " ") + k + "=" + std::to_string(v);
   const std::string what = "hw " + b.digest.substr(0, 12) +

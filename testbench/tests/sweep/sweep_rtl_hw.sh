@@ -6,8 +6,9 @@
 # that ran: the default build, the main build's variant top (not Verilated again) and a top
 # Verilated on demand. A runner that fails to build makes failed rows with the build log's tail.
 #
-# The on-demand build is cached in BUILD/rtl_hw (a fresh one Verilates the small top: minutes of
-# CPU, hence the labels rtl;slow); a second sweep only checks it is up to date.
+# Its runner cache is fresh (SINKATTN_RTL_CACHE in the test's directory): the small top is
+# Verilated once per run (minutes of CPU, hence the labels rtl;slow), by the first of two
+# `sinkattn rtl` started together; the second waits for it and reuses it.
 set -euo pipefail
 bin="$1"; py="$2"; data="$3"
 work="$(mktemp -d /tmp/sweep_rtl_hw.XXXXXX)"
@@ -16,6 +17,30 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # The sweep file names rtl_small_hw.yaml relative to itself: the copies go beside it.
 cp "$data/rtl_small_hw.yaml" "$work/rtl_small_hw.yaml"
+export SINKATTN_RTL_CACHE="$work/rtl_cache"
+
+echo "== two sinkattn rtl at once on new hardware: one Verilation, both bit-exact"
+"$bin" gen-trace --out "$work/trace" --layers 2 --q-heads 2 --kv-heads 1 --head-dim 16 --tokens 48 --prompt 32 --seed 3 > /dev/null
+start=$(date +%s)
+for i in 1 2; do
+  "$bin" rtl --config "$work/rtl_small_hw.yaml" --trace "$work/trace" --json "$work/alone_rtl$i.json" > "$work/alone$i.log" 2>&1 &
+  eval "pid$i=$!"
+done
+wait "$pid1" || { cat "$work/alone1.log"; fail "first sinkattn rtl"; }
+wait "$pid2" || { cat "$work/alone2.log"; fail "second sinkattn rtl"; }
+echo "   $(( $(date +%s) - start )) s"
+log="$(ls "$work"/rtl_cache/*/build.log)"
+[ "$(grep -c "^== pid" "$log")" = 2 ] || { cat "$log"; fail "expected two build checks in $log"; }
+[ "$(grep -c "Linking CXX executable sinkattn-rtl" "$log")" = 1 ] || { cat "$log"; fail "the runner was built more than once"; }
+"$bin" sim --config "$work/rtl_small_hw.yaml" --trace "$work/trace" --json "$work/alone_sim.json" --quiet
+"$py" - "$work/alone_rtl1.json" "$work/alone_rtl2.json" "$work/alone_sim.json" <<'PY' || fail "sinkattn rtl at other hardware"
+import json, sys
+r1, r2, s = (json.load(open(f)) for f in sys.argv[1:4])
+for r in (r1, r2):
+    assert r["match"] and r["outputs_sha256"] == r["golden_outputs_sha256"] == s["outputs_sha256"], "outputs"
+    assert r["cycles"] == s["cycles"] and r["total_cycles"] == s["total_cycles"], (r["cycles"], s["cycles"])
+    assert "built on demand" in r["model"], r["model"]
+PY
 for f in golden systemc rtl; do
   sed "s/^fidelity: rtl/fidelity: $f/" "$data/rtl_hw.yaml" > "$work/rtl_hw_$f.yaml"
 done
@@ -60,21 +85,9 @@ assert kinds["sinkattn_hw_small"].startswith("hw variant sinkattn_hw_small, main
 assert kinds["rtl_small_hw"].startswith("built on demand in "), kinds
 PY
 
-echo "== sinkattn rtl at the on-demand hardware hands over to the same runner"
-trace="$work/rtl/workloads/tiny/trace"
-"$bin" rtl --config "$work/rtl_small_hw.yaml" --trace "$trace" --json "$work/alone_rtl.json" --quiet
-"$bin" sim --config "$work/rtl_small_hw.yaml" --trace "$trace" --json "$work/alone_sim.json" --quiet
-"$py" - "$work/alone_rtl.json" "$work/alone_sim.json" <<'PY' || fail "sinkattn rtl at other hardware"
-import json, sys
-r, s = (json.load(open(f)) for f in sys.argv[1:3])
-assert r["match"] and r["outputs_sha256"] == r["golden_outputs_sha256"] == s["outputs_sha256"], "outputs"
-assert r["cycles"] == s["cycles"] and r["total_cycles"] == s["total_cycles"], (r["cycles"], s["cycles"])
-assert "built on demand" in r["model"], r["model"]
-PY
-
 echo "== a runner that fails to build: failed rows with the log's tail, the other points run"
 # A fresh cache whose builds get a compiler flag that does not exist: the configure step fails.
-CXXFLAGS=--no-such-compiler-flag SINKATTN_RTL_CACHE="$work/badcache" \
+CXXFLAGS=--no-such-compiler-flag SINKATTN_RTL_CACHE="$work/bad_cache" \
   "$bin" sweep "$work/rtl_hw_rtl.yaml" --out "$work/bad" --no-plots > "$work/bad.log" 2>&1 || { cat "$work/bad.log"; fail "bad sweep"; }
 "$py" - "$work/bad/store.db" <<'PY' || { cat "$work/bad.log"; fail "failed-build rows"; }
 import json, sqlite3, sys
