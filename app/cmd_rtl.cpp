@@ -19,6 +19,9 @@ struct RtlArgs : CycleArgs {
 int run_rtl_cmd(const RtlArgs& a) {
   host::RtlOptions opt = cycle_options(a);
   const Config cfg = load_config(a.config);
+  // Every input is checked before anything is built: a bad trace costs no Verilator build.
+  const FloatTrace ft = open_trace(a.trace);  // mapped: a long trace is not copied
+  const Plan plan = make_plan(cfg, ft.shape, a.trace);
   if (!rtl::built_for(cfg)) {
     // Other hardware than this program's Verilated top: its runner, built once on demand.
     try {
@@ -30,8 +33,6 @@ int run_rtl_cmd(const RtlArgs& a) {
     }
   }
   rtl::check_hw(cfg);
-  const FloatTrace ft = open_trace(a.trace);  // mapped: a long trace is not copied
-  const Plan plan = make_plan(cfg, ft.shape, a.trace);
   const IntTrace it = quantize_trace(ft);
   const char* w = std::getenv("WAVES");
   if (w && std::string(w) == "1") opt.waves = a.waves.empty() ? "sinkattn_rtl.fst" : a.waves;

@@ -55,6 +55,18 @@ base: sinkattn
 hw:
   qk_lanes: 8
 YAML
-expect2 "hw.qk_lanes" -- "$bin" rtl --config "$work/lanes.yaml" --trace "$work/tr"
+# Other hardware is Verilated on demand (sweep_rtl_hw tests that, label slow), but only after
+# every input checked out: a trace that does not fit it exits 2 and builds nothing.
+cat > "$work/few_heads.yaml" <<YAML
+name: few-heads
+base: sinkattn
+hw:
+  max_q_heads: 2
+  max_kv_heads: 2
+YAML
+SINKATTN_RTL_CACHE="$work/rtl_cache" expect2 "q_heads" -- "$bin" rtl --config "$work/few_heads.yaml" --trace "$work/tr"
+[ ! -e "$work/rtl_cache" ] || fail "a trace that does not fit started an RTL build"
+# sinkattn cosim has no on-demand build: other hardware is an input error naming the field.
+expect2 "hw.qk_lanes" -- "$bin" cosim --config "$work/lanes.yaml" --trace "$work/tr"
 expect2 "command line" -- "$bin" rtl --trace "$work/tr" --bogus
 echo "cli_rtl: all checks passed"
