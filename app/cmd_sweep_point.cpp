@@ -105,8 +105,8 @@ int run_point(const PointArgs& a) {
     m["accuracy_estimator"] = "golden integer model against float full attention";
   } else {
 #ifdef SINKATTN_CYCLE_MODELS
-    host::RtlOptions opt;  // seed 1, no back-pressure: the figures of sinkattn sim / rtl by default
-    host::RtlResult r = level == sweep::Fidelity::kSystemc ? sim::run_sim(cfg, plan, w.trace, opt)
+    host::RunOptions opt;  // seed 1, no back-pressure: the figures of sinkattn sim / rtl by default
+    host::RunResult r = level == sweep::Fidelity::kSystemc ? sim::run_sim(cfg, plan, w.trace, opt)
                                                             : rtl::run_rtl(cfg, plan, w.trace, opt);
     const std::string diff = host::compare(gold, r.run, sweep::to_string(level));
     if (!diff.empty()) {

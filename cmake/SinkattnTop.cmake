@@ -7,10 +7,18 @@
 # Needs: SINKATTN_SOURCE_ROOT (the source tree), SINKATTN_RTL_GEN (the generated numerics header
 # and lookup tables) and Verilator's CMake package (verilate()).
 
-set(SINKATTN_TOP_SOURCES
-    ${SINKATTN_SOURCE_ROOT}/rtl/sinkattn_top.sv ${SINKATTN_SOURCE_ROOT}/rtl/kv_fetch.sv
-    ${SINKATTN_SOURCE_ROOT}/rtl/qk_lanes.sv ${SINKATTN_SOURCE_ROOT}/rtl/softmax_unit.sv
-    ${SINKATTN_SOURCE_ROOT}/rtl/pv_lanes.sv ${SINKATTN_SOURCE_ROOT}/rtl/topk_engine.sv)
+# The top's sources: rtl/sinkattn_top.files, the one list every tool reads (@GEN@/ names a
+# generated file).
+file(STRINGS ${SINKATTN_SOURCE_ROOT}/rtl/sinkattn_top.files sinkattn_top_files REGEX "^[^#]")
+set(SINKATTN_TOP_SOURCES)
+foreach(f IN LISTS sinkattn_top_files)
+  if(f MATCHES "^@GEN@/(.*)$")
+    list(APPEND SINKATTN_TOP_SOURCES ${SINKATTN_RTL_GEN}/${CMAKE_MATCH_1})
+  else()
+    list(APPEND SINKATTN_TOP_SOURCES ${SINKATTN_SOURCE_ROOT}/${f})
+  endif()
+endforeach()
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${SINKATTN_SOURCE_ROOT}/rtl/sinkattn_top.files)
 
 # sinkattn_read_localparams(FILE PREFIX): every "localparam int Name = value;" of a generated
 # header becomes the variable PREFIX<Name> in the caller's scope.

@@ -38,6 +38,6 @@ bool built_for(const Config& cfg);
 // build's directory. Recorded in results (sweep rows' rtl_model).
 std::string model_name();
 
-host::RtlResult run_rtl(const Config& cfg, const Plan& plan, const IntTrace& trace, const host::RtlOptions& opt);
+host::RunResult run_rtl(const Config& cfg, const Plan& plan, const IntTrace& trace, const host::RunOptions& opt);
 
 }  // namespace sinkattn::rtl
