@@ -7,7 +7,7 @@
 # Verilated on demand. A runner that fails to build makes failed rows with the build log's tail.
 #
 # Its runner cache is fresh (SINKATTN_RTL_CACHE in the test's directory): the small top is
-# Verilated once per run (minutes of CPU, hence the labels rtl;slow), by the first of two
+# Verilated once per run (minutes of CPU; label rtl, in the normal run), by the first of two
 # `sinkattn rtl` started together; the second waits for it and reuses it.
 set -euo pipefail
 bin="$1"; py="$2"; data="$3"
