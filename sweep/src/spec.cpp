@@ -87,10 +87,15 @@ class SweepReader {
     if (!n.IsScalar()) fail(n, field, "must be a string");
     return n.Scalar();
   }
+  // A mapping key as text; a list or mapping as key (YAML allows it) is an error, not a crash.
+  std::string key(const YAML::Node& k, const std::string& field) const {
+    if (!k.IsScalar()) fail(k, field, "a key must be a plain name, got '" + flow_text(k) + "'");
+    return k.Scalar();
+  }
   void keys(const YAML::Node& map, const std::string& field, const std::set<std::string>& allowed) const {
     if (!map.IsMap()) fail(map, field, "must be a mapping");
     for (const auto& kv : map) {
-      const std::string k = kv.first.as<std::string>();
+      const std::string k = key(kv.first, field);
       if (!allowed.count(k)) {
         std::string list;
         for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
@@ -240,7 +245,7 @@ SweepSpec load_sweep(const std::string& path) {
 
   const YAML::Node axes = need("axes");
   if (!axes.IsMap() || axes.size() == 0) r.fail(axes, "axes", "must be a non-empty mapping of field path to values");
-  for (const auto& kv : axes) s.axes.push_back(read_axis(r, kv.first.as<std::string>(), kv.second));
+  for (const auto& kv : axes) s.axes.push_back(read_axis(r, r.key(kv.first, "axes"), kv.second));
 
   const YAML::Node wl = need("workloads");
   if (!wl.IsSequence() || wl.size() == 0) r.fail(wl, "workloads", "must be a non-empty list");

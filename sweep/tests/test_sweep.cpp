@@ -112,6 +112,8 @@ TEST(SweepSpec, BadFilesNameFileLineFieldAndReason) {
       {with("name: t", "name: t\nstrategy: {kind: random}"), "strategy.count: missing"},
       {with("name: t", "name: t\njobs: 0"), "bad.yaml:2: jobs: 0 is out of range"},
       {with("name: t", "name: t\nspeed: 3"), "bad.yaml:2: speed: unknown field"},
+      {with("policy.sinks: [0, 4]", "[policy.sinks]: [0, 4]"), "bad.yaml:6: axes: a key must be a plain name, got '[policy.sinks]'"},
+      {with("{range: [8, 20, 4]}", "{range: , [8, 20]}"), "bad.yaml:5: axes.policy.window: a key must be a plain name"},
   };
   for (const auto& c : cases) EXPECT_NE(error_of(c.text).find(c.expect), std::string::npos) << error_of(c.text) << "\nwanted: " << c.expect;
 }
