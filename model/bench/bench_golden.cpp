@@ -11,6 +11,7 @@
 #include "kernels.hpp"
 #include "sinkattn/config.hpp"
 #include "sinkattn/golden.hpp"
+#include "sinkattn/reference.hpp"
 #include "sinkattn/synth.hpp"
 
 namespace {
@@ -100,6 +101,48 @@ BENCHMARK_CAPTURE(BM_Kernel, qk_scalar, "qk", false);
 BENCHMARK_CAPTURE(BM_Kernel, qk_simd, "qk", true);
 BENCHMARK_CAPTURE(BM_Kernel, pv_scalar, "pv", false);
 BENCHMARK_CAPTURE(BM_Kernel, pv_simd, "pv", true);
+
+// The float reference (double, full attention), one thread, on the same trace as float: 16
+// decode steps spread over the 1024, every layer and head. "scalar" is reference_row's loop, as
+// for_each_reference_row ran it before the kernels; "simd" is for_each_reference_row now (the
+// same bits, test_trace_io). MACs: q.k and p.v, (t + 1) * D each per row.
+const sinkattn::FloatTrace& float_trace() {
+  static const sinkattn::FloatTrace t = [] {
+    sinkattn::SynthParams p;
+    p.shape = {4, 8, 8, 64, 2048, 1024};
+    p.seed = 1;
+    return sinkattn::make_synthetic_trace(p);
+  }();
+  return t;
+}
+
+void BM_Reference(benchmark::State& state, bool simd) {
+  const sinkattn::FloatTrace& t = float_trace();
+  const sinkattn::Shape& s = t.shape;
+  std::vector<int> tokens;
+  for (int i = 0; i < 16; ++i) tokens.push_back(s.prompt + i * (s.steps() - 1) / 15);
+  double macs = 0;
+  for (int tok : tokens) macs += 2.0 * (tok + 1) * s.head_dim * s.layers * s.q_heads;
+  omp_set_num_threads(1);
+  double sink = 0;
+  for (auto _ : state) {
+    if (simd) {
+      sinkattn::for_each_reference_row(t, tokens, [&](int, int, int, const std::vector<double>&, const std::vector<double>& out) {
+        sink += out[0];
+      });
+    } else {
+      std::vector<double> probs, out;
+      for (int l = 0; l < s.layers; ++l)
+        for (int h = 0; h < s.q_heads; ++h)
+          for (int tok : tokens) sinkattn::reference_row(t, l, h, tok, probs, out), sink += out[0];
+    }
+  }
+  benchmark::DoNotOptimize(sink);
+  state.counters["mac_per_s"] = benchmark::Counter(macs, benchmark::Counter::kIsIterationInvariantRate);
+  state.SetLabel(simd ? sinkattn::kernels::target_name() : "scalar");
+}
+BENCHMARK_CAPTURE(BM_Reference, scalar, false)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Reference, simd, true)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

@@ -39,7 +39,11 @@ class Driver {
     dp.stall_burst = opt.stall_burst;
     dp.resp_stall = opt.resp_stall;
     dp.seed = opt.seed;
-    dram_ = std::make_unique<host::DramModel>(dp, host::dram_image(tr, built_hw().head_dim));
+    // The image read on demand from the integer trace, not a copy of it (docs/dram.md).
+    const auto image = std::make_shared<const host::DramImage>(tr, built_hw().head_dim);
+    dram_ = std::make_unique<host::DramModel>(dp, image->size(), [image](std::uint64_t a, std::size_t n, std::uint8_t* d) {
+      image->read(a, n, d);
+    });
     if (!opt.waves.empty()) ctx_->traceEverOn(true);
     top_ = std::make_unique<Vsinkattn_top>(ctx_.get(), "top");
     if (!opt.waves.empty()) {

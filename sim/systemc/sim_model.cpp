@@ -768,7 +768,11 @@ struct SimHost : sc_core::sc_module {
     dp.stall_burst = opt.stall_burst;
     dp.resp_stall = opt.resp_stall;
     dp.seed = opt.seed;
-    dram_ = std::make_unique<host::DramModel>(dp, host::dram_image(tr, cfg.hw.head_dim));
+    // The image read on demand from the integer trace, not a copy of it (docs/dram.md).
+    const auto image = std::make_shared<const host::DramImage>(tr, cfg.hw.head_dim);
+    dram_ = std::make_unique<host::DramModel>(dp, image->size(), [image](std::uint64_t a, std::size_t n, std::uint8_t* d) {
+      image->read(a, n, d);
+    });
     res_.run.shape = s_;
     res_.run.out.assign(static_cast<std::size_t>(s_.steps()) * s_.layers * s_.q_heads * s_.head_dim, 0);
     res_.run.row_active.assign(static_cast<std::size_t>(s_.steps()) * s_.layers * s_.q_heads, 0);

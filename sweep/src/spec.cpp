@@ -2,8 +2,12 @@
 // as the preset loader's do.
 #include "sinkattn/sweep/spec.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -108,6 +112,37 @@ class SweepReader {
  private:
   std::string file_;
 };
+
+// The offset of the first byte that is not part of well-formed UTF-8 (no overlongs, no
+// surrogates, at most U+10FFFF), or npos. Sweep files are YAML, which is Unicode text, and their
+// values end up in JSON (the store, the exports), which cannot hold anything else.
+std::size_t first_invalid_utf8(const std::string& s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    int n = 0;
+    unsigned lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    if (c >= 0xC2 && c <= 0xDF) n = 1;
+    else if (c == 0xE0) n = 2, lo = 0xA0;
+    else if (c == 0xED) n = 2, hi = 0x9F;
+    else if (c >= 0xE1 && c <= 0xEF) n = 2;
+    else if (c == 0xF0) n = 3, lo = 0x90;
+    else if (c >= 0xF1 && c <= 0xF3) n = 3;
+    else if (c == 0xF4) n = 3, hi = 0x8F;
+    else return i;
+    for (int k = 1; k <= n; ++k) {
+      if (i + k >= s.size()) return i;
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) return i;
+    }
+    i += static_cast<std::size_t>(n) + 1;
+  }
+  return std::string::npos;
+}
 
 bool is_pow2(long long v) { return v > 0 && (v & (v - 1)) == 0; }
 
@@ -216,9 +251,22 @@ Workload read_workload(const SweepReader& r, const YAML::Node& n, std::size_t i)
 
 SweepSpec load_sweep(const std::string& path) {
   if (!fs::is_regular_file(path)) throw InputError(path, "", "no such sweep file");
+  std::string text;
+  {
+    std::ifstream in(path, std::ios::binary);
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (!in && !in.eof()) throw InputError(path, "", "cannot read the file");
+  }
+  if (const std::size_t bad = first_invalid_utf8(text); bad != std::string::npos) {
+    const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n');
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned>(static_cast<unsigned char>(text[bad])));
+    throw InputError(path + ":" + std::to_string(line), "", std::string("not UTF-8 text: byte ") + hex +
+                                                             " does not start a valid UTF-8 character");
+  }
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
+    root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
     throw InputError(path + ":" + std::to_string(e.mark.line + 1), "", "malformed YAML: " + e.msg);
   } catch (const YAML::Exception& e) {
