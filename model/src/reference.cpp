@@ -66,23 +66,23 @@ void for_each_reference_row(const FloatTrace& trace, const ReferenceVisitor& vis
 namespace {
 
 // One (layer, KV head)'s keys and values in the vector kernels' layouts (ref_kernels.hpp), as
-// double: keys transposed in tiles of kRefTile tokens, values in rows padded to Dp; tokens
+// double: keys transposed in groups of kRefGroup tokens, values in rows padded to Dp; tokens
 // past T are zeros.
 struct KvSlab {
-  int tiles = 0, Dp = 0;
-  std::vector<double> k_tiles, v_rows;
+  int groups = 0, Dp = 0;
+  std::vector<double> k_groups, v_rows;
   void load(const FloatTrace& trace, int l, int g) {
     const Shape& s = trace.shape;
-    const int D = s.head_dim, T = s.tokens, W = kernels::kRefTile;
-    tiles = (T + W - 1) / W;
+    const int D = s.head_dim, T = s.tokens, W = kernels::kRefTile, G = kernels::kRefGroup;
+    groups = (T + G - 1) / G;
     Dp = (D + W - 1) / W * W;
     std::vector<float> x(static_cast<std::size_t>(T) * D);
     trace.read_rows(TraceTensor::kK, l, g, 0, T, x.data());
     trace.release_slice(TraceTensor::kK, l, g);
-    k_tiles.assign(static_cast<std::size_t>(tiles) * D * W, 0.0);
+    k_groups.assign(static_cast<std::size_t>(groups) * D * G, 0.0);
     for (int j = 0; j < T; ++j)
       for (int e = 0; e < D; ++e)
-        k_tiles[(static_cast<std::size_t>(j / W) * D + e) * W + j % W] = x[static_cast<std::size_t>(j) * D + e];
+        k_groups[(static_cast<std::size_t>(j / G) * D + e) * G + j % G] = x[static_cast<std::size_t>(j) * D + e];
     trace.read_rows(TraceTensor::kV, l, g, 0, T, x.data());
     trace.release_slice(TraceTensor::kV, l, g);
     v_rows.assign(static_cast<std::size_t>(T) * Dp, 0.0);
@@ -94,7 +94,7 @@ struct KvSlab {
 // Rows attended together: each block of keys and values is used by every row of the batch while
 // it is in cache, which is what keeps a 32k-token head from being streamed from memory per row.
 constexpr int kRowBatch = 16;
-constexpr int kTokenBlock = 256;  // a multiple of kRefTile
+constexpr int kTokenBlock = 64;  // a multiple of kRefGroup; at D 128, 64 KB of keys or values
 
 struct Row {
   int h, t;
@@ -106,9 +106,9 @@ struct Row {
 void attend_batch(const KvSlab& kv, const FloatTrace& trace, int l, const std::vector<Row>& rows,
                   const ReferenceVisitor& visit) {
   const Shape& s = trace.shape;
-  const int D = s.head_dim, W = kernels::kRefTile;
+  const int D = s.head_dim, G = kernels::kRefGroup;
   const double inv_sqrt_d = 1.0 / std::sqrt(static_cast<double>(D));
-  const std::size_t n = rows.size(), width = static_cast<std::size_t>(kv.tiles) * W;
+  const std::size_t n = rows.size(), width = static_cast<std::size_t>(kv.groups) * G;
   std::vector<double> q(n * D), scores(n * width), acc(n * kv.Dp, 0.0);
   std::vector<float> qf(D);
   int last = 0;
@@ -121,7 +121,8 @@ void attend_batch(const KvSlab& kv, const FloatTrace& trace, int l, const std::v
     for (std::size_t r = 0; r < n; ++r) {
       const int end = std::min(j0 + kTokenBlock, rows[r].t + 1);
       if (end <= j0) continue;
-      kernels::ref_qk(&q[r * D], &kv.k_tiles[static_cast<std::size_t>(j0) * D], (end - j0 + W - 1) / W, D,
+      // j0 is a multiple of kRefGroup: its group starts at j0 * D in the layout.
+      kernels::ref_qk(&q[r * D], &kv.k_groups[static_cast<std::size_t>(j0) * D], (end - j0 + G - 1) / G, D,
                       &scores[r * width + j0]);
     }
   for (std::size_t r = 0; r < n; ++r) {

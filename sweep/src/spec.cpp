@@ -10,11 +10,13 @@
 #include <iterator>
 #include <map>
 #include <set>
+#include <system_error>
 
 #include <yaml-cpp/yaml.h>
 
 #include "sinkattn/config.hpp"
 #include "sinkattn/error.hpp"
+#include "sinkattn/path_check.hpp"
 #include "sinkattn/sweep/constraints.hpp"
 
 namespace fs = std::filesystem;
@@ -214,7 +216,13 @@ Workload read_workload(const SweepReader& r, const YAML::Node& n, std::size_t i)
   if (!!n["trace"] == !!n["gen"]) r.fail(n, field, "give exactly one of trace (a directory) or gen (gen-trace parameters)");
   if (const YAML::Node t = n["trace"]) {
     w.trace_dir = fs::absolute(fs::path(r.file()).parent_path() / r.string(t, field + ".trace")).lexically_normal().string();
-    if (!fs::is_directory(w.trace_dir)) r.fail(t, field + ".trace", "no such trace directory: " + w.trace_dir);
+    // Never std::filesystem_error: a name over NAME_MAX or a component without permission is an
+    // input error too (as path_check.hpp's checks).
+    std::error_code ec;
+    if (!fs::is_directory(w.trace_dir, ec))
+      r.fail(t, field + ".trace", ec && ec != std::errc::no_such_file_or_directory && ec != std::errc::not_a_directory
+                                      ? "cannot access " + w.trace_dir + ": " + ec.message()
+                                      : "no such trace directory: " + w.trace_dir);
     return w;
   }
   const YAML::Node g = n["gen"];
@@ -250,7 +258,7 @@ Workload read_workload(const SweepReader& r, const YAML::Node& n, std::size_t i)
 }  // namespace
 
 SweepSpec load_sweep(const std::string& path) {
-  if (!fs::is_regular_file(path)) throw InputError(path, "", "no such sweep file");
+  if (!is_regular_file(path, "")) throw InputError(path, "", "no such sweep file");
   std::string text;
   {
     std::ifstream in(path, std::ios::binary);
