@@ -85,6 +85,38 @@ def main():
         with open(os.path.join(ROOT, "configs", "energy", name), "rb") as f:
             put("energy", name, f.read())
 
+    # Sweep files: the shipped ones, every strategy and workload kind, and near-misses that stop
+    # in each of the loader's checks. A relative trace "trace" is the harness's empty directory.
+    for name in sorted(os.listdir(os.path.join(ROOT, "configs", "sweeps"))):
+        with open(os.path.join(ROOT, "configs", "sweeps", name), "rb") as f:
+            put("sweep", name, f.read())
+    small = (b"workloads:\n  - name: w\n    gen: {layers: 2, q_heads: 2, kv_heads: 1, head_dim: 16, "
+             b"tokens: 48, prompt: 32, seed: 3}\n")
+    objectives = b"objectives:\n  - {metric: dram_bytes, goal: min}\n  - {metric: cosine_mean, goal: max}\n"
+    put("sweep", "grid.yaml",
+        b"name: g\nbase: sinkattn\naxes:\n  hw.qk_lanes: {pow2: [2, 16]}\n  policy.window: {range: [8, 20, 4]}\n"
+        b"  policy.sinks: [0, 4]\n" + small + objectives)
+    put("sweep", "random_constraints.yaml",
+        b"base: h2o\naxes:\n  base: [sinkattn, duo, ../nosuch/x.yaml]\n  policy.window: {range: [0, 64]}\n"
+        b"constraints: [\"policy.window * 2 >= hw.qk_lanes && policy.sinks < 8\"]\n" + small + objectives +
+        b"strategy: {kind: random, count: 5}\nseed: 11\njobs: 1\ntimeout: 0.5\nenergy: horowitz45\n")
+    put("sweep", "trace_systemc.yaml",
+        b"name: t\nbase: streamingllm\naxes:\n  hw.dram.bytes_per_cycle: [16, 32]\n"
+        b"workloads:\n  - {name: a.b-c_d, trace: trace}\n"
+        b"objectives:\n  - {metric: cycles, goal: min}\n  - {metric: energy_pj, goal: min}\n"
+        b"strategy: {kind: nsga2, population: 8, generations: 1}\nfidelity: systemc\nverify: 1\n")
+    put("sweep", "overrides_nested.yaml",
+        b"base: sinkattn\naxes:\n  policy.heavy_hitters.budget.per_layer: [[8, 8], [4, 4, 4]]\n"
+        b"  policy.head_policy.map: [[RS, ST], null]\n" + small + b"objectives: [{metric: mass_recall, goal: max}]\n")
+    put("sweep", "bad_axis.yaml",
+        b"base: sinkattn\naxes:\n  hw.qk_lanes: {pow2: [3, 16], range: [1, 2]}\n" + small + objectives)
+    put("sweep", "bad_constraint.yaml",
+        b"base: sinkattn\naxes: {policy.sinks: [1]}\nconstraints: [\"policy.sinks +\", \"sin(hw.nosuch)\"]\n" +
+        small + objectives)
+    put("sweep", "bad_workload.yaml",
+        b"base: sinkattn\naxes: {policy.sinks: [1]}\nworkloads:\n  - {name: w, gen: {tokens: 8, prompt: 64}}\n"
+        b"  - {name: w, trace: nosuch}\n" + objectives)
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -29,7 +29,9 @@
 #   scale [T...] peak resident memory (/usr/bin/time -v) and wall time of `sinkattn golden` and
 #            `sinkattn sim` on Llama-3-8B-shaped synthetic traces (L 32, Hq 32, Hkv 8, D 128,
 #            64 decode steps, float16, decode-only queries) at each T (default 4096 8192 16384
-#            32768), against the bytes of k.npy + v.npy; traces are kept in build/traces/scale
+#            32768), against the bytes of k.npy + v.npy and the bound 1.5 x (k + v) + the
+#            model's peak on a tiny trace of the same configuration; traces are kept in
+#            build/traces/scale (4.3 GB of float16 k + v at 32k: delete them after)
 #   fuzz [SECONDS]  every libFuzzer harness (fuzz/) for SECONDS each (default 600): executions,
 #            time and corpus size per harness; fails on any crash, hang or out-of-memory
 # Benchmarks report ratios measured in one run; absolute times on shared machines are noise.
@@ -89,7 +91,18 @@ case "$name" in
     # The preset's hardware sized for the workload: the longest context and Llama's head count.
     printf 'name: scale\nbase: sinkattn\nhw:\n  max_tokens: 32768\n  max_layers: 32\n  max_q_heads: 32\n  max_kv_heads: 8\n  head_dim: 128\n' \
       >"$out/scale.yaml"
-    echo "T,model,max_rss_bytes,wall_s,kv_bytes,rss_over_kv" >"$out/scale.csv"
+    echo "T,model,max_rss_bytes,wall_s,kv_bytes,rss_over_kv,own_state_bytes,bound_bytes,within_bound" >"$out/scale.csv"
+    # The configuration's own state: each model's peak on a tiny trace of the same shape otherwise.
+    tiny="$dir/tiny"
+    [ -f "$tiny/v.npy" ] || "$BUILD_DIR/bin/sinkattn" gen-trace --out "$tiny" --layers 32 --q-heads 32 --kv-heads 8 \
+      --head-dim 128 --tokens 128 --prompt 64 --dtype float16 --decode-queries --quiet
+    declare -A own
+    for model in golden sim; do
+      "$BUILD_DIR/bin/sinkattn" "$model" --help >/dev/null 2>&1 || continue
+      /usr/bin/time -v -o "$out/time_${model}_tiny.txt" "$BUILD_DIR/bin/sinkattn" "$model" --config "$out/scale.yaml" \
+        --trace "$tiny" --quiet
+      own[$model]=$(($(sed -n 's/.*Maximum resident set size (kbytes): //p' "$out/time_${model}_tiny.txt") * 1024))
+    done
     for t in "${sizes[@]}"; do
       trace="$dir/T$t"
       if [ ! -f "$trace/v.npy" ]; then
@@ -107,7 +120,9 @@ case "$name" in
         rss_kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$out/time_${model}_$t.txt")
         wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$out/time_${model}_$t.txt" |
           awk -F: '{s=0; for (i=1;i<=NF;i++) s=s*60+$i; print s}')
-        echo "$t,$model,$((rss_kb * 1024)),$wall,$kv,$(awk "BEGIN{printf \"%.3f\", $rss_kb*1024/$kv}")" >>"$out/scale.csv"
+        bound=$(awk "BEGIN{printf \"%.0f\", ${own[$model]} + 1.5 * $kv}")
+        within=$(awk "BEGIN{print ($rss_kb * 1024 <= $bound) ? \"yes\" : \"NO\"}")
+        echo "$t,$model,$((rss_kb * 1024)),$wall,$kv,$(awk "BEGIN{printf \"%.3f\", $rss_kb*1024/$kv}"),${own[$model]},$bound,$within" >>"$out/scale.csv"
       done
     done
     cat "$out/scale.csv"

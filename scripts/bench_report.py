@@ -16,6 +16,9 @@ def golden(path):
             if parts[0] == "BM_Kernel":  # "BM_Kernel/qk_simd"
                 kernels[parts[1]] = b
                 continue
+            if parts[0] == "BM_Reference":  # "BM_Reference/simd/D:128"
+                kernels[f"ref{parts[2].split(':')[1]}_{parts[1]}"] = b
+                continue
             runs[(parts[1], int(parts[2].split(":")[1]))] = b
     print(f"{'preset':<10} {'threads':>7} {'time_ms':>10} {'MAC/s':>12} {'MACs':>14} {'token_reads':>12}")
     for (name, threads), b in sorted(runs.items()):
@@ -28,10 +31,11 @@ def golden(path):
         m_ratio = d["macs"] / s["macs"]
         print(f"{threads} thread(s), dense/sinkattn: time ratio {t_ratio:.2f}, attended-token ratio {r_ratio:.2f}, "
               f"MAC ratio {m_ratio:.2f}; time/token ratio {t_ratio / r_ratio:.2f}")
-    for loop in ("qk", "pv"):
+    for loop in ("qk", "pv", "ref64", "ref128"):
         sc, si = kernels.get(f"{loop}_scalar"), kernels.get(f"{loop}_simd")
         if sc and si:
-            print(f"{loop} inner loop, one thread: scalar {sc['mac_per_s']:.3e} MAC/s, Highway ({si.get('label', '?')}) "
+            what = f"float reference (double) D {loop[3:]}, q.k + p.v" if loop.startswith("ref") else f"{loop} inner loop"
+            print(f"{what}, one thread: scalar {sc['mac_per_s']:.3e} MAC/s, Highway ({si.get('label', '?')}) "
                   f"{si['mac_per_s']:.3e} MAC/s, ratio {si['mac_per_s'] / sc['mac_per_s']:.2f}")
 
 

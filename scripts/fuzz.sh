@@ -14,7 +14,7 @@ configure_variant "$FUZZ_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMP
   -DSINKATTN_SANITIZE=address,undefined -DSINKATTN_CYCLE_MODELS=OFF -DSINKATTN_FUZZ=ON
 cmake --build "$FUZZ_DIR" -j "$(nproc)" --target fuzzers >&2
 harnesses=("$@")
-((${#harnesses[@]})) || harnesses=(npy trace config energy)  # fuzz/CMakeLists.txt's SINKATTN_FUZZERS
+((${#harnesses[@]})) || harnesses=(npy trace config energy sweep)  # fuzz/CMakeLists.txt's SINKATTN_FUZZERS
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 # The harnesses write their input as files: keep them in memory where there is a tmpfs.
 [ -d /dev/shm ] && [ -w /dev/shm ] && export TMPDIR="${TMPDIR:-/dev/shm}"

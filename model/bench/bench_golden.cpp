@@ -5,12 +5,14 @@
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
 #include "kernels.hpp"
 #include "sinkattn/config.hpp"
 #include "sinkattn/golden.hpp"
+#include "sinkattn/reference.hpp"
 #include "sinkattn/synth.hpp"
 
 namespace {
@@ -100,6 +102,54 @@ BENCHMARK_CAPTURE(BM_Kernel, qk_scalar, "qk", false);
 BENCHMARK_CAPTURE(BM_Kernel, qk_simd, "qk", true);
 BENCHMARK_CAPTURE(BM_Kernel, pv_scalar, "pv", false);
 BENCHMARK_CAPTURE(BM_Kernel, pv_simd, "pv", true);
+
+// The float reference (double, full attention), one thread, on float traces of 1 layer, 4
+// heads, T 2048, D 64 and D 128 (Llama's): every 4th of the 1024 decode steps (256 rows per
+// head; a golden run hands for_each_reference_row every step of a head at once). "scalar" is
+// reference_row's loop, as for_each_reference_row ran it before the kernels; "simd" is
+// for_each_reference_row now (the same bits, test_trace_io). MACs: q.k and p.v, (t + 1) * D
+// each per row; one exp per (row, token) as well, which the kernels cannot speed up without
+// changing the bits, so the smaller D is the harder case.
+const sinkattn::FloatTrace& float_trace(int head_dim) {
+  static std::map<int, sinkattn::FloatTrace> traces;
+  auto it = traces.find(head_dim);
+  if (it == traces.end()) {
+    sinkattn::SynthParams p;
+    p.shape = {1, 4, 4, head_dim, 2048, 1024};
+    p.seed = 1;
+    it = traces.emplace(head_dim, sinkattn::make_synthetic_trace(p)).first;
+  }
+  return it->second;
+}
+
+void BM_Reference(benchmark::State& state, bool simd) {
+  const sinkattn::FloatTrace& t = float_trace(static_cast<int>(state.range(0)));
+  const sinkattn::Shape& s = t.shape;
+  std::vector<int> tokens;
+  for (int tok = s.prompt; tok < s.tokens; tok += 4) tokens.push_back(tok);
+  double macs = 0;
+  for (int tok : tokens) macs += 2.0 * (tok + 1) * s.head_dim * s.layers * s.q_heads;
+  omp_set_num_threads(1);
+  double sink = 0;
+  for (auto _ : state) {
+    if (simd) {
+      sinkattn::for_each_reference_row(t, tokens, [&](int, int, int, const std::vector<double>&, const std::vector<double>& out) {
+        sink += out[0];
+      });
+    } else {
+      std::vector<double> probs, out;
+      for (int l = 0; l < s.layers; ++l)
+        for (int h = 0; h < s.q_heads; ++h)
+          for (int tok : tokens) sinkattn::reference_row(t, l, h, tok, probs, out), sink += out[0];
+    }
+  }
+  benchmark::DoNotOptimize(sink);
+  state.counters["mac_per_s"] = benchmark::Counter(macs, benchmark::Counter::kIsIterationInvariantRate);
+  state.SetLabel(simd ? sinkattn::kernels::target_name() : "scalar");
+}
+// CPU time (one thread on a shared machine): the rate per core.
+BENCHMARK_CAPTURE(BM_Reference, scalar, false)->ArgName("D")->Arg(64)->Arg(128)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Reference, simd, true)->ArgName("D")->Arg(64)->Arg(128)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -580,15 +580,11 @@ void MappedArray::release(std::size_t offset, std::size_t len) const {
   if (end > begin) ::madvise(base_ + begin, end - begin, MADV_DONTNEED);
 }
 
-void write(const std::string& path, DType dtype, const std::vector<std::size_t>& shape,
-           const void* data) {
-  std::size_t nbytes = 0;
-  if (!checked_byte_count(shape, dtype_size(dtype), &nbytes)) {
+Writer::Writer(const std::string& path, DType dtype, const std::vector<std::size_t>& shape) : path_(path) {
+  if (!checked_byte_count(shape, dtype_size(dtype), &expected_)) {
     throw std::invalid_argument("npy::write: byte count of shape " + shape_repr(shape) +
                                 " overflows size_t");
   }
-  if (nbytes > 0 && data == nullptr) throw std::invalid_argument("npy::write: data is null");
-
   // Same text and padding as numpy's _write_array_header/_wrap_header, including the spare
   // spaces numpy leaves so the first dimension can grow in place.
   std::string header = std::string("{'descr': '") + descr_of(dtype) +
@@ -602,8 +598,8 @@ void write(const std::string& path, DType dtype, const std::vector<std::size_t>&
     throw std::invalid_argument("npy::write: header too long for format 1.0 (too many dims)");
   }
 
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) {
+  out_.open(path, std::ios::binary | std::ios::trunc);
+  if (!out_) {
     throw std::runtime_error("npy::write: cannot open " + path + " for writing: " +
                              std::strerror(errno));
   }
@@ -611,11 +607,31 @@ void write(const std::string& path, DType dtype, const std::vector<std::size_t>&
                            1,         0,
                            static_cast<char>(header.size() & 0xff),
                            static_cast<char>(header.size() >> 8)};
-  out.write(preamble, sizeof(preamble));
-  out.write(header.data(), static_cast<std::streamsize>(header.size()));
-  if (nbytes > 0) out.write(static_cast<const char*>(data), static_cast<std::streamsize>(nbytes));
-  out.close();  // flushes; a full disk shows up here
-  if (!out) throw std::runtime_error("npy::write: writing " + path + " failed");
+  out_.write(preamble, sizeof(preamble));
+  out_.write(header.data(), static_cast<std::streamsize>(header.size()));
+}
+
+void Writer::append(const void* bytes, std::size_t n) {
+  if (n > expected_ - written_)
+    throw std::logic_error("npy::Writer: more data than the shape of " + path_ + " holds");
+  if (n > 0 && bytes == nullptr) throw std::invalid_argument("npy::write: data is null");
+  if (n > 0) out_.write(static_cast<const char*>(bytes), static_cast<std::streamsize>(n));
+  written_ += n;
+}
+
+void Writer::finish() {
+  if (written_ != expected_)
+    throw std::logic_error("npy::Writer: " + std::to_string(written_) + " of " + std::to_string(expected_) +
+                           " data bytes of " + path_ + " written");
+  out_.close();  // flushes; a full disk shows up here
+  if (!out_) throw std::runtime_error("npy::write: writing " + path_ + " failed");
+}
+
+void write(const std::string& path, DType dtype, const std::vector<std::size_t>& shape,
+           const void* data) {
+  Writer w(path, dtype, shape);
+  w.append(data, w.data_bytes());
+  w.finish();
 }
 
 float half_to_float(std::uint16_t h) {

@@ -6,6 +6,9 @@
 #include <cmath>
 #include <exception>
 #include <stdexcept>
+#include <string>
+
+#include "ref_kernels.hpp"
 
 namespace sinkattn {
 namespace {
@@ -55,28 +58,121 @@ void reference_row(const FloatTrace& trace, int l, int h, int t, std::vector<dou
 }
 
 void for_each_reference_row(const FloatTrace& trace, const ReferenceVisitor& visit) {
+  std::vector<int> tokens;
+  for (int t = trace.shape.prompt; t < trace.shape.tokens; ++t) tokens.push_back(t);
+  for_each_reference_row(trace, tokens, visit);
+}
+
+namespace {
+
+// One (layer, KV head)'s keys and values in the vector kernels' layouts (ref_kernels.hpp), as
+// double: keys transposed in groups of kRefGroup tokens, values in rows padded to Dp; tokens
+// past T are zeros.
+struct KvSlab {
+  int groups = 0, Dp = 0;
+  std::vector<double> k_groups, v_rows;
+  void load(const FloatTrace& trace, int l, int g) {
+    const Shape& s = trace.shape;
+    const int D = s.head_dim, T = s.tokens, W = kernels::kRefTile, G = kernels::kRefGroup;
+    groups = (T + G - 1) / G;
+    Dp = (D + W - 1) / W * W;
+    std::vector<float> x(static_cast<std::size_t>(T) * D);
+    trace.read_rows(TraceTensor::kK, l, g, 0, T, x.data());
+    trace.release_slice(TraceTensor::kK, l, g);
+    k_groups.assign(static_cast<std::size_t>(groups) * D * G, 0.0);
+    for (int j = 0; j < T; ++j)
+      for (int e = 0; e < D; ++e)
+        k_groups[(static_cast<std::size_t>(j / G) * D + e) * G + j % G] = x[static_cast<std::size_t>(j) * D + e];
+    trace.read_rows(TraceTensor::kV, l, g, 0, T, x.data());
+    trace.release_slice(TraceTensor::kV, l, g);
+    v_rows.assign(static_cast<std::size_t>(T) * Dp, 0.0);
+    for (int j = 0; j < T; ++j)
+      std::copy_n(&x[static_cast<std::size_t>(j) * D], D, &v_rows[static_cast<std::size_t>(j) * Dp]);
+  }
+};
+
+// Rows attended together: each block of keys and values is used by every row of the batch while
+// it is in cache, which is what keeps a 32k-token head from being streamed from memory per row.
+constexpr int kRowBatch = 16;
+constexpr int kTokenBlock = 64;  // a multiple of kRefGroup; at D 128, 64 KB of keys or values
+
+struct Row {
+  int h, t;
+};
+
+// attend() for a batch of rows of one (layer, KV head), with the same result bits (see
+// ref_kernels.hpp): scores by blocks of keys, the softmax per row as attend() does it, then
+// the outputs by blocks of values.
+void attend_batch(const KvSlab& kv, const FloatTrace& trace, int l, const std::vector<Row>& rows,
+                  const ReferenceVisitor& visit) {
   const Shape& s = trace.shape;
-  const int D = s.head_dim;
-  // One task per (layer, KV head): its keys and values are widened once, for every query head
-  // of its group and every step, and a mapped trace's pages are handed back afterwards.
+  const int D = s.head_dim, G = kernels::kRefGroup;
+  const double inv_sqrt_d = 1.0 / std::sqrt(static_cast<double>(D));
+  const std::size_t n = rows.size(), width = static_cast<std::size_t>(kv.groups) * G;
+  std::vector<double> q(n * D), scores(n * width), acc(n * kv.Dp, 0.0);
+  std::vector<float> qf(D);
+  int last = 0;
+  for (std::size_t r = 0; r < n; ++r) {
+    trace.read_rows(TraceTensor::kQ, l, rows[r].h, rows[r].t, 1, qf.data());
+    std::copy(qf.begin(), qf.end(), &q[r * D]);
+    last = std::max(last, rows[r].t);
+  }
+  for (int j0 = 0; j0 <= last; j0 += kTokenBlock)
+    for (std::size_t r = 0; r < n; ++r) {
+      const int end = std::min(j0 + kTokenBlock, rows[r].t + 1);
+      if (end <= j0) continue;
+      // j0 is a multiple of kRefGroup: its group starts at j0 * D in the layout.
+      kernels::ref_qk(&q[r * D], &kv.k_groups[static_cast<std::size_t>(j0) * D], (end - j0 + G - 1) / G, D,
+                      &scores[r * width + j0]);
+    }
+  for (std::size_t r = 0; r < n; ++r) {
+    double* p = &scores[r * width];
+    const int t = rows[r].t;
+    for (int j = 0; j <= t; ++j) p[j] *= inv_sqrt_d;
+    const double mx = *std::max_element(p, p + t + 1);
+    double sum = 0;
+    for (int j = 0; j <= t; ++j) sum += (p[j] = std::exp(p[j] - mx));
+    for (int j = 0; j <= t; ++j) p[j] /= sum;
+  }
+  for (int j0 = 0; j0 <= last; j0 += kTokenBlock)
+    for (std::size_t r = 0; r < n; ++r) {
+      const int end = std::min(j0 + kTokenBlock, rows[r].t + 1);
+      if (end <= j0) continue;
+      kernels::ref_pv(&scores[r * width + j0], &kv.v_rows[static_cast<std::size_t>(j0) * kv.Dp], end - j0, kv.Dp,
+                      &acc[r * kv.Dp]);
+    }
+  std::vector<double> probs, out;
+  for (std::size_t r = 0; r < n; ++r) {
+    probs.assign(&scores[r * width], &scores[r * width] + rows[r].t + 1);
+    out.assign(&acc[r * kv.Dp], &acc[r * kv.Dp] + D);
+    visit(rows[r].t - s.prompt, l, rows[r].h, probs, out);
+  }
+}
+
+}  // namespace
+
+void for_each_reference_row(const FloatTrace& trace, const std::vector<int>& tokens, const ReferenceVisitor& visit) {
+  const Shape& s = trace.shape;
+  for (int t : tokens)
+    if (t < s.prompt || t >= s.tokens || t < trace.q_first)
+      throw std::out_of_range("for_each_reference_row: token " + std::to_string(t) + " is not a decode step");
+  // One task per (layer, KV head): its keys and values are laid out once, for every query head
+  // of its group and every step, and a mapped trace's pages are handed back right away.
   // An exception must not leave an OpenMP region: keep the first and rethrow it afterwards.
   std::exception_ptr error;
 #pragma omp parallel for collapse(2) schedule(dynamic)
   for (int l = 0; l < s.layers; ++l)
     for (int g = 0; g < s.kv_heads; ++g) {
       try {
-        std::vector<float> k(static_cast<std::size_t>(s.tokens) * D), v(k.size()), q(D);
-        std::vector<double> probs, out;
-        trace.read_rows(TraceTensor::kK, l, g, 0, s.tokens, k.data());
-        trace.read_rows(TraceTensor::kV, l, g, 0, s.tokens, v.data());
-        trace.release_slice(TraceTensor::kK, l, g);
-        trace.release_slice(TraceTensor::kV, l, g);
+        KvSlab kv;
+        kv.load(trace, l, g);
+        std::vector<Row> batch;
         for (int h = g * s.group(); h < (g + 1) * s.group(); ++h)
-          for (int t = s.prompt; t < s.tokens; ++t) {
-            trace.read_rows(TraceTensor::kQ, l, h, t, 1, q.data());
-            attend(q.data(), k.data(), v.data(), t, D, probs, out);
-            visit(t - s.prompt, l, h, probs, out);
+          for (std::size_t i = 0; i < tokens.size(); ++i) {
+            batch.push_back({h, tokens[i]});
+            if (static_cast<int>(batch.size()) == kRowBatch) attend_batch(kv, trace, l, batch, visit), batch.clear();
           }
+        if (!batch.empty()) attend_batch(kv, trace, l, batch, visit);
       } catch (...) {
 #pragma omp critical(sinkattn_reference_error)
         if (!error) error = std::current_exception();

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <functional>
 #include <numeric>
 #include <sstream>
 
@@ -150,7 +151,21 @@ void validate(const SynthParams& p) {
     fail("--temperature", "must be a finite number > 0 (got " + num(p.temperature) + ")");
 }
 
-FloatTrace make_synthetic_trace(const SynthParams& p) {
+namespace {
+
+// What the generator knows beyond the tensors: the heavy tokens (meta and the measurement).
+struct Made {
+  std::vector<int> heavy_tokens;
+  std::vector<bool> is_heavy;
+};
+
+// Where each finished (layer, head) slice of a tensor goes: rows x D floats.
+using SliceSink = std::function<void(TraceTensor which, int l, int h, const float* rows)>;
+
+// Makes the trace one KV head at a time: its k and v slices, then the q slices of its group.
+// Every value is drawn in the same order whatever the sink does with it, so a trace written to
+// disk slice by slice has the very bytes of the trace made in memory.
+Made generate(const SynthParams& p, const SliceSink& sink) {
   validate(p);
   const Shape& s = p.shape;
   const int D = s.head_dim, T = s.tokens, P = s.prompt;
@@ -210,15 +225,13 @@ FloatTrace make_synthetic_trace(const SynthParams& p) {
       rot[t][2 * f + 1] = amp * std::sin(recency_omega(f, p.recency_span) * t);
     }
 
-  FloatTrace tr;
-  tr.shape = s;
-  tr.q_first = p.decode_queries_only ? s.prompt : 0;
-  tr.q.resize(static_cast<std::size_t>(s.layers) * s.q_heads * tr.q_tokens() * D);
-  tr.k.resize(static_cast<std::size_t>(s.layers) * s.kv_heads * T * D);
-  tr.v.resize(tr.k.size());
+  const int q_first = p.decode_queries_only ? s.prompt : 0;
+  const int q_rows = T - q_first;
+  std::vector<float> k(static_cast<std::size_t>(T) * D), v(k.size()), q(static_cast<std::size_t>(q_rows) * D);
   std::vector<double> u(D), x(D);
-  const auto store = [&](std::vector<float>& dst, std::size_t at) {
-    std::transform(x.begin(), x.end(), dst.begin() + at, [](double d) { return static_cast<float>(d); });
+  const auto store = [&](std::vector<float>& dst, int row) {
+    std::transform(x.begin(), x.end(), dst.begin() + static_cast<std::ptrdiff_t>(row) * D,
+                   [](double d) { return static_cast<float>(d); });
   };
   for (int l = 0; l < s.layers; ++l)
     for (int g = 0; g < s.kv_heads; ++g) {
@@ -237,13 +250,15 @@ FloatTrace make_synthetic_trace(const SynthParams& p) {
           else
             std::copy_n(rot[t].begin(), R, x.begin());
         }
-        store(tr.k, tr.offset(s.kv_heads, l, g, t));
+        store(k, t);
         // Value drain: sinks draw attention but contribute little to the output.
         const double v_sd = t < p.sinks ? p.sink_value_scale : 1.0;
         for (int d = 0; d < D; ++d) x[d] = v_sd * rng.normal();
-        store(tr.v, tr.offset(s.kv_heads, l, g, t));
+        store(v, t);
       }
-      for (int h = g * s.group(); h < (g + 1) * s.group(); ++h)  // the group shares u
+      sink(TraceTensor::kK, l, g, k.data());
+      sink(TraceTensor::kV, l, g, v.data());
+      for (int h = g * s.group(); h < (g + 1) * s.group(); ++h) {  // the group shares u
         for (int t = 0; t < T; ++t) {
           noise_orthogonal(rng, x, R, 1.0, u);
           double n2 = 0;
@@ -253,54 +268,101 @@ FloatTrace make_synthetic_trace(const SynthParams& p) {
           std::copy_n(rot[t].begin(), R, x.begin());
           // Made for every token either way, so that the random stream (and so every other
           // value) is the same with and without the prompt's queries.
-          if (t >= tr.q_first) store(tr.q, tr.offset(s.q_heads, tr.q_tokens(), l, h, t - tr.q_first));
+          if (t >= q_first) store(q, t - q_first);
         }
+        sink(TraceTensor::kQ, l, h, q.data());
+      }
     }
+  return {heavy_tokens, is_heavy};
+}
 
-  // What the float reference actually sees, over evenly spaced decode steps (all layers and
-  // heads). Per-row results are summed in a fixed order so the meta bytes are deterministic.
+// What the float reference actually sees, over evenly spaced decode steps (all layers and
+// heads): the mean sink, heavy and recent mass. Per-row results are summed in a fixed order so
+// the meta bytes are deterministic.
+nlohmann::json measure(const FloatTrace& tr, const SynthParams& p, const Made& made) {
+  const Shape& s = tr.shape;
   const int samples = std::min(s.steps(), kMeasuredSteps);
   const int rows = samples * s.layers * s.q_heads;
-  std::vector<std::array<double, 3>> mass(rows);  // sink, heavy, recent
-#pragma omp parallel
-  {
-    std::vector<double> probs, out;
-#pragma omp for schedule(dynamic)
-    for (int r = 0; r < rows; ++r) {
-      const int i = r / (s.layers * s.q_heads), l = r / s.q_heads % s.layers, h = r % s.q_heads;
-      const int t = P + (samples > 1 ? static_cast<int>(static_cast<long long>(i) * (s.steps() - 1) / (samples - 1)) : 0);
-      reference_row(tr, l, h, t, probs, out);
-      std::array<double, 3> m{0, 0, 0};
-      for (int j = 0; j <= t; ++j) {
-        if (j < p.sinks) m[0] += probs[j];
-        else if (is_heavy[j]) m[1] += probs[j];
-        else if (j > t - p.recency_span) m[2] += probs[j];
-      }
-      mass[r] = m;
-    }
+  std::vector<int> tokens(samples), sample_of(s.tokens, -1);
+  for (int i = 0; i < samples; ++i) {
+    tokens[i] = s.prompt + (samples > 1 ? static_cast<int>(static_cast<long long>(i) * (s.steps() - 1) / (samples - 1)) : 0);
+    sample_of[tokens[i]] = i;
   }
+  std::vector<std::array<double, 3>> mass(rows);  // sink, heavy, recent
+  for_each_reference_row(tr, tokens, [&](int step, int l, int h, const std::vector<double>& probs, const std::vector<double>&) {
+    const int t = s.prompt + step;
+    std::array<double, 3> m{0, 0, 0};
+    for (int j = 0; j <= t; ++j) {
+      if (j < p.sinks) m[0] += probs[j];
+      else if (made.is_heavy[j]) m[1] += probs[j];
+      else if (j > t - p.recency_span) m[2] += probs[j];
+    }
+    mass[(static_cast<std::size_t>(sample_of[t]) * s.layers + l) * s.q_heads + h] = m;
+  });
   std::array<double, 3> mean{0, 0, 0};
   for (const auto& m : mass)
     for (int c = 0; c < 3; ++c) mean[c] += m[c] / rows;
+  return {{"sink_mass_mean", mean[0]}, {"heavy_mass_mean", mean[1]}, {"recent_mass_mean", mean[2]}, {"rows_sampled", rows}};
+}
 
+std::string describe(const SynthParams& p) {
+  const Shape& s = p.shape;
   std::ostringstream desc;
-  desc << "synthetic: L=" << s.layers << " Hq=" << s.q_heads << " Hkv=" << s.kv_heads << " D=" << D << " T=" << T
-       << " P=" << P << "; " << p.sinks << " sinks drawing " << p.sink_mass << " (value scale " << p.sink_value_scale
-       << "); " << p.heavy << " heavy hitters drawing " << p.heavy_mass << "; recency " << p.recency << " nats over "
-       << p.recency_span << " tokens; temperature " << p.temperature << "; seed " << p.seed;
-  tr.description = desc.str();
-  tr.meta = {
-      {"prompt_len", P},
-      {"description", tr.description},
-      {"generator",
-       {{"layers", s.layers}, {"q_heads", s.q_heads}, {"kv_heads", s.kv_heads}, {"head_dim", D}, {"tokens", T},
-        {"prompt", P}, {"sinks", p.sinks}, {"sink_mass", p.sink_mass}, {"sink_value_scale", p.sink_value_scale},
-        {"heavy", p.heavy}, {"heavy_mass", p.heavy_mass}, {"recency", p.recency}, {"recency_span", p.recency_span},
-        {"temperature", p.temperature}, {"seed", p.seed}, {"heavy_tokens", heavy_tokens}}},
-      {"measured",
-       {{"sink_mass_mean", mean[0]}, {"heavy_mass_mean", mean[1]}, {"recent_mass_mean", mean[2]},
-        {"rows_sampled", rows}}}};
+  desc << "synthetic: L=" << s.layers << " Hq=" << s.q_heads << " Hkv=" << s.kv_heads << " D=" << s.head_dim
+       << " T=" << s.tokens << " P=" << s.prompt << "; " << p.sinks << " sinks drawing " << p.sink_mass
+       << " (value scale " << p.sink_value_scale << "); " << p.heavy << " heavy hitters drawing " << p.heavy_mass
+       << "; recency " << p.recency << " nats over " << p.recency_span << " tokens; temperature " << p.temperature
+       << "; seed " << p.seed;
+  return desc.str();
+}
+
+nlohmann::json generator_meta(const SynthParams& p, const Made& made) {
+  const Shape& s = p.shape;
+  return {{"layers", s.layers}, {"q_heads", s.q_heads}, {"kv_heads", s.kv_heads}, {"head_dim", s.head_dim},
+          {"tokens", s.tokens}, {"prompt", s.prompt}, {"sinks", p.sinks}, {"sink_mass", p.sink_mass},
+          {"sink_value_scale", p.sink_value_scale}, {"heavy", p.heavy}, {"heavy_mass", p.heavy_mass},
+          {"recency", p.recency}, {"recency_span", p.recency_span}, {"temperature", p.temperature},
+          {"seed", p.seed}, {"heavy_tokens", made.heavy_tokens}};
+}
+
+}  // namespace
+
+FloatTrace make_synthetic_trace(const SynthParams& p) {
+  validate(p);  // before the shape sizes anything
+  const Shape& s = p.shape;
+  FloatTrace tr;
+  tr.shape = s;
+  tr.q_first = p.decode_queries_only ? s.prompt : 0;
+  tr.q.resize(static_cast<std::size_t>(s.layers) * s.q_heads * tr.q_tokens() * s.head_dim);
+  tr.k.resize(static_cast<std::size_t>(s.layers) * s.kv_heads * s.tokens * s.head_dim);
+  tr.v.resize(tr.k.size());
+  const Made made = generate(p, [&](TraceTensor which, int l, int h, const float* rows) {
+    const bool is_q = which == TraceTensor::kQ;
+    const int heads = is_q ? s.q_heads : s.kv_heads, n = is_q ? tr.q_tokens() : s.tokens;
+    std::vector<float>& dst = is_q ? tr.q : which == TraceTensor::kK ? tr.k : tr.v;
+    std::copy_n(rows, static_cast<std::size_t>(n) * s.head_dim, dst.begin() + static_cast<std::ptrdiff_t>(tr.offset(heads, n, l, h, 0)));
+  });
+  tr.description = describe(p);
+  tr.meta = {{"prompt_len", s.prompt}, {"description", tr.description}, {"generator", generator_meta(p, made)}};
+  tr.meta["measured"] = measure(tr, p, made);
   return tr;
+}
+
+nlohmann::json write_synthetic_trace(const SynthParams& p, const std::string& dir, npy::DType dtype) {
+  const Shape& s = p.shape;
+  validate(p);
+  TraceWriter w(dir, s, p.decode_queries_only ? s.prompt : 0, dtype);
+  const Made made = generate(p, [&](TraceTensor which, int l, int h, const float* rows) { w.put(which, l, h, rows); });
+  const std::string description = describe(p);
+  nlohmann::json meta = {{"generator", generator_meta(p, made)}};
+  w.finish(description, meta);
+  // Measured on the trace as written (float16 or int8 values as stored), read back mapped.
+  const FloatTrace written = open_trace(dir);
+  meta = {{"prompt_len", s.prompt}, {"description", description}, {"generator", meta["generator"]},
+          {"measured", measure(written, p, made)}};
+  if (written.meta.contains("scales")) meta["scales"] = written.meta["scales"];
+  write_meta(dir, meta);
+  return meta;
 }
 
 }  // namespace sinkattn

@@ -77,6 +77,37 @@ TEST(Synth, SameSeedSameBytesDifferentSeedDifferent) {
   EXPECT_NE(a.v, c.v);
 }
 
+// gen-trace streams the trace to disk slice by slice (write_synthetic_trace): the same tensor
+// bytes as the in-memory trace saved whole, in every dtype, with and without the prompt's
+// queries; in float32 the very meta too (measured on the values as stored, which are then the
+// in-memory values).
+TEST(Synth, StreamedTraceHasTheBytesOfTheTraceMadeInMemory) {
+  const fs::path dir = fs::temp_directory_path() / ("sinkattn_synth_stream_" + std::to_string(getpid()));
+  SynthParams p;
+  p.shape = {2, 4, 2, 16, 96, 64};
+  p.seed = testing::test_seed(8);
+  for (bool decode_only : {false, true}) {
+    p.decode_queries_only = decode_only;
+    const FloatTrace whole = make_synthetic_trace(p);
+    for (npy::DType dtype : {npy::DType::kFloat32, npy::DType::kFloat16, npy::DType::kInt8}) {
+      save_trace(whole, (dir / "whole").string(), dtype);
+      const nlohmann::json meta = write_synthetic_trace(p, (dir / "streamed").string(), dtype);
+      for (const char* f : {"q.npy", "k.npy", "v.npy"})
+        EXPECT_EQ(file_bytes(dir / "whole" / f), file_bytes(dir / "streamed" / f)) << f << " " << npy::dtype_name(dtype);
+      const FloatTrace back = load_trace((dir / "streamed").string());
+      EXPECT_EQ(back.meta, meta);
+      EXPECT_EQ(back.q_first, whole.q_first);
+      if (dtype == npy::DType::kFloat32) {
+        EXPECT_EQ(file_bytes(dir / "whole" / "meta.json"), file_bytes(dir / "streamed" / "meta.json"));
+      } else {  // measured on the rounded values: close to, not equal to, the float32 measurement
+        for (const char* m : {"sink_mass_mean", "heavy_mass_mean", "recent_mass_mean"})
+          EXPECT_NEAR(meta["measured"][m].get<double>(), whole.meta["measured"][m].get<double>(), 0.02) << m;
+      }
+    }
+  }
+  fs::remove_all(dir);
+}
+
 TEST(Synth, MetaRecordsGeneratorAndMeasurement) {
   SynthParams p;
   p.shape = {1, 2, 1, 16, 40, 20};

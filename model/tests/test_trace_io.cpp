@@ -470,6 +470,27 @@ TEST(Reference, ForEachVisitsEveryRowOnceWithItsReference) {
   EXPECT_EQ(mismatches.load(), 0);
 }
 
+// The vector kernels (ref_kernels.hpp) batch rows and block tokens: a context longer than a
+// token block, T and D off the tile width, GQA groups and a batch that does not divide the rows,
+// and still every row's bits are the scalar reference's; the listed-tokens form likewise.
+TEST(Reference, ForEachIsBitExactAcrossTokenBlocksAndTiles) {
+  const FloatTrace t = random_trace(testing::test_seed(23), {2, 6, 2, 20, 613, 590});
+  const Shape& s = t.shape;
+  std::atomic<int> rows{0}, mismatches{0};
+  const auto check = [&](int step, int l, int h, const std::vector<double>& probs, const std::vector<double>& out) {
+    rows++;
+    std::vector<double> p, o;
+    reference_row(t, l, h, s.prompt + step, p, o);
+    if (p != probs || o != out) mismatches++;
+  };
+  for_each_reference_row(t, check);
+  EXPECT_EQ(rows.load(), s.steps() * s.layers * s.q_heads);
+  for_each_reference_row(t, std::vector<int>{590, 600, 612}, check);
+  EXPECT_EQ(rows.load(), (s.steps() + 3) * s.layers * s.q_heads);
+  EXPECT_EQ(mismatches.load(), 0);
+  EXPECT_THROW(for_each_reference_row(t, std::vector<int>{589}, check), std::out_of_range);
+}
+
 TEST(Reference, ForEachRethrowsTheVisitorsException) {
   const FloatTrace t = random_trace(1);
   EXPECT_THROW(for_each_reference_row(t, [](int, int, int, const std::vector<double>&,

@@ -1,13 +1,23 @@
 #include "dram_model.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
 namespace sinkattn::host {
 
-DramModel::DramModel(const DramParams& p, std::vector<std::uint8_t> image)
-    : p_(p), image_(std::move(image)), rng_(p.seed), beat_(static_cast<std::size_t>(std::max(1, p.bytes_per_cycle)), 0) {
+DramModel::DramModel(const DramParams& p, std::vector<std::uint8_t> image) : DramModel(p, 0, nullptr) {
+  const auto held = std::make_shared<const std::vector<std::uint8_t>>(std::move(image));
+  image_size_ = held->size();
+  read_ = [held](std::uint64_t addr, std::size_t len, std::uint8_t* dst) {
+    std::copy_n(held->begin() + static_cast<std::ptrdiff_t>(addr), len, dst);
+  };
+}
+
+DramModel::DramModel(const DramParams& p, std::uint64_t size, ImageReader read)
+    : p_(p), image_size_(size), read_(std::move(read)), rng_(p.seed),
+      beat_(static_cast<std::size_t>(std::max(1, p.bytes_per_cycle)), 0) {
   if (p.bytes_per_cycle < 1) throw std::invalid_argument("dram: bytes_per_cycle must be >= 1");
   if (p.latency_cycles < 1) throw std::invalid_argument("dram: latency_cycles must be >= 1");
   if (p.burst_bytes < 1 || p.burst_bytes % p.bytes_per_cycle != 0)
@@ -21,9 +31,9 @@ DramModel::DramModel(const DramParams& p, std::vector<std::uint8_t> image)
 void DramModel::check_request(std::uint64_t addr, int len) const {
   if (len < 1 || len > p_.burst_bytes)
     throw std::invalid_argument("dram: request length " + std::to_string(len) + " outside 1.." + std::to_string(p_.burst_bytes));
-  if (addr + static_cast<std::uint64_t>(len) > image_.size())
+  if (addr + static_cast<std::uint64_t>(len) > image_size_)
     throw std::invalid_argument("dram: request [" + std::to_string(addr) + ", +" + std::to_string(len) +
-                                ") outside the image of " + std::to_string(image_.size()) + " bytes");
+                                ") outside the image of " + std::to_string(image_size_) + " bytes");
 }
 
 void DramModel::begin_cycle() {
@@ -70,7 +80,8 @@ void DramModel::end_cycle(bool req_fire, std::uint64_t addr, int len, bool resp_
     check_request(addr, len);
     Request r;
     r.ready_cycle = cycle_ + static_cast<std::uint64_t>(p_.latency_cycles);
-    r.data.assign(image_.begin() + static_cast<std::ptrdiff_t>(addr), image_.begin() + static_cast<std::ptrdiff_t>(addr + len));
+    r.data.resize(static_cast<std::size_t>(len));
+    read_(addr, r.data.size(), r.data.data());
     queue_.push_back(std::move(r));
     ++requests_;
   }

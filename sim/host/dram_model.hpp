@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -32,6 +34,10 @@ struct DramParams {
 class DramModel {
  public:
   DramModel(const DramParams& p, std::vector<std::uint8_t> image);
+  // The image made on demand (DramImage::read): `read(addr, len, dst)` fills dst with bytes
+  // [addr, addr + len) of an image of `size` bytes. Same beats, same timing, no copy held.
+  using ImageReader = std::function<void(std::uint64_t addr, std::size_t len, std::uint8_t* dst)>;
+  DramModel(const DramParams& p, std::uint64_t size, ImageReader read);
 
   void begin_cycle();
   bool req_ready() const { return req_ready_; }
@@ -53,7 +59,6 @@ class DramModel {
   std::uint64_t resp_stall_cycles() const { return resp_stall_cycles_; }  // beat ready but held back
   std::size_t outstanding() const { return queue_.size(); }
   const DramParams& params() const { return p_; }
-  const std::vector<std::uint8_t>& image() const { return image_; }
 
  private:
   struct Request {
@@ -62,7 +67,8 @@ class DramModel {
     std::size_t sent = 0;       // bytes already returned
   };
   DramParams p_;
-  std::vector<std::uint8_t> image_;
+  std::uint64_t image_size_;
+  ImageReader read_;
   std::deque<Request> queue_;
   std::mt19937_64 rng_;
   std::uniform_real_distribution<double> uni_{0.0, 1.0};

@@ -1,6 +1,7 @@
 #include "top_stream.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "sinkattn/numerics.hpp"
 
@@ -76,21 +77,45 @@ std::vector<TopCommand> top_commands(const Config& cfg, const Plan& plan, const 
   return c;
 }
 
+DramImage::DramImage(const IntTrace& tr, int hw_head_dim)
+    : tr_(tr),
+      stride_(static_cast<std::size_t>(plane_stride(hw_head_dim))),
+      size_(static_cast<std::uint64_t>(tr.shape.layers) * tr.shape.kv_heads * tr.shape.tokens * 4 * stride_) {}
+
+// Token row r of (layer, KV head) in the image is 4 planes: k, key MSBs, key LSBs, v.
+void DramImage::read(std::uint64_t addr, std::size_t len, std::uint8_t* dst) const {
+  if (addr > size_ || len > size_ - addr) throw std::out_of_range("DramImage::read: outside the image");
+  const Shape& s = tr_.shape;
+  std::vector<std::uint8_t> plane(stride_);
+  while (len > 0) {
+    const std::uint64_t index = addr / stride_;  // plane index
+    const std::size_t at = static_cast<std::size_t>(addr % stride_);
+    const std::uint64_t row = index / 4;
+    const int j = static_cast<int>(row % s.tokens), g = static_cast<int>(row / s.tokens % s.kv_heads),
+              l = static_cast<int>(row / s.tokens / s.kv_heads);
+    std::fill(plane.begin(), plane.end(), 0);
+    switch (index % 4) {
+      case 0: pack(plane.data(), tr_.k_row(l, g, j), s.head_dim, num::kDataBits, [](int x) { return x; }); break;
+      case 1: pack(plane.data(), tr_.k_row(l, g, j), s.head_dim, num::kKeyMsbBits, [](int x) { return num::key_msb(x); }); break;
+      case 2: pack(plane.data(), tr_.k_row(l, g, j), s.head_dim, num::kKeyLsbBits, [](int x) { return num::key_lsb(x); }); break;
+      default: pack(plane.data(), tr_.v_row(l, g, j), s.head_dim, num::kDataBits, [](int x) { return x; }); break;
+    }
+    const std::size_t n = std::min<std::size_t>(len, stride_ - at);
+    std::copy_n(plane.begin() + static_cast<std::ptrdiff_t>(at), n, dst);
+    dst += n, addr += n, len -= n;
+  }
+}
+
+std::unique_ptr<DramModel> dram_over_trace(const DramParams& p, const IntTrace& tr, int hw_head_dim) {
+  const auto image = std::make_shared<const DramImage>(tr, hw_head_dim);
+  return std::make_unique<DramModel>(p, image->size(),
+                                     [image](std::uint64_t a, std::size_t n, std::uint8_t* d) { image->read(a, n, d); });
+}
+
 std::vector<std::uint8_t> dram_image(const IntTrace& tr, int hw_head_dim) {
-  const Shape& s = tr.shape;
-  const std::size_t stride = static_cast<std::size_t>(plane_stride(hw_head_dim));
-  std::vector<std::uint8_t> img(static_cast<std::size_t>(s.layers) * s.kv_heads * s.tokens * 4 * stride, 0);
-  for (int l = 0; l < s.layers; ++l)
-    for (int g = 0; g < s.kv_heads; ++g)
-      for (int j = 0; j < s.tokens; ++j) {
-        const std::size_t row = ((static_cast<std::size_t>(l) * s.kv_heads + g) * s.tokens + j) * 4;
-        const std::int16_t* k = tr.k_row(l, g, j);
-        const std::int16_t* v = tr.v_row(l, g, j);
-        pack(&img[(row + 0) * stride], k, s.head_dim, num::kDataBits, [](int x) { return x; });
-        pack(&img[(row + 1) * stride], k, s.head_dim, num::kKeyMsbBits, [](int x) { return num::key_msb(x); });
-        pack(&img[(row + 2) * stride], k, s.head_dim, num::kKeyLsbBits, [](int x) { return num::key_lsb(x); });
-        pack(&img[(row + 3) * stride], v, s.head_dim, num::kDataBits, [](int x) { return x; });
-      }
+  const DramImage image(tr, hw_head_dim);
+  std::vector<std::uint8_t> img(image.size());
+  image.read(0, img.size(), img.data());
   return img;
 }
 

@@ -5,11 +5,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "sinkattn/config.hpp"
 #include "sinkattn/host_contract_gen.hpp"
 #include "sinkattn/trace.hpp"
+#include "dram_model.hpp"
 
 namespace sinkattn::host {
 
@@ -27,7 +29,26 @@ struct TopCommand {
 
 std::vector<TopCommand> top_commands(const Config& cfg, const Plan& plan, const IntTrace& tr, const TopLayout& layout);
 
-// The DRAM image of the trace (docs/dram.md) for hardware built with `hw_head_dim`.
+// The DRAM image of the trace (docs/dram.md) for hardware built with `hw_head_dim`, made on
+// demand: read() packs just the bytes asked for from the integer trace, so the models need not
+// hold a second copy of the trace (issue #15's memory bound). The trace must outlive it.
+class DramImage {
+ public:
+  DramImage(const IntTrace& tr, int hw_head_dim);
+  std::uint64_t size() const { return size_; }
+  // Bytes [addr, addr + len) of the image into dst; the range must lie inside the image.
+  void read(std::uint64_t addr, std::size_t len, std::uint8_t* dst) const;
+
+ private:
+  const IntTrace& tr_;
+  std::size_t stride_;  // bytes per plane (one of k, key MSBs, key LSBs, v of one token)
+  std::uint64_t size_;
+};
+
+// A DRAM port whose image is the trace's, made on demand (the trace must outlive it).
+std::unique_ptr<DramModel> dram_over_trace(const DramParams& p, const IntTrace& tr, int hw_head_dim);
+
+// The whole image at once (the Icarus vector writer and the three-way co-simulation).
 std::vector<std::uint8_t> dram_image(const IntTrace& tr, int hw_head_dim);
 
 }  // namespace sinkattn::host

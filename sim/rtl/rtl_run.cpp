@@ -32,7 +32,8 @@ class Driver {
   Driver(const Config& cfg, const Plan& plan, const IntTrace& tr, const host::RunOptions& opt)
       : cfg_(cfg), plan_(plan), tr_(tr), s_(tr.shape), opt_(opt), rng_(opt.seed ^ 0x5eed0f0e5ULL),
         ctx_(std::make_unique<VerilatedContext>()) {
-    dram_ = std::make_unique<host::DramModel>(host::dram_params(cfg, opt), host::dram_image(tr, built_hw().head_dim));
+    // The image read on demand from the integer trace, not a copy of it (docs/dram.md).
+    dram_ = host::dram_over_trace(host::dram_params(cfg, opt), tr, built_hw().head_dim);
     if (!opt.waves.empty()) ctx_->traceEverOn(true);
     top_ = std::make_unique<Vsinkattn_top>(ctx_.get(), "top");
     if (!opt.waves.empty()) {

@@ -769,7 +769,8 @@ struct SimHost : sc_core::sc_module {
           SimObserver* obs = nullptr)
       : sc_core::sc_module(n), obs_(obs), cfg_(cfg), plan_(plan), tr_(tr), s_(tr.shape), opt_(opt),
         rng_(opt.seed ^ 0x5eed0f0e5ULL), acc_("sinkattn_top", cfg, tr) {
-    dram_ = std::make_unique<host::DramModel>(host::dram_params(cfg, opt), host::dram_image(tr, cfg.hw.head_dim));
+    // The image read on demand from the integer trace, not a copy of it (docs/dram.md).
+    dram_ = host::dram_over_trace(host::dram_params(cfg, opt), tr, cfg.hw.head_dim);
     rec_.start("systemc", s_);
     SC_THREAD(main);
   }

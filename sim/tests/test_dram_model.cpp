@@ -7,6 +7,8 @@
 #include <random>
 
 #include "dram_model.hpp"
+#include "sinkattn/numerics.hpp"
+#include "top_stream.hpp"
 
 namespace sinkattn::host {
 namespace {
@@ -171,6 +173,78 @@ TEST(DramModel, RejectsBadRequestsAndParams) {
   DramParams no_burst{16, 5, 64};
   no_burst.stall_burst = 0;
   EXPECT_THROW(DramModel(no_burst, {}), std::invalid_argument);
+}
+
+// A small integer trace with random values over the whole data range.
+IntTrace random_int_trace(std::uint64_t seed) {
+  IntTrace t;
+  t.shape = {2, 2, 2, 24, 9, 5};  // L, Hq, Hkv, D, T, P
+  std::mt19937_64 rng(seed);
+  const int hi = (1 << (num::kDataBits - 1)) - 1;
+  std::uniform_int_distribution<int> value(-hi - 1, hi);
+  t.k.resize(static_cast<std::size_t>(2) * 2 * 9 * 24), t.v.resize(t.k.size());
+  for (auto& x : t.k) x = static_cast<std::int16_t>(value(rng));
+  for (auto& x : t.v) x = static_cast<std::int16_t>(value(rng));
+  return t;
+}
+
+// The on-demand image (what the SystemC model and the Verilated RTL run read) is the whole image
+// (what the vector writer dumps) over any range, and its k and v planes hold the trace's values.
+TEST(DramImage, AnyRangeIsThatRangeOfTheWholeImage) {
+  const IntTrace t = random_int_trace(5);
+  const int hw_head_dim = 32;  // wider than the trace's D: planes are zero-padded
+  const DramImage image(t, hw_head_dim);
+  const std::vector<std::uint8_t> whole = dram_image(t, hw_head_dim);
+  ASSERT_EQ(image.size(), whole.size());
+  std::mt19937_64 rng(9);
+  for (int i = 0; i < 2000; ++i) {
+    const std::uint64_t addr = rng() % whole.size();
+    const std::size_t len = 1 + rng() % std::min<std::uint64_t>(200, whole.size() - addr);
+    std::vector<std::uint8_t> got(len);
+    image.read(addr, len, got.data());
+    ASSERT_TRUE(std::equal(got.begin(), got.end(), whole.begin() + static_cast<std::ptrdiff_t>(addr)))
+        << "addr " << addr << " len " << len;
+  }
+  EXPECT_THROW(image.read(whole.size() - 1, 2, nullptr), std::out_of_range);
+  // Plane 0 (full keys) and plane 3 (values) of each token, unpacked LSB first and sign-extended.
+  const std::size_t stride = whole.size() / (2 * 2 * 9 * 4);
+  const auto field = [&](std::size_t plane, int d) {
+    int v = 0;
+    for (int b = 0; b < num::kDataBits; ++b) {
+      const std::size_t bit = static_cast<std::size_t>(d) * num::kDataBits + b;
+      v |= ((whole[plane * stride + bit / 8] >> (bit % 8)) & 1) << b;
+    }
+    return v >= (1 << (num::kDataBits - 1)) ? v - (1 << num::kDataBits) : v;
+  };
+  for (int l = 0; l < 2; ++l)
+    for (int g = 0; g < 2; ++g)
+      for (int j = 0; j < 9; ++j)
+        for (int d = 0; d < 24; ++d) {
+          const std::size_t row = ((static_cast<std::size_t>(l) * 2 + g) * 9 + j) * 4;
+          ASSERT_EQ(field(row, d), t.k_row(l, g, j)[d]);
+          ASSERT_EQ(field(row + 3, d), t.v_row(l, g, j)[d]);
+        }
+}
+
+TEST(DramModel, OnDemandImageGivesTheSameBeatsAsTheWholeImage) {
+  const IntTrace t = random_int_trace(6);
+  const auto image = std::make_shared<const DramImage>(t, 32);
+  DramParams p{16, 9, 64};
+  p.req_stall = p.resp_stall = 0.3;
+  DramModel whole(p, dram_image(t, 32));
+  DramModel lazy(p, image->size(), [image](std::uint64_t a, std::size_t n, std::uint8_t* d) { image->read(a, n, d); });
+  std::vector<std::pair<std::uint64_t, int>> reqs;
+  std::mt19937_64 rng(2);
+  for (int i = 0; i < 300; ++i) {
+    const int len = 1 + static_cast<int>(rng() % 64);
+    reqs.push_back({rng() % (image->size() - len), len});
+  }
+  const auto a = run(whole, reqs), b = run(lazy, reqs);
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].cycle, b[i].cycle);
+    EXPECT_EQ(a[i].data, b[i].data);
+  }
 }
 
 }  // namespace

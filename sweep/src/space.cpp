@@ -14,10 +14,13 @@
 namespace sinkattn::sweep {
 
 long long grid_size(const SweepSpec& s) {
+  constexpr long long kMax = 1LL << 50;
   long long n = 1;
   for (const auto& a : s.axes) {
-    n *= static_cast<long long>(a.values.size());
-    if (n > (1LL << 50)) throw InputError(s.file, "axes", "the grid has more than 2^50 points");
+    // Checked before multiplying: 2^50 times an axis of 100000 values overflows a long long.
+    const auto size = static_cast<long long>(a.values.size());
+    if (size > kMax / n) throw InputError(s.file, "axes", "the grid has more than 2^50 points");
+    n *= size;
   }
   return n;
 }

@@ -2,15 +2,21 @@
 // as the preset loader's do.
 #include "sinkattn/sweep/spec.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
+#include <system_error>
 
 #include <yaml-cpp/yaml.h>
 
 #include "sinkattn/config.hpp"
 #include "sinkattn/error.hpp"
+#include "sinkattn/path_check.hpp"
 #include "sinkattn/sweep/constraints.hpp"
 
 namespace fs = std::filesystem;
@@ -87,10 +93,15 @@ class SweepReader {
     if (!n.IsScalar()) fail(n, field, "must be a string");
     return n.Scalar();
   }
+  // A mapping key as text; a list or mapping as key (YAML allows it) is an error, not a crash.
+  std::string key(const YAML::Node& k, const std::string& field) const {
+    if (!k.IsScalar()) fail(k, field, "a key must be a plain name, got '" + flow_text(k) + "'");
+    return k.Scalar();
+  }
   void keys(const YAML::Node& map, const std::string& field, const std::set<std::string>& allowed) const {
     if (!map.IsMap()) fail(map, field, "must be a mapping");
     for (const auto& kv : map) {
-      const std::string k = kv.first.as<std::string>();
+      const std::string k = key(kv.first, field);
       if (!allowed.count(k)) {
         std::string list;
         for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
@@ -103,6 +114,37 @@ class SweepReader {
  private:
   std::string file_;
 };
+
+// The offset of the first byte that is not part of well-formed UTF-8 (no overlongs, no
+// surrogates, at most U+10FFFF), or npos. Sweep files are YAML, which is Unicode text, and their
+// values end up in JSON (the store, the exports), which cannot hold anything else.
+std::size_t first_invalid_utf8(const std::string& s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    int n = 0;
+    unsigned lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    if (c >= 0xC2 && c <= 0xDF) n = 1;
+    else if (c == 0xE0) n = 2, lo = 0xA0;
+    else if (c == 0xED) n = 2, hi = 0x9F;
+    else if (c >= 0xE1 && c <= 0xEF) n = 2;
+    else if (c == 0xF0) n = 3, lo = 0x90;
+    else if (c >= 0xF1 && c <= 0xF3) n = 3;
+    else if (c == 0xF4) n = 3, hi = 0x8F;
+    else return i;
+    for (int k = 1; k <= n; ++k) {
+      if (i + k >= s.size()) return i;
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) return i;
+    }
+    i += static_cast<std::size_t>(n) + 1;
+  }
+  return std::string::npos;
+}
 
 bool is_pow2(long long v) { return v > 0 && (v & (v - 1)) == 0; }
 
@@ -174,7 +216,13 @@ Workload read_workload(const SweepReader& r, const YAML::Node& n, std::size_t i)
   if (!!n["trace"] == !!n["gen"]) r.fail(n, field, "give exactly one of trace (a directory) or gen (gen-trace parameters)");
   if (const YAML::Node t = n["trace"]) {
     w.trace_dir = fs::absolute(fs::path(r.file()).parent_path() / r.string(t, field + ".trace")).lexically_normal().string();
-    if (!fs::is_directory(w.trace_dir)) r.fail(t, field + ".trace", "no such trace directory: " + w.trace_dir);
+    // Never std::filesystem_error: a name over NAME_MAX or a component without permission is an
+    // input error too (as path_check.hpp's checks).
+    std::error_code ec;
+    if (!fs::is_directory(w.trace_dir, ec))
+      r.fail(t, field + ".trace", ec && ec != std::errc::no_such_file_or_directory && ec != std::errc::not_a_directory
+                                      ? "cannot access " + w.trace_dir + ": " + ec.message()
+                                      : "no such trace directory: " + w.trace_dir);
     return w;
   }
   const YAML::Node g = n["gen"];
@@ -210,10 +258,23 @@ Workload read_workload(const SweepReader& r, const YAML::Node& n, std::size_t i)
 }  // namespace
 
 SweepSpec load_sweep(const std::string& path) {
-  if (!fs::is_regular_file(path)) throw InputError(path, "", "no such sweep file");
+  if (!is_regular_file(path, "")) throw InputError(path, "", "no such sweep file");
+  std::string text;
+  {
+    std::ifstream in(path, std::ios::binary);
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (!in && !in.eof()) throw InputError(path, "", "cannot read the file");
+  }
+  if (const std::size_t bad = first_invalid_utf8(text); bad != std::string::npos) {
+    const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n');
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned>(static_cast<unsigned char>(text[bad])));
+    throw InputError(path + ":" + std::to_string(line), "", std::string("not UTF-8 text: byte ") + hex +
+                                                             " does not start a valid UTF-8 character");
+  }
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
+    root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
     throw InputError(path + ":" + std::to_string(e.mark.line + 1), "", "malformed YAML: " + e.msg);
   } catch (const YAML::Exception& e) {
@@ -240,7 +301,7 @@ SweepSpec load_sweep(const std::string& path) {
 
   const YAML::Node axes = need("axes");
   if (!axes.IsMap() || axes.size() == 0) r.fail(axes, "axes", "must be a non-empty mapping of field path to values");
-  for (const auto& kv : axes) s.axes.push_back(read_axis(r, kv.first.as<std::string>(), kv.second));
+  for (const auto& kv : axes) s.axes.push_back(read_axis(r, r.key(kv.first, "axes"), kv.second));
 
   const YAML::Node wl = need("workloads");
   if (!wl.IsSequence() || wl.size() == 0) r.fail(wl, "workloads", "must be a non-empty list");

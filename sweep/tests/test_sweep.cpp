@@ -112,8 +112,17 @@ TEST(SweepSpec, BadFilesNameFileLineFieldAndReason) {
       {with("name: t", "name: t\nstrategy: {kind: random}"), "strategy.count: missing"},
       {with("name: t", "name: t\njobs: 0"), "bad.yaml:2: jobs: 0 is out of range"},
       {with("name: t", "name: t\nspeed: 3"), "bad.yaml:2: speed: unknown field"},
+      {with("policy.sinks: [0, 4]", "[policy.sinks]: [0, 4]"), "bad.yaml:6: axes: a key must be a plain name, got '[policy.sinks]'"},
+      {with("{range: [8, 20, 4]}", "{range: , [8, 20]}"), "bad.yaml:5: axes.policy.window: a key must be a plain name"},
+      {with("[0, 4]", "[0, \"\xcd\xcd\"]"), "bad.yaml:6: not UTF-8 text: byte 0xCD does not start a valid UTF-8 character"},
+      {with("name: t", "name: \"\xe2\x82\""), "bad.yaml:1: not UTF-8 text: byte 0xE2"},
+      {with("name: t", "name: \"\xed\xa0\x80\""), "bad.yaml:1: not UTF-8 text: byte 0xED"},
   };
   for (const auto& c : cases) EXPECT_NE(error_of(c.text).find(c.expect), std::string::npos) << error_of(c.text) << "\nwanted: " << c.expect;
+}
+
+TEST(SweepSpec, UnicodeTextLoads) {
+  EXPECT_EQ(error_of(with("name: t", "name: \"t \xe2\x86\x92 \xc3\xa9 \xf0\x9f\x98\x80\"")), "<no error>");
 }
 
 TEST(SweepSpace, GridIsMixedRadixInFileOrder) {

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,23 @@ class MappedArray {
 
 // Validates `path` as read() does, then maps its data.
 MappedArray map(const std::string& path, const std::vector<DType>& allowed);
+
+// Writes a version-1.0 .npy in pieces, byte-for-byte as write() does: the header when
+// constructed, then the data in C order through append(), so that a long trace is written
+// without ever being in memory whole. finish() checks that exactly the shape's bytes came
+// (std::logic_error otherwise) and closes the file (std::runtime_error if writing failed).
+class Writer {
+ public:
+  Writer(const std::string& path, DType dtype, const std::vector<std::size_t>& shape);
+  void append(const void* bytes, std::size_t n);
+  void finish();
+  std::size_t data_bytes() const { return expected_; }
+
+ private:
+  std::string path_;
+  std::ofstream out_;
+  std::size_t expected_ = 0, written_ = 0;
+};
 
 // Writes a version-1.0 .npy byte-for-byte as numpy.save does (header padded with spaces
 // so the data starts at a multiple of 64 bytes, ending with '\n'). `data` holds

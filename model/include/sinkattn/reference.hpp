@@ -18,5 +18,7 @@ void reference_row(const FloatTrace& trace, int l, int h, int t, std::vector<dou
 using ReferenceVisitor = std::function<void(int step, int l, int h, const std::vector<double>& probs,
                                             const std::vector<double>& out)>;
 void for_each_reference_row(const FloatTrace& trace, const ReferenceVisitor& visit);
+// The same over the decode tokens listed (each in prompt .. T-1) instead of every step.
+void for_each_reference_row(const FloatTrace& trace, const std::vector<int>& tokens, const ReferenceVisitor& visit);
 
 }  // namespace sinkattn

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "sinkattn/trace.hpp"
 
@@ -28,5 +29,10 @@ void validate(const SynthParams& p);
 // meta holds prompt_len, description, the generator parameters and the measured masses
 // (sink, heavy, recent) that the float reference sees, so the user can check the controls.
 FloatTrace make_synthetic_trace(const SynthParams& p);
+
+// Writes the same trace to DIR in `dtype` one (layer, head) slice at a time (TraceWriter), so that
+// a trace larger than memory can be made; "measured" is then taken on the trace as written and
+// read back (float16 or int8 values as stored). Returns the meta.json written.
+nlohmann::json write_synthetic_trace(const SynthParams& p, const std::string& dir, npy::DType dtype);
 
 }  // namespace sinkattn

@@ -80,6 +80,39 @@ FloatTrace open_trace(const std::string& dir);
 // scales recorded in meta.json) and DIR/meta.json.
 void save_trace(const FloatTrace& trace, const std::string& dir, npy::DType dtype);
 
+// Writes a trace directory one (layer, head) slice at a time, so that a long trace is never in
+// memory whole (gen-trace streams with it; save_trace is it over an in-memory trace). Each
+// tensor's slices come in C order, (l, h) = (0, 0), (0, 1), ...; the three tensors may
+// interleave. q holds tokens q_first .. T-1 (q_first 0 or the prompt length). Values are
+// converted as save_trace states; an int8 slice's scale is made from the slice.
+class TraceWriter {
+ public:
+  TraceWriter(const std::string& dir, const Shape& s, int q_first, npy::DType dtype);
+  ~TraceWriter();
+  // `rows` holds the slice's (T - q_first for q, T for k and v) x D values.
+  void put(TraceTensor which, int l, int h, const float* rows);
+  // Closes the tensors and writes meta.json (prompt_len, description, the scales, and
+  // `extra`'s generator and measured objects) and prompt_scores.npy ([L, heads, P]; removed
+  // when empty). Throws std::logic_error if a slice is missing.
+  void finish(const std::string& description, const nlohmann::json& extra, const std::vector<float>& prompt_scores = {},
+              int prompt_score_heads = 0);
+
+ private:
+  int heads(int i) const;
+  int rows(int i) const;
+  std::string path(int i) const;
+  std::string dir_;
+  Shape shape_;
+  int q_first_;
+  npy::DType dtype_;
+  std::unique_ptr<npy::Writer> files_[3];  // q, k, v
+  int next_[3] = {0, 0, 0};                // next slice index l * heads + h
+  std::vector<double> scales_[3];          // int8: per slice, in order
+};
+
+// Writes DIR/meta.json.
+void write_meta(const std::string& dir, const nlohmann::json& meta);
+
 // Score-scale constant C = mant * 2^-shift: folds the Q and K quantization steps, 1/sqrt(D) and
 // log2(e) into one fixed-point multiplier (docs/numerics.md, "Scores").
 struct ScoreScale {

@@ -1,0 +1,93 @@
+// Highway's dynamic dispatch, as kernels.cpp: compiled once per target. See ref_kernels.hpp.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "ref_kernels.cpp"
+#include <hwy/foreach_target.h>  // must come before highway.h
+#include <hwy/highway.h>
+
+#include "ref_kernels.hpp"
+
+HWY_BEFORE_NAMESPACE();
+namespace sinkattn::kernels {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// At most a tile's worth of lanes, so that a tile is a whole number of vectors on every target.
+using DTag = hn::CappedTag<double, kRefTile>;
+
+// A key and a query element are floats widened to double, so their product is exact in double
+// (24 + 24 significant bits): a fused multiply-add rounds once, as the scalar multiply (exact)
+// then add does, and gives the same bits with half the floating-point operations.
+void RefQk(const double* q, const double* k_groups, int groups, int D, double* scores) {
+  const DTag d;
+  const int lanes = static_cast<int>(hn::Lanes(d));
+  // A group's four tiles side by side: each d reads 32 consecutive doubles, and the four
+  // independent add chains hide the latency of the multiply-add.
+  for (int g = 0; g < groups; ++g) {
+    const double* k0 = k_groups + static_cast<std::size_t>(g) * D * kRefGroup;
+    for (int c = 0; c < kRefTile; c += lanes) {
+      auto a0 = hn::Zero(d), a1 = hn::Zero(d), a2 = hn::Zero(d), a3 = hn::Zero(d);
+      for (int e = 0; e < D; ++e) {
+        const auto qe = hn::Set(d, q[e]);
+        const double* row = k0 + static_cast<std::size_t>(e) * kRefGroup + c;
+        a0 = hn::MulAdd(qe, hn::LoadU(d, row), a0);
+        a1 = hn::MulAdd(qe, hn::LoadU(d, row + kRefTile), a1);
+        a2 = hn::MulAdd(qe, hn::LoadU(d, row + 2 * kRefTile), a2);
+        a3 = hn::MulAdd(qe, hn::LoadU(d, row + 3 * kRefTile), a3);
+      }
+      double* out = scores + static_cast<std::size_t>(g) * kRefGroup + c;
+      hn::StoreU(a0, d, out);
+      hn::StoreU(a1, d, out + kRefTile);
+      hn::StoreU(a2, d, out + 2 * kRefTile);
+      hn::StoreU(a3, d, out + 3 * kRefTile);
+    }
+  }
+}
+
+void RefPv(const double* p, const double* v, int n, int Dp, double* acc) {
+  const DTag d;
+  const int lanes = static_cast<int>(hn::Lanes(d));
+  int e = 0;
+  // Four vectors of the output stay in registers across all the tokens.
+  for (; e + 4 * lanes <= Dp; e += 4 * lanes) {
+    auto a0 = hn::LoadU(d, acc + e), a1 = hn::LoadU(d, acc + e + lanes);
+    auto a2 = hn::LoadU(d, acc + e + 2 * lanes), a3 = hn::LoadU(d, acc + e + 3 * lanes);
+    for (int j = 0; j < n; ++j) {
+      const auto pj = hn::Set(d, p[j]);
+      const double* row = v + static_cast<std::size_t>(j) * Dp + e;
+      a0 = hn::Add(a0, hn::Mul(pj, hn::LoadU(d, row)));
+      a1 = hn::Add(a1, hn::Mul(pj, hn::LoadU(d, row + lanes)));
+      a2 = hn::Add(a2, hn::Mul(pj, hn::LoadU(d, row + 2 * lanes)));
+      a3 = hn::Add(a3, hn::Mul(pj, hn::LoadU(d, row + 3 * lanes)));
+    }
+    hn::StoreU(a0, d, acc + e);
+    hn::StoreU(a1, d, acc + e + lanes);
+    hn::StoreU(a2, d, acc + e + 2 * lanes);
+    hn::StoreU(a3, d, acc + e + 3 * lanes);
+  }
+  for (; e < Dp; e += lanes) {
+    auto a = hn::LoadU(d, acc + e);
+    for (int j = 0; j < n; ++j) a = hn::Add(a, hn::Mul(hn::Set(d, p[j]), hn::LoadU(d, v + static_cast<std::size_t>(j) * Dp + e)));
+    hn::StoreU(a, d, acc + e);
+  }
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace sinkattn::kernels
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace sinkattn::kernels {
+
+HWY_EXPORT(RefQk);
+HWY_EXPORT(RefPv);
+
+void ref_qk(const double* q, const double* k_groups, int groups, int D, double* scores) {
+  HWY_DYNAMIC_DISPATCH(RefQk)(q, k_groups, groups, D, scores);
+}
+
+void ref_pv(const double* p, const double* v, int n, int Dp, double* acc) {
+  HWY_DYNAMIC_DISPATCH(RefPv)(p, v, n, Dp, acc);
+}
+
+}  // namespace sinkattn::kernels
+#endif  // HWY_ONCE
