@@ -27,6 +27,15 @@ struct RunOptions {
   std::uint64_t watchdog = 2000000;  // cycles without progress before giving up
 };
 
+// The watchdog's limit for one run: RunOptions::watchdog cycles without an event or a row, plus
+// the longest phase that legitimately has neither. That is the clear sweep (OpClear), which walks
+// every (scope, list, token) of the trace, L x Hkv x T entries, one a cycle: 8.4 M cycles for a
+// 32k-token Llama-3-8B-shaped trace, which a fixed 2 M-cycle watchdog took for a hang.
+inline std::uint64_t watchdog_cycles(const RunOptions& opt, const Shape& s) {
+  return opt.watchdog + static_cast<std::uint64_t>(s.layers) * static_cast<std::uint64_t>(s.kv_heads) *
+                            static_cast<std::uint64_t>(s.tokens);
+}
+
 struct PhaseEvent {
   int kind;                        // EventKind: kEvHeadPruning, kEvJob, kEvEviction
   int step, layer, group, tokens;

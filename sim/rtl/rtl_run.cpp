@@ -117,8 +117,8 @@ class Driver {
     edge();
     dram_->end_cycle(req_fire, addr, len, resp_fire);
     ++cycle_;
-    if (cycle_ - progress_ > opt_.watchdog)
-      throw std::runtime_error("rtl: no progress for " + std::to_string(opt_.watchdog) + " cycles at cycle " +
+    if (cycle_ - progress_ > sinkattn::host::watchdog_cycles(opt_, s_))
+      throw std::runtime_error("rtl: no progress for " + std::to_string(sinkattn::host::watchdog_cycles(opt_, s_)) + " cycles at cycle " +
                                std::to_string(cycle_) + " (seed " + std::to_string(opt_.seed) + ")");
   }
 
