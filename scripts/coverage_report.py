@@ -11,8 +11,9 @@ What is counted (Verilator 5.006, --coverage-line --coverage-toggle):
   lines it spans ("linescov"); a source line is covered when every point spanning it is.
 - toggle points: one per bit of every signal at most --coverage-max-width (256) bits wide (so
   the wide data buses and the memory arrays are not counted), covered once it has toggled.
-Points are merged over instances and over the Verilated builds (a module inside the top, as a
-stand-alone block, and in each hardware variant): a point is covered if any instance covered it.
+Points are merged over instances, parameterizations and Verilated builds (a module inside the
+top, as a stand-alone block, in each hardware variant): a point is covered if any instance
+covered it.
 --uncovered lists the uncovered line points with their source line.
 """
 import collections
@@ -53,6 +54,9 @@ def load(path):
             if kind is None:
                 continue
             module = page.split("/", 1)[1] if "/" in page else "?"
+            # Verilator names a module instantiated with non-default parameters <module>__<params>
+            # (pv_lanes__H80_P4_M1000): one module of the source, whatever its parameters
+            module = re.sub(r"__[A-Za-z0-9_]+$", "", module)
             ident = (kind, module, k.get("f", ""), k.get("l", ""), k.get("n", ""), k.get("o", ""))
             e = points.setdefault(ident, [0, k.get("f", ""), int(k.get("l", "0") or 0), k.get("o", ""),
                                           lines_of(k.get("S", ""))])

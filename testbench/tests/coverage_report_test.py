@@ -23,16 +23,18 @@ def point(page, f, line, col, comment, span, hier, count):
 def main():
     script = sys.argv[1]
     lines = ["# SystemC::Coverage-3\n"]
+    # the second instance is a parameterized clone, named as Verilator names it (blk__W8)
     for hier, counts in (("TOP.top.u_a0", (3, 0, 0, 0)), ("TOP.top.u_a1", (0, 5, 0, 0))):
+        page_of = "blk" if hier.endswith("a0") else "blk__W8"
         # four line points of module blk: the first two covered by one instance each, the third
         # by none; the fourth spans lines 20-21 and is never hit either
         for (line, comment, span), c in zip(((10, "block", "10-11"), (12, "if", "12"), (14, "else", "14"),
                                              (20, "case", "20-21")), counts):
-            lines.append(point("v_line/blk", "/src/blk.sv", line, 0, comment, span, hier, c))
+            lines.append(point(f"v_line/{page_of}", "/src/blk.sv", line, 0, comment, span, hier, c))
         # eight toggle bits of blk: bits 0..2 toggled in u_a0, bit 3 in u_a1 -> 4 of 8
         for bit in range(8):
             c = 1 if (bit < 3 and hier.endswith("a0")) or (bit == 3 and hier.endswith("a1")) else 0
-            lines.append(point("v_toggle/blk", "/src/blk.sv", 5, 0, f"data_q[{bit}]", "", hier, c))
+            lines.append(point(f"v_toggle/{page_of}", "/src/blk.sv", 5, 0, f"data_q[{bit}]", "", hier, c))
     lines.append(point("v_line/top", "/src/top.sv", 7, 0, "block", "7-9", "TOP.top", 1))
     lines.append(point("v_toggle/top", "/src/top.sv", 3, 0, "st_q[0]", "", "TOP.top", 0))
     lines.append(point("sp_user/top", "/src/top.sv", 50, 0, "cover", "", "TOP.top", 0))
