@@ -16,7 +16,6 @@
 #include "rtl_run.hpp"
 #include "sim_model.hpp"
 #include "sinkattn/digest.hpp"
-#include "sinkattn/energy.hpp"
 #include "sinkattn/error.hpp"
 #include "sinkattn/fidelity.hpp"
 #include "sinkattn/report.hpp"
@@ -33,7 +32,7 @@ std::string sha(const std::vector<std::int16_t>& v) { return sha256_hex(v.data()
 
 int run_cosim_cmd(const CosimArgs& a) {
   cosim::CosimOptions opt;
-  opt.rtl = cycle_options(a);
+  opt.run = cycle_options(a);
   opt.with_hls = a.with_hls;
   if (a.inject == "rtl-dram-data") opt.inject = cosim::Inject::kRtlDramData;
   else if (a.inject == "rtl-dram-latency") opt.inject = cosim::Inject::kRtlDramLatency;
@@ -45,30 +44,21 @@ int run_cosim_cmd(const CosimArgs& a) {
   rtl::check_hw(cfg);
   sim::check_sim_hw(cfg);
   if (a.with_hls) hls::kernel_instance(cfg);  // hardware no kernel instance has: exit 2 before running
-  const EnergyTable energy = load_energy_table(a.energy);
-  const auto area = load_area_model(a.area);
+  const CostModels costs = load_cost_models(a);
   const FloatTrace ft = open_trace(a.trace);  // mapped: a long trace is not copied
   const Plan plan = make_plan(cfg, ft.shape, a.trace);
   const IntTrace it = quantize_trace(ft);
   const char* w = std::getenv("WAVES");
-  if (w && std::string(w) == "1") opt.rtl.waves = a.waves.empty() ? "sinkattn_cosim.fst" : a.waves;
+  if (w && std::string(w) == "1") opt.run.waves = a.waves.empty() ? "sinkattn_cosim.fst" : a.waves;
 
   const cosim::CosimResult r = cosim::run_cosim(cfg, plan, it, opt);
   const Fidelity fid = measure_fidelity(ft, it, r.golden);
   const Counters& c = r.rtl.run.counters;
   const Shape& s = it.shape;
 
-  nlohmann::json j;
-  j["mode"] = "cosim";
-  j["preset"] = cfg.name;
-  j["config_file"] = cfg.source;
-  j["trace"] = a.trace;
-  j["seed"] = a.seed;
-  j["stall"] = a.stall;
-  j["row_stall"] = a.row_stall;
+  nlohmann::json j = report_header("cosim", cfg, a.trace, s);
+  add_run_options(j, a);
   if (opt.inject != cosim::Inject::kNone) j["inject"] = a.inject;
-  j["shape"] = {{"layers", s.layers}, {"q_heads", s.q_heads}, {"kv_heads", s.kv_heads}, {"head_dim", s.head_dim},
-                {"tokens", s.tokens}, {"prompt", s.prompt}, {"steps", s.steps()}};
   j["match"] = r.match;
   if (!r.match) j["first_mismatch"] = r.first_mismatch;
   j["outputs_sha256"] = sha(r.rtl.run.out);
@@ -85,14 +75,11 @@ int run_cosim_cmd(const CosimArgs& a) {
   j["cycles_rtl"] = r.rtl.cycles;
   j["total_cycles_systemc"] = r.systemc.total_cycles;
   j["total_cycles_rtl"] = r.rtl.total_cycles;
-  j["dram_bytes"] = c.dram_bytes();
+  add_counters(j, c, r.golden.dense_dram_bytes);
   j["golden_dram_bytes"] = r.golden.counters.dram_bytes();
-  j["dense_dram_bytes"] = r.golden.dense_dram_bytes;
-  j["dram_bytes_by_region"] = {{"sink", 0}, {"window", c.dram_window}, {"middle", c.dram_middle}, {"lsb", c.dram_lsb}};
-  nlohmann::json counters = nlohmann::json::object();
-  std::uint64_t cycles = r.rtl.cycles;
-  for (const auto& [name, v] : r.rtl.counters) counters[name] = v;
-  j["counters"] = counters;
+  add_run_result(j, r.rtl);
+  const std::uint64_t cycles = r.rtl.cycles;
+  const nlohmann::json& counters = j["counters"];
   // Busy share of each block over the controller's busy cycles; DRAM: bytes over peak bandwidth.
   nlohmann::json util = nlohmann::json::object();
   const auto share = [&](std::uint64_t v) { return cycles ? static_cast<double>(v) / static_cast<double>(cycles) : 0.0; };
@@ -101,12 +88,8 @@ int run_cosim_cmd(const CosimArgs& a) {
   util["dram_bandwidth"] =
       cycles ? static_cast<double>(c.dram_bytes()) / (static_cast<double>(cycles) * cfg.hw.dram.bytes_per_cycle) : 0.0;
   j["utilization"] = util;
-  add_energy(j, c, s, energy);  // energy_pj, energy_pj_by_block
-  add_area(j, cfg, *area);      // area_um2, area_um2_by_block
-  j["fidelity"] = {{"cosine_mean", fid.cosine_mean}, {"cosine_min", fid.cosine_min},
-                   {"max_rel_err", fid.max_rel_err}, {"mass_recall_mean", fid.mass_recall_mean}};
-  j["jobs"] = r.rtl.events.size();
-  j["dram_backpressure_cycles"] = {{"request", r.rtl.dram_req_stall}, {"response", r.rtl.dram_resp_stall}};
+  add_costs(j, costs, cfg, c, s);
+  add_fidelity(j, fid);
   j["golden_seconds"] = r.golden_seconds;
   j["wall_seconds"] = r.wall_seconds;
   if (!a.json.empty()) write_json(a.json, j);
@@ -135,7 +118,7 @@ int run_cosim_cmd(const CosimArgs& a) {
     const double dense = static_cast<double>(r.golden.dense_dram_bytes);
     put("DRAM bytes vs dense", u(c.dram_bytes()) + " / " + u(r.golden.dense_dram_bytes) + " (" +
                                    pct(dense > 0 ? static_cast<double>(c.dram_bytes()) / dense : 0.0) + ")");
-    std::snprintf(line, sizeof line, "%.4g uJ (%s)", j["energy_pj"].get<double>() * 1e-6, energy.name.c_str());
+    std::snprintf(line, sizeof line, "%.4g uJ (%s)", j["energy_pj"].get<double>() * 1e-6, costs.energy.name.c_str());
     put("energy", line);
     std::snprintf(line, sizeof line, "%.4g mm2 (%s)", j["area_um2"].get<double>() * 1e-6,
                   j["area_model"].get<std::string>().c_str());
@@ -152,7 +135,7 @@ int run_cosim_cmd(const CosimArgs& a) {
       std::snprintf(line, sizeof line, "%.2f s (golden %.2f s)", r.wall_seconds, r.golden_seconds);
     put("wall time", line);
     put("outputs sha256", j["outputs_sha256"].get<std::string>());
-    if (!opt.rtl.waves.empty()) put("waves", opt.rtl.waves);
+    if (!opt.run.waves.empty()) put("waves", opt.run.waves);
     put("result", r.match ? "MATCH" : "MISMATCH");
   }
   if (!r.match) {

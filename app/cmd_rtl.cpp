@@ -15,7 +15,7 @@ struct RtlArgs : CycleArgs {
 };
 
 int run_rtl_cmd(const RtlArgs& a) {
-  host::RtlOptions opt = cycle_options(a);
+  host::RunOptions opt = cycle_options(a);
   const Config cfg = load_config(a.config);
   rtl::check_hw(cfg);
   const FloatTrace ft = open_trace(a.trace);  // mapped: a long trace is not copied
@@ -23,7 +23,7 @@ int run_rtl_cmd(const RtlArgs& a) {
   const IntTrace it = quantize_trace(ft);
   const char* w = std::getenv("WAVES");
   if (w && std::string(w) == "1") opt.waves = a.waves.empty() ? "sinkattn_rtl.fst" : a.waves;
-  const host::RtlResult r = rtl::run_rtl(cfg, plan, it, opt);
+  const host::RunResult r = rtl::run_rtl(cfg, plan, it, opt);
   const int status = report_cycle_run("rtl", a, cfg, plan, it, r);
   if (!opt.waves.empty() && !a.quiet) std::cout << "  waves                   " << opt.waves << "\n";
   return status;

@@ -10,7 +10,7 @@ namespace sinkattn::cli {
 namespace {
 
 int run_sim_cmd(const CycleArgs& a) {
-  const sim::SimOptions opt = cycle_options(a);
+  const host::RunOptions opt = cycle_options(a);
   const Config cfg = load_config(a.config);
   sim::check_sim_hw(cfg);
   const FloatTrace ft = open_trace(a.trace);  // mapped: a long trace is not copied

@@ -95,8 +95,8 @@ int run_point(const PointArgs& a) {
     m = metrics(cfg, gold, fid, energy, "golden");
   } else {
 #ifdef SINKATTN_CYCLE_MODELS
-    host::RtlOptions opt;  // seed 1, no back-pressure: the figures of sinkattn sim / rtl by default
-    const host::RtlResult r = level == sweep::Fidelity::kSystemc ? sim::run_sim(cfg, plan, w.trace, opt)
+    host::RunOptions opt;  // seed 1, no back-pressure: the figures of sinkattn sim / rtl by default
+    const host::RunResult r = level == sweep::Fidelity::kSystemc ? sim::run_sim(cfg, plan, w.trace, opt)
                                                                   : rtl::run_rtl(cfg, plan, w.trace, opt);
     const std::string diff = host::compare(gold, r.run);
     if (!diff.empty()) {

@@ -103,26 +103,17 @@ module sinkattn_top #(
   localparam int MaxPlane  = (HeadDim * DataBits + 7) / 8;
   localparam int RowBufBits = ((MaxPlane + BusBytes - 1) / BusBytes) * BusBytes * 8;
   localparam int LenW      = $clog2(BurstBytes + 1);
-  localparam int NumCtr    = 24;
-
-  // Command opcodes (the harness, testbench/rtl/top_driver.cpp, uses the same numbers).
-  localparam logic [3:0] OpReg = 4'd1, OpLayer = 4'd2, OpPolicy = 4'd3, OpSinkK = 4'd4,
-                         OpSinkV = 4'd5, OpQuery = 4'd6, OpClear = 4'd7, OpRun = 4'd8;
+  localparam int NumCtr    = sinkattn_host_pkg::NumCtr;
+  localparam int PolBits   = sinkattn_host_pkg::PolicyBits;
 
   input  logic                     clk_i;             // clock
   input  logic                     rst_ni;            // asynchronous reset, active low
   // Command interface (host -> accelerator), accepted when valid & ready; ready only while idle.
-  //   OpReg    addr: 0 L, 1 Hq, 2 Hkv, 3 Hq/Hkv, 4 D, 5 T, 6 P, 7 S, 8 W,
-  //            9 flags {head_pruning, granularity_head, cascade, progressive_quant}, 10 warm-up, 11 tau_fx
-  //   OpLayer  addr = layer, data = {heads_keep[47:32], budget[15:0]}
-  //   OpPolicy addr = layer, data = 2 bits per KV head (0 retrieval, 1 streaming, 2 topk)
-  //   OpSinkK / OpSinkV  addr = (layer * MaxKvHeads + kv head) * SinkTokens + token, vec = K / V
-  //   OpQuery  addr = query head, vec = q, data = {shift[21:16], mant[15:0]} (score scale)
-  //   OpClear  clear importance, alive bitmap and head state (one entry per cycle)
-  //   OpRun    data = {step[31:16], layer[15:0]}: run one layer of one decode step
+  // Opcodes, registers and data fields: configs/host_contract.yaml (package sinkattn_host_pkg,
+  // tables in rtl/top_latency.md).
   input  logic                     cmd_valid_i;       // command valid
   output logic                     cmd_ready_o;       // command accepted (controller idle)
-  input  logic [3:0]               cmd_op_i;          // opcode
+  input  logic [sinkattn_host_pkg::OpcodeBits-1:0] cmd_op_i;  // opcode
   input  logic [31:0]              cmd_addr_i;        // register / memory address
   input  logic [63:0]              cmd_data_i;        // scalar data
   input  logic [VecBits-1:0]       cmd_vec_i;         // vector data, element d at [d*DataBits +: DataBits]
@@ -145,15 +136,15 @@ module sinkattn_top #(
   output logic [HeadDim*OutBits-1:0] row_data_o;      // outputs, element d at [d*OutBits +: OutBits]
   // Phase events: one-cycle pulse at the end of each phase (no back-pressure)
   output logic                     ev_valid_o;        // event valid this cycle
-  output logic [1:0]               ev_kind_o;         // 0 head pruning, 1 KV-head job, 2 eviction
+  output logic [sinkattn_host_pkg::EventKindBits-1:0] ev_kind_o;  // sinkattn_host_pkg::Ev*
   output logic [15:0]              ev_step_o;         // step t
   output logic [7:0]               ev_layer_o;        // layer
   output logic [7:0]               ev_group_o;        // KV head of a job (0 otherwise)
   output logic [15:0]              ev_tokens_o;       // tokens read (job) / candidates (pruning, eviction)
   output logic [63:0]              ev_start_o;        // first cycle of the phase
   output logic [63:0]              ev_end_o;          // last cycle of the phase
-  // Performance counters, read through a multiplexer (index list in rtl/top_latency.md)
-  input  logic [4:0]               ctr_sel_i;         // counter index
+  // Performance counters, read through a multiplexer (sinkattn_host_pkg::Ctr*)
+  input  logic [sinkattn_host_pkg::CounterSelBits-1:0] ctr_sel_i;  // counter index
   output logic [63:0]              ctr_o;             // its value
 
   // =============================================================================================
@@ -167,7 +158,7 @@ module sinkattn_top #(
   logic [PBits-1:0]      cfg_tau_q;
   logic [TokW-1:0]       budget_q   [0:MaxLayers-1];
   logic [7:0]            keep_q     [0:MaxLayers-1];
-  logic [2*MaxKvHeads-1:0] policy_q [0:MaxLayers-1];
+  logic [PolBits*MaxKvHeads-1:0] policy_q [0:MaxLayers-1];
 
   // =============================================================================================
   // Memories
@@ -255,7 +246,7 @@ module sinkattn_top #(
   logic [$clog2(QkLanes+1)-1:0] ser_idx_q;
   // Event register
   logic            ev_valid_q;
-  logic [1:0]      ev_kind_q;
+  logic [sinkattn_host_pkg::EventKindBits-1:0] ev_kind_q;
   logic [15:0]     ev_step_q, ev_tokens_q;
   logic [7:0]      ev_layer_q, ev_group_q;
   logic [63:0]     ev_start_q, ev_end_q;
@@ -271,12 +262,12 @@ module sinkattn_top #(
   logic [LayW-1:0] scope;                  // importance scope of this layer
   logic [KvW-1:0]  list_g;                 // importance / alive list of the job
   logic [MaxLayers-1:0] ge_mask;           // layers >= l
-  logic [1:0]      pol_g;                  // head policy of (l, g)
+  logic [PolBits-1:0] pol_g;               // head policy of (l, g)
   logic            any_topk;               // some KV head of layer l is topk
   logic            bk;                     // bank of the back's job g
   logic [TokW-1:0] n_b;                    // its list length
   logic            fb;                     // bank of the front's job fg
-  logic [1:0]      pol_f;                  // head policy of (l, fg)
+  logic [PolBits-1:0] pol_f;               // head policy of (l, fg)
   logic [KvW-1:0]  list_f;                 // alive list of job fg
   logic            f_active;               // some query head of group fg is alive at l
   logic            in_jobs;                // the back is in the job phase of the run
@@ -294,11 +285,11 @@ module sinkattn_top #(
   assign h_cur     = gbase_q + r_q;
   assign scope     = cfg_cascade_q ? '0 : l_q;
   assign list_g    = cfg_ghead_q ? KvW'(g_q) : '0;
-  assign pol_g     = policy_q[l_q][2*KvW'(g_q) +: 2];
+  assign pol_g     = policy_q[l_q][PolBits*KvW'(g_q) +: PolBits];
   assign bk        = g_q[0];
   assign n_b       = bn_q[bk];
   assign fb        = fg_q[0];
-  assign pol_f     = policy_q[l_q][2*KvW'(fg_q) +: 2];
+  assign pol_f     = policy_q[l_q][PolBits*KvW'(fg_q) +: PolBits];
   assign list_f    = cfg_ghead_q ? KvW'(fg_q) : '0;
   assign in_jobs   = (st_q == StGrpStart) || (st_q == StRowStart) || (st_q == StRowQk) || (st_q == StRowSm) ||
                      (st_q == StRowOut) || (st_q == StRowEmit) || (st_q == StGrpWait);
@@ -306,7 +297,8 @@ module sinkattn_top #(
     assign ge_mask[i] = (i >= 32'(l_q));
   end
   for (genvar i = 0; i < MaxKvHeads; i++) begin : g_topk_heads
-    assign topk_heads[i] = (i < 32'(cfg_hkv_q)) && (policy_q[l_q][2*i +: 2] == 2'd2);
+    assign topk_heads[i] = (i < 32'(cfg_hkv_q)) &&
+                           (policy_q[l_q][PolBits*i +: PolBits] == sinkattn_host_pkg::PolicyTopk);
   end
   for (genvar h = 0; h < MaxQHeads; h++) begin : g_active_heads
     assign active_heads[h] = (h >= 32'(fgbase_q)) && (h < 32'(fgbase_q) + 32'(cfg_group_q)) && !hpruned_q[h][l_q];
@@ -520,16 +512,17 @@ module sinkattn_top #(
   // The list scan includes token fj_q at (t, l, fg): sink, window, or middle by the head policy.
   assign scan_alive  = !evict_mem[{list_f, PosW'(fj_q)}][l_q];
   assign list_we     = fscan_q &&
-                       (fj_q < sinks_end || fj_q >= mid_end || pol_f == 2'd0 || (pol_f == 2'd2 && scan_alive));
+                       (fj_q < sinks_end || fj_q >= mid_end || pol_f == sinkattn_host_pkg::PolicyRetrieval ||
+                        (pol_f == sinkattn_host_pkg::PolicyTopk && scan_alive));
   assign ev_scan_tok = j_q;
 
   always_ff @(posedge clk_i) begin
-    if (cmd_fire && cmd_op_i == OpSinkK) sink_k_mem[SinkAW'(cmd_addr_i)] <= cmd_vec_i;
-    if (cmd_fire && cmd_op_i == OpSinkV) sink_v_mem[SinkAW'(cmd_addr_i)] <= cmd_vec_i;
-    if (cmd_fire && cmd_op_i == OpQuery) begin
+    if (cmd_fire && cmd_op_i == sinkattn_host_pkg::OpSinkK) sink_k_mem[SinkAW'(cmd_addr_i)] <= cmd_vec_i;
+    if (cmd_fire && cmd_op_i == sinkattn_host_pkg::OpSinkV) sink_v_mem[SinkAW'(cmd_addr_i)] <= cmd_vec_i;
+    if (cmd_fire && cmd_op_i == sinkattn_host_pkg::OpQuery) begin
       q_mem[HqW'(cmd_addr_i)]     <= cmd_vec_i;
-      mant_mem[HqW'(cmd_addr_i)]  <= cmd_data_i[ScaleMantBits-1:0];
-      shift_mem[HqW'(cmd_addr_i)] <= cmd_data_i[16 +: ShiftBits];
+      mant_mem[HqW'(cmd_addr_i)]  <= cmd_data_i[sinkattn_host_pkg::QueryMantLsb +: ScaleMantBits];
+      shift_mem[HqW'(cmd_addr_i)] <= cmd_data_i[sinkattn_host_pkg::QueryShiftLsb +: ShiftBits];
     end
     if (list_we) list_mem[{fb, PosW'(bn_q[fb])}] <= fj_q;
     if (st_q == StHpScan && !hpruned_q[j_q[HqW-1:0]][l_q]) cand_mem[PosW'(cnt_q)] <= j_q;
@@ -584,7 +577,6 @@ module sinkattn_top #(
       ser_valid_q <= 1'b0; ser_s_q <= '0; ser_lv_q <= '0; ser_last_q <= 1'b0; ser_idx_q <= '0;
       ev_valid_q <= 1'b0; ev_kind_q <= '0; ev_step_q <= '0; ev_tokens_q <= '0; ev_layer_q <= '0;
       ev_group_q <= '0; ev_start_q <= '0; ev_end_q <= '0;
-      for (int c = 0; c < NumCtr; c++) ctr_q[c] <= '0;
     end else begin
       cyc_q      <= cyc_q + 1'b1;
       ev_valid_q <= 1'b0;
@@ -614,11 +606,7 @@ module sinkattn_top #(
           fgbase_q    <= fgbase_q + cfg_group_q;
         end
       end else if (fscan_q) begin
-        if (list_we) begin
-          bn_q[fb] <= bn_q[fb] + 1'b1;
-          ctr_q[5] <= ctr_q[5] + 1'b1;
-          if (fj_q < sinks_end) ctr_q[4] <= ctr_q[4] + 1'b1;
-        end
+        if (list_we) bn_q[fb] <= bn_q[fb] + 1'b1;
         if (fj_q == t_q) begin
           bdone_q[fb] <= 1'b1;
           fscan_q     <= 1'b0;
@@ -671,58 +659,39 @@ module sinkattn_top #(
         end
       end
 
-      // ---- top-k statistics ----
-      if (tk_pass) begin
-        ctr_q[11] <= ctr_q[11] + 1'b1;
-        ctr_q[12] <= ctr_q[12] + 64'(tk_pass_count);
-      end
-      // ---- DRAM bytes by region ----
-      ctr_q[8]  <= ctr_q[8]  + 64'(by_window);
-      ctr_q[9]  <= ctr_q[9]  + 64'(by_middle);
-      ctr_q[10] <= ctr_q[10] + 64'(by_lsb);
-      // ---- busy and stall cycles ----
-      if (st_q != StIdle && st_q != StClear) ctr_q[0] <= ctr_q[0] + 1'b1;
-      if (qk_k_valid && qk_k_ready)          ctr_q[13] <= ctr_q[13] + 1'b1;
-      if (ser_take || (sm_p_valid && sm_p_ready)) ctr_q[14] <= ctr_q[14] + 1'b1;
-      if (pv_fire || pv_out_valid)           ctr_q[15] <= ctr_q[15] + 1'b1;
-      if (!tk_start_ready)                   ctr_q[16] <= ctr_q[16] + 1'b1;
-      if (!fetch_idle)                       ctr_q[17] <= ctr_q[17] + 1'b1;
-      if ((st_q == StRowQk && !keys_ready) || (st_q == StRowSm && sm_p_valid && !disc_now && !v_ready))
-        ctr_q[18] <= ctr_q[18] + 1'b1;
-      if (mem_req_valid_o && !mem_req_ready_i) ctr_q[19] <= ctr_q[19] + 1'b1;
-      if (p_fire && !disc_now && prow_q >= sinks_end) ctr_q[23] <= ctr_q[23] + 1'b1;
-      if (fscan_q)                           ctr_q[20] <= ctr_q[20] + 1'b1;
-      if (st_q == StHpScan || st_q == StEvScan || st_q == StSelStart || st_q == StSelFeed || st_q == StSelOut)
-        ctr_q[21] <= ctr_q[21] + 1'b1;
-
       case (st_q)
         // -------------------------------------------------------------------------------------
         StIdle: begin
           if (cmd_fire) begin
             case (cmd_op_i)
-              OpReg: begin
-                case (cmd_addr_i[3:0])
-                  4'd0:  cfg_layers_q <= cmd_data_i[7:0];
-                  4'd1:  cfg_hq_q     <= cmd_data_i[7:0];
-                  4'd2:  cfg_hkv_q    <= cmd_data_i[7:0];
-                  4'd3:  cfg_group_q  <= cmd_data_i[7:0];
-                  4'd4:  cfg_d_q      <= cmd_data_i[$clog2(HeadDim+1)-1:0];
-                  4'd5:  cfg_t_q      <= cmd_data_i[TokW-1:0];
-                  4'd6:  cfg_prompt_q <= cmd_data_i[TokW-1:0];
-                  4'd7:  cfg_sinks_q  <= cmd_data_i[TokW-1:0];
-                  4'd8:  cfg_window_q <= cmd_data_i[TokW-1:0];
-                  4'd9:  {cfg_hp_q, cfg_ghead_q, cfg_cascade_q, cfg_pq_q} <= cmd_data_i[3:0];
-                  4'd10: cfg_warm_q   <= cmd_data_i[15:0];
-                  4'd11: cfg_tau_q    <= cmd_data_i[PBits-1:0];
+              sinkattn_host_pkg::OpReg: begin
+                case (cmd_addr_i[sinkattn_host_pkg::RegAddrBits-1:0])
+                  sinkattn_host_pkg::RegLayers:  cfg_layers_q <= cmd_data_i[7:0];
+                  sinkattn_host_pkg::RegQHeads:  cfg_hq_q     <= cmd_data_i[7:0];
+                  sinkattn_host_pkg::RegKvHeads: cfg_hkv_q    <= cmd_data_i[7:0];
+                  sinkattn_host_pkg::RegGroup:   cfg_group_q  <= cmd_data_i[7:0];
+                  sinkattn_host_pkg::RegHeadDim: cfg_d_q      <= cmd_data_i[$clog2(HeadDim+1)-1:0];
+                  sinkattn_host_pkg::RegTokens:  cfg_t_q      <= cmd_data_i[TokW-1:0];
+                  sinkattn_host_pkg::RegPrompt:  cfg_prompt_q <= cmd_data_i[TokW-1:0];
+                  sinkattn_host_pkg::RegSinks:   cfg_sinks_q  <= cmd_data_i[TokW-1:0];
+                  sinkattn_host_pkg::RegWindow:  cfg_window_q <= cmd_data_i[TokW-1:0];
+                  sinkattn_host_pkg::RegFlags: begin
+                    cfg_hp_q      <= cmd_data_i[sinkattn_host_pkg::FlagHeadPruningLsb];
+                    cfg_ghead_q   <= cmd_data_i[sinkattn_host_pkg::FlagGranularityHeadLsb];
+                    cfg_cascade_q <= cmd_data_i[sinkattn_host_pkg::FlagCascadeLsb];
+                    cfg_pq_q      <= cmd_data_i[sinkattn_host_pkg::FlagProgressiveQuantLsb];
+                  end
+                  sinkattn_host_pkg::RegWarmup:  cfg_warm_q   <= cmd_data_i[15:0];
+                  sinkattn_host_pkg::RegTau:     cfg_tau_q    <= cmd_data_i[PBits-1:0];
                   default: ;
                 endcase
               end
-              OpLayer: begin
-                budget_q[LayW'(cmd_addr_i)] <= cmd_data_i[TokW-1:0];
-                keep_q[LayW'(cmd_addr_i)]   <= cmd_data_i[39:32];
+              sinkattn_host_pkg::OpLayer: begin
+                budget_q[LayW'(cmd_addr_i)] <= cmd_data_i[sinkattn_host_pkg::LayerBudgetLsb +: TokW];
+                keep_q[LayW'(cmd_addr_i)]   <= cmd_data_i[sinkattn_host_pkg::LayerHeadsKeepLsb +: 8];
               end
-              OpPolicy: policy_q[LayW'(cmd_addr_i)] <= cmd_data_i[2*MaxKvHeads-1:0];
-              OpClear: begin
+              sinkattn_host_pkg::OpPolicy: policy_q[LayW'(cmd_addr_i)] <= cmd_data_i[PolBits*MaxKvHeads-1:0];
+              sinkattn_host_pkg::OpClear: begin
                 for (int h = 0; h < MaxQHeads; h++) begin
                   hpruned_q[h] <= '0;
                   himp_q[h]    <= '0;
@@ -730,9 +699,9 @@ module sinkattn_top #(
                 cl_s_q <= '0; cl_l_q <= '0; cl_t_q <= '0;
                 st_q <= StClear;
               end
-              OpRun: begin
-                t_q <= cmd_data_i[16 +: TokW];
-                l_q <= cmd_data_i[LayW-1:0];
+              sinkattn_host_pkg::OpRun: begin
+                t_q <= cmd_data_i[sinkattn_host_pkg::RunStepLsb +: TokW];
+                l_q <= cmd_data_i[sinkattn_host_pkg::RunLayerLsb +: LayW];
                 phase_start_q <= cyc_q;
                 j_q <= '0;
                 cnt_q <= '0;
@@ -740,7 +709,8 @@ module sinkattn_top #(
                 gbase_q <= '0;
                 fg_q <= '0;
                 fgbase_q <= '0;
-                if (cfg_hp_q && (32'(cmd_data_i[16 +: TokW]) - 32'(cfg_prompt_q) >= 32'(cfg_warm_q)))
+                if (cfg_hp_q && (32'(cmd_data_i[sinkattn_host_pkg::RunStepLsb +: TokW]) - 32'(cfg_prompt_q) >=
+                                 32'(cfg_warm_q)))
                   st_q <= StHpScan;
                 else
                   st_q <= StGrpStart;
@@ -778,7 +748,7 @@ module sinkattn_top #(
             sel_hp_q <= 1'b1;
             st_q <= StSelStart;
           end else begin
-            ev_valid_q <= 1'b1; ev_kind_q <= 2'd0; ev_group_q <= '0; ev_tokens_q <= 16'(cnt_q);
+            ev_valid_q <= 1'b1; ev_kind_q <= sinkattn_host_pkg::EvHeadPruning; ev_group_q <= '0; ev_tokens_q <= 16'(cnt_q);
             ev_step_q <= 16'(t_q); ev_layer_q <= 8'(l_q); ev_start_q <= phase_start_q; ev_end_q <= cyc_q;
             st_q <= StGrpStart;
           end
@@ -806,11 +776,10 @@ module sinkattn_top #(
           if (drop) begin
             ptr_q <= ptr_q + 1'b1;
             if (sel_hp_q) hpruned_q[drop_tok[HqW-1:0]] <= hpruned_q[drop_tok[HqW-1:0]] | ge_mask;
-            else          ctr_q[7] <= ctr_q[7] + 1'b1;
           end
           if (sel_finish) begin
             ev_valid_q <= 1'b1; ev_group_q <= sel_hp_q ? 8'd0 : 8'(g_q); ev_tokens_q <= 16'(cnt_q);
-            ev_kind_q <= sel_hp_q ? 2'd0 : 2'd2;
+            ev_kind_q <= sel_hp_q ? sinkattn_host_pkg::EvHeadPruning : sinkattn_host_pkg::EvEviction;
             ev_step_q <= 16'(t_q); ev_layer_q <= 8'(l_q); ev_start_q <= phase_start_q; ev_end_q <= cyc_q;
             st_q <= sel_hp_q ? StGrpStart : StEvNext;
           end
@@ -854,7 +823,6 @@ module sinkattn_top #(
             if (disc_now && sm_p_last) begin
               // The MSB pass was too flat: fetch the LSB plane (once per job) and recompute.
               if (!lsb_started_q) lsb_started_q <= 1'b1;
-              ctr_q[3]    <= ctr_q[3] + 1'b1;
               refetched_q <= 1'b1;
               pass2_q     <= 1'b1;
               kb_q        <= '0;
@@ -871,13 +839,6 @@ module sinkattn_top #(
         end
         StRowEmit: begin
           if (row_ready_i) begin
-            if (row_act_q) begin
-              ctr_q[1] <= ctr_q[1] + 1'b1;
-              ctr_q[6] <= ctr_q[6] + 64'(n_b) * 64'(cfg_d_q) * (refetched_q ? 64'd3 : 64'd2);
-              ctr_q[22] <= ctr_q[22] + 64'(n_b);
-            end else begin
-              ctr_q[2] <= ctr_q[2] + 1'b1;
-            end
             if (r_q + 8'd1 >= cfg_group_q) st_q <= StGrpWait;
             else begin
               r_q  <= r_q + 8'd1;
@@ -889,7 +850,7 @@ module sinkattn_top #(
           // Nothing of the job left in flight: release its bank.
           if (fetch_bank_idle[bk]) begin
             bbusy_q[bk] <= 1'b0;
-            ev_valid_q <= 1'b1; ev_kind_q <= 2'd1; ev_group_q <= 8'(g_q); ev_tokens_q <= 16'(n_b);
+            ev_valid_q <= 1'b1; ev_kind_q <= sinkattn_host_pkg::EvJob; ev_group_q <= 8'(g_q); ev_tokens_q <= 16'(n_b);
             ev_step_q <= 16'(t_q); ev_layer_q <= 8'(l_q); ev_start_q <= bstart_q[bk]; ev_end_q <= cyc_q;
             if (8'(g_q) + 8'd1 >= cfg_hkv_q) begin
               g_q <= '0;
@@ -907,7 +868,8 @@ module sinkattn_top #(
           phase_start_q <= cyc_q;
           cnt_q <= '0;
           j_q   <= cfg_sinks_q;
-          if ((cfg_ghead_q ? (pol_g == 2'd2) : any_topk) && cfg_sinks_q < mid_end) st_q <= StEvScan;
+          if ((cfg_ghead_q ? (pol_g == sinkattn_host_pkg::PolicyTopk) : any_topk) && cfg_sinks_q < mid_end)
+            st_q <= StEvScan;
           else st_q <= StEvNext;
         end
         StEvScan: begin
@@ -937,6 +899,55 @@ module sinkattn_top #(
         end
         default: st_q <= StIdle;
       endcase
+    end
+  end
+
+  // =============================================================================================
+  // Performance counters, in the manner of Ibex's: what each counter adds this cycle, by name
+  // (configs/host_contract.yaml, sinkattn_host_pkg::Ctr*), then one register process for all.
+  // =============================================================================================
+  logic        row_taken;                  // a row leaves on the row port
+  logic [63:0] ctr_inc [0:NumCtr-1];
+  assign row_taken = (st_q == StRowEmit) && row_ready_i;
+  always_comb begin
+    for (int c = 0; c < NumCtr; c++) begin
+      case (c)
+        sinkattn_host_pkg::CtrCycles:         ctr_inc[c] = 64'(st_q != StIdle && st_q != StClear);
+        sinkattn_host_pkg::CtrRows:           ctr_inc[c] = 64'(row_taken && row_act_q);
+        sinkattn_host_pkg::CtrPrunedRows:     ctr_inc[c] = 64'(row_taken && !row_act_q);
+        sinkattn_host_pkg::CtrLsbRefetches:   ctr_inc[c] = 64'((st_q == StRowSm) && p_fire && disc_now && sm_p_last);
+        sinkattn_host_pkg::CtrSramSinkHits:   ctr_inc[c] = 64'(list_we && fj_q < sinks_end);
+        sinkattn_host_pkg::CtrTokenReads:     ctr_inc[c] = 64'(list_we);
+        sinkattn_host_pkg::CtrMacs:           ctr_inc[c] = (row_taken && row_act_q) ?
+                                                64'(n_b) * 64'(cfg_d_q) * (refetched_q ? 64'd3 : 64'd2) : 64'd0;
+        sinkattn_host_pkg::CtrEvictions:      ctr_inc[c] = 64'(drop && !sel_hp_q);
+        sinkattn_host_pkg::CtrDramWindow:     ctr_inc[c] = 64'(by_window);
+        sinkattn_host_pkg::CtrDramMiddle:     ctr_inc[c] = 64'(by_middle);
+        sinkattn_host_pkg::CtrDramLsb:        ctr_inc[c] = 64'(by_lsb);
+        sinkattn_host_pkg::CtrTopkPasses:     ctr_inc[c] = 64'(tk_pass);
+        sinkattn_host_pkg::CtrTopkElements:   ctr_inc[c] = tk_pass ? 64'(tk_pass_count) : 64'd0;
+        sinkattn_host_pkg::CtrQkBusy:         ctr_inc[c] = 64'(qk_k_valid && qk_k_ready);
+        sinkattn_host_pkg::CtrSoftmaxBusy:    ctr_inc[c] = 64'(ser_take || (sm_p_valid && sm_p_ready));
+        sinkattn_host_pkg::CtrPvBusy:         ctr_inc[c] = 64'(pv_fire || pv_out_valid);
+        sinkattn_host_pkg::CtrTopkBusy:       ctr_inc[c] = 64'(!tk_start_ready);
+        sinkattn_host_pkg::CtrFetchBusy:      ctr_inc[c] = 64'(!fetch_idle);
+        sinkattn_host_pkg::CtrDataStall:      ctr_inc[c] = 64'((st_q == StRowQk && !keys_ready) ||
+                                                               (st_q == StRowSm && sm_p_valid && !disc_now && !v_ready));
+        sinkattn_host_pkg::CtrDramReqStall:   ctr_inc[c] = 64'(mem_req_valid_o && !mem_req_ready_i);
+        sinkattn_host_pkg::CtrListScan:       ctr_inc[c] = 64'(fscan_q);
+        sinkattn_host_pkg::CtrSelectCycles:   ctr_inc[c] = 64'(st_q == StHpScan || st_q == StEvScan || st_q == StSelStart ||
+                                                               st_q == StSelFeed || st_q == StSelOut);
+        sinkattn_host_pkg::CtrRowTokens:      ctr_inc[c] = (row_taken && row_act_q) ? 64'(n_b) : 64'd0;
+        sinkattn_host_pkg::CtrImportanceUpdates: ctr_inc[c] = 64'(p_fire && !disc_now && prow_q >= sinks_end);
+        default:                              ctr_inc[c] = 64'd0;
+      endcase
+    end
+  end
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      for (int c = 0; c < NumCtr; c++) ctr_q[c] <= '0;
+    end else begin
+      for (int c = 0; c < NumCtr; c++) ctr_q[c] <= ctr_q[c] + ctr_inc[c];
     end
   end
 

@@ -1,18 +1,25 @@
 #!/usr/bin/python3
-"""Generate the numeric contract's headers and lookup tables from configs/numerics.yaml.
+"""Generate the numeric contract's and the host contract's headers and tables.
 
-This is the only place the tables are computed. It writes:
-  OUT/include/sinkattn/numerics_gen.hpp   constants and tables for C++ (model, SystemC, HLS)
-  OUT/rtl/sinkattn_numerics.svh           the same constants as Verilog localparams
-  OUT/rtl/exp2_lut.hex, recip_lut.hex     the same tables for $readmemh
+This is the only place the tables are computed. From configs/numerics.yaml it writes:
+  OUT/include/sinkattn/numerics_gen.hpp     constants and tables for C++ (model, SystemC, HLS)
+  OUT/rtl/sinkattn_numerics.svh             the same constants as Verilog localparams
+  OUT/rtl/exp2_lut.hex, recip_lut.hex       the same tables for $readmemh
+and from configs/host_contract.yaml (scripts/host_contract.py):
+  OUT/include/sinkattn/host_contract_gen.hpp  opcodes, registers, fields, event kinds, counter table
+  OUT/rtl/sinkattn_host_pkg.sv                the same as package sinkattn_host_pkg
+With --docs it rewrites (or, with --check, checks) the generated tables of a Markdown file.
 
-Usage: gen_tables.py NUMERICS_YAML OUT_DIR
+Usage: gen_tables.py NUMERICS_YAML HOST_CONTRACT_YAML OUT_DIR
+       gen_tables.py --docs [--check] HOST_CONTRACT_YAML MARKDOWN
 """
 import decimal
 import os
 import sys
 
-import yaml
+import host_contract
+from host_contract import camel
+from yaml_input import fail, load_mapping
 
 FIELDS = {
     "data_bits": (4, 16), "key_msb_bits": (1, 15), "key_lsb_bits": (1, 15),
@@ -23,22 +30,8 @@ FIELDS = {
 }
 
 
-def fail(path, field, reason):
-    sys.stderr.write(f"error: {path}: {field}: {reason}\n")
-    sys.exit(2)
-
-
 def load(path):
-    try:
-        with open(path) as f:
-            doc = yaml.safe_load(f)
-    except (OSError, yaml.YAMLError) as e:
-        fail(path, "", f"cannot read YAML: {e}")
-    if not isinstance(doc, dict):
-        fail(path, "", "top level must be a mapping")
-    for key in doc:
-        if key not in FIELDS:
-            fail(path, key, "unknown field")
+    doc = load_mapping(path, FIELDS)
     n = {}
     for key, (lo, hi) in FIELDS.items():
         if key not in doc:
@@ -128,10 +121,6 @@ def sv_header(d):
     return "\n".join(lines)
 
 
-def camel(key):
-    return "".join(p.capitalize() for p in key.split("_"))
-
-
 def wrap(values, per_line=8):
     return ["    " + ", ".join(str(v) for v in values[i:i + per_line]) + ","
             for i in range(0, len(values), per_line)]
@@ -153,11 +142,45 @@ def write(path, text):
         f.write(text)
 
 
-def main():
-    if len(sys.argv) != 3:
+def docs(argv):
+    check = argv[:1] == ["--check"]
+    if check:
+        argv = argv[1:]
+    if len(argv) != 2:
         sys.stderr.write(__doc__)
         sys.exit(2)
-    src, out = sys.argv[1], sys.argv[2]
+    src, md = argv
+    sections = host_contract.doc_sections(host_contract.load(src), display(src))
+    try:
+        with open(md) as f:
+            text = f.read()
+    except OSError as e:
+        host_contract.fail(md, "", f"cannot read: {e}")
+    new = host_contract.update_doc(text, sections, md)
+    if check:
+        if new != text:
+            sys.stderr.write(f"error: {md}: its generated tables differ from {src}; "
+                             f"run scripts/gen_tables.py --docs {src} {md}\n")
+            sys.exit(1)
+        return
+    write(md, new)
+
+
+def display(path):
+    """`path` as the generated files name it: relative to the repository when inside it."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    rel = os.path.relpath(os.path.abspath(path), root)
+    return path if rel.startswith("..") else rel
+
+
+def main():
+    if sys.argv[1:2] == ["--docs"]:
+        docs(sys.argv[2:])
+        return
+    if len(sys.argv) != 4:
+        sys.stderr.write(__doc__)
+        sys.exit(2)
+    src, contract_src, out = sys.argv[1], sys.argv[2], sys.argv[3]
     n = load(src)
     d = derived(n)
     exp_t, rec_t = exp2_table(n), recip_table(n)
@@ -167,6 +190,15 @@ def main():
     write(os.path.join(out, "rtl/sinkattn_numerics.svh"), sv_header(d))
     write(os.path.join(out, "rtl/exp2_lut.hex"), hex_file(exp_t, n["exp_out_bits"]))
     write(os.path.join(out, "rtl/recip_lut.hex"), hex_file(rec_t, n["recip_out_bits"]))
+    contract = host_contract.load(contract_src)
+    # The score scale travels in OpQuery's data: its fields must hold the numeric contract's.
+    query = {f["name"]: f for f in contract["fields"].get("query", [])}
+    for name, bits in (("mant", n["scale_mant_bits"]), ("shift", n["scale_shift_max"].bit_length())):
+        if name not in query or query[name]["width"] < bits:
+            host_contract.fail(contract_src, f"fields.query.{name}", f"needs a field of at least {bits} bits ({src})")
+    write(os.path.join(out, "include/sinkattn/host_contract_gen.hpp"),
+          host_contract.cpp_header(contract, display(contract_src)))
+    write(os.path.join(out, "rtl/sinkattn_host_pkg.sv"), host_contract.sv_package(contract, display(contract_src)))
 
 
 if __name__ == "__main__":

@@ -30,6 +30,12 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+def top_files():
+    """The top's sources (rtl/sinkattn_top.files), "@GEN@/" for the generated directory."""
+    with open(os.path.join(ROOT, "rtl", "sinkattn_top.files")) as f:
+        return [line.strip() for line in f if line.strip() and not line.startswith("#")]
+
+
 # Block -> (top module, RTL files, {module parameter: preset parameter name, or a literal
 # string in quotes}). "@GEN@" in a literal is the generated-files directory.
 BLOCKS = {
@@ -43,9 +49,7 @@ BLOCKS = {
                     {"P": "TopkParallelism", "ScoreW": "ImportanceBits", "MaxN": "MaxTokens",
                      "LfsrSeed": "TopkLfsrSeed"}),
     # Bottom-up: the datapath blocks above, then this with them as black boxes.
-    "top": ("sinkattn_top",
-            ["rtl/sinkattn_top.sv", "rtl/kv_fetch.sv", "rtl/qk_lanes.sv", "rtl/softmax_unit.sv", "rtl/pv_lanes.sv",
-             "rtl/topk_engine.sv"],
+    "top": ("sinkattn_top", top_files(),
             {"HeadDim": "HeadDim", "QkLanes": "QkLanes", "PvLanes": "PvLanes", "MaxTokens": "MaxTokens",
              "MaxLayers": "MaxLayers", "MaxQHeads": "MaxQHeads", "MaxKvHeads": "MaxKvHeads",
              "SinkTokens": "SinkSramTokens", "TopkP": "TopkParallelism", "LfsrSeed": "TopkLfsrSeed",
@@ -91,7 +95,8 @@ def elaborate(name, values, gen_dir):
     resolved = {p: (v.replace("@GEN@", gen_dir) if v.startswith('"') else values[v]) for p, v in params.items()}
     chparams = [f"-set {p} {v}" for p, v in resolved.items()]
     # -defer: parameters (the table paths among them) are set before elaboration reads them.
-    read = f"read_verilog -defer -sv -I{gen_dir} " + " ".join(os.path.join(ROOT, f) for f in files)
+    paths = [f.replace("@GEN@", gen_dir) if f.startswith("@GEN@") else os.path.join(ROOT, f) for f in files]
+    read = f"read_verilog -defer -sv -I{gen_dir} " + " ".join(paths)
     chp = f"chparam {' '.join(chparams)} {top}; " if chparams else ""
     return read + "; " + chp, resolved
 

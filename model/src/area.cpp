@@ -14,6 +14,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "sinkattn/error.hpp"
+#include "sinkattn/path_check.hpp"
 #include "sinkattn/numerics.hpp"
 
 #ifndef SINKATTN_SOURCE_CONFIG_DIR
@@ -256,7 +257,7 @@ std::vector<std::string> area_model_names() {
 std::shared_ptr<const AreaModel> load_area_model(const std::string& name_or_path) {
   const bool is_path = name_or_path.find('/') != std::string::npos || name_or_path.find(".yaml") != std::string::npos;
   const std::string file = is_path ? name_or_path : area_dir() + "/" + name_or_path + ".yaml";
-  if (!fs::is_regular_file(file)) {
+  if (!is_regular_file(file, "")) {
     std::string have;
     for (const auto& n : area_model_names()) have += (have.empty() ? "" : ", ") + n;
     throw InputError(file, "", is_path ? "no such area model file" : "no area model named '" + name_or_path + "' (have: " + have + ")");
@@ -272,7 +273,7 @@ std::shared_ptr<const AreaModel> load_area_model(const std::string& name_or_path
   m->prov.node_nm = static_cast<int>(node);
   const std::string fit_name = text(file, root, "fit_file", "fit_file");
   const std::string fit_file = (fs::path(file).parent_path() / fit_name).string();
-  if (!fs::is_regular_file(fit_file))
+  if (!is_regular_file(fit_file, "fit_file"))
     throw InputError(at(file, root["fit_file"]), "fit_file", "no such file " + fit_file + ": run scripts/area_calibrate.py");
   m->prov.fit_file = fit_file;
   const YAML::Node fit = load_yaml(fit_file);

@@ -11,6 +11,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "sinkattn/error.hpp"
+#include "sinkattn/path_check.hpp"
 #include "sinkattn/numerics.hpp"
 
 #ifndef SINKATTN_SOURCE_CONFIG_DIR
@@ -124,7 +125,7 @@ void flatten(const YAML::Node& map, const std::string& prefix, const std::string
 }
 
 YAML::Node parse_file(const std::string& file) {
-  if (!fs::is_regular_file(file)) throw InputError(file, "", "no such configuration file");
+  if (!is_regular_file(file, "")) throw InputError(file, "", "no such configuration file");
   YAML::Node root;
   try {
     root = YAML::LoadFile(file);
@@ -140,7 +141,7 @@ YAML::Node parse_file(const std::string& file) {
 std::string resolve_base(const std::string& base, const std::string& from_file, const YAML::Node& n) {
   if (base.find('/') == std::string::npos && base.find(".yaml") == std::string::npos) {
     const fs::path p = fs::path(presets_dir()) / (base + ".yaml");
-    if (!fs::is_regular_file(p))
+    if (!is_regular_file(p, "base"))
       throw InputError(where(from_file, n), "base",
                        "no preset named '" + base + "' in " + presets_dir() + " (have: " +
                            join(preset_names()) + ")");
@@ -151,7 +152,9 @@ std::string resolve_base(const std::string& base, const std::string& from_file, 
 
 // Loads `file` and its base chain; later files override earlier ones leaf by leaf.
 void load_chain(const std::string& file, std::vector<std::string>& seen, Leaves& out) {
-  const std::string canon = fs::weakly_canonical(file).string();
+  std::error_code ec;
+  std::string canon = fs::weakly_canonical(file, ec).string();
+  if (ec) canon = fs::path(file).lexically_normal().string();  // parse_file reports why it cannot be read
   if (std::find(seen.begin(), seen.end(), canon) != seen.end())
     throw InputError(file, "base", "preset inheritance loops back to " + file);
   seen.push_back(canon);
@@ -407,10 +410,10 @@ bool is_config_field(const std::string& path) { return schema().count(path) > 0;
 
 Config load_config(const std::string& name_or_path, const std::vector<FieldOverride>& overrides) {
   std::string file = name_or_path;
-  if (!fs::exists(file) && name_or_path.find('/') == std::string::npos &&
+  if (!path_exists(file, "--config") && name_or_path.find('/') == std::string::npos &&
       name_or_path.find(".yaml") == std::string::npos) {
     file = (fs::path(presets_dir()) / (name_or_path + ".yaml")).string();
-    if (!fs::exists(file))
+    if (!path_exists(file, "--config"))
       throw InputError(name_or_path, "--config",
                        "neither a file nor a preset name (presets: " + join(preset_names()) + ")");
   }

@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "sinkattn/error.hpp"
+#include "sinkattn/path_check.hpp"
 #include "sinkattn/numerics.hpp"
 
 #ifndef SINKATTN_SOURCE_CONFIG_DIR
@@ -49,7 +50,7 @@ std::vector<std::string> energy_table_names() {
 EnergyTable load_energy_table(const std::string& name_or_path) {
   const bool is_path = name_or_path.find('/') != std::string::npos || name_or_path.find(".yaml") != std::string::npos;
   const std::string file = is_path ? name_or_path : energy_dir() + "/" + name_or_path + ".yaml";
-  if (!fs::is_regular_file(file)) {
+  if (!is_regular_file(file, "")) {
     std::string have;
     for (const auto& n : energy_table_names()) have += (have.empty() ? "" : ", ") + n;
     throw InputError(file, "", is_path ? "no such energy table file" : "no energy table named '" + name_or_path + "' (have: " + have + ")");

@@ -6,37 +6,44 @@
 
 #include "sinkattn/digest.hpp"
 #include "sinkattn/error.hpp"
+#include "sinkattn/host_contract_gen.hpp"
 
 namespace sinkattn {
 
-nlohmann::json golden_report(const Config& cfg, const Plan& plan, const std::string& trace_dir,
-                             const GoldenResult& run, const Fidelity& fid, double wall_seconds,
-                             const EnergyTable& energy) {
-  const Shape& s = run.shape;
-  const Counters& c = run.counters;
+nlohmann::json report_header(const std::string& mode, const Config& cfg, const std::string& trace_dir, const Shape& s) {
   nlohmann::json j;
-  j["mode"] = "golden";
+  j["mode"] = mode;
   j["preset"] = cfg.name;
   j["config_file"] = cfg.source;
   j["trace"] = trace_dir;
   j["shape"] = {{"layers", s.layers}, {"q_heads", s.q_heads}, {"kv_heads", s.kv_heads},
                 {"head_dim", s.head_dim}, {"tokens", s.tokens}, {"prompt", s.prompt}, {"steps", s.steps()}};
-  j["outputs_sha256"] = sha256_hex(run.out.data(), run.out.size() * sizeof(run.out[0]));
+  return j;
+}
+
+void add_counters(nlohmann::json& j, const Counters& c, std::uint64_t dense_dram_bytes) {
   j["dram_bytes"] = c.dram_bytes();
-  j["dense_dram_bytes"] = run.dense_dram_bytes;
+  j["dense_dram_bytes"] = dense_dram_bytes;
   j["dram_bytes_by_region"] = {{"sink", 0}, {"window", c.dram_window}, {"middle", c.dram_middle}, {"lsb", c.dram_lsb}};
-  j["sram_sink_hits"] = c.sram_sink_hits;
-  j["lsb_refetches"] = c.lsb_refetches;
-  j["rows"] = c.rows;
-  j["pruned_rows"] = c.pruned_rows;
-  j["token_reads"] = c.token_reads;
-  j["macs"] = c.macs;
-  j["evictions"] = c.evictions;
-  j["topk_passes"] = c.topk.passes;
-  j["topk_elements"] = c.topk.elements;
-  j["row_tokens"] = c.row_tokens;
-  j["importance_updates"] = c.importance_updates;
-  add_energy(j, c, s, energy);
+  // Every counter the golden model keeps, under its name in the counter table.
+  for (const host::CounterInfo& k : host::kCounters)
+    if (k.golden_get) j[k.name] = k.golden_get(c);
+}
+
+void add_fidelity(nlohmann::json& j, const Fidelity& f) {
+  j["fidelity"] = {{"cosine_mean", f.cosine_mean}, {"cosine_min", f.cosine_min},
+                   {"max_rel_err", f.max_rel_err}, {"mass_recall_mean", f.mass_recall_mean}};
+}
+
+nlohmann::json golden_report(const Config& cfg, const Plan& plan, const std::string& trace_dir,
+                             const GoldenResult& run, const Fidelity& fid, double wall_seconds,
+                             const EnergyTable& energy, const AreaModel& area) {
+  const Shape& s = run.shape;
+  nlohmann::json j = report_header("golden", cfg, trace_dir, s);
+  j["outputs_sha256"] = sha256_hex(run.out.data(), run.out.size() * sizeof(run.out[0]));
+  add_counters(j, run.counters, run.dense_dram_bytes);
+  add_energy(j, run.counters, s, energy);
+  add_area(j, cfg, area);
   nlohmann::json kept = nlohmann::json::array();
   const double jobs = static_cast<double>(s.steps()) * s.kv_heads;
   for (int l = 0; l < s.layers; ++l) kept.push_back(jobs > 0 ? run.token_reads_per_layer[l] / jobs : 0.0);
@@ -45,8 +52,7 @@ nlohmann::json golden_report(const Config& cfg, const Plan& plan, const std::str
   j["heads_kept_per_layer"] = plan.heads_keep;
   const PrefillCost pre = prefill_cost(s);
   j["prefill"] = {{"tokens", pre.tokens}, {"macs", pre.macs}, {"dram_bytes", pre.dram_bytes}};
-  j["fidelity"] = {{"cosine_mean", fid.cosine_mean}, {"cosine_min", fid.cosine_min},
-                   {"max_rel_err", fid.max_rel_err}, {"mass_recall_mean", fid.mass_recall_mean}};
+  add_fidelity(j, fid);
   j["wall_seconds"] = wall_seconds;
   return j;
 }

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "sinkattn/error.hpp"
+#include "sinkattn/path_check.hpp"
 #include "sinkattn/trace.hpp"
 
 namespace sinkattn {
@@ -39,7 +40,7 @@ struct Tensor {
 // nor too large for the int fields of Shape.
 Tensor read_tensor(const fs::path& dir, const std::string& name) {
   Tensor t{name, (dir / (name + ".npy")).string(), {}, {}, {}};
-  if (!fs::exists(t.path)) throw InputError(t.path, "file", "missing: a trace directory holds q.npy, k.npy and v.npy");
+  if (!path_exists(t.path, "file")) throw InputError(t.path, "file", "missing: a trace directory holds q.npy, k.npy and v.npy");
   t.mapped = npy::map(t.path, {npy::DType::kFloat32, npy::DType::kFloat16, npy::DType::kInt8});
   t.array.dtype = t.mapped.dtype();
   t.array.shape = t.mapped.shape();
@@ -105,7 +106,7 @@ void check_finite(const FloatTrace& trace, TraceTensor which, const Tensor& t) {
 }
 
 json read_meta(const std::string& path) {
-  if (!fs::exists(path)) return json::object();
+  if (!path_exists(path, "file")) return json::object();
   std::ifstream in(path);
   if (!in) throw InputError(path, "file", "cannot open");
   json m;
@@ -171,7 +172,7 @@ std::vector<double> read_scales(const json& scales, const std::string& name, std
 // DIR/prompt_scores.npy, optional: float32 [L, Hkv or Hq, P], finite and non-negative.
 void read_prompt_scores(const fs::path& dir, FloatTrace& t) {
   const std::string path = (dir / "prompt_scores.npy").string();
-  if (!fs::exists(path)) return;
+  if (!path_exists(path, "file")) return;
   const npy::Array a = npy::read(path, {npy::DType::kFloat32});
   const Shape& s = t.shape;
   const std::string want = "; expected [L, Hkv or Hq, P] = [" + std::to_string(s.layers) + ", " +

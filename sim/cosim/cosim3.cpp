@@ -30,6 +30,7 @@
 #include "rtl_run.hpp"
 #include "sim_model.hpp"
 #include "sinkattn/numerics.hpp"
+#include "run_record.hpp"
 #include "top_stream.hpp"
 
 namespace sinkattn::cosim {
@@ -93,45 +94,17 @@ class Scoreboard : public sim::SimObserver {
 
   void row(const char* who, int t, int l, int h, bool active, const std::int16_t* data, std::uint64_t cycle) {
     ++rows_checked_;
-    const int s = t - s_.prompt;
-    const std::string job = job_name(t, l, h);
-    if (s < 0 || s >= s_.steps() || l >= s_.layers || h >= s_.q_heads) {
-      fail(std::string(who) + ": row port names a row outside the trace, " + job, cycle);
-      return;
-    }
-    const std::size_t r = gold_.row_index(s, l, h);
-    if (static_cast<bool>(gold_.row_active[r]) != active) {
-      fail(std::string(who) + " vs golden: " + job + ": row " + (active ? "active" : "pruned") + ", golden " +
-               (gold_.row_active[r] ? "active" : "pruned"),
-           cycle);
-      return;
-    }
-    const std::int16_t* g = gold_.out.data() + r * s_.head_dim;
-    for (int d = 0; d < s_.head_dim; ++d)
-      if (data[d] != g[d]) {
-        fail(std::string(who) + " vs golden: " + job + ", element " + std::to_string(d) + ": " + who + " " +
-                 std::to_string(data[d]) + ", golden " + std::to_string(g[d]),
-             cycle);
-        return;
-      }
+    const std::string d = host::compare_row(gold_, t - s_.prompt, l, h, active, data, who);
+    if (!d.empty()) fail(std::string(who) + " vs golden: " + d, cycle);
   }
 
   // side 0: RTL, 1: SystemC model
   void event(int side, const host::PhaseEvent& e) {
     q_[side].push_back(e);
     while (!q_[0].empty() && !q_[1].empty()) {
-      const host::PhaseEvent& a = q_[1].front();  // systemc
       const host::PhaseEvent& b = q_[0].front();  // rtl
-      if (a.kind != b.kind || a.step != b.step || a.layer != b.layer || a.group != b.group || a.tokens != b.tokens ||
-          a.start != b.start || a.end != b.end) {
-        std::ostringstream os;
-        os << "systemc vs rtl: job " << events_checked_ << " (" << kind_name(b.kind) << ", step " << b.step - s_.prompt
-           << " (token " << b.step << "), layer " << b.layer << ", group " << b.group << "): systemc kind " << a.kind
-           << " step " << a.step << " layer " << a.layer << " group " << a.group << " tokens " << a.tokens << " cycles "
-           << a.start << ".." << a.end << ", rtl kind " << b.kind << " step " << b.step << " layer " << b.layer
-           << " group " << b.group << " tokens " << b.tokens << " cycles " << b.start << ".." << b.end;
-        fail(os.str(), b.end);
-      }
+      const std::string d = host::compare_event(events_checked_, q_[1].front(), b, s_.prompt, "systemc", "rtl");
+      if (!d.empty()) fail("systemc vs rtl: " + d, b.end);
       q_[0].pop_front();
       q_[1].pop_front();
       ++events_checked_;
@@ -145,8 +118,7 @@ class Scoreboard : public sim::SimObserver {
         const host::PhaseEvent& e = q_[side].front();
         fail(std::string(side == 0 ? "rtl" : "systemc") + " has " + std::to_string(q_[side].size()) +
                  " more phase events than " + (side == 0 ? "systemc" : "rtl") + ", from job " +
-                 std::to_string(events_checked_) + " (" + kind_name(e.kind) + ", token " + std::to_string(e.step) +
-                 ", layer " + std::to_string(e.layer) + ", group " + std::to_string(e.group) + ")",
+                 std::to_string(events_checked_) + " (" + host::describe_event(e) + ")",
              e.end);
         return;
       }
@@ -163,13 +135,6 @@ class Scoreboard : public sim::SimObserver {
   std::uint64_t events_checked() const { return events_checked_; }
 
  private:
-  static const char* kind_name(int k) { return k == 0 ? "head pruning" : k == 1 ? "KV-head job" : "eviction"; }
-  std::string job_name(int t, int l, int h) const {
-    const int group = s_.group() > 0 ? h / s_.group() : 0;
-    return "step " + std::to_string(t - s_.prompt) + " (token " + std::to_string(t) + "), layer " + std::to_string(l) +
-           ", head " + std::to_string(h) + " (KV-head job group " + std::to_string(group) + ")";
-  }
-
   const GoldenResult& gold_;
   const Shape s_;
   const std::uint64_t seed_;
@@ -220,8 +185,8 @@ struct RtlHost : sc_core::sc_module {
 
   RtlHost(sc_core::sc_module_name n, const Config& cfg, const Plan& plan, const IntTrace& tr, const CosimOptions& opt,
           Scoreboard& sb, sim::SimInstance& model)
-      : sc_core::sc_module(n), cfg_(cfg), plan_(plan), tr_(tr), s_(tr.shape), opt_(opt.rtl), sb_(sb), model_(model),
-        rng_(opt.rtl.seed ^ 0x5eed0f0e5ULL) {
+      : sc_core::sc_module(n), cfg_(cfg), plan_(plan), tr_(tr), s_(tr.shape), opt_(opt.run), sb_(sb), model_(model),
+        rng_(opt.run.seed ^ 0x5eed0f0e5ULL) {
     top.clk_i(clk);
     top.rst_ni(rst_n);
     top.cmd_valid_i(cmd_valid);
@@ -256,24 +221,12 @@ struct RtlHost : sc_core::sc_module {
     top.ctr_sel_i(ctr_sel);
     top.ctr_o(ctr);
 
-    host::DramParams dp;
-    dp.bytes_per_cycle = cfg.hw.dram.bytes_per_cycle;
-    dp.latency_cycles = cfg.hw.dram.latency_cycles + (opt.inject == Inject::kRtlDramLatency ? 1 : 0);
-    dp.burst_bytes = cfg.hw.dram.burst_bytes;
-    dp.max_outstanding = opt.rtl.max_outstanding;
-    dp.req_stall = opt.rtl.req_stall;
-    dp.stall_burst = opt.rtl.stall_burst;
-    dp.resp_stall = opt.rtl.resp_stall;
-    dp.seed = opt.rtl.seed;
+    const host::DramParams dp = host::dram_params(cfg, opt.run, opt.inject == Inject::kRtlDramLatency ? 1 : 0);
     std::vector<std::uint8_t> image = host::dram_image(tr, rtl::built_hw().head_dim);
     if (opt.inject == Inject::kRtlDramData)
       for (auto& b : image) b ^= 0x80;
     dram_ = std::make_unique<host::DramModel>(dp, std::move(image));
-    res_.run.shape = s_;
-    res_.run.out.assign(static_cast<std::size_t>(s_.steps()) * s_.layers * s_.q_heads * s_.head_dim, 0);
-    res_.run.row_active.assign(static_cast<std::size_t>(s_.steps()) * s_.layers * s_.q_heads, 0);
-    res_.run.token_reads_per_layer.assign(s_.layers, 0);
-    seen_.assign(res_.run.row_active.size(), 0);
+    rec_.start("rtl", s_);
     row_buf_.assign(s_.head_dim, 0);
     SC_THREAD(main);
   }
@@ -288,7 +241,8 @@ struct RtlHost : sc_core::sc_module {
     if (fst_) fst_->close();
   }
 
-  host::RtlResult res_;
+  host::RunRecord rec_;
+  host::RunResult& res_ = rec_.result;
   std::string error_;
 
  private:
@@ -315,12 +269,9 @@ struct RtlHost : sc_core::sc_module {
       command(c.op, c.addr, c.data, c.vec);
     // Until the controller is idle again (outputs settled since the last rising edge).
     while (!cmd_ready.read()) cycle();
-    for (std::size_t i = 0; i < seen_.size(); ++i)
-      if (!seen_[i]) throw std::runtime_error("rtl: row " + std::to_string(i) + " never left the row port");
+    rec_.check_every_row();
     read_counters();
-    res_.total_cycles = cycle_;
-    res_.dram_req_stall = dram_->req_stall_cycles();
-    res_.dram_resp_stall = dram_->resp_stall_cycles();
+    rec_.finish(cycle_, *dram_);
   }
 
   // One clock, entered and left at a falling edge: drive the inputs, sample the settled outputs
@@ -363,20 +314,10 @@ struct RtlHost : sc_core::sc_module {
   void take_row() {
     const int t = static_cast<int>(row_step.read()), l = static_cast<int>(row_layer.read()),
               h = static_cast<int>(row_head.read());
-    const int s = t - s_.prompt;
-    if (s < 0 || s >= s_.steps() || l >= s_.layers || h >= s_.q_heads)
-      throw std::runtime_error("rtl: row port names step " + std::to_string(t) + ", layer " + std::to_string(l) +
-                               ", head " + std::to_string(h) + " outside the trace");
-    const std::size_t r = res_.run.row_index(s, l, h);
-    if (seen_[r])
-      throw std::runtime_error("rtl: row (step " + std::to_string(t) + ", layer " + std::to_string(l) + ", head " +
-                               std::to_string(h) + ") emitted twice");
-    seen_[r] = 1;
-    res_.run.row_active[r] = row_active.read();
     const auto data = row_data.read();
     for (int d = 0; d < s_.head_dim; ++d)
       row_buf_[d] = static_cast<std::int16_t>(field(data, d * num::kOutBits, num::kOutBits));
-    std::copy(row_buf_.begin(), row_buf_.end(), res_.run.out.begin() + static_cast<std::ptrdiff_t>(r * s_.head_dim));
+    rec_.take_row(t, l, h, row_active.read(), row_buf_.data());
     sb_.row("rtl", t, l, h, row_active.read(), row_buf_.data(), cycle_);
     progress_ = cycle_;
   }
@@ -399,29 +340,26 @@ struct RtlHost : sc_core::sc_module {
 
   // All counters within one half period (the select is combinational), before the next edge.
   void read_counters() {
-    const auto& names = host::counter_names();
-    const sc_time step = quarter_ / static_cast<double>(names.size() + 1);
-    for (std::size_t c = 0; c < names.size(); ++c) {
+    const sc_time step = quarter_ / static_cast<double>(host::kNumCounters + 1);
+    rec_.read_counters([this, step](int c) {
       ctr_sel.write(static_cast<std::decay_t<decltype(ctr_sel.read())>>(c));
       wait(step);
-      res_.counters.emplace_back(names[c], ctr.read());
-    }
-    host::fill_counters(res_.counters, res_.run.counters);
-    res_.cycles = res_.counters.front().second;  // "cycles"
+      return static_cast<std::uint64_t>(ctr.read());
+    });
   }
+
 
   const Config& cfg_;
   const Plan& plan_;
   const IntTrace& tr_;
   const Shape s_;
-  const host::RtlOptions opt_;
+  const host::RunOptions opt_;
   Scoreboard& sb_;
   sim::SimInstance& model_;
   std::mt19937_64 rng_;
   std::uniform_real_distribution<double> uni_{0.0, 1.0};
   std::unique_ptr<host::DramModel> dram_;
   std::unique_ptr<VerilatedFstSc> fst_;
-  std::vector<std::uint8_t> seen_;
   std::vector<std::int16_t> row_buf_;
   bool cmd_fire_ = false;
   std::uint64_t cycle_ = 0, progress_ = 0;
@@ -444,7 +382,7 @@ CosimResult run_cosim(const Config& cfg, const Plan& plan, const IntTrace& trace
   sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
   // The RTL host ends the run with sc_stop() (the clock never stops): no "stopped by user" note.
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
-  Scoreboard sb(res.golden, opt.rtl.seed);
+  Scoreboard sb(res.golden, opt.run.seed);
   if (opt.with_hls) {
     const auto h0 = std::chrono::steady_clock::now();
     res.hls = hls::run_hls(cfg, plan, trace);
@@ -466,11 +404,11 @@ CosimResult run_cosim(const Config& cfg, const Plan& plan, const IntTrace& trace
   }
   std::string rtl_error;
   {
-    sim::SimInstance model("systemc", cfg, plan, trace, opt.rtl, &sb);
+    sim::SimInstance model("systemc", cfg, plan, trace, opt.run, &sb);
     RtlHost rtl("rtl", cfg, plan, trace, opt, sb, model);
-    if (!opt.rtl.waves.empty()) {
+    if (!opt.run.waves.empty()) {
       sc_core::sc_start(sc_core::SC_ZERO_TIME);  // Verilator traces an elaborated model only
-      rtl.start_waves(opt.rtl.waves);
+      rtl.start_waves(opt.run.waves);
     }
     sc_core::sc_start();
     if (!rtl.error_.empty()) throw std::runtime_error(rtl.error_);
@@ -483,7 +421,7 @@ CosimResult run_cosim(const Config& cfg, const Plan& plan, const IntTrace& trace
   res.first_mismatch = sb.first();
   // Totals: every row seen (the hosts throw otherwise), counters against golden, then timing.
   if (res.first_mismatch.empty()) {
-    std::string d = host::compare(res.golden, res.systemc.run);
+    std::string d = host::compare(res.golden, res.systemc.run, "systemc");
     if (!d.empty()) res.first_mismatch = "systemc vs golden: " + d;
   }
   if (res.first_mismatch.empty() && opt.with_hls) {
@@ -502,7 +440,7 @@ CosimResult run_cosim(const Config& cfg, const Plan& plan, const IntTrace& trace
     res.first_mismatch = "systemc vs rtl: busy cycles " + std::to_string(res.systemc.cycles) + " vs " +
                          std::to_string(res.rtl.cycles);
   if (!res.first_mismatch.empty() && res.first_mismatch.find("seed ") == std::string::npos)
-    res.first_mismatch += " (seed " + std::to_string(opt.rtl.seed) + ")";
+    res.first_mismatch += " (seed " + std::to_string(opt.run.seed) + ")";
   res.match = res.first_mismatch.empty();
   res.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double sim_seconds = res.wall_seconds - res.golden_seconds - res.hls_seconds;

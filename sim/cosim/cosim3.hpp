@@ -34,14 +34,14 @@ enum class Inject {
 };
 
 struct CosimOptions {
-  host::RtlOptions rtl;  // seed, back-pressure, outstanding requests, watchdog, waves (RTL FST file)
+  host::RunOptions run;  // seed, back-pressure, outstanding requests, watchdog, waves (RTL FST file)
   Inject inject = Inject::kNone;
   bool with_hls = false;  // also the HLS kernel's C-simulation (untimed): its rows and counters vs golden
 };
 
 struct CosimResult {
   GoldenResult golden;
-  host::RtlResult systemc, rtl;
+  host::RunResult systemc, rtl;
   GoldenResult hls;                  // with_hls only
   double hls_seconds = 0;
   bool match = false;

@@ -4,75 +4,91 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "sinkattn/numerics.hpp"
-
 namespace sinkattn::host {
-std::string compare(const GoldenResult& gold, const GoldenResult& rtl, const char* name) {
-  const Shape& s = gold.shape;
+namespace {
+
+const char* kind_name(int kind) {
+  return kind == kEvHeadPruning ? "head pruning" : kind == kEvJob ? "KV-head job" : kind == kEvEviction ? "eviction" : "?";
+}
+
+}  // namespace
+
+std::string row_name(const Shape& s, int step, int layer, int head) {
   std::ostringstream os;
-  for (int st = 0; st < s.steps(); ++st)
-    for (int l = 0; l < s.layers; ++l)
-      for (int h = 0; h < s.q_heads; ++h) {
-        const std::size_t r = gold.row_index(st, l, h);
-        if (gold.row_active[r] != rtl.row_active[r]) {
-          os << "step " << st << " (token " << st + s.prompt << "), layer " << l << ", head " << h << ": row active " << name << " "
-             << int(rtl.row_active[r]) << ", golden " << int(gold.row_active[r]);
-          return os.str();
-        }
-        for (int d = 0; d < s.head_dim; ++d)
-          if (gold.out[r * s.head_dim + d] != rtl.out[r * s.head_dim + d]) {
-            os << "step " << st << " (token " << st + s.prompt << "), layer " << l << ", head " << h << ", element " << d
-               << ": " << name << " " << rtl.out[r * s.head_dim + d] << ", golden " << gold.out[r * s.head_dim + d];
-            return os.str();
-          }
-      }
-  const Counters &a = rtl.counters, &b = gold.counters;
-  const std::pair<const char*, std::pair<std::uint64_t, std::uint64_t>> cs[] = {
-      {"rows", {a.rows, b.rows}},
-      {"pruned_rows", {a.pruned_rows, b.pruned_rows}},
-      {"lsb_refetches", {a.lsb_refetches, b.lsb_refetches}},
-      {"sram_sink_hits", {a.sram_sink_hits, b.sram_sink_hits}},
-      {"token_reads", {a.token_reads, b.token_reads}},
-      {"macs", {a.macs, b.macs}},
-      {"evictions", {a.evictions, b.evictions}},
-      {"dram_window", {a.dram_window, b.dram_window}},
-      {"dram_middle", {a.dram_middle, b.dram_middle}},
-      {"dram_lsb", {a.dram_lsb, b.dram_lsb}},
-      {"topk_passes", {static_cast<std::uint64_t>(a.topk.passes), static_cast<std::uint64_t>(b.topk.passes)}},
-      {"topk_elements", {a.topk.elements, b.topk.elements}},
-      {"row_tokens", {a.row_tokens, b.row_tokens}},
-      {"importance_updates", {a.importance_updates, b.importance_updates}}};
-  for (const auto& [counter, v] : cs)
-    if (v.first != v.second) {
-      os << "counter " << counter << ": " << name << " " << v.first << ", golden " << v.second;
+  os << "step " << step << " (token " << step + s.prompt << "), layer " << layer << ", head " << head
+     << " (KV-head job group " << (s.group() > 0 ? head / s.group() : 0) << ")";
+  return os.str();
+}
+
+std::string compare_row(const GoldenResult& gold, int step, int layer, int head, bool active, const std::int16_t* data,
+                        const char* who) {
+  const Shape& s = gold.shape;
+  if (step < 0 || step >= s.steps() || layer < 0 || layer >= s.layers || head < 0 || head >= s.q_heads)
+    return "a row outside the trace, " + row_name(s, step, layer, head);
+  const std::size_t r = gold.row_index(step, layer, head);
+  std::ostringstream os;
+  if (static_cast<bool>(gold.row_active[r]) != active) {
+    os << row_name(s, step, layer, head) << ": row " << (active ? "active" : "pruned") << ", golden "
+       << (gold.row_active[r] ? "active" : "pruned");
+    return os.str();
+  }
+  const std::int16_t* g = gold.out.data() + r * s.head_dim;
+  for (int d = 0; d < s.head_dim; ++d)
+    if (data[d] != g[d]) {
+      os << row_name(s, step, layer, head) << ", element " << d << ": " << who << " " << data[d] << ", golden " << g[d];
       return os.str();
     }
   return "";
 }
 
-const std::vector<std::string>& counter_names() {
-  static const std::vector<std::string> names = {
-      "cycles",        "rows",          "pruned_rows", "lsb_refetches", "sram_sink_hits", "token_reads",
-      "macs",          "evictions",     "dram_window", "dram_middle",   "dram_lsb",       "topk_passes",
-      "topk_elements", "qk_busy",       "softmax_busy", "pv_busy",      "topk_busy",      "fetch_busy",
-      "data_stall",    "dram_req_stall", "list_scan",  "select_cycles", "row_tokens",     "importance_updates"};
-  return names;
+std::string compare_counters(const Counters& run, const Counters& gold, const char* who) {
+  for (const CounterInfo& c : kCounters) {
+    if (!c.golden_get) continue;
+    const std::uint64_t x = c.golden_get(run), y = c.golden_get(gold);
+    if (x != y) return "counter " + std::string(c.name) + ": " + who + " " + std::to_string(x) + ", golden " + std::to_string(y);
+  }
+  return "";
 }
 
-std::string compare_timing(const RtlResult& a, const RtlResult& b, const char* an, const char* bn) {
+std::string compare(const GoldenResult& gold, const GoldenResult& run, const char* who) {
+  const Shape& s = gold.shape;
+  for (int st = 0; st < s.steps(); ++st)
+    for (int l = 0; l < s.layers; ++l)
+      for (int h = 0; h < s.q_heads; ++h) {
+        const std::size_t r = gold.row_index(st, l, h);
+        std::string d = compare_row(gold, st, l, h, run.row_active[r] != 0, run.out.data() + r * s.head_dim, who);
+        if (!d.empty()) return d;
+      }
+  return compare_counters(run.counters, gold.counters, who);
+}
+
+std::string compare_event(std::size_t index, const PhaseEvent& a, const PhaseEvent& b, int prompt, const char* an,
+                          const char* bn) {
+  if (a.kind == b.kind && a.step == b.step && a.layer == b.layer && a.group == b.group && a.tokens == b.tokens &&
+      a.start == b.start && a.end == b.end)
+    return "";
   std::ostringstream os;
+  os << "job " << index << " (" << kind_name(b.kind) << ", step " << b.step - prompt << " (token " << b.step
+     << "), layer " << b.layer << ", group " << b.group << "): " << an << " kind " << a.kind << " step " << a.step
+     << " layer " << a.layer << " group " << a.group << " tokens " << a.tokens << " cycles " << a.start << ".."
+     << a.end << ", " << bn << " kind " << b.kind << " step " << b.step << " layer " << b.layer << " group "
+     << b.group << " tokens " << b.tokens << " cycles " << b.start << ".." << b.end;
+  return os.str();
+}
+
+std::string describe_event(const PhaseEvent& e) {
+  return std::string(kind_name(e.kind)) + ", token " + std::to_string(e.step) + ", layer " + std::to_string(e.layer) +
+         ", group " + std::to_string(e.group);
+}
+
+std::string compare_timing(const RunResult& a, const RunResult& b, const char* an, const char* bn) {
+  const int prompt = a.run.shape.prompt;
   const std::size_t n = std::min(a.events.size(), b.events.size());
   for (std::size_t i = 0; i < n; ++i) {
-    const PhaseEvent &x = a.events[i], &y = b.events[i];
-    if (x.kind != y.kind || x.step != y.step || x.layer != y.layer || x.group != y.group || x.tokens != y.tokens ||
-        x.start != y.start || x.end != y.end) {
-      os << "event " << i << " (kind " << y.kind << " step " << y.step << " layer " << y.layer << " group " << y.group
-         << "): " << an << " kind " << x.kind << " step " << x.step << " layer " << x.layer << " group " << x.group
-         << " tokens " << x.tokens << " cycles " << x.start << ".." << x.end << ", " << bn << " tokens " << y.tokens
-         << " cycles " << y.start << ".." << y.end;
-      return os.str();
-    }
+    std::string d = compare_event(i, a.events[i], b.events[i], prompt, an, bn);
+    if (!d.empty()) return d;
   }
+  std::ostringstream os;
   if (a.events.size() != b.events.size()) {
     os << "event count: " << an << " " << a.events.size() << ", " << bn << " " << b.events.size();
     return os.str();
@@ -91,26 +107,22 @@ std::string compare_timing(const RtlResult& a, const RtlResult& b, const char* a
   return os.str();
 }
 
+const std::vector<std::string>& counter_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const CounterInfo& c : kCounters) v.emplace_back(c.name);
+    return v;
+  }();
+  return names;
+}
+
 void fill_counters(const std::vector<std::pair<std::string, std::uint64_t>>& hw, Counters& c) {
-  auto get = [&hw](const char* name) {
-    for (const auto& [n, v] : hw)
-      if (n == name) return v;
-    throw std::logic_error(std::string("hardware counter '") + name + "' was not read");
-  };
-  c.rows = get("rows");
-  c.pruned_rows = get("pruned_rows");
-  c.lsb_refetches = get("lsb_refetches");
-  c.sram_sink_hits = get("sram_sink_hits");
-  c.token_reads = get("token_reads");
-  c.row_tokens = get("row_tokens");
-  c.importance_updates = get("importance_updates");
-  c.macs = get("macs");
-  c.evictions = get("evictions");
-  c.dram_window = get("dram_window");
-  c.dram_middle = get("dram_middle");
-  c.dram_lsb = get("dram_lsb");
-  c.topk.passes = static_cast<int>(get("topk_passes"));
-  c.topk.elements = get("topk_elements");
+  for (const CounterInfo& k : kCounters) {
+    if (!k.golden_set) continue;
+    const auto it = std::find_if(hw.begin(), hw.end(), [&k](const auto& nv) { return nv.first == k.name; });
+    if (it == hw.end()) throw std::logic_error(std::string("hardware counter '") + k.name + "' was not read");
+    k.golden_set(c, it->second);
+  }
 }
 
 }  // namespace sinkattn::host

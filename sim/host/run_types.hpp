@@ -11,11 +11,12 @@
 #include "sinkattn/config.hpp"
 #include "sinkattn/golden.hpp"
 #include "sinkattn/trace.hpp"
+#include "sinkattn/host_contract_gen.hpp"
 #include "top_stream.hpp"  // dram_image, the stimulus both models load
 
 namespace sinkattn::host {
 
-struct RtlOptions {
+struct RunOptions {
   std::uint64_t seed = 1;          // back-pressure streams
   double req_stall = 0.0;          // DRAM request back-pressure probability per cycle
   double resp_stall = 0.0;         // DRAM response back-pressure probability per cycle
@@ -27,12 +28,12 @@ struct RtlOptions {
 };
 
 struct PhaseEvent {
-  int kind;                        // 0 head pruning, 1 KV-head job, 2 eviction
+  int kind;                        // EventKind: kEvHeadPruning, kEvJob, kEvEviction
   int step, layer, group, tokens;
   std::uint64_t start, end;        // cycle stamps (since reset)
 };
 
-struct RtlResult {
+struct RunResult {
   GoldenResult run;                // out, row_active and the counters the golden model has too
   std::vector<PhaseEvent> events;
   std::vector<std::pair<std::string, std::uint64_t>> counters;  // every hardware counter, in index order
@@ -42,23 +43,43 @@ struct RtlResult {
   double wall_seconds = 0;
 };
 
-// "" when `rtl` equals `gold` (outputs, row activity, counters); else the first difference:
-// "step S (token T), layer L, head H, element E: rtl X, golden Y" or the counter that differs.
-// `name` names the implementation compared with golden (rtl, systemc, hls).
-std::string compare(const GoldenResult& gold, const GoldenResult& rtl, const char* name = "rtl");
+// The comparisons, one of each, used by the CLI, the co-simulation's scoreboards and the tests.
+// Each returns "" on equality, else the first difference in words.
 
-// "" when both runs have the same events (kind, step, layer, group, tokens, start and end
-// stamps, in order) and the same total cycles and hardware counters; else the first diverging
-// job "job J: kind K step S layer L group G: <a> start/end ..., <b> ..." or the counter.
-std::string compare_timing(const RtlResult& a, const RtlResult& b, const char* a_name = "systemc",
+// "step S (token T), layer L, head H (KV-head job group G)".
+std::string row_name(const Shape& s, int step, int layer, int head);
+
+// One output row of model `who` against golden's row of the same (step, layer, head): its
+// activity, then "..., element E: <who> X, golden Y".
+std::string compare_row(const GoldenResult& gold, int step, int layer, int head, bool active, const std::int16_t* data,
+                        const char* who = "rtl");
+
+// Every counter the golden model keeps (host::kCounters): "counter NAME: <who> X, golden Y".
+std::string compare_counters(const Counters& run, const Counters& gold, const char* who = "rtl");
+
+// A whole run against golden: every row (compare_row), then the counters.
+std::string compare(const GoldenResult& gold, const GoldenResult& run, const char* who = "rtl");
+
+// The index-th phase event of two models: "job I (KIND, step S (token T), layer L, group G):
+// <a> kind .. cycles A..B, <b> kind .. cycles C..D".
+std::string compare_event(std::size_t index, const PhaseEvent& a, const PhaseEvent& b, int prompt,
+                          const char* a_name = "systemc", const char* b_name = "rtl");
+
+// "KIND, token T, layer L, group G".
+std::string describe_event(const PhaseEvent& e);
+
+// Two runs cycle for cycle: every event (compare_event), the event count, the total cycles and
+// every hardware counter.
+std::string compare_timing(const RunResult& a, const RunResult& b, const char* a_name = "systemc",
                            const char* b_name = "rtl");
 
 }  // namespace sinkattn::host
 
 namespace sinkattn::host {
-// The golden model's Counters from the hardware counters (by name; every one must be there).
+// The golden model's Counters from the hardware counters (by name, through kCounters; every
+// counter with a golden member must be there).
 void fill_counters(const std::vector<std::pair<std::string, std::uint64_t>>& hw, Counters& c);
 
-// The hardware counters' names in index order (the RTL's ctr_sel_i, rtl/sinkattn_top.sv).
+// The hardware counters' names in index order (kCounters, configs/host_contract.yaml).
 const std::vector<std::string>& counter_names();
 }  // namespace sinkattn::host

@@ -29,28 +29,30 @@ std::vector<TopCommand> top_commands(const Config& cfg, const Plan& plan, const 
   const Shape& s = tr.shape;
   const PolicyConfig& p = cfg.policy;
   std::vector<TopCommand> c;
-  auto reg = [&c](int addr, std::uint64_t v) { c.push_back({kOpReg, static_cast<std::uint32_t>(addr), v, nullptr}); };
-  reg(0, s.layers);
-  reg(1, s.q_heads);
-  reg(2, s.kv_heads);
-  reg(3, s.group());
-  reg(4, s.head_dim);
-  reg(5, s.tokens);
-  reg(6, s.prompt);
-  reg(7, p.sinks);
-  reg(8, p.window);
-  reg(9, (p.head_pruning ? 8 : 0) | (p.granularity == Granularity::kHead ? 4 : 0) | (p.cascade ? 2 : 0) |
-             (p.progressive_quant ? 1 : 0));
-  reg(10, p.head_warmup_steps);
-  reg(11, plan.tau_fx);
+  auto reg = [&c](Register addr, std::uint64_t v) { c.push_back({kOpReg, static_cast<std::uint32_t>(addr), v, nullptr}); };
+  reg(kRegLayers, s.layers);
+  reg(kRegQHeads, s.q_heads);
+  reg(kRegKvHeads, s.kv_heads);
+  reg(kRegGroup, s.group());
+  reg(kRegHeadDim, s.head_dim);
+  reg(kRegTokens, s.tokens);
+  reg(kRegPrompt, s.prompt);
+  reg(kRegSinks, p.sinks);
+  reg(kRegWindow, p.window);
+  reg(kRegFlags, kFlagHeadPruning.put(p.head_pruning) | kFlagGranularityHead.put(p.granularity == Granularity::kHead) |
+                     kFlagCascade.put(p.cascade) | kFlagProgressiveQuant.put(p.progressive_quant));
+  reg(kRegWarmup, p.head_warmup_steps);
+  reg(kRegTau, plan.tau_fx);
   for (int l = 0; l < s.layers; ++l) {
     c.push_back({kOpLayer, static_cast<std::uint32_t>(l),
-                 (static_cast<std::uint64_t>(plan.heads_keep[l]) << 32) | static_cast<std::uint64_t>(plan.budget[l]), nullptr});
+                 kLayerHeadsKeep.put(plan.heads_keep[l]) | kLayerBudget.put(plan.budget[l]), nullptr});
     std::uint64_t pol = 0;
     for (int g = 0; g < s.kv_heads; ++g) {
       const HeadPolicy hp = plan.policy(l, g);
-      const std::uint64_t code = hp == HeadPolicy::kRetrieval ? 0 : hp == HeadPolicy::kStreaming ? 1 : 2;
-      pol |= code << (2 * g);
+      const std::uint64_t code = hp == HeadPolicy::kRetrieval   ? kPolicyRetrieval
+                                 : hp == HeadPolicy::kStreaming ? kPolicyStreaming
+                                                                : kPolicyTopk;
+      pol |= code << (kPolicyBits * g);
     }
     c.push_back({kOpPolicy, static_cast<std::uint32_t>(l), pol, nullptr});
   }
@@ -66,10 +68,10 @@ std::vector<TopCommand> top_commands(const Config& cfg, const Plan& plan, const 
     for (int l = 0; l < s.layers; ++l) {
       for (int h = 0; h < s.q_heads; ++h) {
         const ScoreScale sc = tr.score_scale[static_cast<std::size_t>(l) * s.q_heads + h];
-        c.push_back({kOpQuery, static_cast<std::uint32_t>(h), (static_cast<std::uint64_t>(sc.shift) << 16) | sc.mant,
+        c.push_back({kOpQuery, static_cast<std::uint32_t>(h), kQueryShift.put(sc.shift) | kQueryMant.put(sc.mant),
                      tr.q_row(l, h, t)});
       }
-      c.push_back({kOpRun, 0, (static_cast<std::uint64_t>(t) << 16) | static_cast<std::uint64_t>(l), nullptr});
+      c.push_back({kOpRun, 0, kRunStep.put(t) | kRunLayer.put(l), nullptr});
     }
   return c;
 }

@@ -1,17 +1,17 @@
 // The command sequence that loads a configuration's plan and a trace into the accelerator top
-// and runs every decode step (rtl/top_latency.md, "Host protocol"). Shared by the Verilator
-// co-simulation driver and the Icarus vector writer; no Verilator dependency.
+// and runs every decode step (rtl/top_latency.md, "Host protocol"), in the encoding of
+// configs/host_contract.yaml. Shared by every cycle-level model's host and the Icarus vector
+// writer; no Verilator dependency.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
 #include "sinkattn/config.hpp"
+#include "sinkattn/host_contract_gen.hpp"
 #include "sinkattn/trace.hpp"
 
 namespace sinkattn::host {
-
-enum TopOp : int { kOpReg = 1, kOpLayer = 2, kOpPolicy = 3, kOpSinkK = 4, kOpSinkV = 5, kOpQuery = 6, kOpClear = 7, kOpRun = 8 };
 
 // What the command encoding depends on: the sink SRAM's layout.
 struct TopLayout {
@@ -19,7 +19,7 @@ struct TopLayout {
 };
 
 struct TopCommand {
-  int op;
+  Opcode op;
   std::uint32_t addr;
   std::uint64_t data;
   const std::int16_t* vec;  // D elements of the trace, or nullptr (zeros)

@@ -18,6 +18,7 @@
 #endif
 #include "sinkattn/error.hpp"
 #include "sinkattn/numerics.hpp"
+#include "run_record.hpp"
 #include "top_stream.hpp"
 #include "vl_bits.hpp"
 
@@ -53,18 +54,9 @@ Model& reused_model() {
 
 class Driver {
  public:
-  Driver(const Config& cfg, const Plan& plan, const IntTrace& tr, const host::RtlOptions& opt)
+  Driver(const Config& cfg, const Plan& plan, const IntTrace& tr, const host::RunOptions& opt)
       : cfg_(cfg), plan_(plan), tr_(tr), s_(tr.shape), opt_(opt), rng_(opt.seed ^ 0x5eed0f0e5ULL) {
-    host::DramParams dp;
-    dp.bytes_per_cycle = cfg.hw.dram.bytes_per_cycle;
-    dp.latency_cycles = cfg.hw.dram.latency_cycles;
-    dp.burst_bytes = cfg.hw.dram.burst_bytes;
-    dp.max_outstanding = opt.max_outstanding;
-    dp.req_stall = opt.req_stall;
-    dp.stall_burst = opt.stall_burst;
-    dp.resp_stall = opt.resp_stall;
-    dp.seed = opt.seed;
-    dram_ = std::make_unique<host::DramModel>(dp, host::dram_image(tr, built_hw().head_dim));
+    dram_ = std::make_unique<host::DramModel>(host::dram_params(cfg, opt), host::dram_image(tr, built_hw().head_dim));
     if (opt.waves.empty()) {
       Model& m = reused_model();
       ctx_ = m.ctx.get();
@@ -79,33 +71,27 @@ class Driver {
       top_->trace(fst_.get(), 99);
       fst_->open(opt.waves.c_str());
     }
-    res_.run.shape = s_;
-    res_.run.out.assign(static_cast<std::size_t>(s_.steps()) * s_.layers * s_.q_heads * s_.head_dim, 0);
-    res_.run.row_active.assign(static_cast<std::size_t>(s_.steps()) * s_.layers * s_.q_heads, 0);
-    res_.run.token_reads_per_layer.assign(s_.layers, 0);
-    seen_.assign(res_.run.row_active.size(), 0);
+    rec_.start("rtl", s_);
+    row_buf_.assign(s_.head_dim, 0);
   }
   ~Driver() {
     if (own_top_) own_top_->final();
     if (fst_) fst_->close();
   }
 
-  host::RtlResult run() {
+  host::RunResult run() {
     const auto t0 = std::chrono::steady_clock::now();
     reset();
     const BuiltHw hw = built_hw();
     for (const host::TopCommand& c : host::top_commands(cfg_, plan_, tr_, {hw.max_kv_heads, hw.sink_sram_tokens}))
       command(c.op, c.addr, c.data, c.vec);
     wait_idle();
-    for (std::size_t i = 0; i < seen_.size(); ++i)
-      if (!seen_[i]) throw std::runtime_error("rtl: row " + std::to_string(i) + " never left the row port");
+    rec_.check_every_row();
     read_counters();
 #if SINKATTN_RTL_COVERAGE
     vlcov::write(*ctx_, own_top_ ? vlcov::next_file("sinkattn_top") : reused_model().coverage_file);
 #endif
-    res_.total_cycles = cycle_;
-    res_.dram_req_stall = dram_->req_stall_cycles();
-    res_.dram_resp_stall = dram_->resp_stall_cycles();
+    rec_.finish(cycle_, *dram_);
     res_.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return std::move(res_);
   }
@@ -172,19 +158,9 @@ class Driver {
   }
 
   void take_row() {
-    const int t = top_->row_step_o, l = top_->row_layer_o, h = top_->row_head_o;
-    const int s = t - s_.prompt;
-    if (s < 0 || s >= s_.steps() || l >= s_.layers || h >= s_.q_heads)
-      throw std::runtime_error("rtl: row port names step " + std::to_string(t) + ", layer " + std::to_string(l) +
-                               ", head " + std::to_string(h) + " outside the trace");
-    const std::size_t r = res_.run.row_index(s, l, h);
-    if (seen_[r]) throw std::runtime_error("rtl: row (step " + std::to_string(t) + ", layer " + std::to_string(l) +
-                                           ", head " + std::to_string(h) + ") emitted twice");
-    seen_[r] = 1;
-    res_.run.row_active[r] = top_->row_active_o;
     for (int d = 0; d < s_.head_dim; ++d)
-      res_.run.out[r * s_.head_dim + d] =
-          static_cast<std::int16_t>(get_bits(top_->row_data_o, d * num::kOutBits, num::kOutBits));
+      row_buf_[d] = static_cast<std::int16_t>(get_bits(top_->row_data_o, d * num::kOutBits, num::kOutBits));
+    rec_.take_row(top_->row_step_o, top_->row_layer_o, top_->row_head_o, top_->row_active_o, row_buf_.data());
     progress_ = cycle_;
   }
 
@@ -212,21 +188,18 @@ class Driver {
   }
 
   void read_counters() {
-    const auto& names = host::counter_names();
-    for (std::size_t c = 0; c < names.size(); ++c) {
+    rec_.read_counters([this](int c) {
       top_->ctr_sel_i = static_cast<std::uint8_t>(c);
       top_->eval();
-      res_.counters.emplace_back(names[c], top_->ctr_o);
-    }
-    host::fill_counters(res_.counters, res_.run.counters);
-    res_.cycles = res_.counters.front().second;  // "cycles"
+      return static_cast<std::uint64_t>(top_->ctr_o);
+    });
   }
 
   const Config& cfg_;
   const Plan& plan_;
   const IntTrace& tr_;
   const Shape s_;
-  const host::RtlOptions opt_;
+  const host::RunOptions opt_;
   std::mt19937_64 rng_;
   std::uniform_real_distribution<double> uni_{0.0, 1.0};
   VerilatedContext* ctx_ = nullptr;
@@ -235,8 +208,9 @@ class Driver {
   std::unique_ptr<Vsinkattn_top> own_top_;
   std::unique_ptr<VerilatedFstC> fst_;
   std::unique_ptr<host::DramModel> dram_;
-  host::RtlResult res_;
-  std::vector<std::uint8_t> seen_;
+  host::RunRecord rec_;
+  host::RunResult& res_ = rec_.result;
+  std::vector<std::int16_t> row_buf_;
   std::uint64_t cycle_ = 0, time_ = 0, progress_ = 0;
   bool cmd_ready_ = false;
 };
@@ -272,7 +246,7 @@ void check_hw(const Config& cfg) {
   need("dram.burst_bytes", h.dram.burst_bytes, b.burst_bytes);
 }
 
-host::RtlResult run_rtl(const Config& cfg, const Plan& plan, const IntTrace& trace, const host::RtlOptions& opt) {
+host::RunResult run_rtl(const Config& cfg, const Plan& plan, const IntTrace& trace, const host::RunOptions& opt) {
   check_hw(cfg);
   return Driver(cfg, plan, trace, opt).run();
 }

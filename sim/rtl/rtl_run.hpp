@@ -29,6 +29,6 @@ BuiltHw built_hw();
 // built with (the DRAM latency and bandwidth model are free: they live on the test side).
 void check_hw(const Config& cfg);
 
-host::RtlResult run_rtl(const Config& cfg, const Plan& plan, const IntTrace& trace, const host::RtlOptions& opt);
+host::RunResult run_rtl(const Config& cfg, const Plan& plan, const IntTrace& trace, const host::RunOptions& opt);
 
 }  // namespace sinkattn::rtl

@@ -22,6 +22,7 @@
 
 #include "blocks.hpp"
 #include "dram_model.hpp"
+#include "run_record.hpp"
 #include "top_stream.hpp"
 #include "sinkattn/error.hpp"
 #include "sinkattn/numerics.hpp"
@@ -38,7 +39,7 @@ using host::kOpPolicy;
 using host::kOpQuery;
 using host::kOpReg;
 using host::kOpRun;
-constexpr int kNumCounters = 24;
+using host::kNumCounters;
 
 std::int32_t dot(const std::int16_t* q, const std::int16_t* k, int d, bool msb_only) {
   std::int32_t acc = 0;
@@ -168,6 +169,10 @@ struct Accelerator : sc_core::sc_module {
     return (static_cast<std::size_t>(scope) * tr_.shape.kv_heads + list) * tr_.shape.tokens + tok;
   }
   std::uint64_t& evict_at(int list, int tok) { return evict_[static_cast<std::size_t>(list) * tr_.shape.tokens + tok]; }
+  // The head policy code (host::kPolicy*) of KV head `g` at `layer`, as OpPolicy wrote it.
+  int policy_code(int layer, int g) const {
+    return static_cast<int>((policy_[layer] >> (host::kPolicyBits * g)) & ((1u << host::kPolicyBits) - 1));
+  }
   int& list_at(bool bank, int pos) { return list_[static_cast<std::size_t>(bank) * hw_.max_tokens + pos]; }
   const std::int16_t* k_row(int pos) { return tr_.k_row(l_, g_, list_at(bk_, pos)); }
   const std::int16_t* v_row(int pos) { return tr_.v_row(l_, g_, list_at(bk_, pos)); }
@@ -257,13 +262,13 @@ void Accelerator::comb() {
   list_g_ = cfg_ghead_ ? g_ : 0;
   ge_mask_ = ~0ULL << l_;
   const std::uint64_t lbit = 1ULL << l_;
-  pol_g_ = static_cast<int>((policy_[l_] >> (2 * g_)) & 3);
+  pol_g_ = policy_code(l_, g_);
   any_topk_ = false;
-  for (int i = 0; i < cfg_hkv_; ++i) any_topk_ |= ((policy_[l_] >> (2 * i)) & 3) == 2;
+  for (int i = 0; i < cfg_hkv_; ++i) any_topk_ |= policy_code(l_, i) == host::kPolicyTopk;
   bk_ = g_ & 1;
   n_b_ = bn_[bk_];
   fbank_ = fg_ & 1;
-  pol_f_ = static_cast<int>((policy_[l_] >> (2 * fg_)) & 3);
+  pol_f_ = policy_code(l_, fg_);
   list_f_ = cfg_ghead_ ? fg_ : 0;
   f_active_ = false;
   for (int h = fgbase_; h < fgbase_ + cfg_group_ && h < hw_.max_q_heads; ++h) f_active_ |= !(hpruned_[h] & lbit);
@@ -358,8 +363,8 @@ void Accelerator::comb() {
   if (fscan_) {
     const bool scan_alive = !(evict_at(list_f_, fj_) & lbit);
     if (fj_ < sinks_end_ || fj_ >= mid_end_) list_we_ = true;
-    else if (pol_f_ == 0) list_we_ = true;
-    else if (pol_f_ == 2 && scan_alive) list_we_ = true;
+    else if (pol_f_ == host::kPolicyRetrieval) list_we_ = true;
+    else if (pol_f_ == host::kPolicyTopk && scan_alive) list_we_ = true;
   }
   fetch_lsb_start_ = st_ == StRowSm && p_fire_ && disc_now_ && sm_p_last_ && !lsb_started_;
   fetch.start = fetch_start_;
@@ -411,8 +416,9 @@ void Accelerator::edge() {
   // ================= memories =================
   if (cmd_fire_ && cmd_op == kOpQuery) {
     q_[cmd_addr % hw_.max_q_heads] = cmd_vec;
-    mant_[cmd_addr % hw_.max_q_heads] = static_cast<std::uint32_t>(cmd_data & ((1u << num::kScaleMantBits) - 1));
-    shift_[cmd_addr % hw_.max_q_heads] = static_cast<int>((cmd_data >> 16) & 0x3f);
+    mant_[cmd_addr % hw_.max_q_heads] =
+        static_cast<std::uint32_t>((cmd_data >> host::kQueryMant.lsb) & ((1u << num::kScaleMantBits) - 1));
+    shift_[cmd_addr % hw_.max_q_heads] = static_cast<int>(host::kQueryShift.get(cmd_data));
   }
   if (list_we_) list_at(fbank_, bn_[fbank_]) = fj_;
   if (st_ == StHpScan && !(hpruned_[j_] & lbit)) cand_[cnt_] = j_;
@@ -422,7 +428,7 @@ void Accelerator::edge() {
   } else if (p_fire_ && !disc_now_ && prow_ >= sinks_end_) {
     std::uint64_t& e = imp_[imp_index(scope_, list_g_, list_at(bk_, prow_))];
     e = (e + sm_p_) & kImpMask;
-    ++ctr_[23];  // importance_updates
+    ++ctr_[host::kCtrImportanceUpdates];
   }
   if (st_ == StClear && cl_s_ == 0) evict_at(cl_l_, cl_t_) = 0;
   else if (drop_ && !sel_hp_) evict_at(g_, drop_tok_) |= cfg_cascade_ ? ge_mask_ : lbit;
@@ -482,19 +488,21 @@ void Accelerator::edge() {
     }
   }
   // counters
-  ctr_[8] += fetch.by_window;
-  ctr_[9] += fetch.by_middle;
-  ctr_[10] += fetch.by_lsb;
-  if (st_ != StIdle && st_ != StClear) ++ctr_[0];
-  if (qk_fire_) ++ctr_[13];
-  if (ser_take_ || p_fire_) ++ctr_[14];
-  if (pv_fire_ || pv_out_valid_) ++ctr_[15];
-  if (!tk.start_ready) ++ctr_[16];
-  if (!fetch.idle) ++ctr_[17];
-  if ((st_ == StRowQk && !keys_ready_) || (st_ == StRowSm && sm.p_valid && !disc_now_ && !v_ready_)) ++ctr_[18];
-  if (fetch.req_valid && !fetch.req_ready) ++ctr_[19];
-  if (fscan_) ++ctr_[20];
-  if (st_ == StHpScan || st_ == StEvScan || st_ == StSelStart || st_ == StSelFeed || st_ == StSelOut) ++ctr_[21];
+  ctr_[host::kCtrDramWindow] += fetch.by_window;
+  ctr_[host::kCtrDramMiddle] += fetch.by_middle;
+  ctr_[host::kCtrDramLsb] += fetch.by_lsb;
+  if (st_ != StIdle && st_ != StClear) ++ctr_[host::kCtrCycles];
+  if (qk_fire_) ++ctr_[host::kCtrQkBusy];
+  if (ser_take_ || p_fire_) ++ctr_[host::kCtrSoftmaxBusy];
+  if (pv_fire_ || pv_out_valid_) ++ctr_[host::kCtrPvBusy];
+  if (!tk.start_ready) ++ctr_[host::kCtrTopkBusy];
+  if (!fetch.idle) ++ctr_[host::kCtrFetchBusy];
+  if ((st_ == StRowQk && !keys_ready_) || (st_ == StRowSm && sm.p_valid && !disc_now_ && !v_ready_))
+    ++ctr_[host::kCtrDataStall];
+  if (fetch.req_valid && !fetch.req_ready) ++ctr_[host::kCtrDramReqStall];
+  if (fscan_) ++ctr_[host::kCtrListScan];
+  if (st_ == StHpScan || st_ == StEvScan || st_ == StSelStart || st_ == StSelFeed || st_ == StSelOut)
+    ++ctr_[host::kCtrSelectCycles];
 
   switch (st_) {
     case StIdle:
@@ -502,31 +510,33 @@ void Accelerator::edge() {
         switch (cmd_op) {
           case kOpReg: {
             const int v = static_cast<int>(cmd_data & 0xffff);
-            switch (cmd_addr & 15) {
-              case 0: cfg_layers_ = v & 0xff; break;
-              case 1: cfg_hq_ = v & 0xff; break;
-              case 2: cfg_hkv_ = v & 0xff; break;
-              case 3: cfg_group_ = v & 0xff; break;
-              case 4: cfg_d_ = v; break;
-              case 5: cfg_t_ = v; break;
-              case 6: cfg_prompt_ = v; break;
-              case 7: cfg_sinks_ = v; break;
-              case 8: cfg_window_ = v; break;
-              case 9:
-                cfg_hp_ = v & 8;
-                cfg_ghead_ = v & 4;
-                cfg_cascade_ = v & 2;
-                cfg_pq_ = v & 1;
+            switch (cmd_addr & ((1u << host::kRegAddrBits) - 1)) {
+              case host::kRegLayers: cfg_layers_ = v & 0xff; break;
+              case host::kRegQHeads: cfg_hq_ = v & 0xff; break;
+              case host::kRegKvHeads: cfg_hkv_ = v & 0xff; break;
+              case host::kRegGroup: cfg_group_ = v & 0xff; break;
+              case host::kRegHeadDim: cfg_d_ = v; break;
+              case host::kRegTokens: cfg_t_ = v; break;
+              case host::kRegPrompt: cfg_prompt_ = v; break;
+              case host::kRegSinks: cfg_sinks_ = v; break;
+              case host::kRegWindow: cfg_window_ = v; break;
+              case host::kRegFlags:
+                cfg_hp_ = host::kFlagHeadPruning.get(cmd_data);
+                cfg_ghead_ = host::kFlagGranularityHead.get(cmd_data);
+                cfg_cascade_ = host::kFlagCascade.get(cmd_data);
+                cfg_pq_ = host::kFlagProgressiveQuant.get(cmd_data);
                 break;
-              case 10: cfg_warm_ = v; break;
-              case 11: cfg_tau_ = static_cast<std::uint32_t>(cmd_data & ((1u << (num::kProbFracBits + 1)) - 1)); break;
+              case host::kRegWarmup: cfg_warm_ = v; break;
+              case host::kRegTau:
+                cfg_tau_ = static_cast<std::uint32_t>(cmd_data & ((1u << (num::kProbFracBits + 1)) - 1));
+                break;
               default: break;
             }
             break;
           }
           case kOpLayer:
-            budget_[cmd_addr % hw_.max_layers] = static_cast<int>(cmd_data & 0xffff);
-            keep_[cmd_addr % hw_.max_layers] = static_cast<int>((cmd_data >> 32) & 0xff);
+            budget_[cmd_addr % hw_.max_layers] = static_cast<int>(host::kLayerBudget.get(cmd_data));
+            keep_[cmd_addr % hw_.max_layers] = static_cast<int>(host::kLayerHeadsKeep.get(cmd_data));
             break;
           case kOpPolicy: policy_[cmd_addr % hw_.max_layers] = cmd_data; break;
           case kOpClear:
@@ -536,8 +546,8 @@ void Accelerator::edge() {
             st_ = StClear;
             break;
           case kOpRun: {
-            t_ = static_cast<int>((cmd_data >> 16) & 0xffff);
-            l_ = static_cast<int>(cmd_data & 0xffff);
+            t_ = static_cast<int>(host::kRunStep.get(cmd_data));
+            l_ = static_cast<int>(host::kRunLayer.get(cmd_data));
             phase_start_ = cyc_ - 1;
             j_ = cnt_ = g_ = gbase_ = fg_ = fgbase_ = 0;
             st_ = cfg_hp_ && t_ - cfg_prompt_ >= cfg_warm_ ? StHpScan : StGrpStart;
@@ -572,7 +582,7 @@ void Accelerator::edge() {
         sel_hp_ = true;
         st_ = StSelStart;
       } else {
-        event(0, 0, cnt_, phase_start_);
+        event(host::kEvHeadPruning, 0, cnt_, phase_start_);
         st_ = StGrpStart;
       }
       break;
@@ -598,10 +608,10 @@ void Accelerator::edge() {
       if (drop_) {
         ++ptr_;
         if (sel_hp_) hpruned_[drop_tok_] |= ge_mask_;
-        else ++ctr_[7];
+        else ++ctr_[host::kCtrEvictions];
       }
       if (sel_finish_) {
-        event(sel_hp_ ? 0 : 2, sel_hp_ ? 0 : g_, cnt_, phase_start_);
+        event(sel_hp_ ? host::kEvHeadPruning : host::kEvEviction, sel_hp_ ? 0 : g_, cnt_, phase_start_);
         st_ = sel_hp_ ? StGrpStart : StEvNext;
       }
       break;
@@ -638,7 +648,7 @@ void Accelerator::edge() {
         disc_ = disc_now_;
         if (disc_now_ && sm_p_last_) {
           lsb_started_ = true;
-          ++ctr_[3];
+          ++ctr_[host::kCtrLsbRefetches];
           refetched_ = pass2_ = true;
           kb_ = 0;
           first_ = true;
@@ -655,11 +665,11 @@ void Accelerator::edge() {
     case StRowEmit:
       if (row_ready) {
         if (row_act_) {
-          ++ctr_[1];
-          ctr_[6] += static_cast<std::uint64_t>(n_b_) * cfg_d_ * (refetched_ ? 3 : 2);
-          ctr_[22] += static_cast<std::uint64_t>(n_b_);
+          ++ctr_[host::kCtrRows];
+          ctr_[host::kCtrMacs] += static_cast<std::uint64_t>(n_b_) * cfg_d_ * (refetched_ ? 3 : 2);
+          ctr_[host::kCtrRowTokens] += static_cast<std::uint64_t>(n_b_);
         } else {
-          ++ctr_[2];
+          ++ctr_[host::kCtrPrunedRows];
         }
         if (r_ + 1 >= cfg_group_) {
           st_ = StGrpWait;
@@ -672,7 +682,7 @@ void Accelerator::edge() {
     case StGrpWait:
       if (fetch.bank_idle[bk_]) {  // nothing of the job left in flight: release its bank
         bbusy_[bk_] = false;
-        event(1, g_, n_b_, bstart_[bk_]);
+        event(host::kEvJob, g_, n_b_, bstart_[bk_]);
         if (g_ + 1 >= cfg_hkv_) {
           g_ = 0;
           st_ = StEvStart;
@@ -687,7 +697,7 @@ void Accelerator::edge() {
       phase_start_ = cyc_ - 1;
       cnt_ = 0;
       j_ = cfg_sinks_;
-      st_ = ((cfg_ghead_ ? pol_g_ == 2 : any_topk_) && cfg_sinks_ < mid_end_) ? StEvScan : StEvNext;
+      st_ = ((cfg_ghead_ ? pol_g_ == host::kPolicyTopk : any_topk_) && cfg_sinks_ < mid_end_) ? StEvScan : StEvNext;
       break;
     case StEvScan:
       if (!(evict_at(g_, j_) & lbit)) ++cnt_;
@@ -735,8 +745,8 @@ void Accelerator::edge() {
     const int b = fbank_;
     if (list_we_) {
       ++bn_[b];
-      ++ctr_[5];
-      if (fj_ < sinks_end_) ++ctr_[4];
+      ++ctr_[host::kCtrTokenReads];
+      if (fj_ < sinks_end_) ++ctr_[host::kCtrSramSinkHits];
     }
     if (fj_ == t_) {
       bdone_[b] = true;
@@ -748,36 +758,24 @@ void Accelerator::edge() {
     }
   }
   // the top-k statistics (pass_o) are summed by the engine; the RTL adds them pass by pass
-  ctr_[11] = static_cast<std::uint64_t>(tk.passes);
-  ctr_[12] = tk.elements;
+  ctr_[host::kCtrTopkPasses] = static_cast<std::uint64_t>(tk.passes);
+  ctr_[host::kCtrTopkElements] = tk.elements;
 }
 
 // The testbench side: command sequence, DRAM port and row port, one clocked thread.
 struct SimHost : sc_core::sc_module {
   SC_HAS_PROCESS(SimHost);
-  SimHost(sc_core::sc_module_name n, const Config& cfg, const Plan& plan, const IntTrace& tr, const SimOptions& opt,
+  SimHost(sc_core::sc_module_name n, const Config& cfg, const Plan& plan, const IntTrace& tr, const host::RunOptions& opt,
           SimObserver* obs = nullptr)
       : sc_core::sc_module(n), obs_(obs), cfg_(cfg), plan_(plan), tr_(tr), s_(tr.shape), opt_(opt),
         rng_(opt.seed ^ 0x5eed0f0e5ULL), acc_("sinkattn_top", cfg, tr) {
-    host::DramParams dp;
-    dp.bytes_per_cycle = cfg.hw.dram.bytes_per_cycle;
-    dp.latency_cycles = cfg.hw.dram.latency_cycles;
-    dp.burst_bytes = cfg.hw.dram.burst_bytes;
-    dp.max_outstanding = opt.max_outstanding;
-    dp.req_stall = opt.req_stall;
-    dp.stall_burst = opt.stall_burst;
-    dp.resp_stall = opt.resp_stall;
-    dp.seed = opt.seed;
-    dram_ = std::make_unique<host::DramModel>(dp, host::dram_image(tr, cfg.hw.head_dim));
-    res_.run.shape = s_;
-    res_.run.out.assign(static_cast<std::size_t>(s_.steps()) * s_.layers * s_.q_heads * s_.head_dim, 0);
-    res_.run.row_active.assign(static_cast<std::size_t>(s_.steps()) * s_.layers * s_.q_heads, 0);
-    res_.run.token_reads_per_layer.assign(s_.layers, 0);
-    seen_.assign(res_.run.row_active.size(), 0);
+    dram_ = std::make_unique<host::DramModel>(host::dram_params(cfg, opt), host::dram_image(tr, cfg.hw.head_dim));
+    rec_.start("systemc", s_);
     SC_THREAD(main);
   }
 
-  SimResult res_;
+  host::RunRecord rec_;
+  host::RunResult& res_ = rec_.result;
   std::string error_;
   bool done_ = false;
 
@@ -811,15 +809,9 @@ struct SimHost : sc_core::sc_module {
       if (acc_.cmd_ready) break;
       cycle();
     }
-    for (std::size_t i = 0; i < seen_.size(); ++i)
-      if (!seen_[i]) throw std::runtime_error("systemc: row " + std::to_string(i) + " never left the row port");
-    const auto& names = host::counter_names();
-    for (int c = 0; c < kNumCounters; ++c) res_.counters.emplace_back(names[c], acc_.counter(c));
-    host::fill_counters(res_.counters, res_.run.counters);
-    res_.cycles = acc_.counter(0);
-    res_.total_cycles = cycle_;
-    res_.dram_req_stall = dram_->req_stall_cycles();
-    res_.dram_resp_stall = dram_->resp_stall_cycles();
+    rec_.check_every_row();
+    rec_.read_counters([this](int c) { return acc_.counter(c); });
+    rec_.finish(cycle_, *dram_);
   }
 
   // One clock: DRAM and row port handshakes around the rising edge (rtl_run.cpp's cycle()).
@@ -853,15 +845,7 @@ struct SimHost : sc_core::sc_module {
 
   void take_row() {
     const int t = acc_.row_step(), l = acc_.row_layer(), h = acc_.row_head();
-    const int s = t - s_.prompt;
-    if (s < 0 || s >= s_.steps() || l >= s_.layers || h >= s_.q_heads)
-      throw std::runtime_error("systemc: row port names step " + std::to_string(t) + ", layer " + std::to_string(l) +
-                               ", head " + std::to_string(h) + " outside the trace");
-    const std::size_t r = res_.run.row_index(s, l, h);
-    if (seen_[r]) throw std::runtime_error("systemc: row emitted twice");
-    seen_[r] = 1;
-    res_.run.row_active[r] = acc_.row_active();
-    std::copy(acc_.row_data().begin(), acc_.row_data().end(), res_.run.out.begin() + static_cast<std::ptrdiff_t>(r * s_.head_dim));
+    rec_.take_row(t, l, h, acc_.row_active(), acc_.row_data().data());
     if (obs_) obs_->on_row(t, l, h, acc_.row_active(), acc_.row_data().data(), cycle_);
     progress_ = cycle_;
   }
@@ -900,12 +884,11 @@ struct SimHost : sc_core::sc_module {
   const Plan& plan_;
   const IntTrace& tr_;
   const Shape s_;
-  const SimOptions opt_;
+  const host::RunOptions opt_;
   std::mt19937_64 rng_;
   std::uniform_real_distribution<double> uni_{0.0, 1.0};
   Accelerator acc_;
   std::unique_ptr<host::DramModel> dram_;
-  std::vector<std::uint8_t> seen_;
   std::uint64_t cycle_ = 0, progress_ = 0, synced_ = 0;
 };
 
@@ -934,20 +917,20 @@ struct SimInstance::Impl {
 };
 
 SimInstance::SimInstance(const char* name, const Config& cfg, const Plan& plan, const IntTrace& trace,
-                         const SimOptions& opt, SimObserver* observer)
+                         const host::RunOptions& opt, SimObserver* observer)
     : impl_(std::make_unique<Impl>()) {
   check_sim_fit(cfg, trace);
   impl_->host = std::make_unique<SimHost>(name, cfg, plan, trace, opt, observer);
 }
 SimInstance::~SimInstance() = default;
 bool SimInstance::done() const { return impl_->host->done_; }
-SimResult SimInstance::result() {
+host::RunResult SimInstance::result() {
   if (!impl_->host->error_.empty()) throw std::runtime_error(impl_->host->error_);
   if (!impl_->host->done_) throw std::logic_error("SimInstance::result before the model finished");
   return std::move(impl_->host->res_);
 }
 
-SimResult run_sim(const Config& cfg, const Plan& plan, const IntTrace& trace, const SimOptions& opt) {
+host::RunResult run_sim(const Config& cfg, const Plan& plan, const IntTrace& trace, const host::RunOptions& opt) {
   check_sim_fit(cfg, trace);
   const auto t0 = std::chrono::steady_clock::now();
   // One fresh simulation context per run, so that a process can run the model many times
@@ -955,7 +938,7 @@ SimResult run_sim(const Config& cfg, const Plan& plan, const IntTrace& trace, co
   setenv("SYSC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
   sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
   sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
-  SimResult res;
+  host::RunResult res;
   {
     SimInstance model("tb", cfg, plan, trace, opt);
     sc_core::sc_start();

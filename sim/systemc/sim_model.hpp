@@ -3,7 +3,7 @@
 // command sequence as the RTL runner (sim/rtl/rtl_run.cpp), steps the model
 // against the very same DRAM model class (sim/host/dram_model.hpp) with the same seeded
 // back-pressure and returns the same result shape: output rows, phase events with their cycle
-// stamps, and the 22 hardware counters. Nothing here depends on Verilator.
+// stamps, and every hardware counter (host::kCounters). Nothing here depends on Verilator.
 #pragma once
 
 #include <memory>
@@ -11,9 +11,6 @@
 #include "run_types.hpp"
 
 namespace sinkattn::sim {
-
-using SimOptions = host::RtlOptions;  // seed, back-pressure, outstanding requests, watchdog (waves unused)
-using SimResult = host::RtlResult;
 
 // What the model reports as it runs, from its own thread: each output row as it leaves the row
 // port and each phase event as it leaves the event port, with the model's cycle. The model runs
@@ -30,14 +27,14 @@ struct SimObserver {
 // current simulation context, before sc_start(). Time: one model cycle per nanosecond.
 class SimInstance {
  public:
-  SimInstance(const char* name, const Config& cfg, const Plan& plan, const IntTrace& trace, const SimOptions& opt,
+  SimInstance(const char* name, const Config& cfg, const Plan& plan, const IntTrace& trace, const host::RunOptions& opt,
               SimObserver* observer = nullptr);
   ~SimInstance();
   SimInstance(const SimInstance&) = delete;
   SimInstance& operator=(const SimInstance&) = delete;
   bool done() const;  // the model's thread has finished (with a result or an error)
   // The result once done(); throws std::runtime_error with the thread's error, if any.
-  SimResult result();
+  host::RunResult result();
 
  private:
   struct Impl;
@@ -46,7 +43,7 @@ class SimInstance {
 
 // Throws InputError for hardware the model cannot represent (see check_sim_hw) and
 // std::runtime_error if the model stops making progress.
-SimResult run_sim(const Config& cfg, const Plan& plan, const IntTrace& trace, const SimOptions& opt);
+host::RunResult run_sim(const Config& cfg, const Plan& plan, const IntTrace& trace, const host::RunOptions& opt);
 
 // Throws InputError(source, "hw.FIELD", reason) for hardware parameters outside what the RTL
 // blocks accept (the SystemC model is not tied to one build: it takes cfg.hw at run time).

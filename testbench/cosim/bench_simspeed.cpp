@@ -16,11 +16,11 @@ int main(int argc, char** argv) {
   const Config cfg = load_config(preset);
   const IntTrace it = tb::small_trace({2, 4, 2, cfg.hw.head_dim, 160 + steps, 160}, 3);
   const Plan plan = make_plan(cfg, it.shape, "synthetic");
-  host::RtlOptions opt;
+  host::RunOptions opt;
   opt.seed = 1;
   opt.req_stall = opt.resp_stall = opt.row_stall = 0.1;
-  const sim::SimResult sc = sim::run_sim(cfg, plan, it, opt);
-  const host::RtlResult rtl = rtl::run_rtl(cfg, plan, it, opt);
+  const host::RunResult sc = sim::run_sim(cfg, plan, it, opt);
+  const host::RunResult rtl = rtl::run_rtl(cfg, plan, it, opt);
   const std::string diff = host::compare_timing(sc, rtl);
   const double sc_rate = static_cast<double>(sc.total_cycles) / sc.wall_seconds;
   const double rtl_rate = static_cast<double>(rtl.total_cycles) / rtl.wall_seconds;

@@ -42,7 +42,7 @@ Config variant() {
 TEST(HwVariant, PresetAtFullHeadDimension) {
   const Config cfg = variant();
   const IntTrace it = small_trace({2, 4, 2, cfg.hw.head_dim, 72, 56}, 23);
-  host::RtlOptions opt;
+  host::RunOptions opt;
   opt.seed = 23;
   opt.req_stall = opt.resp_stall = 0.2;
   opt.row_stall = 0.2;
@@ -80,7 +80,7 @@ TEST(HwVariant, RandomPoliciesUnderBackPressure) {
 TEST(HwVariant, LongTrace) {
   const Config cfg = variant();
   const IntTrace it = small_trace({2, 4, 2, cfg.hw.head_dim, 2048, 2016}, 29);
-  host::RtlOptions opt;
+  host::RunOptions opt;
   opt.seed = 29;
   opt.req_stall = opt.resp_stall = 0.1;
   EXPECT_EQ(check_three_way(cfg, it, opt), "") << SINKATTN_HW_PRESET << " T 2048 (seed 29)";

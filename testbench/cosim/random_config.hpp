@@ -41,7 +41,7 @@ inline Config scaled_preset(const std::string& name) {
 struct RandomCase {
   Config cfg;
   IntTrace trace;
-  host::RtlOptions opt;
+  host::RunOptions opt;
   std::string what;  // one line naming the configuration
 };
 

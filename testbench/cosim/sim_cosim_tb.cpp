@@ -29,7 +29,7 @@ std::uint64_t seed_from_env(std::uint64_t fallback) {
 
 SpeedTally g_speed;
 
-std::string check_case(const Config& cfg, const IntTrace& it, const host::RtlOptions& opt) {
+std::string check_case(const Config& cfg, const IntTrace& it, const host::RunOptions& opt) {
   return check_three_way(cfg, it, opt, &g_speed);
 }
 
@@ -38,7 +38,7 @@ class SimPresets : public ::testing::TestWithParam<std::string> {};
 TEST_P(SimPresets, CycleExactWithRtlBitExactWithGolden) {
   const Config cfg = scaled_preset(GetParam());
   const IntTrace it = small_trace({3, 4, 2, 16, 128, 96}, 11);
-  host::RtlOptions opt;
+  host::RunOptions opt;
   opt.seed = 7;
   opt.req_stall = 0.2;
   opt.resp_stall = 0.2;
@@ -53,7 +53,7 @@ INSTANTIATE_TEST_SUITE_P(Sim, SimPresets,
 TEST(Sim, PresetUnscaledSinkattn) {
   const Config cfg = load_config("sinkattn");
   const IntTrace it = small_trace({2, 4, 2, 32, 176, 160}, 3);
-  host::RtlOptions opt;
+  host::RunOptions opt;
   opt.seed = 3;
   EXPECT_EQ(check_case(cfg, it, opt), "") << "sinkattn unscaled (seed 3)";
 }
@@ -86,7 +86,7 @@ TEST(Sim, FullHeadDimension) {
   const Config cfg = scaled_preset("sinkattn");
   ASSERT_EQ(cfg.hw.head_dim, 128);
   const IntTrace it = small_trace({2, 4, 2, cfg.hw.head_dim, 80, 64}, 19);
-  host::RtlOptions opt;
+  host::RunOptions opt;
   opt.seed = 19;
   opt.req_stall = opt.resp_stall = 0.3;
   opt.row_stall = 0.3;
@@ -103,14 +103,14 @@ TEST(Sim, BurstyAndHeavyBackPressure) {
   };
   for (const Pressure& bp : {Pressure{0.8, 0.8, 0.7, 1}, Pressure{0.1, 0.15, 0.6, 40}, Pressure{0.55, 0.6, 0.0, 8}}) {
     for (const char* preset : {bp.burst == 40 ? "h2o" : "sinkattn"}) {
-      host::RtlOptions opt;
+      host::RunOptions opt;
       opt.seed = 17;
       opt.req_stall = bp.req;
       opt.resp_stall = bp.resp;
       opt.row_stall = bp.row;
       opt.stall_burst = bp.burst;
       const Config cfg = scaled_preset(preset);
-      const host::RtlResult rtl = rtl::run_rtl(cfg, make_plan(cfg, it.shape, "bursty"), it, opt);
+      const host::RunResult rtl = rtl::run_rtl(cfg, make_plan(cfg, it.shape, "bursty"), it, opt);
       EXPECT_GT(rtl.dram_resp_stall, rtl.cycles / 4) << "the back-pressure should dominate";
       EXPECT_EQ(check_case(cfg, it, opt), "")
           << preset << " stall " << bp.req << "/" << bp.resp << " row " << bp.row << " burst " << bp.burst;

@@ -19,12 +19,12 @@ struct SpeedTally {
 
 // Returns "" or the first difference: golden against each model's rows and counters, then
 // the RTL's timing against the SystemC model's.
-inline std::string check_three_way(const Config& cfg, const IntTrace& it, const host::RtlOptions& opt,
+inline std::string check_three_way(const Config& cfg, const IntTrace& it, const host::RunOptions& opt,
                                    SpeedTally* speed = nullptr) {
   const Plan plan = make_plan(cfg, it.shape, "synthetic");
   const GoldenResult gold = run_golden(cfg, plan, it);
-  const sim::SimResult sc = sim::run_sim(cfg, plan, it, opt);
-  const host::RtlResult rtl = rtl::run_rtl(cfg, plan, it, opt);
+  const host::RunResult sc = sim::run_sim(cfg, plan, it, opt);
+  const host::RunResult rtl = rtl::run_rtl(cfg, plan, it, opt);
   if (speed) {
     speed->sim_cycles += static_cast<double>(sc.total_cycles);
     speed->sim_s += sc.wall_seconds;
@@ -44,7 +44,7 @@ inline std::string check_three_way(const Config& cfg, const IntTrace& it, const 
   }
   if (sc.cycles != rtl.cycles) return "busy cycles differ";
   int jobs = 0;
-  for (const host::PhaseEvent& e : sc.events) jobs += e.kind == 1;
+  for (const host::PhaseEvent& e : sc.events) jobs += e.kind == host::kEvJob;
   if (jobs != it.shape.steps() * it.shape.layers * it.shape.kv_heads) return "wrong number of job events";
   return "";
 }

@@ -16,7 +16,7 @@ module top_iverilog_tb #(
 );
   localparam int DataBits = 12, OutBits = 16;
   localparam int VecBits = HeadDim * DataBits;
-  localparam int CmdW = 4 + 32 + 64 + VecBits;
+  localparam int CmdW = sinkattn_host_pkg::OpcodeBits + 32 + 64 + VecBits;
   localparam int RowW = 16 + 8 + 8 + 1 + HeadDim * OutBits;
   localparam int MaxCmds = 1024, MaxRows = 512, MemBytes = 16384;
   localparam int LenW = $clog2(BurstBytes + 1);
@@ -31,12 +31,13 @@ module top_iverilog_tb #(
 
   // DUT ports
   logic cmd_valid, cmd_ready, req_valid, req_ready, resp_valid, resp_ready, resp_last;
-  logic [3:0] cmd_op; logic [31:0] cmd_addr; logic [63:0] cmd_data; logic [VecBits-1:0] cmd_vec;
+  logic [sinkattn_host_pkg::OpcodeBits-1:0] cmd_op; logic [31:0] cmd_addr; logic [63:0] cmd_data; logic [VecBits-1:0] cmd_vec;
   logic [39:0] req_addr; logic [LenW-1:0] req_len; logic [BusBytes*8-1:0] resp_data;
   logic row_valid, row_active; logic [15:0] row_step; logic [7:0] row_layer, row_head;
   logic [HeadDim*OutBits-1:0] row_data;
-  logic ev_valid; logic [1:0] ev_kind; logic [15:0] ev_step, ev_tokens; logic [7:0] ev_layer, ev_group;
-  logic [63:0] ev_start, ev_end, ctr; logic [4:0] ctr_sel = 5'd0;
+  logic ev_valid; logic [sinkattn_host_pkg::EventKindBits-1:0] ev_kind; logic [15:0] ev_step, ev_tokens; logic [7:0] ev_layer, ev_group;
+  logic [63:0] ev_start, ev_end, ctr;
+  logic [sinkattn_host_pkg::CounterSelBits-1:0] ctr_sel = sinkattn_host_pkg::CounterSelBits'(sinkattn_host_pkg::CtrCycles);
 
   sinkattn_top #(
     .HeadDim(HeadDim), .QkLanes(QkLanes), .PvLanes(PvLanes), .MaxTokens(MaxTokens), .MaxLayers(MaxLayers),
@@ -127,7 +128,7 @@ module top_iverilog_tb #(
     forever begin
       @(negedge clk);
       if (ci == ncmds && cmd_ready) begin
-        ctr_sel = 5'd0;
+        ctr_sel = sinkattn_host_pkg::CounterSelBits'(sinkattn_host_pkg::CtrCycles);
         #1;
         if (ri != nrows) begin
           $display("FAIL %0d rows seen, %0d expected", ri, nrows);

@@ -35,10 +35,10 @@ std::string waves_for(const std::string& tag) {
   return std::string(info->test_suite_name()) + "." + info->name() + tag + ".fst";
 }
 
-void expect_match(const Config& cfg, const IntTrace& it, const host::RtlOptions& opt, const std::string& what) {
+void expect_match(const Config& cfg, const IntTrace& it, const host::RunOptions& opt, const std::string& what) {
   const Plan plan = make_plan(cfg, it.shape, "synthetic");
   const GoldenResult gold = run_golden(cfg, plan, it);
-  const host::RtlResult rtl = rtl::run_rtl(cfg, plan, it, opt);
+  const host::RunResult rtl = rtl::run_rtl(cfg, plan, it, opt);
   const std::string diff = host::compare(gold, rtl.run);
   EXPECT_EQ(diff, "") << what << " (seed " << opt.seed << ")";
   EXPECT_GT(rtl.cycles, 0u);
@@ -49,7 +49,7 @@ void expect_match(const Config& cfg, const IntTrace& it, const host::RtlOptions&
     EXPECT_LE(e.start, e.end);
     EXPECT_GE(e.end, last_end);
     last_end = e.end;
-    jobs += e.kind == 1;
+    jobs += e.kind == host::kEvJob;
   }
   EXPECT_EQ(jobs, it.shape.steps() * it.shape.layers * it.shape.kv_heads);
   std::cout << "[   RTL    ] " << what << ": " << rtl.cycles << " busy cycles, " << rtl.run.counters.dram_bytes()
@@ -62,7 +62,7 @@ class Presets : public ::testing::TestWithParam<std::string> {};
 TEST_P(Presets, BitExactWithGolden) {
   const Config cfg = scaled_preset(GetParam());
   const IntTrace it = small_trace({3, 4, 2, 16, 128, 96}, 11);
-  host::RtlOptions opt;
+  host::RunOptions opt;
   opt.seed = 7;
   opt.req_stall = 0.2;
   opt.resp_stall = 0.2;
@@ -79,7 +79,7 @@ TEST(Top, PresetUnscaledSinkattn) {
   // The default preset exactly as shipped (S 4, W 64, K 64 -> 48) on a trace long enough to evict.
   const Config cfg = load_config("sinkattn");
   const IntTrace it = small_trace({2, 4, 2, 32, 176, 160}, 3);
-  host::RtlOptions opt;
+  host::RunOptions opt;
   opt.seed = 3;
   opt.waves = waves_for("");
   expect_match(cfg, it, opt, "sinkattn unscaled");
@@ -96,7 +96,7 @@ TEST(Top, RandomConfigsUnderBackPressure) {
     what << rc.what;
     const Config& cfg = rc.cfg;
     const IntTrace& it = rc.trace;
-    const host::RtlOptions& opt = rc.opt;
+    const host::RunOptions& opt = rc.opt;
     SCOPED_TRACE(what.str());
     expect_match(cfg, it, opt, what.str());
     if (HasFailure()) {

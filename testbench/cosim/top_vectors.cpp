@@ -77,9 +77,9 @@ int main(int argc, char** argv) {
   const Plan plan = make_plan(cfg, tr.shape, "tiny");
   const GoldenResult gold = run_golden(cfg, plan, tr);
 
-  host::RtlOptions opt;
+  host::RunOptions opt;
   opt.max_outstanding = 16;  // the Icarus DRAM model's queue
-  const host::RtlResult rtl = rtl::run_rtl(cfg, plan, tr, opt);
+  const host::RunResult rtl = rtl::run_rtl(cfg, plan, tr, opt);
   const std::string diff = host::compare(gold, rtl.run);
   if (!diff.empty()) {
     std::cerr << "top_vectors: the Verilated tiny top differs from golden: " << diff << "\n";
@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
   std::ofstream fc(dir + "/cmds.hex");
   for (const auto& c : cmds) {
     Hex h;
-    h.put(static_cast<std::uint64_t>(c.op), 4);
+    h.put(static_cast<std::uint64_t>(c.op), host::kOpcodeBits);
     h.put(c.addr, 32);
     h.put(c.data, 64);
     for (int d = 0; d < hw.head_dim; ++d)

@@ -1,4 +1,4 @@
-// The bit-exact integer golden model of the policy engine (DESIGN section 2, docs/policy.md).
+// The bit-exact integer golden model of the policy engine (docs/policy.md, "One layer of one step").
 #pragma once
 
 #include <cstdint>

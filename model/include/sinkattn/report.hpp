@@ -2,6 +2,7 @@
 // workload), and a short table for the terminal. Every run mode reports the same key names.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -14,10 +15,23 @@
 
 namespace sinkattn {
 
-// The golden run's result object (keys documented in docs/cli.md).
+// The one report builder: every subcommand's result object is made of these pieces, so the
+// same quantity has the same key in every mode (keys documented in docs/cli.md).
+
+// mode, preset, config_file, trace, shape.
+nlohmann::json report_header(const std::string& mode, const Config& cfg, const std::string& trace_dir, const Shape& s);
+
+// dram_bytes, dense_dram_bytes, dram_bytes_by_region and every counter the golden model keeps,
+// under its name in the counter table (configs/host_contract.yaml).
+void add_counters(nlohmann::json& j, const Counters& c, std::uint64_t dense_dram_bytes);
+
+// fidelity: cosine_mean, cosine_min, max_rel_err, mass_recall_mean.
+void add_fidelity(nlohmann::json& j, const Fidelity& f);
+
+// The golden run's result object (also the HLS kernel's), priced with `energy` and `area`.
 nlohmann::json golden_report(const Config& cfg, const Plan& plan, const std::string& trace_dir,
                              const GoldenResult& run, const Fidelity& fid, double wall_seconds,
-                             const EnergyTable& energy);
+                             const EnergyTable& energy, const AreaModel& area);
 
 // The energy keys every mode's report carries: energy_pj, energy_pj_by_block, energy_table.
 void add_energy(nlohmann::json& j, const Counters& c, const Shape& shape, const EnergyTable& energy);
