@@ -43,18 +43,15 @@ function(sinkattn_top_params out p)
       PARENT_SCOPE)
 endfunction()
 
-# sinkattn_verilate(TARGET TOP SOURCES ... [PARAMS -GName=value ...] [COVERAGE]): a static library
-# holding the Verilated model (prefix V<TOP>), FST tracing compiled in (on at run time by WAVES=1).
+# sinkattn_verilate(TARGET TOP SOURCES ... [PARAMS -GName=value ...]): a static library holding
+# the Verilated model (prefix V<TOP>), FST tracing compiled in (on at run time by WAVES=1), and
+# line and toggle coverage in the coverage build (SINKATTN_VL_COVERAGE_ARGS, rtl/CMakeLists.txt).
 function(sinkattn_verilate target top)
-  cmake_parse_arguments(V "COVERAGE" "" "SOURCES;PARAMS" ${ARGN})
+  cmake_parse_arguments(V "" "" "SOURCES;PARAMS" ${ARGN})
   add_library(${target} STATIC)
-  set(cov)
-  if(V_COVERAGE)
-    set(cov COVERAGE)
-  endif()
-  verilate(${target} TRACE_FST ${cov} PREFIX V${top} TOP_MODULE ${top}
+  verilate(${target} TRACE_FST PREFIX V${top} TOP_MODULE ${top}
            INCLUDE_DIRS ${SINKATTN_RTL_GEN}
-           VERILATOR_ARGS -Wall -O3 ${V_PARAMS}
+           VERILATOR_ARGS -Wall -O3 ${SINKATTN_VL_COVERAGE_ARGS} ${V_PARAMS}
            SOURCES ${V_SOURCES})
   # Verilator's own runtime headers are not ours to keep warning-free under -Wextra.
   target_include_directories(${target} SYSTEM PUBLIC ${VERILATOR_ROOT}/include ${VERILATOR_ROOT}/include/vltstd)
@@ -75,4 +72,7 @@ function(sinkattn_rtl_runner name vrtl p origin)
     SINKATTN_HW_SINK_SRAM_TOKENS=${${p}SinkSramTokens} SINKATTN_HW_TOPK_P=${${p}TopkParallelism}
     SINKATTN_HW_TOPK_SEED=${${p}TopkLfsrSeed} SINKATTN_HW_BUS_BYTES=${${p}DramBytesPerCycle}
     SINKATTN_HW_BURST_BYTES=${${p}DramBurstBytes} SINKATTN_RTL_ORIGIN="${origin}")
+  if(SINKATTN_COVERAGE)  # writes the model's coverage after every run (rtl_run.cpp)
+    target_compile_definitions(${name} PRIVATE SINKATTN_RTL_COVERAGE=1)
+  endif()
 endfunction()

@@ -21,8 +21,14 @@
 #            steps), 48 points each (4 presets x 4 lane counts x 3 windows), and the share of the
 #            workers' time spent outside the models (process start, workload cache loading, store)
 #   soak [N] N seeded random (configuration, trace, back-pressure) cases through all three models
-#            (sinkattn cosim: golden, SystemC, Verilated RTL), default 10000; prints the seed of
-#            any failure; resumable (build/results/soak.state; SINKATTN_SEED picks the cases)
+#            (golden, SystemC, Verilated RTL: testbench/cosim/soak_tb.cpp, in-process) on the default
+#            hardware and every variant's, default 10000, on SOAK_WORKERS processes (default 2);
+#            prints the seed and rerun command of any failure; interruptible and resumable
+#            (build/results/soak.state; SINKATTN_SEED picks the cases)
+#   coverage Verilator line and toggle coverage of the RTL from the test suite's own harnesses
+#            and random cases (top_tb, sim_cosim_tb, hw_variant_tb_*, the block harnesses), built
+#            in build-cov (-DSINKATTN_COVERAGE=ON), per module (scripts/coverage_report.py);
+#            annotated sources in build-cov/results/coverage/annotated
 #   area     the area model pricing one configuration (two presets, and a sweep that changes
 #            lanes, P, tokens and heads every point) against the 1 ms a sweep point may spend,
 #            and the one-time cost of loading the table
@@ -225,13 +231,21 @@ PY
     ;;
   soak)
     install_missing_packages
-    build sinkattn
+    configure
+    variants=()  # the hardware variants this build Verilates (SINKATTN_HW_VARIANTS)
+    for v in $(sed -n 's/^SINKATTN_HW_VARIANTS:STRING=//p' "$BUILD_DIR/CMakeCache.txt" | tr ';' ' '); do
+      variants+=("soak_tb_$v")
+    done
+    build soak_tb "${variants[@]}"
     mkdir -p "$BUILD_DIR/results"
-    /usr/bin/python3 "$SINKATTN_ROOT/testbench/tests/cli_cosim_random.py" "$BUILD_DIR/bin/sinkattn" "${2:-10000}" \
-      "${SINKATTN_SEED:-20261204}" --state "$BUILD_DIR/results/soak.state"
+    /usr/bin/python3 "$SINKATTN_ROOT/testbench/cosim/soak.py" "$BUILD_DIR/bin" "${2:-10000}" "${SINKATTN_SEED:-20261204}" \
+      --state "$BUILD_DIR/results/soak.state" --workers "${SOAK_WORKERS:-2}"
+    ;;
+  coverage)
+    exec "$SINKATTN_ROOT/scripts/coverage.sh"
     ;;
   *)
-    echo "usage: scripts/bench.sh NAME   (NAME: golden | hls | topk | roofline | simspeed | soak [N] | area | sweep | scale [T...] | fuzz [SECONDS])" >&2
+    echo "usage: scripts/bench.sh NAME   (NAME: golden | hls | topk | roofline | simspeed | soak [N] | coverage | area | sweep | scale [T...] | fuzz [SECONDS])" >&2
     exit 2
     ;;
 esac

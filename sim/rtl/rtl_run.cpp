@@ -14,7 +14,7 @@
 
 #include "Vsinkattn_top.h"
 #if SINKATTN_RTL_COVERAGE
-#include <verilated_cov.h>
+#include "vl_coverage.hpp"
 #endif
 #include "sinkattn/digest.hpp"
 #include "sinkattn/error.hpp"
@@ -26,17 +26,49 @@
 namespace sinkattn::rtl {
 namespace {
 
+// The Verilated top, built once per thread and reused by every run on that thread (runs without
+// waveforms). Building it zero-fills its memories, tens of MB at the default preset's hardware
+// (the importance SRAM alone has 2^22 words), which cost as much CPU as simulating a small case.
+// Every run starts with a reset, as the hardware does, and finds the memories as the last run
+// left them: the design must not depend on power-up contents (it clears or loads what it reads),
+// and the runs of the tests and the soak after the first check that it does not.
+struct Model {
+  std::unique_ptr<VerilatedContext> ctx;
+  std::unique_ptr<Vsinkattn_top> top;
+#if SINKATTN_RTL_COVERAGE
+  std::string coverage_file;  // rewritten after every run with the running totals
+#endif
+};
+
+Model& reused_model() {
+  thread_local Model m;
+  if (!m.top) {
+    m.ctx = std::make_unique<VerilatedContext>();
+    m.top = std::make_unique<Vsinkattn_top>(m.ctx.get(), "top");
+#if SINKATTN_RTL_COVERAGE
+    m.coverage_file = vlcov::next_file("sinkattn_top");
+#endif
+  }
+  return m;
+}
+
 
 class Driver {
  public:
   Driver(const Config& cfg, const Plan& plan, const IntTrace& tr, const host::RunOptions& opt)
-      : cfg_(cfg), plan_(plan), tr_(tr), s_(tr.shape), opt_(opt), rng_(opt.seed ^ 0x5eed0f0e5ULL),
-        ctx_(std::make_unique<VerilatedContext>()) {
+      : cfg_(cfg), plan_(plan), tr_(tr), s_(tr.shape), opt_(opt), rng_(opt.seed ^ 0x5eed0f0e5ULL) {
     // The image read on demand from the integer trace, not a copy of it (docs/dram.md).
     dram_ = host::dram_over_trace(host::dram_params(cfg, opt), tr, built_hw().head_dim);
-    if (!opt.waves.empty()) ctx_->traceEverOn(true);
-    top_ = std::make_unique<Vsinkattn_top>(ctx_.get(), "top");
-    if (!opt.waves.empty()) {
+    if (opt.waves.empty()) {
+      Model& m = reused_model();
+      ctx_ = m.ctx.get();
+      top_ = m.top.get();
+    } else {  // a model of its own, built with tracing on
+      own_ctx_ = std::make_unique<VerilatedContext>();
+      own_ctx_->traceEverOn(true);
+      own_top_ = std::make_unique<Vsinkattn_top>(own_ctx_.get(), "top");
+      ctx_ = own_ctx_.get();
+      top_ = own_top_.get();
       fst_ = std::make_unique<VerilatedFstC>();
       top_->trace(fst_.get(), 99);
       fst_->open(opt.waves.c_str());
@@ -45,7 +77,7 @@ class Driver {
     row_buf_.assign(s_.head_dim, 0);
   }
   ~Driver() {
-    if (top_) top_->final();
+    if (own_top_) own_top_->final();
     if (fst_) fst_->close();
   }
 
@@ -59,8 +91,7 @@ class Driver {
     rec_.check_every_row();
     read_counters();
 #if SINKATTN_RTL_COVERAGE
-    const char* cov = std::getenv("SINKATTN_COVERAGE_FILE");
-    ctx_->coveragep()->write(cov ? cov : "coverage.dat");
+    vlcov::write(*ctx_, own_top_ ? vlcov::next_file("sinkattn_top") : reused_model().coverage_file);
 #endif
     rec_.finish(cycle_, *dram_);
     res_.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -80,14 +111,19 @@ class Driver {
     top_->rst_ni = 1;
     top_->eval();
   }
+  // The rising edge, then the clock low again. The design has no falling-edge logic, so without
+  // waveforms the low phase is left to the next eval(), which the next cycle's inputs need anyway:
+  // every eval() runs the design's input-dependent logic, most of the model's time.
   void edge() {
     if (fst_) fst_->dump(time_);
     top_->clk_i = 1;
     top_->eval();
     ++time_;
-    if (fst_) fst_->dump(time_);
     top_->clk_i = 0;
-    top_->eval();
+    if (fst_) {
+      top_->eval();
+      fst_->dump(time_);
+    }
     ++time_;
   }
 
@@ -103,6 +139,7 @@ class Driver {
     top_->row_ready_i = row_ready;
     top_->eval();
 
+    cmd_ready_ = top_->cmd_ready_o;  // the command handshake, with this cycle's inputs
     const bool req_fire = top_->mem_req_valid_o && dram_->req_ready();
     const std::uint64_t addr = top_->mem_req_addr_o;
     const int len = top_->mem_req_len_o;
@@ -138,12 +175,8 @@ class Driver {
       put_bits(top_->cmd_vec_i, d * num::kDataBits, num::kDataBits,
                vec && d < s_.head_dim ? static_cast<std::uint16_t>(vec[d]) : 0);
     top_->cmd_valid_i = 1;
-    for (;;) {
-      top_->eval();
-      const bool fire = top_->cmd_ready_o;
-      cycle();
-      if (fire) break;
-    }
+    do cycle();
+    while (!cmd_ready_);
     top_->cmd_valid_i = 0;
     progress_ = cycle_;
   }
@@ -171,14 +204,17 @@ class Driver {
   const host::RunOptions opt_;
   std::mt19937_64 rng_;
   std::uniform_real_distribution<double> uni_{0.0, 1.0};
-  std::unique_ptr<VerilatedContext> ctx_;
-  std::unique_ptr<Vsinkattn_top> top_;
+  VerilatedContext* ctx_ = nullptr;
+  Vsinkattn_top* top_ = nullptr;
+  std::unique_ptr<VerilatedContext> own_ctx_;  // with waveforms only
+  std::unique_ptr<Vsinkattn_top> own_top_;
   std::unique_ptr<VerilatedFstC> fst_;
   std::unique_ptr<host::DramModel> dram_;
   host::RunRecord rec_;
   host::RunResult& res_ = rec_.result;
   std::vector<std::int16_t> row_buf_;
   std::uint64_t cycle_ = 0, time_ = 0, progress_ = 0;
+  bool cmd_ready_ = false;
 };
 
 }  // namespace

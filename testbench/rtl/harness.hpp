@@ -16,6 +16,9 @@
 #include <type_traits>
 
 #include "vl_bits.hpp"
+#if SINKATTN_RTL_COVERAGE
+#include "vl_coverage.hpp"
+#endif
 
 namespace sinkattn::tb {
 
@@ -46,7 +49,8 @@ inline std::string wave_file() {
 template <typename Top>
 class Dut {
  public:
-  Dut(const char* name, const std::function<void(Top&)>& idle) : ctx_(std::make_unique<VerilatedContext>()) {
+  Dut(const char* name, const std::function<void(Top&)>& idle)
+      : name_(name), ctx_(std::make_unique<VerilatedContext>()) {
     const char* waves = std::getenv("WAVES");
     const bool on = waves && std::string(waves) == "1";
     if (on) ctx_->traceEverOn(true);
@@ -70,6 +74,9 @@ class Dut {
   ~Dut() {
     top_->final();
     if (fst_) fst_->close();
+#if SINKATTN_RTL_COVERAGE
+    vlcov::write(*ctx_, vlcov::next_file(name_));
+#endif
   }
   Dut(const Dut&) = delete;
   Dut& operator=(const Dut&) = delete;
@@ -105,6 +112,7 @@ class Dut {
   }
 
  private:
+  std::string name_;
   std::unique_ptr<VerilatedContext> ctx_;
   std::unique_ptr<Top> top_;
   std::unique_ptr<VerilatedFstC> fst_;

@@ -6,9 +6,11 @@ seed. Every case must MATCH (exit 0), and its outputs digest must equal `sinkatt
 the same configuration and trace.
 
 Usage: cli_cosim_random.py SINKATTN_BIN [CASES] [SUITE_SEED] [--state FILE]
+The CLI path of the three-way check (`sinkattn cosim`, the SystemC-mode top in one SystemC
+simulation); the soak runs the same models in-process (testbench/cosim/soak.py).
 The suite seed (default 20261202, or SINKATTN_SEED) is printed; a failure prints the case, its
-configuration, the case's seed and the command that reruns it. With --state FILE (the soak,
-scripts/bench.sh soak) the number of cases done is kept in FILE after each case, and a rerun
+configuration, the case's seed and the command that reruns it. With --state FILE
+the number of cases done is kept in FILE after each case, and a rerun
 with the same suite seed resumes after the last one; progress goes to the terminal.
 """
 import json
