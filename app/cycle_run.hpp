@@ -20,7 +20,7 @@ struct CycleArgs : TraceRunArgs {
   double stall = 0.0;      // DRAM request and response back-pressure probability per cycle
   double row_stall = 0.0;  // output-row back-pressure probability per cycle
   int stall_burst = 1;     // cycles each DRAM stall lasts
-  std::string model;       // which model ran, when there are several builds of it (rtl: rtl::model_name())
+  std::string model;       // which model ran (rtl: its Verilated build, rtl::model_name(); sim: the SystemC model)
 };
 
 void add_cycle_options(CLI::App* sub, CycleArgs& a);

@@ -73,7 +73,7 @@ TEST(Hls, CompareNamesTheFirstDifference) {
   GoldenResult kernel = run_hls(cfg, plan, it);
   ASSERT_EQ(compare(gold, kernel, "hls"), "");
   kernel.out[kernel.row_index(3, 1, 2) * 16 + 5] ^= 1;
-  EXPECT_EQ(compare(gold, kernel, "hls").rfind("step 3 (token 93), layer 1, head 2, element 5: hls ", 0), 0u)
+  EXPECT_EQ(compare(gold, kernel, "hls").rfind("step 3 (token 93), layer 1, head 2 (KV-head job group 1), element 5: hls ", 0), 0u)
       << compare(gold, kernel, "hls");
 }
 
