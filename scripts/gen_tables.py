@@ -177,6 +177,11 @@ def main():
     if sys.argv[1:2] == ["--docs"]:
         docs(sys.argv[2:])
         return
+    if len(sys.argv) == 3:
+        # The form before the host contract existed (NUMERICS_YAML OUT_DIR). A build directory
+        # configured then still runs it once, before CMake re-configures with the new rule;
+        # without this, such a build stops with this usage message instead of upgrading.
+        sys.argv.insert(2, os.path.join(os.path.dirname(sys.argv[1]), "host_contract.yaml"))
     if len(sys.argv) != 4:
         sys.stderr.write(__doc__)
         sys.exit(2)
