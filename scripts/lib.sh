@@ -36,8 +36,19 @@ install_missing_packages() {
   "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# True when DIR has no build.ninja, or a file that describes the build changed after it was
+# written. Ninja would re-run CMake too, but it first brings the configure step's inputs up to date
+# with the old rules (an old generator command line, an old RTL source list), which fails when the
+# change is in those rules; re-configuring first builds with the new ones.
+needs_configure() {  # needs_configure DIR
+  local dir="$1"
+  [ -f "$dir/build.ninja" ] || return 0
+  [ -n "$(find "$SINKATTN_ROOT" \( -path "$SINKATTN_ROOT/build*" -o -path "$SINKATTN_ROOT/.git" \) -prune -o \
+      \( -name CMakeLists.txt -o -name '*.cmake' -o -name '*.files' \) -newer "$dir/build.ninja" -print -quit)" ]
+}
+
 configure() {
-  if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+  if needs_configure "$BUILD_DIR"; then
     cmake -S "$SINKATTN_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
   fi
 }
@@ -46,7 +57,7 @@ configure() {
 configure_variant() {  # configure_variant DIR CMAKE-ARG...
   local dir="$1"
   shift
-  if [ ! -f "$dir/build.ninja" ]; then
+  if needs_configure "$dir"; then
     cmake -S "$SINKATTN_ROOT" -B "$dir" -G Ninja "$@" >/dev/null
   fi
 }
