@@ -452,20 +452,11 @@ std::vector<std::pair<std::string, long long>> parameter_list(const Config& c) {
   const HwConfig& h = c.hw;
   const PolicyConfig& p = c.policy;
   const long long budget = p.budget.schedule == BudgetSchedule::kList ? p.budget.per_layer.front() : p.budget.tokens;
-  return {
-      {"HeadDim", h.head_dim},
-      {"MaxTokens", h.max_tokens},
-      {"MaxLayers", h.max_layers},
-      {"MaxQHeads", h.max_q_heads},
-      {"MaxKvHeads", h.max_kv_heads},
-      {"SinkSramTokens", h.sink_sram_tokens},
-      {"QkLanes", h.qk_lanes},
-      {"PvLanes", h.pv_lanes},
-      {"TopkParallelism", h.topk_parallelism},
-      {"TopkLfsrSeed", h.topk_lfsr_seed},
-      {"DramBytesPerCycle", h.dram.bytes_per_cycle},
-      {"DramLatencyCycles", h.dram.latency_cycles},
-      {"DramBurstBytes", h.dram.burst_bytes},
+  // The RTL top's hardware parameters, with the DRAM latency (the DRAM model's, not the top's)
+  // before the burst size, then the policy's.
+  std::vector<std::pair<std::string, long long>> list = rtl_parameter_list(h);
+  list.insert(list.end() - 1, {"DramLatencyCycles", h.dram.latency_cycles});
+  list.insert(list.end(), {
       {"Sinks", p.sinks},
       {"Window", p.window},
       {"BudgetTokens", budget},
@@ -475,7 +466,8 @@ std::vector<std::pair<std::string, long long>> parameter_list(const Config& c) {
       {"HeadWarmupSteps", p.head_warmup_steps},
       {"ProgressiveQuant", p.progressive_quant},
       {"TauFx", tau_fixed(p.tau)},
-  };
+  });
+  return list;
 }
 
 std::vector<std::pair<std::string, long long>> rtl_parameter_list(const HwConfig& h) {

@@ -306,9 +306,8 @@ struct RtlHost : sc_core::sc_module {
     wait(clk.negedge_event());  // the rising edge in between clocks the design
     dram_->end_cycle(req_fire, addr, len, resp_fire);
     ++cycle_;
-    if (cycle_ - progress_ > sinkattn::host::watchdog_cycles(opt_, s_))
-      throw std::runtime_error("rtl: no progress for " + std::to_string(sinkattn::host::watchdog_cycles(opt_, s_)) + " cycles at cycle " +
-                               std::to_string(cycle_) + " (seed " + std::to_string(opt_.seed) + ")");
+    if (sinkattn::host::no_progress(cycle_, progress_, opt_, s_))
+      throw sinkattn::host::progress_error("rtl", cycle_, opt_, s_);
   }
 
   void take_row() {

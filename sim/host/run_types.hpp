@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -34,6 +35,20 @@ struct RunOptions {
 inline std::uint64_t watchdog_cycles(const RunOptions& opt, const Shape& s) {
   return opt.watchdog + static_cast<std::uint64_t>(s.layers) * static_cast<std::uint64_t>(s.kv_heads) *
                             static_cast<std::uint64_t>(s.tokens);
+}
+
+// True once `cycle` is more than watchdog_cycles() past `progress`, the cycle of the last event
+// or row; every host checks it once a cycle and then throws progress_error().
+inline bool no_progress(std::uint64_t cycle, std::uint64_t progress, const RunOptions& opt, const Shape& s) {
+  return cycle - progress > watchdog_cycles(opt, s);
+}
+
+// "<who>: no progress for N cycles at cycle C (seed S)[: state]".
+inline std::runtime_error progress_error(const char* who, std::uint64_t cycle, const RunOptions& opt, const Shape& s,
+                                         const std::string& state = "") {
+  return std::runtime_error(std::string(who) + ": no progress for " + std::to_string(watchdog_cycles(opt, s)) +
+                            " cycles at cycle " + std::to_string(cycle) + " (seed " + std::to_string(opt.seed) + ")" +
+                            (state.empty() ? "" : ": " + state));
 }
 
 struct PhaseEvent {

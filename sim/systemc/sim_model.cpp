@@ -837,11 +837,8 @@ struct SimHost : sc_core::sc_module {
     dram_->end_cycle(req_fire, addr, len, resp_fire);
     ++cycle_;
     if (cycle_ - synced_ >= kQuantum) sync();
-    if (cycle_ - progress_ > sinkattn::host::watchdog_cycles(opt_, s_)) {
-      throw std::runtime_error("systemc: no progress for " + std::to_string(sinkattn::host::watchdog_cycles(opt_, s_)) + " cycles at cycle " +
-                               std::to_string(cycle_) + " (seed " + std::to_string(opt_.seed) + "): " +
-                               acc_.debug_state());
-    }
+    if (sinkattn::host::no_progress(cycle_, progress_, opt_, s_))
+      throw sinkattn::host::progress_error("systemc", cycle_, opt_, s_, acc_.debug_state());
   }
 
   void take_row() {
