@@ -20,12 +20,13 @@ using DTag = hn::CappedTag<double, kRefTile>;
 void RefQk(const double* q, const double* k_groups, int groups, int D, double* scores) {
   const DTag d;
   const int lanes = static_cast<int>(hn::Lanes(d));
-  // A group's four tiles side by side: each d reads 32 consecutive doubles, and the four
-  // independent add chains hide the latency of the multiply-add.
+  // A group's eight tiles side by side: each d reads 64 consecutive doubles. Eight independent
+  // add chains cover the multiply-add's latency times its two-per-cycle issue.
   for (int g = 0; g < groups; ++g) {
     const double* k0 = k_groups + static_cast<std::size_t>(g) * D * kRefGroup;
     for (int c = 0; c < kRefTile; c += lanes) {
       auto a0 = hn::Zero(d), a1 = hn::Zero(d), a2 = hn::Zero(d), a3 = hn::Zero(d);
+      auto a4 = hn::Zero(d), a5 = hn::Zero(d), a6 = hn::Zero(d), a7 = hn::Zero(d);
       for (int e = 0; e < D; ++e) {
         const auto qe = hn::Set(d, q[e]);
         const double* row = k0 + static_cast<std::size_t>(e) * kRefGroup + c;
@@ -33,12 +34,20 @@ void RefQk(const double* q, const double* k_groups, int groups, int D, double* s
         a1 = hn::MulAdd(qe, hn::LoadU(d, row + kRefTile), a1);
         a2 = hn::MulAdd(qe, hn::LoadU(d, row + 2 * kRefTile), a2);
         a3 = hn::MulAdd(qe, hn::LoadU(d, row + 3 * kRefTile), a3);
+        a4 = hn::MulAdd(qe, hn::LoadU(d, row + 4 * kRefTile), a4);
+        a5 = hn::MulAdd(qe, hn::LoadU(d, row + 5 * kRefTile), a5);
+        a6 = hn::MulAdd(qe, hn::LoadU(d, row + 6 * kRefTile), a6);
+        a7 = hn::MulAdd(qe, hn::LoadU(d, row + 7 * kRefTile), a7);
       }
       double* out = scores + static_cast<std::size_t>(g) * kRefGroup + c;
       hn::StoreU(a0, d, out);
       hn::StoreU(a1, d, out + kRefTile);
       hn::StoreU(a2, d, out + 2 * kRefTile);
       hn::StoreU(a3, d, out + 3 * kRefTile);
+      hn::StoreU(a4, d, out + 4 * kRefTile);
+      hn::StoreU(a5, d, out + 5 * kRefTile);
+      hn::StoreU(a6, d, out + 6 * kRefTile);
+      hn::StoreU(a7, d, out + 7 * kRefTile);
     }
   }
 }
@@ -47,7 +56,34 @@ void RefPv(const double* p, const double* v, int n, int Dp, double* acc) {
   const DTag d;
   const int lanes = static_cast<int>(hn::Lanes(d));
   int e = 0;
-  // Four vectors of the output stay in registers across all the tokens.
+  // Eight vectors of the output stay in registers across all the tokens: eight add chains, and
+  // at D 128 two passes over the block's values instead of four.
+  for (; e + 8 * lanes <= Dp; e += 8 * lanes) {
+    double* o = acc + e;
+    auto a0 = hn::LoadU(d, o), a1 = hn::LoadU(d, o + lanes), a2 = hn::LoadU(d, o + 2 * lanes);
+    auto a3 = hn::LoadU(d, o + 3 * lanes), a4 = hn::LoadU(d, o + 4 * lanes), a5 = hn::LoadU(d, o + 5 * lanes);
+    auto a6 = hn::LoadU(d, o + 6 * lanes), a7 = hn::LoadU(d, o + 7 * lanes);
+    for (int j = 0; j < n; ++j) {
+      const auto pj = hn::Set(d, p[j]);
+      const double* row = v + static_cast<std::size_t>(j) * Dp + e;
+      a0 = hn::Add(a0, hn::Mul(pj, hn::LoadU(d, row)));
+      a1 = hn::Add(a1, hn::Mul(pj, hn::LoadU(d, row + lanes)));
+      a2 = hn::Add(a2, hn::Mul(pj, hn::LoadU(d, row + 2 * lanes)));
+      a3 = hn::Add(a3, hn::Mul(pj, hn::LoadU(d, row + 3 * lanes)));
+      a4 = hn::Add(a4, hn::Mul(pj, hn::LoadU(d, row + 4 * lanes)));
+      a5 = hn::Add(a5, hn::Mul(pj, hn::LoadU(d, row + 5 * lanes)));
+      a6 = hn::Add(a6, hn::Mul(pj, hn::LoadU(d, row + 6 * lanes)));
+      a7 = hn::Add(a7, hn::Mul(pj, hn::LoadU(d, row + 7 * lanes)));
+    }
+    hn::StoreU(a0, d, o);
+    hn::StoreU(a1, d, o + lanes);
+    hn::StoreU(a2, d, o + 2 * lanes);
+    hn::StoreU(a3, d, o + 3 * lanes);
+    hn::StoreU(a4, d, o + 4 * lanes);
+    hn::StoreU(a5, d, o + 5 * lanes);
+    hn::StoreU(a6, d, o + 6 * lanes);
+    hn::StoreU(a7, d, o + 7 * lanes);
+  }
   for (; e + 4 * lanes <= Dp; e += 4 * lanes) {
     auto a0 = hn::LoadU(d, acc + e), a1 = hn::LoadU(d, acc + e + lanes);
     auto a2 = hn::LoadU(d, acc + e + 2 * lanes), a3 = hn::LoadU(d, acc + e + 3 * lanes);

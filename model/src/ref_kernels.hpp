@@ -12,7 +12,7 @@ namespace sinkattn::kernels {
 // The transposed key layout: groups of kRefGroup tokens, each [d][kRefGroup] as double (token
 // j of the group at [d][j]), groups one after another. kRefTile is the widest vector a target uses.
 inline constexpr int kRefTile = 8;
-inline constexpr int kRefGroup = 4 * kRefTile;
+inline constexpr int kRefGroup = 8 * kRefTile;
 
 // scores[j] = sum over d < D, in order, of q[d] * k[j][d] for j < groups * kRefGroup, the keys
 // in the group layout above.

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "huge_page_allocator.hpp"
 #include "ref_kernels.hpp"
 
 namespace sinkattn {
@@ -68,26 +69,39 @@ namespace {
 // One (layer, KV head)'s keys and values in the vector kernels' layouts (ref_kernels.hpp), as
 // double: keys transposed in groups of kRefGroup tokens, values in rows padded to Dp; tokens
 // past T are zeros.
+// A thread keeps one slab and one batch scratch for all its tasks: the buffers are sized once
+// (assign() within the capacity does not allocate) instead of being mapped and faulted in anew
+// for every (layer, KV head) and batch, which cost more than the arithmetic at D 128 (the
+// fresh pages' faults; bench_golden BM_Reference).
 struct KvSlab {
   int groups = 0, Dp = 0;
-  std::vector<double> k_groups, v_rows;
+  std::vector<float> x;  // one tensor's rows as read from the trace
+  std::vector<double, HugePageAllocator<double>> k_groups, v_rows;
   void load(const FloatTrace& trace, int l, int g) {
     const Shape& s = trace.shape;
     const int D = s.head_dim, T = s.tokens, W = kernels::kRefTile, G = kernels::kRefGroup;
     groups = (T + G - 1) / G;
     Dp = (D + W - 1) / W * W;
-    std::vector<float> x(static_cast<std::size_t>(T) * D);
+    x.resize(static_cast<std::size_t>(T) * D);
     trace.read_rows(TraceTensor::kK, l, g, 0, T, x.data());
     trace.release_slice(TraceTensor::kK, l, g);
-    k_groups.assign(static_cast<std::size_t>(groups) * D * G, 0.0);
-    for (int j = 0; j < T; ++j)
+    // Every element is written below (resize() within the capacity touches nothing): the keys
+    // in place, and zeros only where the last group runs past T and where rows are padded to Dp.
+    k_groups.resize(static_cast<std::size_t>(groups) * D * G);
+    for (int j0 = 0; j0 < groups * G; j0 += G) {
+      double* group = &k_groups[static_cast<std::size_t>(j0) * D];
       for (int e = 0; e < D; ++e)
-        k_groups[(static_cast<std::size_t>(j / G) * D + e) * G + j % G] = x[static_cast<std::size_t>(j) * D + e];
+        for (int jj = 0; jj < G; ++jj)
+          group[static_cast<std::size_t>(e) * G + jj] = j0 + jj < T ? x[static_cast<std::size_t>(j0 + jj) * D + e] : 0.0;
+    }
     trace.read_rows(TraceTensor::kV, l, g, 0, T, x.data());
     trace.release_slice(TraceTensor::kV, l, g);
-    v_rows.assign(static_cast<std::size_t>(T) * Dp, 0.0);
-    for (int j = 0; j < T; ++j)
-      std::copy_n(&x[static_cast<std::size_t>(j) * D], D, &v_rows[static_cast<std::size_t>(j) * Dp]);
+    v_rows.resize(static_cast<std::size_t>(T) * Dp);
+    for (int j = 0; j < T; ++j) {
+      double* row = &v_rows[static_cast<std::size_t>(j) * Dp];
+      std::copy_n(&x[static_cast<std::size_t>(j) * D], D, row);
+      std::fill(row + D, row + Dp, 0.0);
+    }
   }
 };
 
@@ -103,14 +117,23 @@ struct Row {
 // attend() for a batch of rows of one (layer, KV head), with the same result bits (see
 // ref_kernels.hpp): scores by blocks of keys, the softmax per row as attend() does it, then
 // the outputs by blocks of values.
+struct BatchScratch {
+  std::vector<double> q, scores, acc, probs, out;
+  std::vector<float> qf;
+};
+
 void attend_batch(const KvSlab& kv, const FloatTrace& trace, int l, const std::vector<Row>& rows,
-                  const ReferenceVisitor& visit) {
+                  BatchScratch& b, const ReferenceVisitor& visit) {
   const Shape& s = trace.shape;
   const int D = s.head_dim, G = kernels::kRefGroup;
   const double inv_sqrt_d = 1.0 / std::sqrt(static_cast<double>(D));
   const std::size_t n = rows.size(), width = static_cast<std::size_t>(kv.groups) * G;
-  std::vector<double> q(n * D), scores(n * width), acc(n * kv.Dp, 0.0);
-  std::vector<float> qf(D);
+  std::vector<double>&q = b.q, &scores = b.scores, &acc = b.acc;
+  std::vector<float>& qf = b.qf;
+  q.resize(n * D);
+  scores.resize(n * width);
+  acc.assign(n * kv.Dp, 0.0);
+  qf.resize(D);
   int last = 0;
   for (std::size_t r = 0; r < n; ++r) {
     trace.read_rows(TraceTensor::kQ, l, rows[r].h, rows[r].t, 1, qf.data());
@@ -141,7 +164,7 @@ void attend_batch(const KvSlab& kv, const FloatTrace& trace, int l, const std::v
       kernels::ref_pv(&scores[r * width + j0], &kv.v_rows[static_cast<std::size_t>(j0) * kv.Dp], end - j0, kv.Dp,
                       &acc[r * kv.Dp]);
     }
-  std::vector<double> probs, out;
+  std::vector<double>&probs = b.probs, &out = b.out;
   for (std::size_t r = 0; r < n; ++r) {
     probs.assign(&scores[r * width], &scores[r * width] + rows[r].t + 1);
     out.assign(&acc[r * kv.Dp], &acc[r * kv.Dp] + D);
@@ -160,24 +183,30 @@ void for_each_reference_row(const FloatTrace& trace, const std::vector<int>& tok
   // of its group and every step, and a mapped trace's pages are handed back right away.
   // An exception must not leave an OpenMP region: keep the first and rethrow it afterwards.
   std::exception_ptr error;
-#pragma omp parallel for collapse(2) schedule(dynamic)
-  for (int l = 0; l < s.layers; ++l)
-    for (int g = 0; g < s.kv_heads; ++g) {
-      try {
-        KvSlab kv;
-        kv.load(trace, l, g);
-        std::vector<Row> batch;
-        for (int h = g * s.group(); h < (g + 1) * s.group(); ++h)
-          for (std::size_t i = 0; i < tokens.size(); ++i) {
-            batch.push_back({h, tokens[i]});
-            if (static_cast<int>(batch.size()) == kRowBatch) attend_batch(kv, trace, l, batch, visit), batch.clear();
-          }
-        if (!batch.empty()) attend_batch(kv, trace, l, batch, visit);
-      } catch (...) {
+#pragma omp parallel
+  {
+    KvSlab kv;
+    BatchScratch scratch;
+    std::vector<Row> batch;
+#pragma omp for collapse(2) schedule(dynamic)
+    for (int l = 0; l < s.layers; ++l)
+      for (int g = 0; g < s.kv_heads; ++g) {
+        try {
+          kv.load(trace, l, g);
+          batch.clear();
+          for (int h = g * s.group(); h < (g + 1) * s.group(); ++h)
+            for (std::size_t i = 0; i < tokens.size(); ++i) {
+              batch.push_back({h, tokens[i]});
+              if (static_cast<int>(batch.size()) == kRowBatch)
+                attend_batch(kv, trace, l, batch, scratch, visit), batch.clear();
+            }
+          if (!batch.empty()) attend_batch(kv, trace, l, batch, scratch, visit);
+        } catch (...) {
 #pragma omp critical(sinkattn_reference_error)
-        if (!error) error = std::current_exception();
+          if (!error) error = std::current_exception();
+        }
       }
-    }
+  }
   if (error) std::rethrow_exception(error);
 }
 

@@ -1,5 +1,6 @@
 // Trace directories (load_trace, save_trace) and the float reference of full attention.
 #include <gtest/gtest.h>
+#include <omp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -489,6 +490,24 @@ TEST(Reference, ForEachIsBitExactAcrossTokenBlocksAndTiles) {
   EXPECT_EQ(rows.load(), (s.steps() + 3) * s.layers * s.q_heads);
   EXPECT_EQ(mismatches.load(), 0);
   EXPECT_THROW(for_each_reference_row(t, std::vector<int>{589}, check), std::out_of_range);
+}
+
+// A head dimension that takes the output kernel's eight-vector pass and then single vectors
+// (72 = 64 + 8), and a second task on the same thread, whose slab is reused at its old size.
+TEST(Reference, ForEachIsBitExactAtWideHeadsAndReusedSlabs) {
+  const FloatTrace t = random_trace(testing::test_seed(29), {2, 2, 2, 72, 200, 190});
+  const Shape& s = t.shape;
+  int rows = 0, mismatches = 0;
+  omp_set_num_threads(1);
+  for_each_reference_row(t, [&](int step, int l, int h, const std::vector<double>& probs, const std::vector<double>& out) {
+    ++rows;
+    std::vector<double> p, o;
+    reference_row(t, l, h, s.prompt + step, p, o);
+    if (p != probs || o != out) ++mismatches;
+  });
+  omp_set_num_threads(omp_get_num_procs());
+  EXPECT_EQ(rows, s.steps() * s.layers * s.q_heads);
+  EXPECT_EQ(mismatches, 0);
 }
 
 TEST(Reference, ForEachRethrowsTheVisitorsException) {
