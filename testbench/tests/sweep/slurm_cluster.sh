@@ -27,6 +27,21 @@ stop() {
   done
 }
 
+# Waits for daemon $1's pid file ($2) to name a running $1 and records that PID in DIR/$1.pid
+# for stop. The pid file a daemon of an earlier run left behind was removed before
+# the start, so a PID read here is never a stale one, which stop would then not find running.
+record_pid() {
+  local d="$1" file="$2" pid=""
+  for _ in $(seq 100); do
+    pid="$(cat "$file" 2>/dev/null || true)"
+    [ -n "$pid" ] && [ "$(ps -p "$pid" -o comm= 2>/dev/null)" = "$d" ] && break
+    pid=""
+    sleep 0.1
+  done
+  [ -n "$pid" ] || { echo "cluster.sh: $d did not start; logs in $dir/log" >&2; return 1; }
+  echo "$pid" > "$dir/$d.pid"
+}
+
 free_port() {
   /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
@@ -39,6 +54,7 @@ start() {
   mkdir -p "$dir"/{munge,state,spool,log}
   dir="$(cd "$dir" && pwd)"
   stop  # daemons a crashed earlier run of this directory left behind
+  rm -f "$dir/slurmctld.pidfile" "$dir/slurmd.pidfile" "$dir/munge/munged.pid"
   trap 'stop' ERR
 
   # munge: its own key and socket under DIR, owned by the munge user, run as that user.
@@ -56,8 +72,7 @@ start() {
   runuser -u munge -- munged --key-file="$dir/munge/munge.key" --socket="$sock" \
     --pid-file="$dir/munge/munged.pid" --log-file="$dir/munge/munged.log" \
     --seed-file="$dir/munge/munged.seed" --num-threads=2
-  for _ in $(seq 50); do [ -s "$dir/munge/munged.pid" ] && break; sleep 0.1; done
-  cp "$dir/munge/munged.pid" "$dir/munged.pid"
+  record_pid munged "$dir/munge/munged.pid"
 
   local host ctld_port slurmd_port
   host="$(hostname -s)"
@@ -107,11 +122,9 @@ CONF
   echo "export SLURM_CONF=$dir/slurm.conf" > "$dir/env"
 
   slurmctld -i -f "$SLURM_CONF"   # -i: ignore state left by an earlier cluster in this dir
-  for _ in $(seq 100); do [ -s "$dir/slurmctld.pidfile" ] && break; sleep 0.1; done
-  cp "$dir/slurmctld.pidfile" "$dir/slurmctld.pid"
+  record_pid slurmctld "$dir/slurmctld.pidfile"
   slurmd -f "$SLURM_CONF"
-  for _ in $(seq 100); do [ -s "$dir/slurmd.pidfile" ] && break; sleep 0.1; done
-  cp "$dir/slurmd.pidfile" "$dir/slurmd.pid"
+  record_pid slurmd "$dir/slurmd.pidfile"
 
   for _ in $(seq 300); do
     state="$(sinfo -h -n "$host" -o %t 2>/dev/null || true)"
