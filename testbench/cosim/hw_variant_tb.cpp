@@ -15,6 +15,7 @@
 
 #include "random_config.hpp"
 #include "three_way_check.hpp"
+#include "test_seed.hpp"
 
 #ifndef SINKATTN_HW_PRESET
 #error "build with -DSINKATTN_HW_PRESET=\"<preset>\""
@@ -22,13 +23,6 @@
 
 namespace sinkattn::tb {
 namespace {
-
-std::uint64_t seed_from_env(std::uint64_t fallback) {
-  const char* env = std::getenv("SINKATTN_SEED");
-  const std::uint64_t seed = env ? std::strtoull(env, nullptr, 0) : fallback;
-  std::cout << "[   SEED   ] " << seed << " (rerun with SINKATTN_SEED=" << seed << ")\n";
-  return seed;
-}
 
 // The preset's policy scaled to the short traces (scaled_preset), with its own hardware.
 Config variant() {
@@ -51,7 +45,7 @@ TEST(HwVariant, PresetAtFullHeadDimension) {
 
 TEST(HwVariant, RandomPoliciesUnderBackPressure) {
   const Config hw = variant();
-  const std::uint64_t seed = seed_from_env(20261203);
+  const std::uint64_t seed = sinkattn::testing::test_seed(20261203);
   std::mt19937_64 rng(seed);
   for (int i = 0, run = 0; run < 12; ++i) {
     RandomCase rc = random_case(rng, i);

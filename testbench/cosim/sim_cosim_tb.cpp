@@ -16,16 +16,10 @@
 #include "sim_model.hpp"
 #include "three_way_check.hpp"
 #include "sinkattn/error.hpp"
+#include "test_seed.hpp"
 
 namespace sinkattn::tb {
 namespace {
-
-std::uint64_t seed_from_env(std::uint64_t fallback) {
-  const char* env = std::getenv("SINKATTN_SEED");
-  const std::uint64_t seed = env ? std::strtoull(env, nullptr, 0) : fallback;
-  std::cout << "[   SEED   ] " << seed << " (rerun with SINKATTN_SEED=" << seed << ")\n";
-  return seed;
-}
 
 SpeedTally g_speed;
 
@@ -59,7 +53,7 @@ TEST(Sim, PresetUnscaledSinkattn) {
 }
 
 TEST(Sim, RandomConfigsUnderBackPressure) {
-  const std::uint64_t seed = seed_from_env(20260601);
+  const std::uint64_t seed = sinkattn::testing::test_seed(20260601);
   const char* n_env = std::getenv("SINKATTN_SIM_CONFIGS");
   const int configs = n_env ? std::atoi(n_env) : 200;
   std::mt19937_64 rng(seed);

@@ -15,18 +15,12 @@
 #include "rtl_run.hpp"
 #include "sinkattn/error.hpp"
 #include "sinkattn/synth.hpp"
+#include "test_seed.hpp"
 
 #include <sstream>
 
 namespace sinkattn::tb {
 namespace {
-
-std::uint64_t seed_from_env(std::uint64_t fallback) {
-  const char* env = std::getenv("SINKATTN_SEED");
-  const std::uint64_t seed = env ? std::strtoull(env, nullptr, 0) : fallback;
-  std::cout << "[   SEED   ] " << seed << " (rerun with SINKATTN_SEED=" << seed << ")\n";
-  return seed;
-}
 
 std::string waves_for(const std::string& tag) {
   const char* w = std::getenv("WAVES");
@@ -86,7 +80,7 @@ TEST(Top, PresetUnscaledSinkattn) {
 }
 
 TEST(Top, RandomConfigsUnderBackPressure) {
-  const std::uint64_t seed = seed_from_env(20260502);
+  const std::uint64_t seed = sinkattn::testing::test_seed(20260502);
   const char* n_env = std::getenv("SINKATTN_RTL_CONFIGS");
   const int configs = n_env ? std::atoi(n_env) : 40;
   std::mt19937_64 rng(seed);

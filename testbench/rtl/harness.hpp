@@ -15,6 +15,7 @@
 #include <string>
 #include <type_traits>
 
+#include "test_seed.hpp"
 #include "vl_bits.hpp"
 #if SINKATTN_RTL_COVERAGE
 #include "vl_coverage.hpp"
@@ -22,12 +23,7 @@
 
 namespace sinkattn::tb {
 
-inline std::uint64_t test_seed(std::uint64_t fallback = 1) {
-  const char* env = std::getenv("SINKATTN_SEED");
-  const std::uint64_t seed = env ? std::strtoull(env, nullptr, 0) : fallback;
-  std::cout << "[   SEED   ] " << seed << " (rerun with SINKATTN_SEED=" << seed << ")\n";
-  return seed;
-}
+inline std::uint64_t test_seed(std::uint64_t fallback = 1) { return sinkattn::testing::test_seed(fallback); }
 
 inline std::string test_name() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();

@@ -53,11 +53,10 @@ module pv_lanes_iverilog_tb;
     .out_last_o     (out_last_o)
   );
 
-  always #5 clk_i = ~clk_i;
+  `include "vector_replay_tb.svh"
 
-  reg [8*1024-1:0] path;
-  integer fd_drv, fd_chk, seed, seed0, valid_pct, ready_pct, rc, i, x;
-  integer rows_done, cycles, idle_cycles;
+  integer i, x;
+  integer rows_done;
 
   // Driver: the beat in p_i/v_i/..., offered when drv_have.
   integer drv_left;
@@ -113,31 +112,14 @@ module pv_lanes_iverilog_tb;
   endtask
 
   initial begin
-    if (!$value$plusargs("vectors=%s", path)) begin
-      $display("FAIL: +vectors=FILE missing");
-      $finish;
-    end
-    if (!$value$plusargs("seed=%d", seed)) seed = 1;
-    seed0 = seed;  // $random(seed) advances seed; failures print the starting value
-    if (!$value$plusargs("valid_pct=%d", valid_pct)) valid_pct = 70;
-    if (!$value$plusargs("ready_pct=%d", ready_pct)) ready_pct = 60;
-    $display("seed %0d valid_pct %0d ready_pct %0d vectors %0s", seed0, valid_pct, ready_pct, path);
-    fd_drv = $fopen(path, "r");
-    fd_chk = $fopen(path, "r");
-    if (fd_drv == 0 || fd_chk == 0) begin
-      $display("FAIL: cannot open %0s", path);
-      $finish;
-    end
+    replay_open();
     drv_left = 0;
     drv_hold = 1'b0;
     drv_done = 1'b0;
     rows_done = 0;
-    cycles = 0;
-    idle_cycles = 0;
     drv_fetch();
     chk_row();
-    repeat (3) @(posedge clk_i);
-    rst_ni <= 1'b1;
+    replay_reset();
   end
 
   // Runs on the rising edge with non-blocking writes to the DUT inputs, so the handshakes are
@@ -149,7 +131,7 @@ module pv_lanes_iverilog_tb;
         drv_hold = 1'b0;
         drv_fetch();
       end
-      if (!drv_hold) drv_hold = drv_have && (($unsigned($random(seed)) % 100) < valid_pct);
+      if (!drv_hold) drv_hold = drv_have && replay_coin(valid_pct);
       pv_valid_i <= drv_hold;
 
       if (out_valid_o && out_ready_i) begin
@@ -179,16 +161,9 @@ module pv_lanes_iverilog_tb;
       end else begin
         idle_cycles = idle_cycles + 1;
       end
-      out_ready_i <= (($unsigned($random(seed)) % 100) < ready_pct);
+      out_ready_i <= replay_coin(ready_pct);
 
-      if (!chk_more && idle_cycles > 64) begin
-        $display("PASS %0d vectors (%0d cycles)", rows_done, cycles);
-        $finish;
-      end
-      if (idle_cycles > 100000) begin
-        $display("FAIL: timeout after %0d rows, %0d cycles", rows_done, cycles);
-        $finish;
-      end
+      replay_end(chk_more, rows_done, "rows");
     end
   end
 

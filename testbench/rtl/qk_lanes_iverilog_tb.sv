@@ -56,11 +56,10 @@ module qk_lanes_iverilog_tb;
     .s_last_o      (s_last_o)
   );
 
-  always #5 clk_i = ~clk_i;
+  `include "vector_replay_tb.svh"
 
-  reg [8*1024-1:0] path;
-  integer fd_drv, fd_chk, seed, seed0, valid_pct, ready_pct, rc, i, x;
-  integer beats_done, cycles, idle_cycles;
+  integer i, x;
+  integer beats_done;
 
   // Driver: the beat in cur_*, offered when drv_have.
   integer drv_left;      // beats of the current row not yet read
@@ -121,32 +120,15 @@ module qk_lanes_iverilog_tb;
   endtask
 
   initial begin
-    if (!$value$plusargs("vectors=%s", path)) begin
-      $display("FAIL: +vectors=FILE missing");
-      $finish;
-    end
-    if (!$value$plusargs("seed=%d", seed)) seed = 1;
-    seed0 = seed;  // $random(seed) advances seed; failures print the starting value
-    if (!$value$plusargs("valid_pct=%d", valid_pct)) valid_pct = 70;
-    if (!$value$plusargs("ready_pct=%d", ready_pct)) ready_pct = 60;
-    $display("seed %0d valid_pct %0d ready_pct %0d vectors %0s", seed0, valid_pct, ready_pct, path);
-    fd_drv = $fopen(path, "r");
-    fd_chk = $fopen(path, "r");
-    if (fd_drv == 0 || fd_chk == 0) begin
-      $display("FAIL: cannot open %0s", path);
-      $finish;
-    end
+    replay_open();
     drv_left = 0;
     drv_have = 1'b0;
     drv_hold = 1'b0;
     drv_done = 1'b0;
     chk_left = 0;
     beats_done = 0;
-    cycles = 0;
-    idle_cycles = 0;
     chk_read_beat();
-    repeat (3) @(posedge clk_i);
-    rst_ni <= 1'b1;
+    replay_reset();
   end
 
   // Runs on the rising edge with non-blocking writes to the DUT inputs, so the handshakes are
@@ -163,7 +145,7 @@ module qk_lanes_iverilog_tb;
         if (drv_left == 0) drv_next_row();  // query write: a bubble cycle
         else drv_read_beat();
       end
-      if (!drv_hold) drv_hold = drv_have && (($unsigned($random(seed)) % 100) < valid_pct);
+      if (!drv_hold) drv_hold = drv_have && replay_coin(valid_pct);
       k_valid_i <= drv_hold;
 
       if (s_valid_o && s_ready_i) begin
@@ -191,16 +173,9 @@ module qk_lanes_iverilog_tb;
       end else begin
         idle_cycles = idle_cycles + 1;
       end
-      s_ready_i <= (($unsigned($random(seed)) % 100) < ready_pct);
+      s_ready_i <= replay_coin(ready_pct);
 
-      if (!chk_more && idle_cycles > 64) begin
-        $display("PASS %0d vectors (%0d cycles)", beats_done, cycles);
-        $finish;
-      end
-      if (idle_cycles > 100000) begin
-        $display("FAIL: timeout after %0d beats, %0d cycles", beats_done, cycles);
-        $finish;
-      end
+      replay_end(chk_more, beats_done, "beats");
     end
   end
 

@@ -55,11 +55,9 @@ module softmax_unit_iverilog_tb;
     .p_max_o  (p_max_o)
   );
 
-  always #5 clk_i = ~clk_i;
+  `include "vector_replay_tb.svh"
 
-  reg [8*1024-1:0] path;
-  integer fd_drv, fd_chk, seed, seed0, valid_pct, ready_pct, rc;
-  integer rows_done, cycles, idle_cycles;
+  integer rows_done;
 
   // Driver state: the score currently offered.
   integer drv_left;  // scores of the current row not yet loaded
@@ -105,30 +103,13 @@ module softmax_unit_iverilog_tb;
   endtask
 
   initial begin
-    if (!$value$plusargs("vectors=%s", path)) begin
-      $display("FAIL: +vectors=FILE missing");
-      $finish;
-    end
-    if (!$value$plusargs("seed=%d", seed)) seed = 1;
-    seed0 = seed;  // $random(seed) advances seed; failures print the starting value
-    if (!$value$plusargs("valid_pct=%d", valid_pct)) valid_pct = 70;
-    if (!$value$plusargs("ready_pct=%d", ready_pct)) ready_pct = 60;
-    $display("seed %0d valid_pct %0d ready_pct %0d vectors %0s", seed0, valid_pct, ready_pct, path);
-    fd_drv = $fopen(path, "r");
-    fd_chk = $fopen(path, "r");
-    if (fd_drv == 0 || fd_chk == 0) begin
-      $display("FAIL: cannot open %0s", path);
-      $finish;
-    end
+    replay_open();
     drv_left = 0;
     chk_header();
     rows_done = 0;
-    cycles = 0;
-    idle_cycles = 0;
     drv_hold = 1'b0;
     drv_fetch();
-    repeat (3) @(posedge clk_i);
-    rst_ni <= 1'b1;
+    replay_reset();
   end
 
   // Everything below runs on the rising edge with non-blocking writes to the DUT inputs, so it
@@ -140,7 +121,7 @@ module softmax_unit_iverilog_tb;
         drv_hold = 1'b0;
         drv_fetch();
       end
-      if (!drv_hold) drv_hold = drv_have && (($unsigned($random(seed)) % 100) < valid_pct);
+      if (!drv_hold) drv_hold = drv_have && replay_coin(valid_pct);
       s_valid_i <= drv_hold;
 
       if (p_valid_o && p_ready_i) begin
@@ -165,17 +146,10 @@ module softmax_unit_iverilog_tb;
       end else begin
         idle_cycles = idle_cycles + 1;
       end
-      p_ready_i <= (($unsigned($random(seed)) % 100) < ready_pct);
+      p_ready_i <= replay_coin(ready_pct);
 
       // Done when every row has been checked and nothing else comes out for a while.
-      if (!chk_more && idle_cycles > 64) begin
-        $display("PASS %0d vectors (%0d cycles)", rows_done, cycles);
-        $finish;
-      end
-      if (idle_cycles > 100000) begin
-        $display("FAIL: timeout after %0d rows, %0d cycles", rows_done, cycles);
-        $finish;
-      end
+      replay_end(chk_more, rows_done, "rows");
     end
   end
 
