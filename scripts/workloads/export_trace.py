@@ -87,7 +87,7 @@ def write_trace(layers, out_dir, prompt_len, dtype, generator):
     check = self_check(out_dir, [d["out"] for d in layers], dtype)
     meta = {"prompt_len": prompt_len,
             "description": f"{generator['model']['name']} on {generator['text']['source']}, "
-                           f"{len(ids)} tokens, q/k/v after RoPE",
+                           f"{layers[0]['q'].shape[1]} tokens, q/k/v after RoPE",
             "generator": dict(generator, self_check=check)}
     with open(os.path.join(out_dir, "meta.json"), "w") as f:
         json.dump(meta, f, indent=2)
