@@ -40,6 +40,9 @@
 #            build/traces/scale (4.3 GB of float16 k + v at 32k: delete them after)
 #   fuzz [SECONDS]  every libFuzzer harness (fuzz/) for SECONDS each (default 600): executions,
 #            time and corpus size per harness; fails on any crash, hang or out-of-memory
+#   workload seconds per training step of the trained-model workload (scripts/workloads/, batch
+#            8 x 256 tokens, one thread) with OpenBLAS (serial) and with the reference BLAS, each
+#            chosen by the process's own LD_LIBRARY_PATH, alternating twice; the speed-up ratio
 # Benchmarks report ratios measured in one run; absolute times on shared machines are noise.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 name="${1:-}"
@@ -241,11 +244,34 @@ PY
     /usr/bin/python3 "$SINKATTN_ROOT/testbench/cosim/soak.py" "$BUILD_DIR/bin" "${2:-10000}" "${SINKATTN_SEED:-20261204}" \
       --state "$BUILD_DIR/results/soak.state" --workers "${SOAK_WORKERS:-2}"
     ;;
+  workload)
+    install_missing_packages "${SINKATTN_WORKLOAD_PACKAGES[@]}"
+    multiarch="$(basename "$(dirname "$OPENBLAS_SERIAL_DIR")")"
+    reference="/usr/lib/$multiarch/blas:/usr/lib/$multiarch/lapack"
+    results=()
+    for round in 1 2; do
+      for blas in "$OPENBLAS_SERIAL_DIR" "$reference"; do
+        results+=("$(LD_LIBRARY_PATH="$blas" /usr/bin/python3 "$SINKATTN_ROOT/scripts/workloads/blas_bench.py" 3)")
+      done
+    done
+    /usr/bin/python3 - "${results[@]}" <<'PY'
+import json, sys
+rows = [json.loads(a) for a in sys.argv[1:]]
+by = {"openblas-serial": [], "reference": []}
+for r in rows:
+    kind = "openblas-serial" if any("openblas-serial" in p for p in r["blas"]) else "reference"
+    assert kind == "openblas-serial" or any("/blas/libblas" in p for p in r["blas"]), r["blas"]
+    by[kind].append(r["seconds_per_step"])
+    print(f"{kind:16s} {r['seconds_per_step']:8.2f} s/step  ({', '.join(r['blas'])})")
+o, f = min(by["openblas-serial"]), min(by["reference"])
+print(f"OpenBLAS (serial) speed-up over the reference BLAS: {f / o:.2f}x (best of 2 each, one run)")
+PY
+    ;;
   coverage)
     exec "$SINKATTN_ROOT/scripts/coverage.sh"
     ;;
   *)
-    echo "usage: scripts/bench.sh NAME   (NAME: golden | hls | topk | roofline | simspeed | soak [N] | coverage | area | sweep | scale [T...] | fuzz [SECONDS])" >&2
+    echo "usage: scripts/bench.sh NAME   (NAME: golden | hls | topk | roofline | simspeed | soak [N] | coverage | area | sweep | scale [T...] | fuzz [SECONDS] | workload)" >&2
     exit 2
     ;;
 esac

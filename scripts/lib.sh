@@ -21,6 +21,10 @@ SINKATTN_PACKAGES=(
   python3-matplotlib slurm-wlm munge procps
   clang-14 libfuzzer-14-dev libomp-14-dev libhwy-dev
 )
+# The trained-model workload (scripts/workload.sh, docs/workloads.md) and its tests: PyTorch,
+# the English text it trains on, and the BLAS its training process loads (OPENBLAS_SERIAL_DIR).
+SINKATTN_WORKLOAD_PACKAGES=(python3-torch fortunes fortunes-min libopenblas0-serial)
+OPENBLAS_SERIAL_DIR="/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)/openblas-serial"
 
 install_missing_packages() {
   local missing=()
