@@ -15,10 +15,17 @@ nlohmann::json report_header(const std::string& mode, const Config& cfg, const s
   j["mode"] = mode;
   j["preset"] = cfg.name;
   j["config_file"] = cfg.source;
-  j["trace"] = trace_dir;
+  j["trace"] = {{"dir", trace_dir}};
   j["shape"] = {{"layers", s.layers}, {"q_heads", s.q_heads}, {"kv_heads", s.kv_heads},
                 {"head_dim", s.head_dim}, {"tokens", s.tokens}, {"prompt", s.prompt}, {"steps", s.steps()}};
   return j;
+}
+
+void add_trace_meta(nlohmann::json& j, const FloatTrace& trace) {
+  nlohmann::json& t = j["trace"];
+  if (!trace.description.empty()) t["description"] = trace.description;
+  // Other tools' meta.json keys, as they came: listed so that a result says what it ran on.
+  t["unknown_meta"] = unknown_meta(trace.meta);
 }
 
 void add_counters(nlohmann::json& j, const Counters& c, std::uint64_t dense_dram_bytes) {
@@ -155,7 +162,12 @@ std::string summary_table(const nlohmann::json& j) {
   char line[256];
   const auto& s = j["shape"];
   o << "sinkattn " << j["mode"].get<std::string>() << ": preset " << j["preset"].get<std::string>() << ", trace "
-    << j["trace"].get<std::string>() << "\n";
+    << j["trace"]["dir"].get<std::string>() << "\n";
+  if (j["trace"].contains("unknown_meta") && !j["trace"]["unknown_meta"].empty()) {
+    o << "  trace meta.json keys kept, not used:";
+    for (const auto& kv : j["trace"]["unknown_meta"].items()) o << " " << kv.key();
+    o << "\n";
+  }
   o << "  shape L=" << s["layers"] << " Hq=" << s["q_heads"] << " Hkv=" << s["kv_heads"] << " D=" << s["head_dim"]
     << " T=" << s["tokens"] << " prompt=" << s["prompt"] << " decode steps=" << s["steps"] << "\n";
   const double dram = j["dram_bytes"].get<double>(), dense = j["dense_dram_bytes"].get<double>();
