@@ -17,14 +17,20 @@
 //   applies the project's documented extension: one cache per KV head, scores summed over its
 //   group's query heads.
 //
+// - DuoAttention (mit-han-lab/duo-attention): see DuoKeepsWhatDuoAttentionKeeps.
+//
 // A keep set that differs from the reference's is a near-tie flip when the eviction that caused
 // it separated scores closer than kNearTie (relative): integer probabilities (Q1.15, an 8-bit
 // exp2 table) cannot order such scores as double arithmetic does. Every other difference fails.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
 #include <numeric>
 #include <set>
 #include <vector>
@@ -265,6 +271,61 @@ TEST(PeerPolicies, H2oAgainstH2OWithPrefillScoresIsMeasured) {
   }
   print("h2o vs H2OKVCache_LayerWise with prefill scores (not yet reproduced)", a);
   EXPECT_GT(changed_by_prefill, 0);
+}
+
+// DuoAttention: gates per (layer, KV head) from a head-pattern file, thresholded at the NumPy
+// quantile of all gates at `sparsity` (duo_attn/utils.py, sparsify_attention_heads; written again
+// here); retrieval heads keep every token, streaming heads keep sink_size + recent_size tokens
+// and attend the new one on top (duo_attn/patch/static_kv_cache.py, DuoAttentionStaticKVCache:
+// put, then compress back to sink_size + recent_size).
+TEST(PeerPolicies, DuoKeepsWhatDuoAttentionKeeps) {
+  Agreement a;
+  const std::string file = (std::filesystem::temp_directory_path() /
+                            ("sinkattn_duo_gates_" + std::to_string(::getpid()) + ".tsv")).string();
+  for (const auto& [seed, shape] : cases())
+    for (double sparsity : {0.25, 0.5, 0.75}) {
+      const int sink_size = 4, recent_size = 10;
+      std::mt19937_64 rng(seed);
+      std::uniform_real_distribution<double> u(0.0, 1.05);  // a few above 1: clipped
+      std::vector<double> gates;
+      {
+        std::ofstream out(file);
+        out.precision(17);
+        for (int l = 0; l < shape.layers; ++l)
+          for (int g = 0; g < shape.kv_heads; ++g) {
+            gates.push_back(u(rng));
+            out << gates.back() << (g + 1 < shape.kv_heads ? "\t" : "\n");
+          }
+      }
+      std::vector<double> sorted;
+      for (double x : gates) sorted.push_back(std::min(1.0, std::max(0.0, x)));
+      std::sort(sorted.begin(), sorted.end());
+      const double at = sparsity * (sorted.size() - 1);
+      const std::size_t lo = static_cast<std::size_t>(at), hi = std::min(lo + 1, sorted.size() - 1);
+      const double threshold = sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
+
+      const FloatTrace ft = peer_trace(seed, shape);
+      const Config cfg = load_config("duo", {{"policy.sinks", std::to_string(sink_size), "test"},
+                                             {"policy.window", std::to_string(recent_size), "test"},
+                                             {"policy.head_policy.retrieval_ratio", "0", "test"},
+                                             {"policy.head_policy.pattern_file", file, "test"},
+                                             {"policy.head_policy.pattern_sparsity", std::to_string(sparsity), "test"}});
+      const GoldenResult res = run_preset(cfg, ft);
+      std::vector<Stream> ref;
+      int retrieval = 0;
+      for (int l = 0; l < shape.layers; ++l)
+        for (int g = 0; g < shape.kv_heads; ++g) {
+          const bool full = std::min(1.0, std::max(0.0, gates[static_cast<std::size_t>(l) * shape.kv_heads + g])) >= threshold;
+          retrieval += full;
+          ref.push_back(start_recent(shape, sink_size, full ? shape.tokens : recent_size));
+        }
+      EXPECT_GT(retrieval, 0);
+      EXPECT_LT(retrieval, shape.layers * shape.kv_heads);
+      compare(res, ref, a, "seed " + std::to_string(seed) + ", sparsity " + std::to_string(sparsity));
+    }
+  std::filesystem::remove(file);
+  print("duo vs DuoAttention (thresholded gates, streaming cut)", a);
+  EXPECT_EQ(a.all_equal, a.all_sets) << a.first_disagreement;
 }
 
 }  // namespace
