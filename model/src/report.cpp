@@ -116,6 +116,13 @@ void write_json(const std::string& path, const nlohmann::json& j) {
 
 namespace {
 
+std::string csv_quote(const std::string& cell) {
+  if (cell.find_first_of(",\"\n\r") == std::string::npos) return cell;
+  std::string q = "\"";  // RFC 4180 quoting
+  for (char ch : cell) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return q + "\"";
+}
+
 void flatten(const nlohmann::json& j, const std::string& prefix, std::vector<std::pair<std::string, std::string>>& out) {
   if (j.is_object()) {
     for (auto it = j.begin(); it != j.end(); ++it) flatten(it.value(), prefix.empty() ? it.key() : prefix + "." + it.key(), out);
@@ -127,12 +134,9 @@ void flatten(const nlohmann::json& j, const std::string& prefix, std::vector<std
   } else {
     cell = j.is_string() ? j.get<std::string>() : j.dump();
   }
-  if (cell.find_first_of(",\"\n") != std::string::npos) {  // RFC 4180 quoting
-    std::string q = "\"";
-    for (char ch : cell) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-    cell = q + "\"";
-  }
-  out.emplace_back(prefix, cell);
+  // Header cells are quoted too: a trace's unknown meta.json keys (trace.unknown_meta.KEY) are
+  // whatever another tool wrote.
+  out.emplace_back(csv_quote(prefix), csv_quote(cell));
 }
 
 std::string human_bytes(double b) {
