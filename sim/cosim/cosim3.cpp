@@ -30,7 +30,7 @@
 #include "rtl_run.hpp"
 #include "sim_model.hpp"
 #include "sinkattn/numerics.hpp"
-#include "run_record.hpp"
+#include "host_loop.hpp"
 #include "top_stream.hpp"
 
 namespace sinkattn::cosim {
@@ -151,7 +151,7 @@ struct RtlHost : sc_core::sc_module {
   sc_core::sc_clock clk{"clk", sc_time(1, SC_NS), 0.5, sc_core::SC_ZERO_TIME, true};
   SignalOf<decltype(Vsinkattn_top_sc::rst_ni)> rst_n{"rst_n"};
   SignalOf<decltype(Vsinkattn_top_sc::cmd_valid_i)> cmd_valid{"cmd_valid"};
-  SignalOf<decltype(Vsinkattn_top_sc::cmd_ready_o)> cmd_ready{"cmd_ready"};
+  SignalOf<decltype(Vsinkattn_top_sc::cmd_ready_o)> cmd_ready_sig{"cmd_ready"};  // sampled by cmd_ready()
   SignalOf<decltype(Vsinkattn_top_sc::cmd_op_i)> cmd_op{"cmd_op"};
   SignalOf<decltype(Vsinkattn_top_sc::cmd_addr_i)> cmd_addr{"cmd_addr"};
   SignalOf<decltype(Vsinkattn_top_sc::cmd_data_i)> cmd_data{"cmd_data"};
@@ -164,14 +164,14 @@ struct RtlHost : sc_core::sc_module {
   SignalOf<decltype(Vsinkattn_top_sc::mem_resp_ready_o)> mem_resp_ready{"mem_resp_ready"};
   SignalOf<decltype(Vsinkattn_top_sc::mem_resp_last_i)> mem_resp_last{"mem_resp_last"};
   SignalOf<decltype(Vsinkattn_top_sc::mem_resp_data_i)> mem_resp_data{"mem_resp_data"};
-  SignalOf<decltype(Vsinkattn_top_sc::row_valid_o)> row_valid{"row_valid"};
+  SignalOf<decltype(Vsinkattn_top_sc::row_valid_o)> row_valid_sig{"row_valid"};  // sampled by row_valid()
   SignalOf<decltype(Vsinkattn_top_sc::row_ready_i)> row_ready{"row_ready"};
   SignalOf<decltype(Vsinkattn_top_sc::row_step_o)> row_step{"row_step"};
   SignalOf<decltype(Vsinkattn_top_sc::row_layer_o)> row_layer{"row_layer"};
   SignalOf<decltype(Vsinkattn_top_sc::row_head_o)> row_head{"row_head"};
   SignalOf<decltype(Vsinkattn_top_sc::row_active_o)> row_active{"row_active"};
-  SignalOf<decltype(Vsinkattn_top_sc::row_data_o)> row_data{"row_data"};
-  SignalOf<decltype(Vsinkattn_top_sc::ev_valid_o)> ev_valid{"ev_valid"};
+  SignalOf<decltype(Vsinkattn_top_sc::row_data_o)> row_data_sig{"row_data"};  // sampled by row_data()
+  SignalOf<decltype(Vsinkattn_top_sc::ev_valid_o)> ev_valid_sig{"ev_valid"};  // sampled by ev_valid()
   SignalOf<decltype(Vsinkattn_top_sc::ev_kind_o)> ev_kind{"ev_kind"};
   SignalOf<decltype(Vsinkattn_top_sc::ev_step_o)> ev_step{"ev_step"};
   SignalOf<decltype(Vsinkattn_top_sc::ev_layer_o)> ev_layer{"ev_layer"};
@@ -185,12 +185,14 @@ struct RtlHost : sc_core::sc_module {
 
   RtlHost(sc_core::sc_module_name n, const Config& cfg, const Plan& plan, const IntTrace& tr, const CosimOptions& opt,
           Scoreboard& sb, sim::SimInstance& model)
-      : sc_core::sc_module(n), cfg_(cfg), plan_(plan), tr_(tr), s_(tr.shape), opt_(opt.run), sb_(sb), model_(model),
-        rng_(opt.run.seed ^ 0x5eed0f0e5ULL) {
+      : sc_core::sc_module(n), bus_bytes_(cfg.hw.dram.bytes_per_cycle), trace_d_(tr.shape.head_dim), sb_(sb),
+        model_(model), rtl_side_(sb),
+        loop_(*this, "rtl", cfg, plan, tr, opt.run, {rtl::built_hw().max_kv_heads, rtl::built_hw().sink_sram_tokens},
+              dram(cfg, tr, opt), &rtl_side_) {
     top.clk_i(clk);
     top.rst_ni(rst_n);
     top.cmd_valid_i(cmd_valid);
-    top.cmd_ready_o(cmd_ready);
+    top.cmd_ready_o(cmd_ready_sig);
     top.cmd_op_i(cmd_op);
     top.cmd_addr_i(cmd_addr);
     top.cmd_data_i(cmd_data);
@@ -203,14 +205,14 @@ struct RtlHost : sc_core::sc_module {
     top.mem_resp_ready_o(mem_resp_ready);
     top.mem_resp_last_i(mem_resp_last);
     top.mem_resp_data_i(mem_resp_data);
-    top.row_valid_o(row_valid);
+    top.row_valid_o(row_valid_sig);
     top.row_ready_i(row_ready);
     top.row_step_o(row_step);
     top.row_layer_o(row_layer);
     top.row_head_o(row_head);
     top.row_active_o(row_active);
-    top.row_data_o(row_data);
-    top.ev_valid_o(ev_valid);
+    top.row_data_o(row_data_sig);
+    top.ev_valid_o(ev_valid_sig);
     top.ev_kind_o(ev_kind);
     top.ev_step_o(ev_step);
     top.ev_layer_o(ev_layer);
@@ -221,13 +223,6 @@ struct RtlHost : sc_core::sc_module {
     top.ctr_sel_i(ctr_sel);
     top.ctr_o(ctr);
 
-    const host::DramParams dp = host::dram_params(cfg, opt.run, opt.inject == Inject::kRtlDramLatency ? 1 : 0);
-    std::vector<std::uint8_t> image = host::dram_image(tr, rtl::built_hw().head_dim);
-    if (opt.inject == Inject::kRtlDramData)
-      for (auto& b : image) b ^= 0x80;
-    dram_ = std::make_unique<host::DramModel>(dp, std::move(image));
-    rec_.start("rtl", s_);
-    row_buf_.assign(s_.head_dim, 0);
     SC_THREAD(main);
   }
 
@@ -241,16 +236,99 @@ struct RtlHost : sc_core::sc_module {
     if (fst_) fst_->close();
   }
 
-  host::RunRecord rec_;
-  host::RunResult& res_ = rec_.result;
+  host::RunResult& result() { return loop_.result(); }
   std::string error_;
 
+  // The port (host_loop.hpp). A cycle is entered and left at a falling edge: the inputs are
+  // driven there, the settled outputs sampled a quarter period later, and the rising edge in
+  // between clocks the design.
+  void reset() {
+    rst_n.write(false);
+    for (int i = 0; i < 3; ++i) wait(clk.posedge_event());
+    wait(clk.negedge_event());
+    rst_n.write(true);
+  }
+  void drive(const host::DramModel& dram, bool rr) {
+    mem_req_ready.write(dram.req_ready());
+    mem_resp_valid.write(dram.resp_valid());
+    mem_resp_last.write(dram.resp_last());
+    std::vector<std::uint64_t> beat(static_cast<std::size_t>(bus_bytes_));
+    for (std::size_t b = 0; b < beat.size(); ++b) beat[b] = dram.resp_data()[b];
+    mem_resp_data.write(pack<std::decay_t<decltype(mem_resp_data.read())>>(beat, 8));
+    row_ready.write(rr);
+  }
+  void settle() { wait(quarter_); }
+  void peek() {}  // at a falling edge the outputs have settled since the rising edge
+  void clock() { wait(clk.negedge_event()); }
+  void set_command(const host::TopCommand& c, bool valid) {
+    cmd_valid.write(valid);
+    if (!valid) return;
+    cmd_op.write(static_cast<std::decay_t<decltype(cmd_op.read())>>(c.op));
+    cmd_addr.write(c.addr);
+    cmd_data.write(c.data);
+    const int hw_d = rtl::built_hw().head_dim;
+    std::vector<std::uint64_t> v(static_cast<std::size_t>(hw_d), 0);
+    for (int d = 0; d < hw_d; ++d)
+      v[d] = c.vec && d < trace_d_ ? static_cast<std::uint16_t>(c.vec[d]) & ((1u << num::kDataBits) - 1) : 0;
+    cmd_vec.write(pack<std::decay_t<decltype(cmd_vec.read())>>(v, num::kDataBits));
+  }
+  bool cmd_ready() { return cmd_ready_sig.read(); }
+  bool req_valid() { return mem_req_valid.read(); }
+  std::uint64_t req_addr() { return mem_req_addr.read(); }
+  int req_len() { return static_cast<int>(mem_req_len.read()); }
+  bool resp_ready() { return mem_resp_ready.read(); }
+  bool row_valid() { return row_valid_sig.read(); }
+  host::RowTag row_tag() {
+    return {static_cast<int>(row_step.read()), static_cast<int>(row_layer.read()), static_cast<int>(row_head.read()),
+            row_active.read()};
+  }
+  const std::int16_t* row_data(std::vector<std::int16_t>& buf) {
+    const auto data = row_data_sig.read();
+    for (int d = 0; d < trace_d_; ++d) buf[d] = static_cast<std::int16_t>(field(data, d * num::kOutBits, num::kOutBits));
+    return buf.data();
+  }
+  bool ev_valid() { return ev_valid_sig.read(); }
+  host::PhaseEvent event() {
+    return {static_cast<int>(ev_kind.read()),   static_cast<int>(ev_step.read()),   static_cast<int>(ev_layer.read()),
+            static_cast<int>(ev_group.read()),  static_cast<int>(ev_tokens.read()), ev_start.read(),
+            ev_end.read()};
+  }
+  // All counters within one half period (the select is combinational), before the next edge.
+  std::uint64_t counter(int c) {
+    ctr_sel.write(static_cast<std::decay_t<decltype(ctr_sel.read())>>(c));
+    wait(quarter_ / static_cast<double>(host::kNumCounters + 1));
+    return static_cast<std::uint64_t>(ctr.read());
+  }
+  std::uint64_t skippable_cycles() { return 0; }
+  void skip_cycles(std::uint64_t) {}
+  void after_cycle(std::uint64_t) {}
+  std::string debug_state() { return {}; }
+
  private:
+  // The RTL's rows and events reach the scoreboards as side 0, named "rtl".
+  struct RtlSide : host::RowEventObserver {
+    explicit RtlSide(Scoreboard& sb) : sb(sb) {}
+    void on_row(int t, int l, int h, bool active, const std::int16_t* data, std::uint64_t cycle) override {
+      sb.row("rtl", t, l, h, active, data, cycle);
+    }
+    void on_event(const host::PhaseEvent& e, std::uint64_t) override { sb.event(0, e); }
+    Scoreboard& sb;
+  };
+
+  // The DRAM model over the trace's image, with the co-simulation's injected faults if asked.
+  static std::unique_ptr<host::DramModel> dram(const Config& cfg, const IntTrace& tr, const CosimOptions& opt) {
+    const host::DramParams dp = host::dram_params(cfg, opt.run, opt.inject == Inject::kRtlDramLatency ? 1 : 0);
+    std::vector<std::uint8_t> image = host::dram_image(tr, rtl::built_hw().head_dim);
+    if (opt.inject == Inject::kRtlDramData)
+      for (auto& b : image) b ^= 0x80;
+    return std::make_unique<host::DramModel>(dp, std::move(image));
+  }
+
   const sc_time quarter_{250, SC_PS};
 
   void main() {
     try {
-      run();
+      loop_.run();
     } catch (const std::exception& e) {
       error_ = e.what();
     }
@@ -259,109 +337,12 @@ struct RtlHost : sc_core::sc_module {
     sc_core::sc_stop();
   }
 
-  void run() {
-    rst_n.write(false);
-    for (int i = 0; i < 3; ++i) wait(clk.posedge_event());
-    wait(clk.negedge_event());
-    rst_n.write(true);
-    const rtl::BuiltHw hw = rtl::built_hw();
-    for (const host::TopCommand& c : host::top_commands(cfg_, plan_, tr_, {hw.max_kv_heads, hw.sink_sram_tokens}))
-      command(c.op, c.addr, c.data, c.vec);
-    // Until the controller is idle again (outputs settled since the last rising edge).
-    while (!cmd_ready.read()) cycle();
-    rec_.check_every_row();
-    read_counters();
-    rec_.finish(cycle_, *dram_);
-  }
-
-  // One clock, entered and left at a falling edge: drive the inputs, sample the settled outputs
-  // a quarter period later, let the rising edge clock the design, account the transfers.
-  void cycle() {
-    dram_->begin_cycle();
-    mem_req_ready.write(dram_->req_ready());
-    mem_resp_valid.write(dram_->resp_valid());
-    mem_resp_last.write(dram_->resp_last());
-    std::vector<std::uint64_t> beat(static_cast<std::size_t>(cfg_.hw.dram.bytes_per_cycle));
-    for (std::size_t b = 0; b < beat.size(); ++b) beat[b] = dram_->resp_data()[b];
-    mem_resp_data.write(pack<std::decay_t<decltype(mem_resp_data.read())>>(beat, 8));
-    const bool rr = opt_.row_stall <= 0 || uni_(rng_) >= opt_.row_stall;
-    row_ready.write(rr);
-    wait(quarter_);
-
-    cmd_fire_ = cmd_valid.read() && cmd_ready.read();
-    const bool req_fire = mem_req_valid.read() && dram_->req_ready();
-    const std::uint64_t addr = mem_req_addr.read();
-    const int len = static_cast<int>(mem_req_len.read());
-    const bool resp_fire = dram_->resp_valid() && mem_resp_ready.read();
-    if (row_valid.read() && rr) take_row();
-    if (ev_valid.read()) {
-      const host::PhaseEvent e{static_cast<int>(ev_kind.read()),   static_cast<int>(ev_step.read()),
-                         static_cast<int>(ev_layer.read()),  static_cast<int>(ev_group.read()),
-                         static_cast<int>(ev_tokens.read()), ev_start.read(), ev_end.read()};
-      res_.events.push_back(e);
-      sb_.event(0, e);
-      progress_ = cycle_;
-    }
-    if (req_fire) dram_->check_request(addr, len);
-    wait(clk.negedge_event());  // the rising edge in between clocks the design
-    dram_->end_cycle(req_fire, addr, len, resp_fire);
-    ++cycle_;
-    if (sinkattn::host::no_progress(cycle_, progress_, opt_, s_))
-      throw sinkattn::host::progress_error("rtl", cycle_, opt_, s_);
-  }
-
-  void take_row() {
-    const int t = static_cast<int>(row_step.read()), l = static_cast<int>(row_layer.read()),
-              h = static_cast<int>(row_head.read());
-    const auto data = row_data.read();
-    for (int d = 0; d < s_.head_dim; ++d)
-      row_buf_[d] = static_cast<std::int16_t>(field(data, d * num::kOutBits, num::kOutBits));
-    rec_.take_row(t, l, h, row_active.read(), row_buf_.data());
-    sb_.row("rtl", t, l, h, row_active.read(), row_buf_.data(), cycle_);
-    progress_ = cycle_;
-  }
-
-  void command(int op, std::uint32_t addr, std::uint64_t data, const std::int16_t* vec) {
-    cmd_op.write(static_cast<std::decay_t<decltype(cmd_op.read())>>(op));
-    cmd_addr.write(addr);
-    cmd_data.write(data);
-    const int hw_d = rtl::built_hw().head_dim;
-    std::vector<std::uint64_t> v(static_cast<std::size_t>(hw_d), 0);
-    for (int d = 0; d < hw_d; ++d)
-      v[d] = vec && d < s_.head_dim ? static_cast<std::uint16_t>(vec[d]) & ((1u << num::kDataBits) - 1) : 0;
-    cmd_vec.write(pack<std::decay_t<decltype(cmd_vec.read())>>(v, num::kDataBits));
-    cmd_valid.write(true);
-    do cycle();
-    while (!cmd_fire_);
-    cmd_valid.write(false);
-    progress_ = cycle_;
-  }
-
-  // All counters within one half period (the select is combinational), before the next edge.
-  void read_counters() {
-    const sc_time step = quarter_ / static_cast<double>(host::kNumCounters + 1);
-    rec_.read_counters([this, step](int c) {
-      ctr_sel.write(static_cast<std::decay_t<decltype(ctr_sel.read())>>(c));
-      wait(step);
-      return static_cast<std::uint64_t>(ctr.read());
-    });
-  }
-
-
-  const Config& cfg_;
-  const Plan& plan_;
-  const IntTrace& tr_;
-  const Shape s_;
-  const host::RunOptions opt_;
+  const int bus_bytes_, trace_d_;
   Scoreboard& sb_;
   sim::SimInstance& model_;
-  std::mt19937_64 rng_;
-  std::uniform_real_distribution<double> uni_{0.0, 1.0};
-  std::unique_ptr<host::DramModel> dram_;
+  RtlSide rtl_side_;
   std::unique_ptr<VerilatedFstSc> fst_;
-  std::vector<std::int16_t> row_buf_;
-  bool cmd_fire_ = false;
-  std::uint64_t cycle_ = 0, progress_ = 0;
+  host::HostLoop<RtlHost> loop_;  // last: built after the signals it drives
 };
 
 }  // namespace
@@ -412,7 +393,7 @@ CosimResult run_cosim(const Config& cfg, const Plan& plan, const IntTrace& trace
     sc_core::sc_start();
     if (!rtl.error_.empty()) throw std::runtime_error(rtl.error_);
     res.systemc = model.result();
-    res.rtl = std::move(rtl.res_);
+    res.rtl = std::move(rtl.result());
   }
   sb.finish();
   res.rows_checked = sb.rows_checked();

@@ -19,7 +19,7 @@
 #include "sinkattn/digest.hpp"
 #include "sinkattn/error.hpp"
 #include "sinkattn/numerics.hpp"
-#include "run_record.hpp"
+#include "host_loop.hpp"
 #include "top_stream.hpp"
 #include "vl_bits.hpp"
 
@@ -53,12 +53,15 @@ Model& reused_model() {
 }
 
 
-class Driver {
+// The Verilated C++ top as host::HostLoop's port (host_loop.hpp): its ports driven and sampled
+// around eval(), one clock per edge().
+class VerilatedPort {
  public:
-  Driver(const Config& cfg, const Plan& plan, const IntTrace& tr, const host::RunOptions& opt)
-      : cfg_(cfg), plan_(plan), tr_(tr), s_(tr.shape), opt_(opt), rng_(opt.seed ^ 0x5eed0f0e5ULL) {
-    // The image read on demand from the integer trace, not a copy of it (docs/dram.md).
-    dram_ = host::dram_over_trace(host::dram_params(cfg, opt), tr, built_hw().head_dim);
+  VerilatedPort(const Config& cfg, const Plan& plan, const IntTrace& tr, const host::RunOptions& opt)
+      : bus_bytes_(cfg.hw.dram.bytes_per_cycle), trace_d_(tr.shape.head_dim),
+        loop_(*this, "rtl", cfg, plan, tr, opt, {built_hw().max_kv_heads, built_hw().sink_sram_tokens},
+              // The image read on demand from the integer trace, not a copy of it (docs/dram.md).
+              host::dram_over_trace(host::dram_params(cfg, opt), tr, built_hw().head_dim)) {
     if (opt.waves.empty()) {
       Model& m = reused_model();
       ctx_ = m.ctx.get();
@@ -73,32 +76,24 @@ class Driver {
       top_->trace(fst_.get(), 99);
       fst_->open(opt.waves.c_str());
     }
-    rec_.start("rtl", s_);
-    row_buf_.assign(s_.head_dim, 0);
   }
-  ~Driver() {
+  ~VerilatedPort() {
     if (own_top_) own_top_->final();
     if (fst_) fst_->close();
   }
 
   host::RunResult run() {
     const auto t0 = std::chrono::steady_clock::now();
-    reset();
-    const BuiltHw hw = built_hw();
-    for (const host::TopCommand& c : host::top_commands(cfg_, plan_, tr_, {hw.max_kv_heads, hw.sink_sram_tokens}))
-      command(c.op, c.addr, c.data, c.vec);
-    wait_idle();
-    rec_.check_every_row();
-    read_counters();
+    loop_.run();
 #if SINKATTN_RTL_COVERAGE
     vlcov::write(*ctx_, own_top_ ? vlcov::next_file("sinkattn_top") : reused_model().coverage_file);
 #endif
-    rec_.finish(cycle_, *dram_);
-    res_.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    return std::move(res_);
+    host::RunResult res = std::move(loop_.result());
+    res.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return res;
   }
 
- private:
+  // The port (host_loop.hpp).
   void reset() {
     top_->clk_i = 0;
     top_->rst_ni = 0;
@@ -107,14 +102,24 @@ class Driver {
     top_->mem_resp_valid_i = 0;
     top_->row_ready_i = 0;
     top_->eval();
-    for (int i = 0; i < 3; ++i) edge();
+    for (int i = 0; i < 3; ++i) clock();
     top_->rst_ni = 1;
     top_->eval();
   }
+  void drive(const host::DramModel& dram, bool row_ready) {
+    top_->mem_req_ready_i = dram.req_ready();
+    top_->mem_resp_valid_i = dram.resp_valid();
+    top_->mem_resp_last_i = dram.resp_last();
+    const std::uint8_t* beat = dram.resp_data();
+    for (int b = 0; b < bus_bytes_; ++b) put_bits(top_->mem_resp_data_i, 8 * b, 8, beat[b]);
+    top_->row_ready_i = row_ready;
+  }
+  void settle() { top_->eval(); }
+  void peek() { top_->eval(); }
   // The rising edge, then the clock low again. The design has no falling-edge logic, so without
   // waveforms the low phase is left to the next eval(), which the next cycle's inputs need anyway:
   // every eval() runs the design's input-dependent logic, most of the model's time.
-  void edge() {
+  void clock() {
     if (fst_) fst_->dump(time_);
     top_->clk_i = 1;
     top_->eval();
@@ -126,94 +131,56 @@ class Driver {
     }
     ++time_;
   }
-
-  // One clock: DRAM and row port handshakes around the rising edge.
-  void cycle() {
-    dram_->begin_cycle();
-    top_->mem_req_ready_i = dram_->req_ready();
-    top_->mem_resp_valid_i = dram_->resp_valid();
-    top_->mem_resp_last_i = dram_->resp_last();
-    const std::uint8_t* beat = dram_->resp_data();
-    for (int b = 0; b < cfg_.hw.dram.bytes_per_cycle; ++b) put_bits(top_->mem_resp_data_i, 8 * b, 8, beat[b]);
-    const bool row_ready = opt_.row_stall <= 0 || uni_(rng_) >= opt_.row_stall;
-    top_->row_ready_i = row_ready;
-    top_->eval();
-
-    cmd_ready_ = top_->cmd_ready_o;  // the command handshake, with this cycle's inputs
-    const bool req_fire = top_->mem_req_valid_o && dram_->req_ready();
-    const std::uint64_t addr = top_->mem_req_addr_o;
-    const int len = top_->mem_req_len_o;
-    const bool resp_fire = dram_->resp_valid() && top_->mem_resp_ready_o;
-    if (top_->row_valid_o && row_ready) take_row();
-    if (top_->ev_valid_o) {
-      res_.events.push_back({top_->ev_kind_o, top_->ev_step_o, top_->ev_layer_o, top_->ev_group_o, top_->ev_tokens_o,
-                             top_->ev_start_o, top_->ev_end_o});
-      progress_ = cycle_;
-    }
-    if (req_fire) dram_->check_request(addr, len);
-    edge();
-    dram_->end_cycle(req_fire, addr, len, resp_fire);
-    ++cycle_;
-    if (sinkattn::host::no_progress(cycle_, progress_, opt_, s_))
-      throw sinkattn::host::progress_error("rtl", cycle_, opt_, s_);
-  }
-
-  void take_row() {
-    for (int d = 0; d < s_.head_dim; ++d)
-      row_buf_[d] = static_cast<std::int16_t>(get_bits(top_->row_data_o, d * num::kOutBits, num::kOutBits));
-    rec_.take_row(top_->row_step_o, top_->row_layer_o, top_->row_head_o, top_->row_active_o, row_buf_.data());
-    progress_ = cycle_;
-  }
-
-  void command(int op, std::uint32_t addr, std::uint64_t data, const std::int16_t* vec) {
-    top_->cmd_op_i = op;
-    top_->cmd_addr_i = addr;
-    top_->cmd_data_i = data;
+  void set_command(const host::TopCommand& c, bool valid) {
+    top_->cmd_valid_i = valid;
+    if (!valid) return;
+    top_->cmd_op_i = c.op;
+    top_->cmd_addr_i = c.addr;
+    top_->cmd_data_i = c.data;
     const int hw_d = built_hw().head_dim;
     for (int d = 0; d < hw_d; ++d)
       put_bits(top_->cmd_vec_i, d * num::kDataBits, num::kDataBits,
-               vec && d < s_.head_dim ? static_cast<std::uint16_t>(vec[d]) : 0);
-    top_->cmd_valid_i = 1;
-    do cycle();
-    while (!cmd_ready_);
-    top_->cmd_valid_i = 0;
-    progress_ = cycle_;
+               c.vec && d < trace_d_ ? static_cast<std::uint16_t>(c.vec[d]) : 0);
   }
-
-  void wait_idle() {
-    for (;;) {
-      top_->eval();
-      if (top_->cmd_ready_o) break;
-      cycle();
-    }
+  bool cmd_ready() { return top_->cmd_ready_o; }
+  bool req_valid() { return top_->mem_req_valid_o; }
+  std::uint64_t req_addr() { return top_->mem_req_addr_o; }
+  int req_len() { return top_->mem_req_len_o; }
+  bool resp_ready() { return top_->mem_resp_ready_o; }
+  bool row_valid() { return top_->row_valid_o; }
+  host::RowTag row_tag() {
+    return {static_cast<int>(top_->row_step_o), static_cast<int>(top_->row_layer_o), static_cast<int>(top_->row_head_o),
+            top_->row_active_o != 0};
   }
-
-  void read_counters() {
-    rec_.read_counters([this](int c) {
-      top_->ctr_sel_i = static_cast<std::uint8_t>(c);
-      top_->eval();
-      return static_cast<std::uint64_t>(top_->ctr_o);
-    });
+  const std::int16_t* row_data(std::vector<std::int16_t>& buf) {
+    for (int d = 0; d < trace_d_; ++d)
+      buf[d] = static_cast<std::int16_t>(get_bits(top_->row_data_o, d * num::kOutBits, num::kOutBits));
+    return buf.data();
   }
+  bool ev_valid() { return top_->ev_valid_o; }
+  host::PhaseEvent event() {
+    return {top_->ev_kind_o, top_->ev_step_o, top_->ev_layer_o, top_->ev_group_o, top_->ev_tokens_o,
+            top_->ev_start_o, top_->ev_end_o};
+  }
+  std::uint64_t counter(int c) {
+    top_->ctr_sel_i = static_cast<std::uint8_t>(c);
+    top_->eval();
+    return static_cast<std::uint64_t>(top_->ctr_o);
+  }
+  std::uint64_t skippable_cycles() { return 0; }
+  void skip_cycles(std::uint64_t) {}
+  void after_cycle(std::uint64_t) {}
+  std::string debug_state() { return {}; }
 
-  const Config& cfg_;
-  const Plan& plan_;
-  const IntTrace& tr_;
-  const Shape s_;
-  const host::RunOptions opt_;
-  std::mt19937_64 rng_;
-  std::uniform_real_distribution<double> uni_{0.0, 1.0};
+ private:
+  const int bus_bytes_, trace_d_;
   VerilatedContext* ctx_ = nullptr;
   Vsinkattn_top* top_ = nullptr;
   std::unique_ptr<VerilatedContext> own_ctx_;  // with waveforms only
   std::unique_ptr<Vsinkattn_top> own_top_;
   std::unique_ptr<VerilatedFstC> fst_;
-  std::unique_ptr<host::DramModel> dram_;
-  host::RunRecord rec_;
-  host::RunResult& res_ = rec_.result;
-  std::vector<std::int16_t> row_buf_;
-  std::uint64_t cycle_ = 0, time_ = 0, progress_ = 0;
-  bool cmd_ready_ = false;
+  std::uint64_t time_ = 0;
+  host::HostLoop<VerilatedPort> loop_;  // last: built after the model it drives
 };
 
 }  // namespace
@@ -280,7 +247,7 @@ std::string model_name() {
 
 host::RunResult run_rtl(const Config& cfg, const Plan& plan, const IntTrace& trace, const host::RunOptions& opt) {
   check_hw(cfg);
-  return Driver(cfg, plan, trace, opt).run();
+  return VerilatedPort(cfg, plan, trace, opt).run();
 }
 
 }  // namespace sinkattn::rtl

@@ -22,7 +22,7 @@
 
 #include "blocks.hpp"
 #include "dram_model.hpp"
-#include "run_record.hpp"
+#include "host_loop.hpp"
 #include "top_stream.hpp"
 #include "sinkattn/error.hpp"
 #include "sinkattn/numerics.hpp"
@@ -762,23 +762,62 @@ void Accelerator::edge() {
   ctr_[host::kCtrTopkElements] = tk.elements;
 }
 
-// The testbench side: command sequence, DRAM port and row port, one clocked thread.
+// The testbench side: host::HostLoop (host_loop.hpp) around the model, one clocked thread. The
+// model is the loop's port: driven and settled by comb(), clocked by edge().
 struct SimHost : sc_core::sc_module {
   SC_HAS_PROCESS(SimHost);
   SimHost(sc_core::sc_module_name n, const Config& cfg, const Plan& plan, const IntTrace& tr, const host::RunOptions& opt,
           SimObserver* obs = nullptr)
-      : sc_core::sc_module(n), obs_(obs), cfg_(cfg), plan_(plan), tr_(tr), s_(tr.shape), opt_(opt),
-        rng_(opt.seed ^ 0x5eed0f0e5ULL), acc_("sinkattn_top", cfg, tr) {
-    // The image read on demand from the integer trace, not a copy of it (docs/dram.md).
-    dram_ = host::dram_over_trace(host::dram_params(cfg, opt), tr, cfg.hw.head_dim);
-    rec_.start("systemc", s_);
+      : sc_core::sc_module(n), acc_("sinkattn_top", cfg, tr),
+        loop_(*this, "systemc", cfg, plan, tr, opt, {cfg.hw.max_kv_heads, cfg.hw.sink_sram_tokens},
+              // The image read on demand from the integer trace, not a copy of it (docs/dram.md).
+              host::dram_over_trace(host::dram_params(cfg, opt), tr, cfg.hw.head_dim), obs) {
     SC_THREAD(main);
   }
 
-  host::RunRecord rec_;
-  host::RunResult& res_ = rec_.result;
+  host::RunResult& result() { return loop_.result(); }
   std::string error_;
   bool done_ = false;
+
+  // The port (host_loop.hpp). The model reads sink keys and values from the trace, but the
+  // command traffic and its cycles are the RTL's.
+  void reset() {}  // built in its reset state
+  void drive(const host::DramModel& dram, bool row_ready) {
+    acc_.row_ready = row_ready;
+    acc_.set_mem(dram.req_ready(), dram.resp_valid(), dram.resp_last());
+  }
+  void settle() { acc_.comb(); }
+  void peek() { acc_.comb(); }
+  void clock() { acc_.edge(); }
+  void set_command(const host::TopCommand& c, bool valid) {
+    acc_.cmd_valid = valid;
+    if (!valid) return;
+    acc_.cmd_op = c.op;
+    acc_.cmd_addr = c.addr;
+    acc_.cmd_data = c.data;
+    acc_.cmd_vec = c.vec;
+  }
+  bool cmd_ready() { return acc_.cmd_ready; }
+  bool req_valid() { return acc_.fetch.req_valid; }
+  std::uint64_t req_addr() { return acc_.fetch.addr; }
+  int req_len() { return acc_.fetch.len; }
+  bool resp_ready() { return true; }  // as the RTL's mem_resp_ready_o: every beat is taken
+  bool row_valid() { return acc_.row_valid; }
+  host::RowTag row_tag() { return {acc_.row_step(), acc_.row_layer(), acc_.row_head(), acc_.row_active()}; }
+  const std::int16_t* row_data(std::vector<std::int16_t>&) { return acc_.row_data().data(); }
+  bool ev_valid() { return acc_.ev_valid; }
+  host::PhaseEvent event() { return acc_.ev; }
+  std::uint64_t counter(int c) { return acc_.counter(c); }
+  // The clear sweep touches nothing but its own memories: skip it in one step.
+  std::uint64_t skippable_cycles() {
+    const std::uint64_t n = acc_.clear_cycles_left();
+    return n > 2 && acc_.fetch.idle ? n - 1 : 0;
+  }
+  void skip_cycles(std::uint64_t n) { acc_.skip_clear_partial(n); }
+  void after_cycle(std::uint64_t cycle) {
+    if (cycle - synced_ >= kQuantum) sync(cycle);
+  }
+  std::string debug_state() { return acc_.debug_state(); }
 
  private:
   static constexpr std::uint64_t kQuantum = 4096;  // cycles between synchronisations with the kernel
@@ -786,108 +825,21 @@ struct SimHost : sc_core::sc_module {
 
   void main() {
     try {
-      run();
+      loop_.run();
     } catch (const std::exception& e) {
       error_ = e.what();
     }
-    sync();
+    sync(loop_.cycles());
     done_ = true;
   }
-  void sync() {
-    if (cycle_ > synced_) wait(period_ * static_cast<double>(cycle_ - synced_));
-    synced_ = cycle_;
+  void sync(std::uint64_t cycle) {
+    if (cycle > synced_) wait(period_ * static_cast<double>(cycle - synced_));
+    synced_ = cycle;
   }
 
-  void run() {
-    // The same command stream as the RTL drivers: plan, sink SRAM, clear, then every step.
-    // The model reads sink keys and values from the trace, but the command traffic and its
-    // cycles are the RTL's.
-    for (const host::TopCommand& c :
-         host::top_commands(cfg_, plan_, tr_, {cfg_.hw.max_kv_heads, cfg_.hw.sink_sram_tokens}))
-      command(c.op, c.addr, c.data, c.vec);
-    for (;;) {
-      acc_.comb();
-      if (acc_.cmd_ready) break;
-      cycle();
-    }
-    rec_.check_every_row();
-    rec_.read_counters([this](int c) { return acc_.counter(c); });
-    rec_.finish(cycle_, *dram_);
-  }
-
-  // One clock: DRAM and row port handshakes around the rising edge (rtl_run.cpp's cycle()).
-  void cycle() {
-    dram_->begin_cycle();
-    const bool row_ready = opt_.row_stall <= 0 || uni_(rng_) >= opt_.row_stall;
-    acc_.row_ready = row_ready;
-    acc_.set_mem(dram_->req_ready(), dram_->resp_valid(), dram_->resp_last());
-    acc_.comb();
-    const bool req_fire = acc_.fetch.req_fire;
-    const std::uint64_t addr = acc_.fetch.addr;
-    const int len = acc_.fetch.len;
-    const bool resp_fire = dram_->resp_valid();
-    if (acc_.row_valid && row_ready) take_row();
-    if (acc_.ev_valid) {
-      res_.events.push_back(acc_.ev);
-      if (obs_) obs_->on_event(acc_.ev, cycle_);
-      progress_ = cycle_;
-    }
-    if (req_fire) dram_->check_request(addr, len);
-    acc_.edge();
-    dram_->end_cycle(req_fire, addr, len, resp_fire);
-    ++cycle_;
-    if (cycle_ - synced_ >= kQuantum) sync();
-    if (sinkattn::host::no_progress(cycle_, progress_, opt_, s_))
-      throw sinkattn::host::progress_error("systemc", cycle_, opt_, s_, acc_.debug_state());
-  }
-
-  void take_row() {
-    const int t = acc_.row_step(), l = acc_.row_layer(), h = acc_.row_head();
-    rec_.take_row(t, l, h, acc_.row_active(), acc_.row_data().data());
-    if (obs_) obs_->on_row(t, l, h, acc_.row_active(), acc_.row_data().data(), cycle_);
-    progress_ = cycle_;
-  }
-
-  void command(int op, std::uint32_t addr, std::uint64_t data, const std::int16_t* vec) {
-    acc_.cmd_op = op;
-    acc_.cmd_addr = addr;
-    acc_.cmd_data = data;
-    acc_.cmd_vec = vec;
-    acc_.cmd_valid = true;
-    for (;;) {
-      // The clear sweep touches nothing but its own memories: skip it in one step (the DRAM
-      // model and the row-port stream still advance cycle by cycle, they are seeded per cycle).
-      if (const std::uint64_t n = acc_.clear_cycles_left(); n > 2 && acc_.fetch.idle) {
-        const std::uint64_t skip = n - 1;
-        for (std::uint64_t i = 0; i < skip; ++i) {
-          dram_->begin_cycle();
-          if (opt_.row_stall > 0) uni_(rng_);
-          dram_->end_cycle(false, 0, 0, false);
-        }
-        acc_.skip_clear_partial(skip);
-        cycle_ += skip;
-      }
-      acc_.comb();
-      const bool fire = acc_.cmd_ready;
-      cycle();
-      if (fire) break;
-    }
-    acc_.cmd_valid = false;
-    progress_ = cycle_;
-  }
-
-
-  SimObserver* obs_;
-  const Config& cfg_;
-  const Plan& plan_;
-  const IntTrace& tr_;
-  const Shape s_;
-  const host::RunOptions opt_;
-  std::mt19937_64 rng_;
-  std::uniform_real_distribution<double> uni_{0.0, 1.0};
   Accelerator acc_;
-  std::unique_ptr<host::DramModel> dram_;
-  std::uint64_t cycle_ = 0, progress_ = 0, synced_ = 0;
+  std::uint64_t synced_ = 0;
+  host::HostLoop<SimHost> loop_;  // last: built after the model it drives
 };
 
 }  // namespace
@@ -925,7 +877,7 @@ bool SimInstance::done() const { return impl_->host->done_; }
 host::RunResult SimInstance::result() {
   if (!impl_->host->error_.empty()) throw std::runtime_error(impl_->host->error_);
   if (!impl_->host->done_) throw std::logic_error("SimInstance::result before the model finished");
-  return std::move(impl_->host->res_);
+  return std::move(impl_->host->result());
 }
 
 host::RunResult run_sim(const Config& cfg, const Plan& plan, const IntTrace& trace, const host::RunOptions& opt) {

@@ -8,6 +8,7 @@
 
 #include <memory>
 
+#include "host_loop.hpp"
 #include "run_types.hpp"
 
 namespace sinkattn::sim {
@@ -16,11 +17,7 @@ namespace sinkattn::sim {
 // port and each phase event as it leaves the event port, with the model's cycle. The model runs
 // ahead of the SystemC kernel by up to one quantum (temporal decoupling), so `cycle` is the
 // model's own cycle count, not sc_time_stamp().
-struct SimObserver {
-  virtual ~SimObserver() = default;
-  virtual void on_row(int token, int layer, int head, bool active, const std::int16_t* data, std::uint64_t cycle) = 0;
-  virtual void on_event(const host::PhaseEvent& e, std::uint64_t cycle) = 0;
-};
+using SimObserver = host::RowEventObserver;  // sim/host/host_loop.hpp
 
 // The model as one module of a simulation that someone else elaborates and starts (the
 // three-way co-simulation, sim/cosim/cosim3.cpp): construct it during elaboration, in the
