@@ -57,6 +57,7 @@ int run_cosim_cmd(const CosimArgs& a) {
   const Shape& s = it.shape;
 
   nlohmann::json j = report_header("cosim", cfg, a.trace, s);
+  add_trace_meta(j, ft);
   add_run_options(j, a);
   if (opt.inject != cosim::Inject::kNone) j["inject"] = a.inject;
   j["match"] = r.match;

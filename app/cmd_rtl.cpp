@@ -39,7 +39,7 @@ int run_rtl_cmd(const RtlArgs& a) {
   const host::RunResult r = rtl::run_rtl(cfg, plan, it, opt);
   RtlArgs shown = a;
   shown.model = rtl::model_name();
-  const int status = report_cycle_run("rtl", shown, cfg, plan, it, r);
+  const int status = report_cycle_run("rtl", shown, cfg, plan, ft, it, r);
   if (!opt.waves.empty() && !a.quiet) std::cout << "  waves                   " << opt.waves << "\n";
   return status;
 }

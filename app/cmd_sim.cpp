@@ -19,7 +19,7 @@ int run_sim_cmd(const CycleArgs& a) {
   CycleArgs shown = a;
   // Results say what produced them; rtl writes its Verilated build here (rtl::model_name()).
   shown.model = "SystemC model (sim/systemc), its hardware parameters taken from the configuration at run time";
-  return report_cycle_run("systemc", shown, cfg, plan, it, sim::run_sim(cfg, plan, it, opt));
+  return report_cycle_run("systemc", shown, cfg, plan, ft, it, sim::run_sim(cfg, plan, it, opt));
 }
 
 }  // namespace

@@ -54,7 +54,8 @@ void add_run_result(nlohmann::json& j, const host::RunResult& r) {
   j["events"] = ev;
 }
 
-int report_cycle_run(const char* mode, const CycleArgs& a, const Config& cfg, const Plan& plan, const IntTrace& it,
+int report_cycle_run(const char* mode, const CycleArgs& a, const Config& cfg, const Plan& plan, const FloatTrace& ft,
+                     const IntTrace& it,
                      const host::RunResult& r) {
   const CostModels costs = load_cost_models(a);
   const GoldenResult gold = run_golden(cfg, plan, it);
@@ -63,6 +64,7 @@ int report_cycle_run(const char* mode, const CycleArgs& a, const Config& cfg, co
   const Shape& s = it.shape;
 
   nlohmann::json j = report_header(mode, cfg, a.trace, s);
+  add_trace_meta(j, ft);
   add_run_options(j, a);
   if (!a.model.empty()) j["model"] = a.model;
   j["hw"] = {{"qk_lanes", cfg.hw.qk_lanes}, {"pv_lanes", cfg.hw.pv_lanes}, {"head_dim", cfg.hw.head_dim},

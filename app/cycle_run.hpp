@@ -38,7 +38,8 @@ void add_run_result(nlohmann::json& j, const host::RunResult& r);
 // Checks `r` against the golden model on the same input, writes --json, prints the summary.
 // Returns 0 when the outputs and counters equal golden's, 1 (after naming the first difference
 // and the seed) when they do not.
-int report_cycle_run(const char* mode, const CycleArgs& a, const Config& cfg, const Plan& plan, const IntTrace& it,
+int report_cycle_run(const char* mode, const CycleArgs& a, const Config& cfg, const Plan& plan, const FloatTrace& ft,
+                     const IntTrace& it,
                      const host::RunResult& r);
 
 }  // namespace sinkattn::cli

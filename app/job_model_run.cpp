@@ -35,6 +35,7 @@ JobModelRun run_job_model(const char* mode, const JobModelArgs& a, const Config&
   const Fidelity fid = measure_fidelity(ft, it, r.run, want_out_float ? &r.out_float : nullptr);
   r.report = golden_report(cfg, plan, a.trace, r.run, fid, wall, costs.energy, *costs.area);
   r.report["mode"] = mode;
+  add_trace_meta(r.report, ft);
   return r;
 }
 

@@ -57,6 +57,9 @@ def main():
     q, k, v = tensors("<f4")
     put("trace", "f4_no_meta", SEP.join(npy_bytes(x) for x in (q, k, v)))
     put("trace", "f4_meta", SEP.join([npy_bytes(q), npy_bytes(k), npy_bytes(v), meta]))
+    # Other tools' keys are kept, not refused (docs/traces.md): the reader's path past the checks.
+    meta_extra = json.dumps({"prompt_len": P, "model": "fuzz", "seed": 3, "exporter": {"tool": "x"}}).encode()
+    put("trace", "f4_meta_unknown_keys", SEP.join([npy_bytes(q), npy_bytes(k), npy_bytes(v), meta_extra]))
     q, k, v = tensors("<f2")
     put("trace", "f2_meta", SEP.join([npy_bytes(q), npy_bytes(k), npy_bytes(v), meta]))
     qd = q[:, :, P:, :].copy()  # decode-only queries

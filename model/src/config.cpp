@@ -12,6 +12,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "sinkattn/error.hpp"
+#include "sinkattn/head_pattern.hpp"
 #include "sinkattn/path_check.hpp"
 #include "sinkattn/numerics.hpp"
 
@@ -33,10 +34,13 @@ const std::map<std::string, Kind>& schema() {
       {"description", Kind::kString},
       {"policy.sinks", Kind::kInt},
       {"policy.window", Kind::kInt},
+      {"policy.window_includes_current", Kind::kBool},
       {"policy.head_policy.default", Kind::kString},
       {"policy.head_policy.retrieval_ratio", Kind::kFloat},
       {"policy.head_policy.map_seed", Kind::kInt},
       {"policy.head_policy.map", Kind::kStringList},
+      {"policy.head_policy.pattern_file", Kind::kString},
+      {"policy.head_policy.pattern_sparsity", Kind::kFloat},
       {"policy.heavy_hitters.granularity", Kind::kString},
       {"policy.heavy_hitters.cascade", Kind::kBool},
       {"policy.heavy_hitters.budget.schedule", Kind::kString},
@@ -308,6 +312,10 @@ Config read_config(const Reader& r, const std::string& file) {
     r.fail("policy.sinks", std::to_string(p.sinks) + " sinks do not fit hw.sink_sram_tokens (" +
                                std::to_string(hw.sink_sram_tokens) + ")");
   p.window = static_cast<int>(r.integer("policy.window", 0, kBig));
+  // The engine's W counts the step's own token. StreamingLLM's and DuoAttention's recent_size
+  // counts cached tokens only, and the new token is attended on top: with
+  // window_includes_current false, `window` is that recent_size and W = window + 1.
+  if (!r.boolean("policy.window_includes_current")) p.window += 1;
   if (p.sinks + p.window > hw.max_tokens)
     r.fail("policy.window", "sinks + window (" + std::to_string(p.sinks + p.window) +
                                 ") must fit the KV cache, hw.max_tokens (" + std::to_string(hw.max_tokens) + ")");
@@ -322,6 +330,20 @@ Config read_config(const Reader& r, const std::string& file) {
       r.fail("policy.head_policy.map", "entry '" + row + "' must be a non-empty string of R, S and T (retrieval, streaming, topk)");
   if (!p.map.empty() && p.retrieval_ratio > 0)
     r.fail("policy.head_policy.retrieval_ratio", "set either an explicit map or a retrieval_ratio, not both");
+  // DuoAttention's released gate values, thresholded as its code does (head_pattern.hpp). The
+  // path is relative to the file that sets it.
+  p.pattern_sparsity = r.real("policy.head_policy.pattern_sparsity", 0.0, 1.0);
+  if (const std::string pf = r.string("policy.head_policy.pattern_file"); !pf.empty()) {
+    if (!p.map.empty()) r.fail("policy.head_policy.pattern_file", "set either an explicit map or a pattern_file, not both");
+    if (p.retrieval_ratio > 0)
+      r.fail("policy.head_policy.pattern_file", "set either a retrieval_ratio (the hash fallback) or a pattern_file, not both");
+    const std::string at = r.at("policy.head_policy.pattern_file").where;
+    const fs::path from = fs::path(at.substr(0, at.rfind(':'))).parent_path();
+    p.pattern_file = fs::path(pf).is_absolute() ? pf : (from / pf).lexically_normal().string();
+    if (!is_regular_file(p.pattern_file, "policy.head_policy.pattern_file"))
+      r.fail("policy.head_policy.pattern_file", "no such head-pattern file: " + p.pattern_file);
+    p.map = threshold_head_pattern(read_head_pattern(p.pattern_file), p.pattern_sparsity);
+  }
   // A streaming head attends the sinks and the window only; with neither, its softmax row would
   // be empty (nothing to normalise), which no model defines.
   const bool any_streaming = p.map.empty() ? p.default_head_policy == HeadPolicy::kStreaming
@@ -441,6 +463,13 @@ Config load_config(const std::string& name_or_path, const std::vector<FieldOverr
     e << leaves.at(path).node;
     c.canonical += path + ": " + e.c_str() + "\n";
   }
+  // What a head-pattern file resolves to, not only its name: the same name over another file's
+  // contents computes something else.
+  if (!c.policy.pattern_file.empty()) {
+    std::string rows;
+    for (const std::string& row : c.policy.map) rows += (rows.empty() ? "" : ", ") + row;
+    c.canonical += "policy.head_policy.pattern_map: [" + rows + "]\n";
+  }
   return c;
 }
 
@@ -551,15 +580,21 @@ Plan make_plan(const Config& cfg, const Shape& s, const std::string& trace_name)
 
   plan.head_policy.assign(static_cast<std::size_t>(s.layers) * s.kv_heads, p.default_head_policy);
   if (!p.map.empty()) {
+    // A map read from a head-pattern file names the file: it was made for another model.
+    const bool from_file = !p.pattern_file.empty();
+    const std::string field = from_file ? "policy.head_policy.pattern_file" : "policy.head_policy.map";
+    const std::string what = from_file ? "head-pattern file " + p.pattern_file + " has " : "has ";
     if (static_cast<int>(p.map.size()) != s.layers)
-      throw InputError(cfg.source, "policy.head_policy.map",
-                       "has " + std::to_string(p.map.size()) + " rows but trace " + trace_name + " has " +
-                           std::to_string(s.layers) + " layers");
+      throw InputError(cfg.source, field,
+                       what + std::to_string(p.map.size()) + (from_file ? " layers" : " rows") + " but trace " +
+                           trace_name + " has " + std::to_string(s.layers) + " layers");
     for (int l = 0; l < s.layers; ++l) {
       if (static_cast<int>(p.map[l].size()) != s.kv_heads)
-        throw InputError(cfg.source, "policy.head_policy.map",
-                         "row " + std::to_string(l) + " has " + std::to_string(p.map[l].size()) +
-                             " letters but trace " + trace_name + " has " + std::to_string(s.kv_heads) + " KV heads");
+        throw InputError(cfg.source, field,
+                         (from_file ? "head-pattern file " + p.pattern_file + " layer " : std::string("row ")) +
+                             std::to_string(l) + " has " + std::to_string(p.map[l].size()) +
+                             (from_file ? " KV heads" : " letters") + " but trace " + trace_name + " has " +
+                             std::to_string(s.kv_heads) + " KV heads");
       for (int g = 0; g < s.kv_heads; ++g) {
         const char c = p.map[l][g];
         plan.head_policy[static_cast<std::size_t>(l) * s.kv_heads + g] =

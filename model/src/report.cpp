@@ -15,10 +15,17 @@ nlohmann::json report_header(const std::string& mode, const Config& cfg, const s
   j["mode"] = mode;
   j["preset"] = cfg.name;
   j["config_file"] = cfg.source;
-  j["trace"] = trace_dir;
+  j["trace"] = {{"dir", trace_dir}};
   j["shape"] = {{"layers", s.layers}, {"q_heads", s.q_heads}, {"kv_heads", s.kv_heads},
                 {"head_dim", s.head_dim}, {"tokens", s.tokens}, {"prompt", s.prompt}, {"steps", s.steps()}};
   return j;
+}
+
+void add_trace_meta(nlohmann::json& j, const FloatTrace& trace) {
+  nlohmann::json& t = j["trace"];
+  if (!trace.description.empty()) t["description"] = trace.description;
+  // Other tools' meta.json keys, as they came: listed so that a result says what it ran on.
+  t["unknown_meta"] = unknown_meta(trace.meta);
 }
 
 void add_counters(nlohmann::json& j, const Counters& c, std::uint64_t dense_dram_bytes) {
@@ -109,6 +116,13 @@ void write_json(const std::string& path, const nlohmann::json& j) {
 
 namespace {
 
+std::string csv_quote(const std::string& cell) {
+  if (cell.find_first_of(",\"\n\r") == std::string::npos) return cell;
+  std::string q = "\"";  // RFC 4180 quoting
+  for (char ch : cell) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return q + "\"";
+}
+
 void flatten(const nlohmann::json& j, const std::string& prefix, std::vector<std::pair<std::string, std::string>>& out) {
   if (j.is_object()) {
     for (auto it = j.begin(); it != j.end(); ++it) flatten(it.value(), prefix.empty() ? it.key() : prefix + "." + it.key(), out);
@@ -120,12 +134,9 @@ void flatten(const nlohmann::json& j, const std::string& prefix, std::vector<std
   } else {
     cell = j.is_string() ? j.get<std::string>() : j.dump();
   }
-  if (cell.find_first_of(",\"\n") != std::string::npos) {  // RFC 4180 quoting
-    std::string q = "\"";
-    for (char ch : cell) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-    cell = q + "\"";
-  }
-  out.emplace_back(prefix, cell);
+  // Header cells are quoted too: a trace's unknown meta.json keys (trace.unknown_meta.KEY) are
+  // whatever another tool wrote.
+  out.emplace_back(csv_quote(prefix), csv_quote(cell));
 }
 
 std::string human_bytes(double b) {
@@ -155,7 +166,12 @@ std::string summary_table(const nlohmann::json& j) {
   char line[256];
   const auto& s = j["shape"];
   o << "sinkattn " << j["mode"].get<std::string>() << ": preset " << j["preset"].get<std::string>() << ", trace "
-    << j["trace"].get<std::string>() << "\n";
+    << j["trace"]["dir"].get<std::string>() << "\n";
+  if (j["trace"].contains("unknown_meta") && !j["trace"]["unknown_meta"].empty()) {
+    o << "  trace meta.json keys kept, not used:";
+    for (const auto& kv : j["trace"]["unknown_meta"].items()) o << " " << kv.key();
+    o << "\n";
+  }
   o << "  shape L=" << s["layers"] << " Hq=" << s["q_heads"] << " Hkv=" << s["kv_heads"] << " D=" << s["head_dim"]
     << " T=" << s["tokens"] << " prompt=" << s["prompt"] << " decode steps=" << s["steps"] << "\n";
   const double dram = j["dram_bytes"].get<double>(), dense = j["dense_dram_bytes"].get<double>();

@@ -115,12 +115,11 @@ json read_meta(const std::string& path) {
   } catch (const json::exception& e) {  // e.what() carries the parser's line and column
     throw InputError(path, "", std::string("malformed JSON: ") + e.what());
   }
-  if (!m.is_object()) throw InputError(path, "", "the top level must be a JSON object with keys " + std::string(kMetaKeys));
-  for (auto it = m.begin(); it != m.end(); ++it) {
-    const std::string& key = it.key();
-    if (key != "prompt_len" && key != "description" && key != "scales" && key != "generator" && key != "measured")
-      throw InputError(path, key, "unknown key; allowed keys: " + std::string(kMetaKeys));
-  }
+  if (!m.is_object())
+    throw InputError(path, "", "the top level must be a JSON object (known keys: " + std::string(kMetaKeys) + ")");
+  // Keys this reader does not know (a model name, a seed, the exporting tool) are other tools'
+  // metadata: kept as they are and reported (unknown_meta_keys), never refused. The known keys
+  // below stay strictly checked.
   for (const char* key : {"generator", "measured"})
     if (m.contains(key) && !m[key].is_object()) throw InputError(path, key, "must be a JSON object");
   if (m.contains("description") && !m["description"].is_string())
@@ -198,6 +197,18 @@ void read_prompt_scores(const fs::path& dir, FloatTrace& t) {
 const Tensor& tensor_of(const MappedTensors& m, TraceTensor which);
 
 }  // namespace
+
+bool is_known_meta_key(const std::string& key) {
+  return key == "prompt_len" || key == "description" || key == "scales" || key == "generator" || key == "measured";
+}
+
+nlohmann::json unknown_meta(const nlohmann::json& meta) {
+  json r = json::object();
+  if (!meta.is_object()) return r;
+  for (auto it = meta.begin(); it != meta.end(); ++it)
+    if (!is_known_meta_key(it.key())) r[it.key()] = it.value();
+  return r;
+}
 
 // The mapped files of a trace opened by open_trace.
 struct MappedTensors {

@@ -71,8 +71,10 @@ void TraceWriter::finish(const std::string& description, const json& extra, cons
   for (auto& f : files_) f->finish();
   const Shape& s = shape_;
   // prompt_len and description come from the arguments, scales are made here; of the rest of
-  // meta only the free-form generator and measured objects carry over.
-  json meta = {{"prompt_len", s.prompt}, {"description", description}};
+  // meta the free-form generator and measured objects and other tools' keys carry over.
+  json meta = unknown_meta(extra);
+  meta["prompt_len"] = s.prompt;
+  meta["description"] = description;
   for (const char* key : {"generator", "measured"})
     if (extra.contains(key)) meta[key] = extra[key];
   if (dtype_ == npy::DType::kInt8)

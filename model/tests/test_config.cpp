@@ -14,6 +14,7 @@
 
 #include "sinkattn/config.hpp"
 #include "sinkattn/error.hpp"
+#include "sinkattn/head_pattern.hpp"
 #include "sinkattn/params/sinkattn.hpp"
 #include "sinkattn/params/streamingllm.hpp"
 
@@ -126,7 +127,9 @@ std::vector<std::pair<std::string, long long>> expected_parameters(const std::st
       {"DramLatencyCycles", i("hw.dram.latency_cycles")},
       {"DramBurstBytes", i("hw.dram.burst_bytes")},
       {"Sinks", i("policy.sinks")},
-      {"Window", i("policy.window")},
+      // docs/config.md: with window_includes_current false the window counts cached tokens only
+      // and the engine's W is one more (the step's own token).
+      {"Window", i("policy.window") + (b("policy.window_includes_current") ? 0 : 1)},
       {"BudgetTokens", list ? y.at("policy.heavy_hitters.budget.per_layer")[0].as<long long>()
                             : i("policy.heavy_hitters.budget.tokens")},
       {"GranularityHead", y.at("policy.heavy_hitters.granularity").as<std::string>() == "head"},
@@ -211,7 +214,7 @@ TEST_F(ConfigFiles, NonScalarKey) {
 TEST_F(ConfigFiles, UnknownTopLevelField) { expect_error("name: x\nbase: base\nsinks: 4\n", "sinks", "unknown field"); }
 TEST_F(ConfigFiles, UnknownNestedField) {
   expect_error("name: x\nbase: base\npolicy:\n  head_policy:\n    defualt: topk\n", "policy.head_policy.defualt",
-               "unknown field; expected one of: default, map, map_seed, retrieval_ratio");
+               "unknown field; expected one of: default, map, map_seed, pattern_file, pattern_sparsity, retrieval_ratio");
 }
 TEST_F(ConfigFiles, OutOfRange) { expect_error("name: x\nbase: base\nhw:\n  qk_lanes: 0\n", "hw.qk_lanes", "out of range"); }
 TEST_F(ConfigFiles, WrongType) { expect_error("name: x\nbase: base\npolicy:\n  sinks: four\n", "policy.sinks", "must be an integer"); }
@@ -250,6 +253,90 @@ TEST_F(ConfigFiles, StreamingHeadsNeedASinkOrAWindow) {
                "attend no token");
   expect_error("name: x\nbase: base\npolicy:\n  head_policy:\n    map: [RT, TS]\n", "policy.window", "attend no token");
 }
+// The peers' recent_size: cached tokens, the step's own token on top.
+TEST_F(ConfigFiles, WindowIncludesCurrent) {
+  const Config a = load_config(write("a.yaml", "name: a\nbase: base\npolicy:\n  window: 7\n"));
+  EXPECT_EQ(a.policy.window, 7);
+  const Config b =
+      load_config(write("b.yaml", "name: b\nbase: base\npolicy:\n  window: 7\n  window_includes_current: false\n"));
+  EXPECT_EQ(b.policy.window, 8);
+  EXPECT_EQ(load_config("streamingllm").policy.window, 125);  // StartRecentKVCache(4, 124)
+  expect_error("name: x\nbase: base\npolicy:\n  window_includes_current: 2\n", "policy.window_includes_current",
+               "true or false");
+}
+
+// DuoAttention's released head pattern (configs/duo), thresholded as sparsify_attention_heads does.
+// The expected counts were computed with NumPy from the same file, independently of the loader:
+//   a = np.clip(np.loadtxt(F, delimiter="\t"), 0, 1); m = a >= np.quantile(a, s); m.sum(1)
+TEST(HeadPattern, ShippedLlamaPatternThresholdsAsDuoAttention) {
+  const std::string dir = std::string(SINKATTN_SOURCE_CONFIG_DIR) + "/duo/";
+  const HeadPattern p = read_head_pattern(dir + "Meta-Llama-3.1-8B-Instruct.full_attention_heads.tsv");
+  ASSERT_EQ(p.layers, 32);
+  ASSERT_EQ(p.kv_heads, 8);
+  auto per_layer = [](const std::vector<std::string>& map) {
+    std::vector<int> n;
+    for (const std::string& row : map) n.push_back(static_cast<int>(std::count(row.begin(), row.end(), 'R')));
+    return n;
+  };
+  EXPECT_EQ(per_layer(threshold_head_pattern(p, 0.5)),
+            (std::vector<int>{2, 3, 4, 1, 4, 2, 2, 6, 4, 6, 5, 5, 2, 8, 4, 5, 4, 6, 3, 4, 5, 2, 4, 5, 3, 3, 3, 4, 5, 5, 8, 1}));
+  // At 0.75 nine gates tie at the threshold (0.99609375): DuoAttention's tie-breaking noise keeps
+  // 64 heads, chosen at random among the tied ones; this keeps every tied head (docs/policy.md),
+  // 66, as NumPy without the noise does.
+  EXPECT_EQ(per_layer(threshold_head_pattern(p, 0.75)),
+            (std::vector<int>{0, 3, 1, 1, 0, 0, 2, 3, 3, 4, 3, 3, 0, 4, 2, 5, 4, 2, 2, 0, 2, 1, 2, 2, 1, 1, 0, 3, 1, 4, 7, 0}));
+  for (const std::string& row : threshold_head_pattern(p, 0.0)) EXPECT_EQ(row, "RRRRRRRR");
+  for (const std::string& row : threshold_head_pattern(p, 1.0)) EXPECT_EQ(row, "SSSSSSSS");
+
+  const Config c = load_config(dir + "llama31_8b.yaml");
+  EXPECT_EQ(c.policy.map, threshold_head_pattern(p, 0.5));
+  EXPECT_EQ(c.policy.sinks, 128);
+  EXPECT_EQ(c.policy.window, 257);  // recent_size 256 + the step's own token
+  const Plan plan = make_plan(c, Shape{32, 32, 8, 128, 1024, 512}, "llama trace");
+  EXPECT_EQ(plan.policy(13, 7), HeadPolicy::kRetrieval);  // layer 13: all eight heads
+  EXPECT_EQ(plan.policy(31, 0), HeadPolicy::kStreaming);  // gate 0.89 < 0.951
+  try {
+    make_plan(c, Shape{2, 4, 2, 16, 96, 40}, "small trace");
+    FAIL() << "a 2-layer trace against a 32-layer head pattern";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), "policy.head_policy.pattern_file");
+    EXPECT_NE(std::string(e.what()).find("Meta-Llama-3.1-8B-Instruct"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("32 layers"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(ConfigFiles, BadHeadPatternFiles) {
+  auto expect_pattern_error = [&](const std::string& tsv, const std::string& field, const std::string& reason) {
+    const std::string f = write("gates.tsv", tsv);
+    try {
+      load_config(write("p.yaml", "name: p\nbase: base\npolicy:\n  head_policy:\n    pattern_file: gates.tsv\n"));
+      FAIL() << "no error for:\n" << tsv;
+    } catch (const InputError& e) {
+      EXPECT_EQ(e.file(), f) << e.what();
+      EXPECT_EQ(e.field(), field) << e.what();
+      EXPECT_NE(std::string(e.what()).find(reason), std::string::npos) << e.what();
+    }
+  };
+  expect_pattern_error("0.5\t0.25\n0.75\n", "line 2", "has 1 values but the first layer has 2");
+  expect_pattern_error("0.5\tabc\n", "line 1, column 2", "'abc' is not a number");
+  expect_pattern_error("0.5\tnan\n", "line 1, column 2", "finite");
+  expect_pattern_error("0.5\t\t0.25\n", "line 1, column 2", "is not a number");
+  expect_pattern_error("\n\n", "file", "no gate values");
+  expect_error("name: x\nbase: base\npolicy:\n  head_policy:\n    pattern_file: nosuch.tsv\n",
+               "policy.head_policy.pattern_file", "no such head-pattern file");
+  write("ok.tsv", "0.5\t0.25\n");
+  expect_error("name: x\nbase: base\npolicy:\n  head_policy:\n    pattern_file: ok.tsv\n    retrieval_ratio: 0.5\n",
+               "policy.head_policy.pattern_file", "not both");
+  expect_error("name: x\nbase: base\npolicy:\n  head_policy:\n    pattern_file: ok.tsv\n    map: [RS]\n",
+               "policy.head_policy.pattern_file", "not both");
+  expect_error("name: x\nbase: base\npolicy:\n  head_policy:\n    pattern_sparsity: 1.5\n",
+               "policy.head_policy.pattern_sparsity", "out of range");
+  // A good one: the gate >= the median is retrieval.
+  const Config c = load_config(
+      write("good.yaml", "name: g\nbase: base\npolicy:\n  window: 4\n  head_policy:\n    pattern_file: ok.tsv\n"));
+  EXPECT_EQ(c.policy.map, (std::vector<std::string>{"RS"}));
+}
+
 TEST_F(ConfigFiles, MapLetters) {
   expect_error("name: x\nbase: base\npolicy:\n  head_policy:\n    map: [RX]\n", "policy.head_policy.map", "R, S and T");
 }

@@ -8,6 +8,18 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 "$bin" gen-trace --out "$work/trace" --layers 3 --q-heads 4 --kv-heads 2 --head-dim 32 --tokens 160 --prompt 80 --quiet
+# Another tool's metadata in meta.json: kept, listed in the results and the summary, not refused.
+"$py" - "$work/trace/meta.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["model"] = "llama-3-8b"
+m["exporter"] = {"tool": "x", "seed": 7}
+m["tool, version"] = "a \"b\", c"  # CSV quoting of header and cell
+json.dump(m, open(sys.argv[1], "w"))
+PY
+"$bin" golden --config dense --trace "$work/trace" >"$work/summary.txt"
+grep -q "trace meta.json keys kept, not used: exporter model tool, version" "$work/summary.txt" ||
+  { echo "the summary does not list the unknown meta.json keys" >&2; cat "$work/summary.txt" >&2; exit 1; }
 for preset in dense streamingllm h2o spatten duo sinkattn; do
   "$bin" golden --config "$preset" --trace "$work/trace" --json "$work/$preset.json" --csv "$work/$preset.csv" \
     --dump "$work/dump_$preset" --quiet
@@ -32,6 +44,9 @@ res = {}
 for p in presets:
     j = json.load(open(f"{w}/{p}.json"))
     res[p] = j
+    assert j["trace"]["dir"] == f"{w}/trace", (p, j["trace"])
+    assert j["trace"]["unknown_meta"] == {"model": "llama-3-8b", "exporter": {"tool": "x", "seed": 7},
+                                          "tool, version": 'a "b", c'}, (p, j["trace"])
     for k in need:
         assert k in j, (p, k)
     for k in ["cosine_mean", "cosine_min", "max_rel_err", "mass_recall_mean"]:
@@ -63,6 +78,7 @@ for p in presets:
     assert abs(e["dram"] - 162.5 * j["dram_bytes"]) <= 1e-6 * e["dram"] and min(e.values()) >= 0, p
     row = list(csv.reader(open(f"{w}/{p}.csv")))
     assert len(row) == 2 and len(row[0]) == len(row[1]) and "fidelity.cosine_mean" in row[0], p
+    assert dict(zip(*row))["trace.unknown_meta.tool, version"] == 'a "b", c', p
 d = res["dense"]
 assert d["dram_bytes"] == d["dense_dram_bytes"] and d["sram_sink_hits"] == 0
 assert abs(d["fidelity"]["mass_recall_mean"] - 1) < 1e-9

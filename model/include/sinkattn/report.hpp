@@ -18,8 +18,12 @@ namespace sinkattn {
 // The one report builder: every subcommand's result object is made of these pieces, so the
 // same quantity has the same key in every mode (keys documented in docs/cli.md).
 
-// mode, preset, config_file, trace, shape.
+// mode, preset, config_file, trace (the section: {"dir": trace_dir}), shape.
 nlohmann::json report_header(const std::string& mode, const Config& cfg, const std::string& trace_dir, const Shape& s);
+
+// Adds the trace's description and its unknown meta.json keys (unknown_meta, an object, empty if
+// none) to the report's trace section.
+void add_trace_meta(nlohmann::json& j, const FloatTrace& trace);
 
 // dram_bytes, dense_dram_bytes, dram_bytes_by_region and every counter the golden model keeps,
 // under its name in the counter table (configs/host_contract.yaml).

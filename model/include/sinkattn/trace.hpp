@@ -92,7 +92,7 @@ class TraceWriter {
   // `rows` holds the slice's (T - q_first for q, T for k and v) x D values.
   void put(TraceTensor which, int l, int h, const float* rows);
   // Closes the tensors and writes meta.json (prompt_len, description, the scales, and
-  // `extra`'s generator and measured objects) and prompt_scores.npy ([L, heads, P]; removed
+  // `extra`'s generator and measured objects and its unknown keys, unchanged) and prompt_scores.npy ([L, heads, P]; removed
   // when empty). Throws std::logic_error if a slice is missing.
   void finish(const std::string& description, const nlohmann::json& extra, const std::vector<float>& prompt_scores = {},
               int prompt_score_heads = 0);
@@ -112,6 +112,12 @@ class TraceWriter {
 
 // Writes DIR/meta.json.
 void write_meta(const std::string& dir, const nlohmann::json& meta);
+
+// meta.json keys the reader interprets (prompt_len, description, scales, generator, measured);
+// every other key is another tool's metadata, kept and reported, never refused.
+bool is_known_meta_key(const std::string& key);
+// The keys of `meta` that are not known, with their values (an empty object if none).
+nlohmann::json unknown_meta(const nlohmann::json& meta);
 
 // Score-scale constant C = mant * 2^-shift: folds the Q and K quantization steps, 1/sqrt(D) and
 // log2(e) into one fixed-point multiplier (docs/numerics.md, "Scores").
