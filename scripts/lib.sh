@@ -37,7 +37,28 @@ install_missing_packages() {
   [ "$(id -u)" -eq 0 ] || sudo=(sudo)
   export DEBIAN_FRONTEND=noninteractive
   "${sudo[@]}" apt-get update -qq
+  local before
+  before="$(blas_alternatives)"
   "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+  # Installing an optimized BLAS (libopenblas0-serial, for the trained-model workload) switches the
+  # system's libblas/liblapack alternatives in auto mode. Put back what the machine had: the
+  # workload's training loads OpenBLAS for its own process only (scripts/workloads/train.py).
+  local name value
+  while read -r name value; do
+    [ -n "$name" ] || continue
+    [ "$(update-alternatives --query "$name" 2>/dev/null | sed -n 's/^Value: //p')" = "$value" ] ||
+      "${sudo[@]}" update-alternatives --set "$name" "$value" >/dev/null
+  done <<<"$before"
+}
+
+# "NAME VALUE" for each BLAS and LAPACK alternative the machine has now.
+blas_alternatives() {
+  local ma n v
+  ma="$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)"
+  for n in "libblas.so.3-$ma" "liblapack.so.3-$ma"; do
+    v="$(update-alternatives --query "$n" 2>/dev/null | sed -n 's/^Value: //p')"
+    [ -z "$v" ] || echo "$n $v"
+  done
 }
 
 # True when DIR has no build.ninja, or a file that describes the build changed after it was
