@@ -100,7 +100,7 @@ case "$name" in
     # The preset's hardware sized for the workload: the longest context and Llama's head count.
     printf 'name: scale\nbase: sinkattn\nhw:\n  max_tokens: 32768\n  max_layers: 32\n  max_q_heads: 32\n  max_kv_heads: 8\n  head_dim: 128\n' \
       >"$out/scale.yaml"
-    echo "T,model,max_rss_bytes,wall_s,kv_bytes,rss_over_kv,own_state_bytes,bound_bytes,within_bound" >"$out/scale.csv"
+    echo "T,model,max_rss_bytes,wall_s,cpu_s,kv_bytes,rss_over_kv,own_state_bytes,bound_bytes,within_bound" >"$out/scale.csv"
     # The configuration's own state: each model's peak on a tiny trace of the same shape otherwise.
     tiny="$dir/tiny"
     [ -f "$tiny/v.npy" ] || "$BUILD_DIR/bin/sinkattn" gen-trace --out "$tiny" --layers 32 --q-heads 32 --kv-heads 8 \
@@ -129,9 +129,11 @@ case "$name" in
         rss_kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$out/time_${model}_$t.txt")
         wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$out/time_${model}_$t.txt" |
           awk -F: '{s=0; for (i=1;i<=NF;i++) s=s*60+$i; print s}')
+        # CPU seconds (user + system): on a shared machine the wall time is mostly the neighbours'.
+        cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.2f", s}' "$out/time_${model}_$t.txt")
         bound=$(awk "BEGIN{printf \"%.0f\", ${own[$model]} + 1.5 * $kv}")
         within=$(awk "BEGIN{print ($rss_kb * 1024 <= $bound) ? \"yes\" : \"NO\"}")
-        echo "$t,$model,$((rss_kb * 1024)),$wall,$kv,$(awk "BEGIN{printf \"%.3f\", $rss_kb*1024/$kv}"),${own[$model]},$bound,$within" >>"$out/scale.csv"
+        echo "$t,$model,$((rss_kb * 1024)),$wall,$cpu,$kv,$(awk "BEGIN{printf \"%.3f\", $rss_kb*1024/$kv}"),${own[$model]},$bound,$within" >>"$out/scale.csv"
       done
     done
     cat "$out/scale.csv"
@@ -140,11 +142,12 @@ case "$name" in
 import csv, math, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 for model in ("golden", "sim"):
-    r = sorted((int(x["T"]), float(x["wall_s"]), int(x["max_rss_bytes"])) for x in rows if x["model"] == model)
+    r = sorted((int(x["T"]), float(x["wall_s"]), float(x["cpu_s"]), int(x["max_rss_bytes"]))
+               for x in rows if x["model"] == model)
     if len(r) >= 2 and r[-1][0] > r[0][0]:
         k = math.log(r[-1][0] / r[0][0])
         print(f"{model}: T {r[0][0]} -> {r[-1][0]}: wall time ~ T^{math.log(r[-1][1] / r[0][1]) / k:.2f}, "
-              f"peak RSS ~ T^{math.log(r[-1][2] / r[0][2]) / k:.2f}")
+              f"CPU time ~ T^{math.log(r[-1][2] / r[0][2]) / k:.2f}, peak RSS ~ T^{math.log(r[-1][3] / r[0][3]) / k:.2f}")
 PY
     ;;
   fuzz)

@@ -17,16 +17,19 @@ using DTag = hn::CappedTag<double, kRefTile>;
 // A key and a query element are floats widened to double, so their product is exact in double
 // (24 + 24 significant bits): a fused multiply-add rounds once, as the scalar multiply (exact)
 // then add does, and gives the same bits with half the floating-point operations.
-void RefQk(const double* q, const double* k_groups, int groups, int D, double* scores) {
+void RefQk(const double* q, const double* k_groups, int groups, int D, std::size_t group_stride, bool accumulate,
+           double* scores) {
   const DTag d;
   const int lanes = static_cast<int>(hn::Lanes(d));
   // A group's eight tiles side by side: each d reads 64 consecutive doubles. Eight independent
   // add chains cover the multiply-add's latency times its two-per-cycle issue.
   for (int g = 0; g < groups; ++g) {
-    const double* k0 = k_groups + static_cast<std::size_t>(g) * D * kRefGroup;
+    const double* k0 = k_groups + static_cast<std::size_t>(g) * group_stride;
+    double* out = scores + static_cast<std::size_t>(g) * kRefGroup;
     for (int c = 0; c < kRefTile; c += lanes) {
-      auto a0 = hn::Zero(d), a1 = hn::Zero(d), a2 = hn::Zero(d), a3 = hn::Zero(d);
-      auto a4 = hn::Zero(d), a5 = hn::Zero(d), a6 = hn::Zero(d), a7 = hn::Zero(d);
+      const auto start = [&](int t) { return accumulate ? hn::LoadU(d, out + c + t * kRefTile) : hn::Zero(d); };
+      auto a0 = start(0), a1 = start(1), a2 = start(2), a3 = start(3);
+      auto a4 = start(4), a5 = start(5), a6 = start(6), a7 = start(7);
       for (int e = 0; e < D; ++e) {
         const auto qe = hn::Set(d, q[e]);
         const double* row = k0 + static_cast<std::size_t>(e) * kRefGroup + c;
@@ -39,33 +42,33 @@ void RefQk(const double* q, const double* k_groups, int groups, int D, double* s
         a6 = hn::MulAdd(qe, hn::LoadU(d, row + 6 * kRefTile), a6);
         a7 = hn::MulAdd(qe, hn::LoadU(d, row + 7 * kRefTile), a7);
       }
-      double* out = scores + static_cast<std::size_t>(g) * kRefGroup + c;
-      hn::StoreU(a0, d, out);
-      hn::StoreU(a1, d, out + kRefTile);
-      hn::StoreU(a2, d, out + 2 * kRefTile);
-      hn::StoreU(a3, d, out + 3 * kRefTile);
-      hn::StoreU(a4, d, out + 4 * kRefTile);
-      hn::StoreU(a5, d, out + 5 * kRefTile);
-      hn::StoreU(a6, d, out + 6 * kRefTile);
-      hn::StoreU(a7, d, out + 7 * kRefTile);
+      double* o = out + c;
+      hn::StoreU(a0, d, o);
+      hn::StoreU(a1, d, o + kRefTile);
+      hn::StoreU(a2, d, o + 2 * kRefTile);
+      hn::StoreU(a3, d, o + 3 * kRefTile);
+      hn::StoreU(a4, d, o + 4 * kRefTile);
+      hn::StoreU(a5, d, o + 5 * kRefTile);
+      hn::StoreU(a6, d, o + 6 * kRefTile);
+      hn::StoreU(a7, d, o + 7 * kRefTile);
     }
   }
 }
 
-void RefPv(const double* p, const double* v, int n, int Dp, double* acc) {
+void RefPv(const double* p, const double* v, int n, int width, std::size_t stride, double* acc) {
   const DTag d;
   const int lanes = static_cast<int>(hn::Lanes(d));
   int e = 0;
   // Eight vectors of the output stay in registers across all the tokens: eight add chains, and
   // at D 128 two passes over the block's values instead of four.
-  for (; e + 8 * lanes <= Dp; e += 8 * lanes) {
+  for (; e + 8 * lanes <= width; e += 8 * lanes) {
     double* o = acc + e;
     auto a0 = hn::LoadU(d, o), a1 = hn::LoadU(d, o + lanes), a2 = hn::LoadU(d, o + 2 * lanes);
     auto a3 = hn::LoadU(d, o + 3 * lanes), a4 = hn::LoadU(d, o + 4 * lanes), a5 = hn::LoadU(d, o + 5 * lanes);
     auto a6 = hn::LoadU(d, o + 6 * lanes), a7 = hn::LoadU(d, o + 7 * lanes);
     for (int j = 0; j < n; ++j) {
       const auto pj = hn::Set(d, p[j]);
-      const double* row = v + static_cast<std::size_t>(j) * Dp + e;
+      const double* row = v + static_cast<std::size_t>(j) * stride + e;
       a0 = hn::Add(a0, hn::Mul(pj, hn::LoadU(d, row)));
       a1 = hn::Add(a1, hn::Mul(pj, hn::LoadU(d, row + lanes)));
       a2 = hn::Add(a2, hn::Mul(pj, hn::LoadU(d, row + 2 * lanes)));
@@ -84,12 +87,12 @@ void RefPv(const double* p, const double* v, int n, int Dp, double* acc) {
     hn::StoreU(a6, d, o + 6 * lanes);
     hn::StoreU(a7, d, o + 7 * lanes);
   }
-  for (; e + 4 * lanes <= Dp; e += 4 * lanes) {
+  for (; e + 4 * lanes <= width; e += 4 * lanes) {
     auto a0 = hn::LoadU(d, acc + e), a1 = hn::LoadU(d, acc + e + lanes);
     auto a2 = hn::LoadU(d, acc + e + 2 * lanes), a3 = hn::LoadU(d, acc + e + 3 * lanes);
     for (int j = 0; j < n; ++j) {
       const auto pj = hn::Set(d, p[j]);
-      const double* row = v + static_cast<std::size_t>(j) * Dp + e;
+      const double* row = v + static_cast<std::size_t>(j) * stride + e;
       a0 = hn::Add(a0, hn::Mul(pj, hn::LoadU(d, row)));
       a1 = hn::Add(a1, hn::Mul(pj, hn::LoadU(d, row + lanes)));
       a2 = hn::Add(a2, hn::Mul(pj, hn::LoadU(d, row + 2 * lanes)));
@@ -100,9 +103,9 @@ void RefPv(const double* p, const double* v, int n, int Dp, double* acc) {
     hn::StoreU(a2, d, acc + e + 2 * lanes);
     hn::StoreU(a3, d, acc + e + 3 * lanes);
   }
-  for (; e < Dp; e += lanes) {
+  for (; e < width; e += lanes) {
     auto a = hn::LoadU(d, acc + e);
-    for (int j = 0; j < n; ++j) a = hn::Add(a, hn::Mul(hn::Set(d, p[j]), hn::LoadU(d, v + static_cast<std::size_t>(j) * Dp + e)));
+    for (int j = 0; j < n; ++j) a = hn::Add(a, hn::Mul(hn::Set(d, p[j]), hn::LoadU(d, v + static_cast<std::size_t>(j) * stride + e)));
     hn::StoreU(a, d, acc + e);
   }
 }
@@ -117,12 +120,13 @@ namespace sinkattn::kernels {
 HWY_EXPORT(RefQk);
 HWY_EXPORT(RefPv);
 
-void ref_qk(const double* q, const double* k_groups, int groups, int D, double* scores) {
-  HWY_DYNAMIC_DISPATCH(RefQk)(q, k_groups, groups, D, scores);
+void ref_qk(const double* q, const double* k_groups, int groups, int D, std::size_t group_stride, bool accumulate,
+            double* scores) {
+  HWY_DYNAMIC_DISPATCH(RefQk)(q, k_groups, groups, D, group_stride, accumulate, scores);
 }
 
-void ref_pv(const double* p, const double* v, int n, int Dp, double* acc) {
-  HWY_DYNAMIC_DISPATCH(RefPv)(p, v, n, Dp, acc);
+void ref_pv(const double* p, const double* v, int n, int width, std::size_t stride, double* acc) {
+  HWY_DYNAMIC_DISPATCH(RefPv)(p, v, n, width, stride, acc);
 }
 
 }  // namespace sinkattn::kernels

@@ -109,6 +109,9 @@ struct KvSlab {
 // it is in cache, which is what keeps a 32k-token head from being streamed from memory per row.
 constexpr int kRowBatch = 16;
 constexpr int kTokenBlock = 64;  // a multiple of kRefGroup; at D 128, 64 KB of keys or values
+// Bytes of keys or values one pass of a batch works on: half of a 32 KB L1 data cache (AMD Zen 4's
+// and many Intel cores'), so that the rows' scores and outputs fit beside them.
+constexpr int kL1Chunk = 16 * 1024;
 
 struct Row {
   int h, t;
@@ -140,14 +143,20 @@ void attend_batch(const KvSlab& kv, const FloatTrace& trace, int l, const std::v
     std::copy(qf.begin(), qf.end(), &q[r * D]);
     last = std::max(last, rows[r].t);
   }
+  // The block's keys a few dimensions at a time, each chunk used by every row while it is in the
+  // L1 cache; the sums continue across chunks in order (ref_qk's accumulate), so the bits are the
+  // same as one pass over D.
+  const int dc = std::max(1, std::min(D, kL1Chunk / (G * static_cast<int>(sizeof(double)))));
   for (int j0 = 0; j0 <= last; j0 += kTokenBlock)
-    for (std::size_t r = 0; r < n; ++r) {
-      const int end = std::min(j0 + kTokenBlock, rows[r].t + 1);
-      if (end <= j0) continue;
-      // j0 is a multiple of kRefGroup: its group starts at j0 * D in the layout.
-      kernels::ref_qk(&q[r * D], &kv.k_groups[static_cast<std::size_t>(j0) * D], (end - j0 + G - 1) / G, D,
-                      &scores[r * width + j0]);
-    }
+    for (int e0 = 0; e0 < D; e0 += dc)
+      for (std::size_t r = 0; r < n; ++r) {
+        const int end = std::min(j0 + kTokenBlock, rows[r].t + 1);
+        if (end <= j0) continue;
+        // j0 is a multiple of kRefGroup: its group starts at j0 * D in the layout.
+        kernels::ref_qk(&q[r * D + e0], &kv.k_groups[static_cast<std::size_t>(j0) * D + static_cast<std::size_t>(e0) * G],
+                        (end - j0 + G - 1) / G, std::min(dc, D - e0), static_cast<std::size_t>(D) * G, e0 > 0,
+                        &scores[r * width + j0]);
+      }
   for (std::size_t r = 0; r < n; ++r) {
     double* p = &scores[r * width];
     const int t = rows[r].t;
@@ -157,13 +166,17 @@ void attend_batch(const KvSlab& kv, const FloatTrace& trace, int l, const std::v
     for (int j = 0; j <= t; ++j) sum += (p[j] = std::exp(p[j] - mx));
     for (int j = 0; j <= t; ++j) p[j] /= sum;
   }
+  // Likewise the values: a chunk of output elements of every row per pass over the block.
+  const int ec = std::max(kernels::kRefTile,
+                          kL1Chunk / (kTokenBlock * static_cast<int>(sizeof(double))) / kernels::kRefTile * kernels::kRefTile);
   for (int j0 = 0; j0 <= last; j0 += kTokenBlock)
-    for (std::size_t r = 0; r < n; ++r) {
-      const int end = std::min(j0 + kTokenBlock, rows[r].t + 1);
-      if (end <= j0) continue;
-      kernels::ref_pv(&scores[r * width + j0], &kv.v_rows[static_cast<std::size_t>(j0) * kv.Dp], end - j0, kv.Dp,
-                      &acc[r * kv.Dp]);
-    }
+    for (int e0 = 0; e0 < kv.Dp; e0 += ec)
+      for (std::size_t r = 0; r < n; ++r) {
+        const int end = std::min(j0 + kTokenBlock, rows[r].t + 1);
+        if (end <= j0) continue;
+        kernels::ref_pv(&scores[r * width + j0], &kv.v_rows[static_cast<std::size_t>(j0) * kv.Dp + e0], end - j0,
+                        std::min(ec, kv.Dp - e0), static_cast<std::size_t>(kv.Dp), &acc[r * kv.Dp + e0]);
+      }
   std::vector<double>&probs = b.probs, &out = b.out;
   for (std::size_t r = 0; r < n; ++r) {
     probs.assign(&scores[r * width], &scores[r * width] + rows[r].t + 1);
