@@ -14,6 +14,19 @@ namespace hn = hwy::HWY_NAMESPACE;
 // At most a tile's worth of lanes, so that a tile is a whole number of vectors on every target.
 using DTag = hn::CappedTag<double, kRefTile>;
 
+// Stores eight vectors `step` doubles apart from `out`.
+template <class D, class V>
+HWY_INLINE void StoreEight(D d, double* out, int step, V a0, V a1, V a2, V a3, V a4, V a5, V a6, V a7) {
+  hn::StoreU(a0, d, out);
+  hn::StoreU(a1, d, out + step);
+  hn::StoreU(a2, d, out + 2 * step);
+  hn::StoreU(a3, d, out + 3 * step);
+  hn::StoreU(a4, d, out + 4 * step);
+  hn::StoreU(a5, d, out + 5 * step);
+  hn::StoreU(a6, d, out + 6 * step);
+  hn::StoreU(a7, d, out + 7 * step);
+}
+
 // A key and a query element are floats widened to double, so their product is exact in double
 // (24 + 24 significant bits): a fused multiply-add rounds once, as the scalar multiply (exact)
 // then add does, and gives the same bits with half the floating-point operations.
@@ -42,15 +55,7 @@ void RefQk(const double* q, const double* k_groups, int groups, int D, std::size
         a6 = hn::MulAdd(qe, hn::LoadU(d, row + 6 * kRefTile), a6);
         a7 = hn::MulAdd(qe, hn::LoadU(d, row + 7 * kRefTile), a7);
       }
-      double* o = out + c;
-      hn::StoreU(a0, d, o);
-      hn::StoreU(a1, d, o + kRefTile);
-      hn::StoreU(a2, d, o + 2 * kRefTile);
-      hn::StoreU(a3, d, o + 3 * kRefTile);
-      hn::StoreU(a4, d, o + 4 * kRefTile);
-      hn::StoreU(a5, d, o + 5 * kRefTile);
-      hn::StoreU(a6, d, o + 6 * kRefTile);
-      hn::StoreU(a7, d, o + 7 * kRefTile);
+      StoreEight(d, out + c, kRefTile, a0, a1, a2, a3, a4, a5, a6, a7);
     }
   }
 }
@@ -78,14 +83,7 @@ void RefPv(const double* p, const double* v, int n, int width, std::size_t strid
       a6 = hn::Add(a6, hn::Mul(pj, hn::LoadU(d, row + 6 * lanes)));
       a7 = hn::Add(a7, hn::Mul(pj, hn::LoadU(d, row + 7 * lanes)));
     }
-    hn::StoreU(a0, d, o);
-    hn::StoreU(a1, d, o + lanes);
-    hn::StoreU(a2, d, o + 2 * lanes);
-    hn::StoreU(a3, d, o + 3 * lanes);
-    hn::StoreU(a4, d, o + 4 * lanes);
-    hn::StoreU(a5, d, o + 5 * lanes);
-    hn::StoreU(a6, d, o + 6 * lanes);
-    hn::StoreU(a7, d, o + 7 * lanes);
+    StoreEight(d, o, lanes, a0, a1, a2, a3, a4, a5, a6, a7);
   }
   for (; e + 4 * lanes <= width; e += 4 * lanes) {
     auto a0 = hn::LoadU(d, acc + e), a1 = hn::LoadU(d, acc + e + lanes);

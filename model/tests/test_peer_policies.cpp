@@ -225,6 +225,13 @@ TEST(PeerPolicies, StreamingllmKeepsWhatStartRecentKVCacheKeeps) {
   EXPECT_EQ(a.near_tie_flips + a.disagreements, 0);
 }
 
+// The h2o preset with H2O's hh_size (the heavy-hitter budget) and recent_size (the window).
+Config h2o_config(int hh_size, int recent_size) {
+  return load_config("h2o", {{"policy.window", std::to_string(recent_size), "test"},
+                             {"policy.heavy_hitters.budget.tokens", std::to_string(hh_size), "test"},
+                             {"policy.heavy_hitters.budget.min_tokens", std::to_string(hh_size), "test"}});
+}
+
 // The h2o preset as it runs today: importance from the decode rows only, the whole prompt read
 // once at the first decode step and cut after it (docs/policy.md). Against H2O's rule with the
 // prefill's scores left out, every keep set must agree but for near-tie flips.
@@ -233,9 +240,7 @@ TEST(PeerPolicies, H2oKeepsWhatH2OKeepsWithoutPrefillScores) {
   for (const auto& [seed, shape] : cases()) {
     const int hh_size = 8, recent_size = 8;
     const FloatTrace ft = peer_trace(seed, shape);
-    const Config cfg = load_config("h2o", {{"policy.window", std::to_string(recent_size), "test"},
-                                           {"policy.heavy_hitters.budget.tokens", std::to_string(hh_size), "test"},
-                                           {"policy.heavy_hitters.budget.min_tokens", std::to_string(hh_size), "test"}});
+    const Config cfg = h2o_config(hh_size, recent_size);
     const GoldenResult res = run_preset(cfg, ft);
     std::vector<Stream> ref;
     for (int l = 0; l < shape.layers; ++l)
@@ -257,9 +262,7 @@ TEST(PeerPolicies, H2oAgainstH2OWithPrefillScoresIsMeasured) {
   for (const auto& [seed, shape] : cases()) {
     const int hh_size = 8, recent_size = 8;
     const FloatTrace ft = peer_trace(seed, shape);
-    const Config cfg = load_config("h2o", {{"policy.window", std::to_string(recent_size), "test"},
-                                           {"policy.heavy_hitters.budget.tokens", std::to_string(hh_size), "test"},
-                                           {"policy.heavy_hitters.budget.min_tokens", std::to_string(hh_size), "test"}});
+    const Config cfg = h2o_config(hh_size, recent_size);
     const GoldenResult res = run_preset(cfg, ft);
     std::vector<Stream> ref;
     for (int l = 0; l < shape.layers; ++l)
