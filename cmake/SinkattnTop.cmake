@@ -20,19 +20,18 @@ foreach(f IN LISTS sinkattn_top_files)
 endforeach()
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${SINKATTN_SOURCE_ROOT}/rtl/sinkattn_top.files)
 
-# sinkattn_read_localparams(FILE PREFIX): every "localparam int Name = value;" of a generated
-# header becomes the variable PREFIX<Name> in the caller's scope.
-function(sinkattn_read_localparams file prefix)
-  file(STRINGS ${file} lines REGEX "^localparam int ")
-  foreach(line IN LISTS lines)
-    if(line MATCHES "^localparam int ([A-Za-z0-9_]+) = (-?[0-9]+);$")
-      set(${prefix}${CMAKE_MATCH_1} ${CMAKE_MATCH_2} PARENT_SCOPE)
-    endif()
+# sinkattn_read_params(FILE PREFIX): a generated CMake fragment's parameters (a preset's,
+# sinkattn_gen_params; the numeric contract's, scripts/gen_tables.py; an on-demand build's hardware,
+# sim/rtl/rtl_build.cpp) become the variables PREFIX<Name> in the caller's scope.
+function(sinkattn_read_params file prefix)
+  include(${file})
+  foreach(name IN LISTS SINKATTN_PARAM_NAMES)
+    set(${prefix}${name} ${SINKATTN_PARAM_${name}} PARENT_SCOPE)
   endforeach()
 endfunction()
 
 # sinkattn_top_params(OUT PREFIX): the top's -G parameters from the variables PREFIX<Name> that
-# sinkattn_read_localparams made from a generated parameter header.
+# sinkattn_read_params made from a generated parameter fragment.
 function(sinkattn_top_params out p)
   set(${out}
       -GHeadDim=${${p}HeadDim} -GQkLanes=${${p}QkLanes} -GPvLanes=${${p}PvLanes} -GMaxTokens=${${p}MaxTokens}
@@ -59,7 +58,7 @@ function(sinkattn_verilate target top)
 endfunction()
 
 # sinkattn_rtl_runner(NAME VRTL_TARGET PREFIX ORIGIN): the RTL runner against one Verilated build
-# of the top; PREFIX names the parameters that build was Verilated with (sinkattn_read_localparams),
+# of the top; PREFIX names the parameters that build was Verilated with (sinkattn_read_params),
 # ORIGIN says which build it is (recorded in results: rtl::model_name()).
 function(sinkattn_rtl_runner name vrtl p origin)
   add_library(${name} STATIC ${SINKATTN_SOURCE_ROOT}/sim/rtl/rtl_run.cpp)

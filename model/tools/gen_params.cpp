@@ -1,5 +1,6 @@
 // Build-time generator: every preset in configs/presets becomes a C++ traits struct
-// (OUT/include/sinkattn/params/NAME.hpp) and a Verilog header (OUT/rtl/params/sinkattn_params_NAME.svh),
+// (OUT/include/sinkattn/params/NAME.hpp), a Verilog header (OUT/rtl/params/sinkattn_params_NAME.svh)
+// and a CMake fragment (OUT/rtl/params/sinkattn_params_NAME.cmake),
 // from the same loader and the same parameter list the CLI uses.
 #include <filesystem>
 #include <fstream>
@@ -69,6 +70,8 @@ int main(int argc, char** argv) {
 
       write_if_changed(out / "rtl/params" / ("sinkattn_params_" + name + ".svh"),
                        sinkattn::verilog_params_header(id, cfg.source, params));
+      write_if_changed(out / "rtl/params" / ("sinkattn_params_" + name + ".cmake"),
+                       sinkattn::cmake_params_fragment(cfg.source, params));
     }
   } catch (const sinkattn::InputError& e) {
     std::cerr << "error: " << e.what() << "\n";

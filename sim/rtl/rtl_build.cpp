@@ -155,6 +155,9 @@ RtlBuild ensure_rtl_runner(const HwConfig& hw, BuildCheck check, bool quiet) {
   // The generated parameter header, the one input that makes this build this hardware's.
   const fs::path svh = fs::path(b.dir) / "hw.svh";
   if (read_text(svh) != hw_header(hw)) std::ofstream(svh) << hw_header(hw);
+  // The same parameters as the CMake fragment the on-demand project reads them from.
+  const fs::path fragment = fs::path(b.dir) / "hw.cmake";
+  if (read_text(fragment) != rtl_hardware_cmake(hw)) std::ofstream(fragment) << rtl_hardware_cmake(hw);
   const fs::path log = fs::path(b.dir) / "build.log";
   // Appended, one section per check: which process built what stays readable.
   std::ofstream(log, std::ios::app) << "== pid " << ::getpid() << ": the RTL runner for hw " << b.digest << "\n";
@@ -186,7 +189,7 @@ RtlBuild ensure_rtl_runner(const HwConfig& hw, BuildCheck check, bool quiet) {
     const std::vector<std::string> cfg_cmd = {SINKATTN_CMAKE_COMMAND, "-S", std::string(SINKATTN_SOURCE_DIR) + "/sim/rtl/ondemand",
                                               "-B", build.string(), "-G", build_generator(),
                                               "-DSINKATTN_BUILD_DIR=" + std::string(SINKATTN_BINARY_DIR),
-                                              "-DSINKATTN_HW_SVH=" + svh.string(), "-DSINKATTN_HW_VARIANT=" + b.variant,
+                                              "-DSINKATTN_HW_CMAKE=" + fragment.string(), "-DSINKATTN_HW_VARIANT=" + b.variant,
                                               "-DSINKATTN_HW_DIGEST=" + b.digest};
     if (run_logged(cfg_cmd, log, what) != 0) {
       fs::remove_all(build, ec);  // configure again next time

@@ -136,6 +136,13 @@ std::string verilog_params_header(const std::string& guard_id, const std::string
 // build (sim/rtl/rtl_build.hpp, rtl::model_name()).
 std::string rtl_hardware_header(const HwConfig& hw);
 
+// The same parameters for CMake: SINKATTN_PARAM_NAMES, then SINKATTN_PARAM_<Name> per parameter,
+// which sinkattn_read_params (cmake/SinkattnTop.cmake) turns into the caller's variables. What
+// sinkattn_gen_params writes beside every preset's Verilog header, and the on-demand build beside
+// rtl_hardware_header's.
+std::string cmake_params_fragment(const std::string& source, const std::vector<std::pair<std::string, long long>>& params);
+std::string rtl_hardware_cmake(const HwConfig& hw);
+
 // The ramp used by budgets and head keeps: `top` for the leading ceil(unpruned_frac * L)
 // layers, then a linear, non-increasing ramp that reaches `bottom` at the last layer.
 std::vector<int> ramp_schedule(int layers, int top, int bottom, double unpruned_frac);
