@@ -46,7 +46,7 @@ install_missing_packages() {
   local name value
   while read -r name value; do
     [ -n "$name" ] || continue
-    [ "$(update-alternatives --query "$name" 2>/dev/null | sed -n 's/^Value: //p')" = "$value" ] ||
+    [ "$(update-alternatives --query "$name" 2>/dev/null | sed -n 's/^Value: //p' || true)" = "$value" ] ||
       "${sudo[@]}" update-alternatives --set "$name" "$value" >/dev/null
   done <<<"$before"
 }
@@ -56,7 +56,9 @@ blas_alternatives() {
   local ma n v
   ma="$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)"
   for n in "libblas.so.3-$ma" "liblapack.so.3-$ma"; do
-    v="$(update-alternatives --query "$n" 2>/dev/null | sed -n 's/^Value: //p')"
+    # No such alternative yet (no BLAS installed): nothing to put back. update-alternatives then
+    # exits non-zero, which must not end a script running under set -e.
+    v="$(update-alternatives --query "$n" 2>/dev/null | sed -n 's/^Value: //p' || true)"
     [ -z "$v" ] || echo "$n $v"
   done
 }
