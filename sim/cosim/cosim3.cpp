@@ -19,7 +19,6 @@
 #include <cstdlib>
 #include <deque>
 #include <memory>
-#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <type_traits>

@@ -3,14 +3,10 @@
 #include <verilated.h>
 #include <verilated_fst_c.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <memory>
-#include <random>
-#include <sstream>
 #include <stdexcept>
-#include <type_traits>
 
 #include "Vsinkattn_top.h"
 #if SINKATTN_RTL_COVERAGE

@@ -15,7 +15,6 @@
 #include <iostream>
 #include <chrono>
 #include <memory>
-#include <random>
 #include <stdexcept>
 #include <sstream>
 #include <string>
