@@ -22,22 +22,29 @@ set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${SINKATTN_SOURCE
 
 # sinkattn_read_params(FILE PREFIX): a generated CMake fragment's parameters (a preset's,
 # sinkattn_gen_params; the numeric contract's, scripts/gen_tables.py; an on-demand build's hardware,
-# sim/rtl/rtl_build.cpp) become the variables PREFIX<Name> in the caller's scope.
+# sim/rtl/rtl_build.cpp) become the variables PREFIX<Name> in the caller's scope; a hardware
+# fragment's also PREFIXTOP_NAMES (the top's parameters), PREFIXTRAITS_HEADER and PREFIXTRAITS
+# (its generated C++ traits).
 function(sinkattn_read_params file prefix)
   include(${file})
   foreach(name IN LISTS SINKATTN_PARAM_NAMES)
     set(${prefix}${name} ${SINKATTN_PARAM_${name}} PARENT_SCOPE)
   endforeach()
+  foreach(extra TOP_NAMES TRAITS_HEADER TRAITS)
+    if(DEFINED SINKATTN_PARAM_${extra})
+      set(${prefix}${extra} ${SINKATTN_PARAM_${extra}} PARENT_SCOPE)
+    endif()
+  endforeach()
 endfunction()
 
-# sinkattn_top_params(OUT PREFIX): the top's -G parameters from the variables PREFIX<Name> that
-# sinkattn_read_params made from a generated parameter fragment.
+# sinkattn_top_params(OUT PREFIX): the top's -G parameters, each under its generated name, from
+# the variables that sinkattn_read_params made from a generated hardware fragment.
 function(sinkattn_top_params out p)
-  set(${out}
-      -GHeadDim=${${p}HeadDim} -GQkLanes=${${p}QkLanes} -GPvLanes=${${p}PvLanes} -GMaxTokens=${${p}MaxTokens}
-      -GMaxLayers=${${p}MaxLayers} -GMaxQHeads=${${p}MaxQHeads} -GMaxKvHeads=${${p}MaxKvHeads}
-      -GSinkTokens=${${p}SinkSramTokens} -GTopkP=${${p}TopkParallelism} -GLfsrSeed=${${p}TopkLfsrSeed}
-      -GBusBytes=${${p}DramBytesPerCycle} -GBurstBytes=${${p}DramBurstBytes}
+  set(params)
+  foreach(name IN LISTS ${p}TOP_NAMES)
+    list(APPEND params -G${name}=${${p}${name}})
+  endforeach()
+  set(${out} ${params}
       -GExp2LutFile=\"${SINKATTN_RTL_GEN}/exp2_lut.hex\" -GRecipLutFile=\"${SINKATTN_RTL_GEN}/recip_lut.hex\"
       PARENT_SCOPE)
 endfunction()
@@ -64,13 +71,10 @@ function(sinkattn_rtl_runner name vrtl p origin)
   add_library(${name} STATIC ${SINKATTN_SOURCE_ROOT}/sim/rtl/rtl_run.cpp)
   target_include_directories(${name} PUBLIC ${SINKATTN_SOURCE_ROOT}/sim/rtl)
   target_link_libraries(${name} PUBLIC sinkattn_host ${vrtl} PRIVATE sinkattn_vl_bits)
-  target_compile_definitions(${name} PRIVATE
-    SINKATTN_HW_HEAD_DIM=${${p}HeadDim} SINKATTN_HW_QK_LANES=${${p}QkLanes} SINKATTN_HW_PV_LANES=${${p}PvLanes}
-    SINKATTN_HW_MAX_TOKENS=${${p}MaxTokens} SINKATTN_HW_MAX_LAYERS=${${p}MaxLayers}
-    SINKATTN_HW_MAX_Q_HEADS=${${p}MaxQHeads} SINKATTN_HW_MAX_KV_HEADS=${${p}MaxKvHeads}
-    SINKATTN_HW_SINK_SRAM_TOKENS=${${p}SinkSramTokens} SINKATTN_HW_TOPK_P=${${p}TopkParallelism}
-    SINKATTN_HW_TOPK_SEED=${${p}TopkLfsrSeed} SINKATTN_HW_BUS_BYTES=${${p}DramBytesPerCycle}
-    SINKATTN_HW_BURST_BYTES=${${p}DramBurstBytes} SINKATTN_RTL_ORIGIN="${origin}")
+  # The hardware the top was Verilated with reaches the runner as the same fragment's generated
+  # traits (rtl_run.cpp includes them), not as one macro per parameter.
+  target_compile_definitions(${name} PRIVATE SINKATTN_RTL_TRAITS_HEADER="${${p}TRAITS_HEADER}"
+                             SINKATTN_RTL_TRAITS=${${p}TRAITS} SINKATTN_RTL_ORIGIN="${origin}")
   if(SINKATTN_COVERAGE)  # writes the model's coverage after every run (rtl_run.cpp)
     target_compile_definitions(${name} PRIVATE SINKATTN_RTL_COVERAGE=1)
   endif()

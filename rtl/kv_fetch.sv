@@ -11,12 +11,12 @@
 //    job whose list is complete. It is on the critical path (a row waits for it), so it has
 //    priority over the main context, which by then is usually prefetching the next job into
 //    the other bank; the contexts switch only between plane rows.
-// A plane row of `bytes` bytes goes out as ceil(bytes / BurstBytes) requests.
+// A plane row of `bytes` bytes goes out as ceil(bytes / DramBurstBytes) requests.
 //
 // Response side: every request leaves a tag {bank, pos, plane, last burst of the row} in a FIFO
 // (TagDepth deep; requests stop while it is full). Responses return in request order, so each
 // beat belongs to the FIFO's head; the beats of a row are written into an assembly register at
-// byte offsets 0, BusBytes, ...; the row's last beat emits the complete row on wr_*. Per bank,
+// byte offsets 0, DramBytesPerCycle, ...; the row's last beat emits the complete row on wr_*. Per bank,
 // rows of one plane kind arrive in list order (the controller's done pointers rely on it).
 //
 // Address map (docs/dram.md): (((l * Hkv + g) * T + tok) * 4 + plane) * PlaneStride + offset.
@@ -25,14 +25,14 @@ module kv_fetch #(
   parameter int MaxTokens  = 4096,  // tokens per (layer, KV head)
   parameter int MaxLayers  = 32,
   parameter int MaxKvHeads = 32,
-  parameter int BusBytes   = 16,    // DRAM data beat width in bytes
-  parameter int BurstBytes = 64,    // longest request, a multiple of BusBytes
-  parameter int TagDepth   = 64,    // requests in flight (power of two)
-  parameter int AddrBits   = 40,    // DRAM byte address width
-  // Assembly register width: ceil(ceil(HeadDim * DataBits / 8) / BusBytes) * BusBytes * 8. Set by
-  // the instantiating module (the port needs it before the contract header is included);
-  // checked below.
-  parameter int RowBufBits = 1536
+  parameter int DramBytesPerCycle = 16,  // DRAM data beat width in bytes
+  parameter int DramBurstBytes    = 64,  // longest request, a multiple of DramBytesPerCycle
+  parameter int TagDepth          = 64,  // requests in flight (power of two)
+  parameter int AddrBits          = 40,  // DRAM byte address width
+  // Derived, not to be overridden (the port list uses them)
+  localparam int MaxPlane   = (HeadDim * sinkattn_numerics_pkg::DataBits + 7) / 8,  // widest plane row, bytes
+  localparam int RowBeats   = (MaxPlane + DramBytesPerCycle - 1) / DramBytesPerCycle,  // bus beats per row
+  localparam int RowBufBits = RowBeats * DramBytesPerCycle * 8  // assembly register: whole beats
 ) (
   input  logic                       clk_i,          // clock
   input  logic                       rst_ni,         // asynchronous reset, active low
@@ -62,10 +62,10 @@ module kv_fetch #(
   output logic                       req_valid_o,    // burst request valid
   input  logic                       req_ready_i,    // request accepted when valid & ready
   output logic [AddrBits-1:0]        req_addr_o,     // byte address
-  output logic [$clog2(BurstBytes+1)-1:0] req_len_o, // bytes, 1 .. BurstBytes
+  output logic [$clog2(DramBurstBytes+1)-1:0] req_len_o, // bytes, 1 .. DramBurstBytes
   input  logic                       resp_valid_i,   // response beat valid
   output logic                       resp_ready_o,   // always ready: the store takes every row
-  input  logic [BusBytes*8-1:0]      resp_data_i,    // response bytes, byte 0 in bits 7:0
+  input  logic [DramBytesPerCycle*8-1:0] resp_data_i,  // response bytes, byte 0 in bits 7:0
   input  logic                       resp_last_i,    // last beat of a request
   // Completed plane rows (one cycle each)
   output logic                       wr_valid_o,     // a plane row is complete
@@ -74,25 +74,23 @@ module kv_fetch #(
   output logic [1:0]                 wr_plane_o,     // 0 full key, 1 key MSB, 2 key LSB, 3 value
   output logic [RowBufBits-1:0]      wr_data_o,      // the row's bytes, byte 0 in bits 7:0
   // Byte counters' increments (the request's length, by region)
-  output logic [$clog2(BurstBytes+1)-1:0] bytes_window_o,  // window bytes requested this cycle
-  output logic [$clog2(BurstBytes+1)-1:0] bytes_middle_o,  // middle (heavy-hitter / retrieval) bytes
-  output logic [$clog2(BurstBytes+1)-1:0] bytes_lsb_o      // LSB-plane bytes
+  output logic [$clog2(DramBurstBytes+1)-1:0] bytes_window_o,  // window bytes requested this cycle
+  output logic [$clog2(DramBurstBytes+1)-1:0] bytes_middle_o,  // middle (heavy-hitter / retrieval) bytes
+  output logic [$clog2(DramBurstBytes+1)-1:0] bytes_lsb_o      // LSB-plane bytes
 );
-  /* verilator lint_off UNUSEDPARAM */
-  `include "sinkattn_numerics.svh"
-  /* verilator lint_on UNUSEDPARAM */
+  localparam int DataBits   = sinkattn_numerics_pkg::DataBits;
+  localparam int KeyLsbBits = sinkattn_numerics_pkg::KeyLsbBits;
+  localparam int KeyMsbBits = sinkattn_numerics_pkg::KeyMsbBits;
 
   localparam int TokW       = $clog2(MaxTokens + 1);
   localparam int PosW       = $clog2(MaxTokens);
-  localparam int LenW       = $clog2(BurstBytes + 1);
-  localparam int MaxPlane   = (HeadDim * DataBits + 7) / 8;          // widest plane row, bytes
+  localparam int LenW       = $clog2(DramBurstBytes + 1);
   localparam int PlaneShift = $clog2(MaxPlane);                      // log2 PlaneStride
-  localparam int RowBeats   = (MaxPlane + BusBytes - 1) / BusBytes;
-  if (RowBufBits != RowBeats * BusBytes * 8 || BurstBytes % BusBytes != 0 || (TagDepth & (TagDepth - 1)) != 0)
+  if (DramBurstBytes % DramBytesPerCycle != 0 || (TagDepth & (TagDepth - 1)) != 0)
   begin : g_bad_parameters
     kv_fetch_invalid_parameters_see_header u_invalid ();
   end
-  localparam int OffW       = $clog2(RowBeats * BusBytes + 1);
+  localparam int OffW       = $clog2(RowBeats * DramBytesPerCycle + 1);
   localparam int TagW       = $clog2(TagDepth);
 
   // Plane row sizes of the trace's D (the golden model's TokenBytes).
@@ -147,8 +145,8 @@ module kv_fetch #(
   assign plane      = use_l ? 2'd2 : m_vplane_q ? 2'd3 : pq_i ? 2'd1 : 2'd0;
   assign row_bytes  = (plane == 2'd1) ? bytes_msb : (plane == 2'd2) ? bytes_lsb : bytes_full;
   assign rem        = row_bytes - off;
-  assign len        = (32'(rem) > BurstBytes) ? LenW'(BurstBytes) : LenW'(rem);
-  assign last_burst = (32'(rem) <= BurstBytes);
+  assign len        = (32'(rem) > DramBurstBytes) ? LenW'(DramBurstBytes) : LenW'(rem);
+  assign last_burst = (32'(rem) <= DramBurstBytes);
 
   assign list_bank_o = bank;
   assign list_pos_o  = pos;
@@ -278,8 +276,8 @@ module kv_fetch #(
   logic [OffW-1:0]       asm_off_q;
 
   for (genvar b = 0; b < RowBeats; b++) begin : g_asm
-    assign asm_now[b*BusBytes*8 +: BusBytes*8] =
-      (32'(asm_off_q) == b * BusBytes) ? resp_data_i : asm_q[b*BusBytes*8 +: BusBytes*8];
+    assign asm_now[b*DramBytesPerCycle*8 +: DramBytesPerCycle*8] =
+      (32'(asm_off_q) == b * DramBytesPerCycle) ? resp_data_i : asm_q[b*DramBytesPerCycle*8 +: DramBytesPerCycle*8];
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -287,7 +285,7 @@ module kv_fetch #(
       asm_off_q <= '0;
     end else if (resp_fire) begin
       if (resp_last_i && tag_head[0]) asm_off_q <= '0;
-      else asm_off_q <= asm_off_q + OffW'(BusBytes);
+      else asm_off_q <= asm_off_q + OffW'(DramBytesPerCycle);
     end
   end
   always_ff @(posedge clk_i) begin

@@ -19,35 +19,41 @@
 //   cycles.
 // The ready path out_ready_i -> pv_ready_o is combinational (two gates deep).
 //
-// Non-ANSI port list: the port widths come from the generated contract header, whose
-// localparams have to be included inside the module body before the port declarations.
+// The numeric contract's constants come from the generated package sinkattn_numerics_pkg, named in
+// the parameter list so that the ANSI port list can use them.
 module pv_lanes #(
   parameter int HeadDim   = 64,    // elements per value vector / output row
   parameter int PvLanes   = 4,     // (p, v) pairs accumulated per cycle
   parameter int MaxTokens = 4096,  // longest row; sizes the default accumulator width
   parameter int OutLanes  = 4,     // output elements per beat; must divide HeadDim
-  parameter int AccBits   = 0      // accumulator width; 0 selects the minimum (AccMin below)
+  parameter int AccBits   = 0,     // accumulator width; 0 selects the minimum (AccMin below)
+  // The numeric contract's constants this block uses (configs/numerics.yaml, generated package)
+  localparam int DataBits     = sinkattn_numerics_pkg::DataBits,
+  localparam int OutBits      = sinkattn_numerics_pkg::OutBits,
+  localparam int OutFracBits  = sinkattn_numerics_pkg::OutFracBits,
+  localparam int ProbFracBits = sinkattn_numerics_pkg::ProbFracBits,
+  // Derived, not to be overridden (the port list uses them)
+  localparam int PBits      = ProbFracBits + 1,  // unsigned Q1.15 in 16 bits
+  localparam int VecBits    = HeadDim * DataBits
 ) (
-  clk_i,
-  rst_ni,
-  pv_valid_i,
-  pv_ready_o,
-  p_i,
-  v_i,
-  pv_lane_valid_i,
-  pv_last_i,
-  out_valid_o,
-  out_ready_i,
-  out_o,
-  out_last_o
+  input  logic                         clk_i,            // clock
+  input  logic                         rst_ni,           // asynchronous reset, active low
+  // Input: lane l carries probability p_i[l*PBits +: PBits] (unsigned Q1.15) and value vector
+  // v_i[l*VecBits +: VecBits], element d at [(l*HeadDim + d)*DataBits +: DataBits], signed.
+  input  logic                         pv_valid_i,       // input beat valid
+  output logic                         pv_ready_o,       // input beat accepted when valid & ready
+  input  logic [PvLanes*PBits-1:0]     p_i,              // PvLanes probabilities
+  input  logic [PvLanes*VecBits-1:0]   v_i,              // PvLanes value vectors
+  input  logic [PvLanes-1:0]           pv_lane_valid_i,  // lanes that carry a token; others add 0
+  input  logic                         pv_last_i,        // last beat of the row: emit the outputs
+  // Output: beat b carries elements b*OutLanes .. b*OutLanes+OutLanes-1, element i of the beat
+  // at [i*OutBits +: OutBits], signed int16 with OutFracBits fraction bits.
+  output logic                         out_valid_o,      // output beat valid
+  input  logic                         out_ready_i,      // output beat taken when valid & ready
+  output logic [OutLanes*OutBits-1:0]  out_o,            // OutLanes output elements
+  output logic                         out_last_o        // last beat of the row's outputs
 );
-  // The generated header has no include guard: every module that includes it gets its own copy
-  // of the localparams. Each block uses a subset of the contract's constants.
-  /* verilator lint_off UNUSEDPARAM */
-  `include "sinkattn_numerics.svh"
-  /* verilator lint_on UNUSEDPARAM */
 
-  localparam int PBits      = ProbFracBits + 1;            // unsigned Q1.15 in 16 bits
   localparam int ProdBits   = PBits + 1 + DataBits;        // signed {0,p} * v
   localparam int LaneBits   = ProdBits + $clog2(PvLanes + 1);
   // Contract minimum: 16 + DataBits + ceil(log2 T) ("P·V accumulator"), and never narrower
@@ -56,26 +62,8 @@ module pv_lanes #(
   localparam int AccMin     = (AccContract > LaneBits) ? AccContract : LaneBits;
   localparam int AccW       = (AccBits == 0) ? AccMin : AccBits;
   localparam int Sh         = ProbFracBits - OutFracBits;  // fraction bits dropped
-  localparam int VecBits    = HeadDim * DataBits;
   localparam int OutBeats   = HeadDim / OutLanes;
   localparam int CntBits    = $clog2(OutBeats + 1);
-
-  input  logic                         clk_i;            // clock
-  input  logic                         rst_ni;           // asynchronous reset, active low
-  // Input: lane l carries probability p_i[l*PBits +: PBits] (unsigned Q1.15) and value vector
-  // v_i[l*VecBits +: VecBits], element d at [(l*HeadDim + d)*DataBits +: DataBits], signed.
-  input  logic                         pv_valid_i;       // input beat valid
-  output logic                         pv_ready_o;       // input beat accepted when valid & ready
-  input  logic [PvLanes*PBits-1:0]     p_i;              // PvLanes probabilities
-  input  logic [PvLanes*VecBits-1:0]   v_i;              // PvLanes value vectors
-  input  logic [PvLanes-1:0]           pv_lane_valid_i;  // lanes that carry a token; others add 0
-  input  logic                         pv_last_i;        // last beat of the row: emit the outputs
-  // Output: beat b carries elements b*OutLanes .. b*OutLanes+OutLanes-1, element i of the beat
-  // at [i*OutBits +: OutBits], signed int16 with OutFracBits fraction bits.
-  output logic                         out_valid_o;      // output beat valid
-  input  logic                         out_ready_i;      // output beat taken when valid & ready
-  output logic [OutLanes*OutBits-1:0]  out_o;            // OutLanes output elements
-  output logic                         out_last_o;       // last beat of the row's outputs
 
   // ---------------------------------------------------------------------------------------------
   // Flow control

@@ -19,37 +19,42 @@
 // that caps at 32: every partial sum is a sum of a subset of the products, so it is bounded by
 // the final bound 2047^2 * 512 < 2^31 and the 32-bit wrap-around arithmetic is exact.
 //
-// The port list is non-ANSI on purpose: the port widths come from the generated contract header,
-// which declares localparams and therefore has to be included inside the module body, before
-// the port declarations that use them.
+// The numeric contract's constants come from the generated package sinkattn_numerics_pkg, named in
+// the parameter list so that the ANSI port list can use them.
 module qk_lanes #(
   parameter int HeadDim        = 64,  // elements per query/key vector, 1..512 (num::kMaxHeadDim)
   parameter int QkLanes        = 4,   // keys (dot products) per cycle
-  parameter int LevelsPerStage = 2    // adder-tree levels between pipeline registers, >= 1
+  parameter int LevelsPerStage = 2,   // adder-tree levels between pipeline registers, >= 1
+  // The numeric contract's constants this block uses (configs/numerics.yaml, generated package)
+  localparam int DataBits   = sinkattn_numerics_pkg::DataBits,
+  localparam int KeyLsbBits = sinkattn_numerics_pkg::KeyLsbBits,
+  // Derived, not to be overridden (the port list uses them)
+  localparam int ScoreBits  = 32,  // int32 scores, fixed by the contract ("Scores")
+  localparam int VecBits    = HeadDim * DataBits
 ) (
-  clk_i,
-  rst_ni,
-  q_we_i,
-  q_i,
-  k_valid_i,
-  k_ready_o,
-  k_i,
-  k_msb_only_i,
-  k_lane_valid_i,
-  k_last_i,
-  s_valid_o,
-  s_ready_i,
-  s_o,
-  s_lane_valid_o,
-  s_last_o
+  input  logic                           clk_i,           // clock
+  input  logic                           rst_ni,          // asynchronous reset, active low
+  // Query: written by q_we_i, held until the next write. A key accepted in the same cycle as a
+  // write still uses the previous query, so the query of a row can be loaded while the last
+  // keys of the previous row are being accepted.
+  input  logic                           q_we_i,          // load q_i into the query register
+  input  logic [VecBits-1:0]             q_i,             // query, element d at [d*DataBits +: DataBits]
+  // Keys: one beat carries QkLanes keys; lane l's element d is at
+  // [(l*HeadDim + d)*DataBits +: DataBits], signed.
+  input  logic                           k_valid_i,       // key beat valid
+  output logic                           k_ready_o,       // key beat accepted when valid & ready
+  input  logic [QkLanes*VecBits-1:0]     k_i,             // QkLanes keys
+  input  logic                           k_msb_only_i,    // this beat's keys are MSB-only (key_msb_approx)
+  input  logic [QkLanes-1:0]             k_lane_valid_i,  // lanes carrying a key (passed through)
+  input  logic                           k_last_i,        // last beat of a row (passed through)
+  // Scores: lane l's int32 score at [l*32 +: 32].
+  output logic                           s_valid_o,       // score beat valid
+  input  logic                           s_ready_i,       // score beat taken when valid & ready
+  output logic [QkLanes*ScoreBits-1:0]   s_o,             // QkLanes signed scores
+  output logic [QkLanes-1:0]             s_lane_valid_o,  // k_lane_valid_i of this beat
+  output logic                           s_last_o         // k_last_i of this beat
 );
-  // The generated header has no include guard: every module that includes it gets its own copy
-  // of the localparams. Each block uses a subset of the contract's constants.
-  /* verilator lint_off UNUSEDPARAM */
-  `include "sinkattn_numerics.svh"
-  /* verilator lint_on UNUSEDPARAM */
 
-  localparam int ScoreBits  = 32;  // int32 scores, fixed by the contract ("Scores")
   localparam int ProdBits   = 2 * DataBits;
   localparam int NumLevels  = (HeadDim > 1) ? $clog2(HeadDim) : 0;
   localparam int NumLeaves  = 1 << NumLevels;
@@ -57,29 +62,6 @@ module qk_lanes #(
   localparam int SumBitsRaw = ProdBits + NumLevels;
   localparam int SumBits    = (SumBitsRaw > ScoreBits) ? ScoreBits : SumBitsRaw;
   localparam int NumStages  = 1 + (NumLevels + LevelsPerStage - 1) / LevelsPerStage;
-  localparam int VecBits    = HeadDim * DataBits;
-
-  input  logic                           clk_i;           // clock
-  input  logic                           rst_ni;          // asynchronous reset, active low
-  // Query: written by q_we_i, held until the next write. A key accepted in the same cycle as a
-  // write still uses the previous query, so the query of a row can be loaded while the last
-  // keys of the previous row are being accepted.
-  input  logic                           q_we_i;          // load q_i into the query register
-  input  logic [VecBits-1:0]             q_i;             // query, element d at [d*DataBits +: DataBits]
-  // Keys: one beat carries QkLanes keys; lane l's element d is at
-  // [(l*HeadDim + d)*DataBits +: DataBits], signed.
-  input  logic                           k_valid_i;       // key beat valid
-  output logic                           k_ready_o;       // key beat accepted when valid & ready
-  input  logic [QkLanes*VecBits-1:0]     k_i;             // QkLanes keys
-  input  logic                           k_msb_only_i;    // this beat's keys are MSB-only (key_msb_approx)
-  input  logic [QkLanes-1:0]             k_lane_valid_i;  // lanes carrying a key (passed through)
-  input  logic                           k_last_i;        // last beat of a row (passed through)
-  // Scores: lane l's int32 score at [l*32 +: 32].
-  output logic                           s_valid_o;       // score beat valid
-  input  logic                           s_ready_i;       // score beat taken when valid & ready
-  output logic [QkLanes*ScoreBits-1:0]   s_o;             // QkLanes signed scores
-  output logic [QkLanes-1:0]             s_lane_valid_o;  // k_lane_valid_i of this beat
-  output logic                           s_last_o;        // k_last_i of this beat
 
   // ---------------------------------------------------------------------------------------------
   // Query register

@@ -29,64 +29,79 @@
 // importance and head-pruned masks. Memories are plain arrays with combinational reads, written
 // from one clocked process each.
 //
-// Non-ANSI port list: the port widths come from the generated contract header, which is
-// included in the module body.
+// The numeric contract's constants come from the generated package sinkattn_numerics_pkg, named in
+// the parameter list so that the ANSI port list can use them.
 module sinkattn_top #(
-  parameter int HeadDim    = 128,   // hw.head_dim
-  parameter int QkLanes    = 4,     // hw.qk_lanes
-  parameter int PvLanes    = 4,     // hw.pv_lanes
-  parameter int MaxTokens  = 4096,  // hw.max_tokens
-  parameter int MaxLayers  = 32,    // hw.max_layers
-  parameter int MaxQHeads  = 32,    // hw.max_q_heads
-  parameter int MaxKvHeads = 32,    // hw.max_kv_heads
-  parameter int SinkTokens = 8,     // hw.sink_sram_tokens
-  parameter int TopkP      = 16,    // hw.topk_parallelism
-  parameter int LfsrSeed   = 44257, // hw.topk_lfsr_seed
-  parameter int BusBytes   = 16,    // DRAM beat width (hw.dram.bytes_per_cycle)
-  parameter int BurstBytes = 64,    // hw.dram.burst_bytes
-  parameter int AddrBits   = 40,    // DRAM byte address width
-  parameter     Exp2LutFile  = "exp2_lut.hex",   // generated EXP2 table
-  parameter     RecipLutFile = "recip_lut.hex"   // generated RECIP table
+  parameter int HeadDim           = 128,    // hw.head_dim
+  parameter int QkLanes           = 4,      // hw.qk_lanes
+  parameter int PvLanes           = 4,      // hw.pv_lanes
+  parameter int MaxTokens         = 4096,   // hw.max_tokens
+  parameter int MaxLayers         = 32,     // hw.max_layers
+  parameter int MaxQHeads         = 32,     // hw.max_q_heads
+  parameter int MaxKvHeads        = 32,     // hw.max_kv_heads
+  parameter int SinkSramTokens    = 8,      // hw.sink_sram_tokens
+  parameter int TopkParallelism   = 16,     // hw.topk_parallelism
+  parameter int TopkLfsrSeed      = 44257,  // hw.topk_lfsr_seed
+  parameter int DramBytesPerCycle = 16,     // hw.dram.bytes_per_cycle (the DRAM beat width)
+  parameter int DramBurstBytes    = 64,     // hw.dram.burst_bytes
+  parameter int AddrBits          = 40,     // DRAM byte address width
+  parameter     Exp2LutFile       = "exp2_lut.hex",   // generated EXP2 table
+  parameter     RecipLutFile      = "recip_lut.hex",  // generated RECIP table
+  // The numeric contract's constants this block uses (configs/numerics.yaml, generated package)
+  localparam int DataBits       = sinkattn_numerics_pkg::DataBits,
+  localparam int ImportanceBits = sinkattn_numerics_pkg::ImportanceBits,
+  localparam int KeyLsbBits     = sinkattn_numerics_pkg::KeyLsbBits,
+  localparam int KeyMsbBits     = sinkattn_numerics_pkg::KeyMsbBits,
+  localparam int OutBits        = sinkattn_numerics_pkg::OutBits,
+  localparam int ProbFracBits   = sinkattn_numerics_pkg::ProbFracBits,
+  localparam int ScaleMantBits  = sinkattn_numerics_pkg::ScaleMantBits,
+  localparam int ScaleShiftMax  = sinkattn_numerics_pkg::ScaleShiftMax,
+  // Derived, not to be overridden (the port list uses them)
+  localparam int VecBits   = HeadDim * DataBits,
+  localparam int LenW      = $clog2(DramBurstBytes + 1)
 ) (
-  clk_i,
-  rst_ni,
-  cmd_valid_i,
-  cmd_ready_o,
-  cmd_op_i,
-  cmd_addr_i,
-  cmd_data_i,
-  cmd_vec_i,
-  mem_req_valid_o,
-  mem_req_ready_i,
-  mem_req_addr_o,
-  mem_req_len_o,
-  mem_resp_valid_i,
-  mem_resp_ready_o,
-  mem_resp_data_i,
-  mem_resp_last_i,
-  row_valid_o,
-  row_ready_i,
-  row_step_o,
-  row_layer_o,
-  row_head_o,
-  row_active_o,
-  row_data_o,
-  ev_valid_o,
-  ev_kind_o,
-  ev_step_o,
-  ev_layer_o,
-  ev_group_o,
-  ev_tokens_o,
-  ev_start_o,
-  ev_end_o,
-  ctr_sel_i,
-  ctr_o
+  input  logic                     clk_i,             // clock
+  input  logic                     rst_ni,            // asynchronous reset, active low
+  // Command interface (host -> accelerator), accepted when valid & ready; ready only while idle.
+  // Opcodes, registers and data fields: configs/host_contract.yaml (package sinkattn_host_pkg,
+  // tables in rtl/top_latency.md).
+  input  logic                     cmd_valid_i,       // command valid
+  output logic                     cmd_ready_o,       // command accepted (controller idle)
+  input  logic [sinkattn_host_pkg::OpcodeBits-1:0] cmd_op_i,  // opcode
+  input  logic [31:0]              cmd_addr_i,        // register / memory address
+  input  logic [63:0]              cmd_data_i,        // scalar data
+  input  logic [VecBits-1:0]       cmd_vec_i,         // vector data, element d at [d*DataBits +: DataBits]
+  // DRAM read port
+  output logic                     mem_req_valid_o,   // burst request valid
+  input  logic                     mem_req_ready_i,   // request accepted when valid & ready
+  output logic [AddrBits-1:0]      mem_req_addr_o,    // byte address (docs/dram.md)
+  output logic [LenW-1:0]          mem_req_len_o,     // bytes, 1 .. DramBurstBytes
+  input  logic                     mem_resp_valid_i,  // response beat valid
+  output logic                     mem_resp_ready_o,  // response beat taken (always ready)
+  input  logic [DramBytesPerCycle*8-1:0] mem_resp_data_i,  // response bytes, byte 0 in bits 7:0
+  input  logic                     mem_resp_last_i,   // last beat of a request
+  // Output rows, one per (step, layer, query head), in head order
+  output logic                     row_valid_o,       // row valid
+  input  logic                     row_ready_i,       // row taken when valid & ready
+  output logic [15:0]              row_step_o,        // decode step t (token index)
+  output logic [7:0]               row_layer_o,       // layer
+  output logic [7:0]               row_head_o,        // query head
+  output logic                     row_active_o,      // 0: pruned head, data is zero
+  output logic [HeadDim*OutBits-1:0] row_data_o,      // outputs, element d at [d*OutBits +: OutBits]
+  // Phase events: one-cycle pulse at the end of each phase (no back-pressure)
+  output logic                     ev_valid_o,        // event valid this cycle
+  output logic [sinkattn_host_pkg::EventKindBits-1:0] ev_kind_o,  // sinkattn_host_pkg::Ev*
+  output logic [15:0]              ev_step_o,         // step t
+  output logic [7:0]               ev_layer_o,        // layer
+  output logic [7:0]               ev_group_o,        // KV head of a job (0 otherwise)
+  output logic [15:0]              ev_tokens_o,       // tokens read (job) / candidates (pruning, eviction)
+  output logic [63:0]              ev_start_o,        // first cycle of the phase
+  output logic [63:0]              ev_end_o,          // last cycle of the phase
+  // Performance counters, read through a multiplexer (sinkattn_host_pkg::Ctr*)
+  input  logic [sinkattn_host_pkg::CounterSelBits-1:0] ctr_sel_i,  // counter index
+  output logic [63:0]              ctr_o              // its value
 );
-  /* verilator lint_off UNUSEDPARAM */
-  `include "sinkattn_numerics.svh"
-  /* verilator lint_on UNUSEDPARAM */
 
-  localparam int VecBits   = HeadDim * DataBits;
   localparam int OutLanes  = 4;                         // P.V output elements per beat
   localparam int OutBeats  = HeadDim / OutLanes;
   localparam int TokW      = $clog2(MaxTokens + 1);     // token counts and indices 0..MaxTokens
@@ -94,58 +109,16 @@ module sinkattn_top #(
   localparam int LayW      = $clog2(MaxLayers);
   localparam int HqW       = $clog2(MaxQHeads);
   localparam int KvW       = $clog2(MaxKvHeads);
-  localparam int SinkAW    = $clog2(MaxLayers * MaxKvHeads * SinkTokens);
+  localparam int SinkAW    = $clog2(MaxLayers * MaxKvHeads * SinkSramTokens);
   localparam int ImpAW     = LayW + KvW + PosW;         // {scope, list, token}
   localparam int EvAW      = KvW + PosW;                // {list, token}
   localparam int ShiftBits = $clog2(ScaleShiftMax + 1);
   localparam int PBits     = ProbFracBits + 1;
   localparam int ScoreBits = 32;
   localparam int MaxPlane  = (HeadDim * DataBits + 7) / 8;
-  localparam int RowBufBits = ((MaxPlane + BusBytes - 1) / BusBytes) * BusBytes * 8;
-  localparam int LenW      = $clog2(BurstBytes + 1);
+  localparam int RowBufBits = ((MaxPlane + DramBytesPerCycle - 1) / DramBytesPerCycle) * DramBytesPerCycle * 8;  // kv_fetch's
   localparam int NumCtr    = sinkattn_host_pkg::NumCtr;
   localparam int PolBits   = sinkattn_host_pkg::PolicyBits;
-
-  input  logic                     clk_i;             // clock
-  input  logic                     rst_ni;            // asynchronous reset, active low
-  // Command interface (host -> accelerator), accepted when valid & ready; ready only while idle.
-  // Opcodes, registers and data fields: configs/host_contract.yaml (package sinkattn_host_pkg,
-  // tables in rtl/top_latency.md).
-  input  logic                     cmd_valid_i;       // command valid
-  output logic                     cmd_ready_o;       // command accepted (controller idle)
-  input  logic [sinkattn_host_pkg::OpcodeBits-1:0] cmd_op_i;  // opcode
-  input  logic [31:0]              cmd_addr_i;        // register / memory address
-  input  logic [63:0]              cmd_data_i;        // scalar data
-  input  logic [VecBits-1:0]       cmd_vec_i;         // vector data, element d at [d*DataBits +: DataBits]
-  // DRAM read port
-  output logic                     mem_req_valid_o;   // burst request valid
-  input  logic                     mem_req_ready_i;   // request accepted when valid & ready
-  output logic [AddrBits-1:0]      mem_req_addr_o;    // byte address (docs/dram.md)
-  output logic [LenW-1:0]          mem_req_len_o;     // bytes, 1 .. BurstBytes
-  input  logic                     mem_resp_valid_i;  // response beat valid
-  output logic                     mem_resp_ready_o;  // response beat taken (always ready)
-  input  logic [BusBytes*8-1:0]    mem_resp_data_i;   // response bytes, byte 0 in bits 7:0
-  input  logic                     mem_resp_last_i;   // last beat of a request
-  // Output rows, one per (step, layer, query head), in head order
-  output logic                     row_valid_o;       // row valid
-  input  logic                     row_ready_i;       // row taken when valid & ready
-  output logic [15:0]              row_step_o;        // decode step t (token index)
-  output logic [7:0]               row_layer_o;       // layer
-  output logic [7:0]               row_head_o;        // query head
-  output logic                     row_active_o;      // 0: pruned head, data is zero
-  output logic [HeadDim*OutBits-1:0] row_data_o;      // outputs, element d at [d*OutBits +: OutBits]
-  // Phase events: one-cycle pulse at the end of each phase (no back-pressure)
-  output logic                     ev_valid_o;        // event valid this cycle
-  output logic [sinkattn_host_pkg::EventKindBits-1:0] ev_kind_o;  // sinkattn_host_pkg::Ev*
-  output logic [15:0]              ev_step_o;         // step t
-  output logic [7:0]               ev_layer_o;        // layer
-  output logic [7:0]               ev_group_o;        // KV head of a job (0 otherwise)
-  output logic [15:0]              ev_tokens_o;       // tokens read (job) / candidates (pruning, eviction)
-  output logic [63:0]              ev_start_o;        // first cycle of the phase
-  output logic [63:0]              ev_end_o;          // last cycle of the phase
-  // Performance counters, read through a multiplexer (sinkattn_host_pkg::Ctr*)
-  input  logic [sinkattn_host_pkg::CounterSelBits-1:0] ctr_sel_i;  // counter index
-  output logic [63:0]              ctr_o;             // its value
 
   // =============================================================================================
   // Configuration registers
@@ -163,8 +136,8 @@ module sinkattn_top #(
   // =============================================================================================
   // Memories
   // =============================================================================================
-  logic [VecBits-1:0]        sink_k_mem [0:MaxLayers*MaxKvHeads*SinkTokens-1];  // sink SRAM keys
-  logic [VecBits-1:0]        sink_v_mem [0:MaxLayers*MaxKvHeads*SinkTokens-1];  // sink SRAM values
+  logic [VecBits-1:0]        sink_k_mem [0:MaxLayers*MaxKvHeads*SinkSramTokens-1];  // sink SRAM keys
+  logic [VecBits-1:0]        sink_v_mem [0:MaxLayers*MaxKvHeads*SinkSramTokens-1];  // sink SRAM values
   logic [VecBits-1:0]        q_mem      [0:MaxQHeads-1];      // this (step, layer)'s queries
   logic [ScaleMantBits-1:0]  mant_mem   [0:MaxQHeads-1];      // score scale per query head
   logic [ShiftBits-1:0]      shift_mem  [0:MaxQHeads-1];
@@ -199,7 +172,7 @@ module sinkattn_top #(
   logic [TokW-1:0] cnt_q;                  // top-k candidates
   logic [TokW-1:0] kk_q;                   // top-k keep count
   logic            sel_hp_q;               // selection for head pruning (else eviction)
-  logic [TokW-1:0] fb_q;                   // top-k input beat
+  logic [TokW-1:0] topk_beat_q;            // top-k input beat (TopkParallelism scores each)
   logic [TokW-1:0] ptr_q;                  // top-k output walk
   logic            done_seen_q;
   logic [63:0]     phase_start_q;          // event start stamps
@@ -266,7 +239,7 @@ module sinkattn_top #(
   logic            any_topk;               // some KV head of layer l is topk
   logic            bk;                     // bank of the back's job g
   logic [TokW-1:0] n_b;                    // its list length
-  logic            fb;                     // bank of the front's job fg
+  logic            front_bank;             // bank of the front's job fg
   logic [PolBits-1:0] pol_f;               // head policy of (l, fg)
   logic [KvW-1:0]  list_f;                 // alive list of job fg
   logic            f_active;               // some query head of group fg is alive at l
@@ -288,7 +261,7 @@ module sinkattn_top #(
   assign pol_g     = policy_q[l_q][PolBits*KvW'(g_q) +: PolBits];
   assign bk        = g_q[0];
   assign n_b       = bn_q[bk];
-  assign fb        = fg_q[0];
+  assign front_bank        = fg_q[0];
   assign pol_f     = policy_q[l_q][PolBits*KvW'(fg_q) +: PolBits];
   assign list_f    = cfg_ghead_q ? KvW'(fg_q) : '0;
   assign in_jobs   = (st_q == StGrpStart) || (st_q == StRowStart) || (st_q == StRowQk) || (st_q == StRowSm) ||
@@ -320,11 +293,10 @@ module sinkattn_top #(
 
   kv_fetch #(
     .HeadDim(HeadDim), .MaxTokens(MaxTokens), .MaxLayers(MaxLayers), .MaxKvHeads(MaxKvHeads),
-    .BusBytes(BusBytes), .BurstBytes(BurstBytes), .TagDepth(64), .AddrBits(AddrBits),
-    .RowBufBits(RowBufBits)
+    .DramBytesPerCycle(DramBytesPerCycle), .DramBurstBytes(DramBurstBytes), .TagDepth(64), .AddrBits(AddrBits)
   ) u_fetch (
     .clk_i, .rst_ni,
-    .start_i(fetch_start), .start_bank_i(fb), .start_group_i(KvW'(fg_q)),
+    .start_i(fetch_start), .start_bank_i(front_bank), .start_group_i(KvW'(fg_q)),
     .lsb_start_i(fetch_lsb_start), .lsb_bank_i(bk), .lsb_group_i(KvW'(g_q)),
     .layer_i(l_q), .kv_heads_i(($clog2(MaxKvHeads+1))'(cfg_hkv_q)),
     .tokens_i(cfg_t_q), .head_dim_i(cfg_d_q), .pq_i(cfg_pq_q),
@@ -361,7 +333,7 @@ module sinkattn_top #(
   // Q.K lanes
   // =============================================================================================
   logic [SinkAW-1:0] sink_base;            // sink SRAM entry of token 0 of (l, g)
-  assign sink_base = SinkAW'((32'(l_q) * MaxKvHeads + 32'(KvW'(g_q))) * SinkTokens);
+  assign sink_base = SinkAW'((32'(l_q) * MaxKvHeads + 32'(KvW'(g_q))) * SinkSramTokens);
 
   logic                        qk_q_we, qk_k_valid, qk_k_ready, qk_s_valid, qk_s_ready, qk_s_last;
   logic [QkLanes*VecBits-1:0]  qk_k;
@@ -463,7 +435,7 @@ module sinkattn_top #(
   // Top-k engine (head pruning and eviction, one LFSR in program order)
   // =============================================================================================
   logic                   tk_start_valid, tk_start_ready, tk_in_valid, tk_in_ready;
-  logic [TopkP*ImportanceBits-1:0] tk_scores;
+  logic [TopkParallelism*ImportanceBits-1:0] tk_scores;
   logic                   tk_out_valid, tk_out_ready, tk_out_last, tk_done, tk_pass;
   logic [PosW-1:0]        tk_out_index;
   logic [15:0]            tk_lfsr;
@@ -474,9 +446,9 @@ module sinkattn_top #(
   assign ev_list        = KvW'(g_q);
   assign tk_start_valid = (st_q == StSelStart);
   assign tk_in_valid    = (st_q == StSelFeed);
-  for (genvar i = 0; i < TopkP; i++) begin : g_tk_lane
+  for (genvar i = 0; i < TopkParallelism; i++) begin : g_tk_lane
     logic [PosW-1:0] pos, tok;
-    assign pos = PosW'(fb_q * TokW'(TopkP) + TokW'(i));
+    assign pos = PosW'(topk_beat_q * TokW'(TopkParallelism) + TokW'(i));
     assign tok = PosW'(cand_mem[pos]);
     assign tk_scores[i*ImportanceBits +: ImportanceBits] =
       sel_hp_q ? himp_q[tok[HqW-1:0]] : imp_mem[{scope, cfg_ghead_q ? ev_list : KvW'(0), tok}];
@@ -487,7 +459,7 @@ module sinkattn_top #(
                  (!tk_out_valid && (done_seen_q || tk_done) && ptr_q < cnt_q));
   assign drop_tok   = PosW'(cand_mem[PosW'(ptr_q)]);
   assign sel_finish = (st_q == StSelOut) && !tk_out_valid && (done_seen_q || tk_done) && ptr_q >= cnt_q;
-  topk_engine #(.P(TopkP), .ScoreW(ImportanceBits), .MaxN(MaxTokens), .LfsrSeed(LfsrSeed)) u_topk (
+  topk_engine #(.TopkParallelism(TopkParallelism), .ScoreW(ImportanceBits), .MaxN(MaxTokens), .TopkLfsrSeed(TopkLfsrSeed)) u_topk (
     .clk_i, .rst_ni,
     .start_valid_i(tk_start_valid), .start_ready_o(tk_start_ready), .n_i(cnt_q), .k_i(kk_q),
     .in_valid_i(tk_in_valid), .in_ready_o(tk_in_ready), .in_scores_i(tk_scores),
@@ -507,7 +479,7 @@ module sinkattn_top #(
   logic [TokW-1:0] ev_scan_tok;
   // The front takes job fg_q when the back is in the job phase, the job's bank is free and (if
   // the job fetches anything) the fetch's main context is free.
-  assign front_take  = in_jobs && !fscan_q && (8'(fg_q) < cfg_hkv_q) && !bbusy_q[fb] &&
+  assign front_take  = in_jobs && !fscan_q && (8'(fg_q) < cfg_hkv_q) && !bbusy_q[front_bank] &&
                        (fetch_main_free || !f_active);
   // The list scan includes token fj_q at (t, l, fg): sink, window, or middle by the head policy.
   assign scan_alive  = !evict_mem[{list_f, PosW'(fj_q)}][l_q];
@@ -524,7 +496,7 @@ module sinkattn_top #(
       mant_mem[HqW'(cmd_addr_i)]  <= cmd_data_i[sinkattn_host_pkg::QueryMantLsb +: ScaleMantBits];
       shift_mem[HqW'(cmd_addr_i)] <= cmd_data_i[sinkattn_host_pkg::QueryShiftLsb +: ShiftBits];
     end
-    if (list_we) list_mem[{fb, PosW'(bn_q[fb])}] <= fj_q;
+    if (list_we) list_mem[{front_bank, PosW'(bn_q[front_bank])}] <= fj_q;
     if (st_q == StHpScan && !hpruned_q[j_q[HqW-1:0]][l_q]) cand_mem[PosW'(cnt_q)] <= j_q;
     if (st_q == StEvScan && !evict_mem[{KvW'(g_q), PosW'(j_q)}][l_q]) cand_mem[PosW'(cnt_q)] <= ev_scan_tok;
     // Token importance: cleared by the sweep, accumulated from accepted probabilities.
@@ -561,7 +533,7 @@ module sinkattn_top #(
         himp_q[h]    <= '0;
       end
       t_q <= '0; l_q <= '0; g_q <= '0; gbase_q <= '0; r_q <= '0; j_q <= '0;
-      cnt_q <= '0; kk_q <= '0; sel_hp_q <= 1'b0; fb_q <= '0; ptr_q <= '0;
+      cnt_q <= '0; kk_q <= '0; sel_hp_q <= 1'b0; topk_beat_q <= '0; ptr_q <= '0;
       done_seen_q <= 1'b0; phase_start_q <= '0;
       bbusy_q <= '0; bdone_q <= '0;
       for (int b = 0; b < 2; b++) begin
@@ -590,25 +562,25 @@ module sinkattn_top #(
 
       // ---- front: takes a job into its bank, scans its list ----
       if (front_take) begin
-        bbusy_q[fb]     <= 1'b1;
-        bstart_q[fb]    <= cyc_q;
-        bn_q[fb]        <= '0;
-        bk_done_q[fb]   <= sinks_end;
-        bv_done_q[fb]   <= sinks_end;
-        blsb_done_q[fb] <= sinks_end;
+        bbusy_q[front_bank]     <= 1'b1;
+        bstart_q[front_bank]    <= cyc_q;
+        bn_q[front_bank]        <= '0;
+        bk_done_q[front_bank]   <= sinks_end;
+        bv_done_q[front_bank]   <= sinks_end;
+        blsb_done_q[front_bank] <= sinks_end;
         fj_q            <= '0;
         if (f_active) begin
-          bdone_q[fb] <= 1'b0;
+          bdone_q[front_bank] <= 1'b0;
           fscan_q     <= 1'b1;
         end else begin
-          bdone_q[fb] <= 1'b1;  // every head of the group is pruned: an empty job
+          bdone_q[front_bank] <= 1'b1;  // every head of the group is pruned: an empty job
           fg_q        <= fg_q + 1'b1;
           fgbase_q    <= fgbase_q + cfg_group_q;
         end
       end else if (fscan_q) begin
-        if (list_we) bn_q[fb] <= bn_q[fb] + 1'b1;
+        if (list_we) bn_q[front_bank] <= bn_q[front_bank] + 1'b1;
         if (fj_q == t_q) begin
-          bdone_q[fb] <= 1'b1;
+          bdone_q[front_bank] <= 1'b1;
           fscan_q     <= 1'b0;
           fg_q        <= fg_q + 1'b1;
           fgbase_q    <= fgbase_q + cfg_group_q;
@@ -756,14 +728,14 @@ module sinkattn_top #(
         // -------------------------------------------------------------------------------------
         StSelStart: begin
           if (tk_start_ready) begin
-            fb_q <= '0;
+            topk_beat_q <= '0;
             st_q <= StSelFeed;
           end
         end
         StSelFeed: begin
           if (tk_in_ready) begin
-            fb_q <= fb_q + 1'b1;
-            if ((fb_q + 1'b1) * TokW'(TopkP) >= cnt_q) begin
+            topk_beat_q <= topk_beat_q + 1'b1;
+            if ((topk_beat_q + 1'b1) * TokW'(TopkParallelism) >= cnt_q) begin
               ptr_q <= '0;
               done_seen_q <= 1'b0;
               st_q <= StSelOut;

@@ -30,39 +30,45 @@
 // The scale constant (M, E) is sampled with the first score of each row. A row must end with
 // s_last_i after at most MaxTokens scores.
 //
-// Non-ANSI port list: the port widths come from the generated contract header, whose
-// localparams have to be included inside the module body before the port declarations.
+// The numeric contract's constants come from the generated package sinkattn_numerics_pkg, named in
+// the parameter list so that the ANSI port list can use them.
 module softmax_unit #(
   parameter int MaxTokens    = 4096,              // longest row (scores per bank)
   parameter int OutFifoDepth = 4,                 // >= 4 keeps OUT at one probability per cycle
   parameter     Exp2LutFile  = "exp2_lut.hex",    // generated EXP2 table ($readmemh), set by the build
-  parameter     RecipLutFile = "recip_lut.hex"    // generated RECIP table ($readmemh), set by the build
+  parameter     RecipLutFile = "recip_lut.hex",   // generated RECIP table ($readmemh), set by the build
+  // The numeric contract's constants this block uses (configs/numerics.yaml, generated package)
+  localparam int ExpOutBits    = sinkattn_numerics_pkg::ExpOutBits,
+  localparam int ExpShiftMax   = sinkattn_numerics_pkg::ExpShiftMax,
+  localparam int LogitFracBits = sinkattn_numerics_pkg::LogitFracBits,
+  localparam int ProbFracBits  = sinkattn_numerics_pkg::ProbFracBits,
+  localparam int RecipLutBits  = sinkattn_numerics_pkg::RecipLutBits,
+  localparam int RecipOutBits  = sinkattn_numerics_pkg::RecipOutBits,
+  localparam int ScaleMantBits = sinkattn_numerics_pkg::ScaleMantBits,
+  localparam int ScaleShiftMax = sinkattn_numerics_pkg::ScaleShiftMax,
+  localparam int ScaleShiftMin = sinkattn_numerics_pkg::ScaleShiftMin,
+  // Derived, not to be overridden (the port list uses them)
+  localparam int ScoreBits = 32,  // int32 scores (contract)
+  localparam int ShiftBits = $clog2(ScaleShiftMax + 1),
+  localparam int PBits     = ProbFracBits + 1  // Q1.15 in 16 bits
 ) (
-  clk_i,
-  rst_ni,
-  s_valid_i,
-  s_ready_o,
-  s_i,
-  s_last_i,
-  mant_i,
-  shift_i,
-  p_valid_o,
-  p_ready_i,
-  p_o,
-  p_last_o,
-  p_max_o
+  input  logic                     clk_i,      // clock
+  input  logic                     rst_ni,     // asynchronous reset, active low
+  input  logic                     s_valid_i,  // score valid
+  output logic                     s_ready_o,  // score accepted when valid & ready
+  input  logic [ScoreBits-1:0]     s_i,        // signed int32 score
+  input  logic                     s_last_i,   // last score of the row
+  input  logic [ScaleMantBits-1:0] mant_i,     // score-scale mantissa M; read with a row's first score
+  input  logic [ShiftBits-1:0]     shift_i,    // score-scale shift E in [ScaleShiftMin, ScaleShiftMax]; ditto
+  output logic                     p_valid_o,  // probability valid
+  input  logic                     p_ready_i,  // probability taken when valid & ready
+  output logic [PBits-1:0]         p_o,        // probability, unsigned Q1.15
+  output logic                     p_last_o,   // last probability of the row
+  output logic [PBits-1:0]         p_max_o     // the row's p_max (progressive quantization), valid with p_valid_o
 );
-  // The generated header has no include guard: every module that includes it gets its own copy
-  // of the localparams. Each block uses a subset of the contract's constants.
-  /* verilator lint_off UNUSEDPARAM */
-  `include "sinkattn_numerics.svh"
-  /* verilator lint_on UNUSEDPARAM */
 
-  localparam int ScoreBits = 32;                                    // int32 scores (contract)
   localparam int IdxBits   = (MaxTokens > 1) ? $clog2(MaxTokens) : 1;  // index inside a bank
   localparam int CntBits   = $clog2(MaxTokens + 1);                 // n = 1 .. MaxTokens
-  localparam int ShiftBits = $clog2(ScaleShiftMax + 1);
-  localparam int PBits     = ProbFracBits + 1;                      // Q1.15 in 16 bits
   localparam int ProdBits  = ScoreBits + ScaleMantBits;             // (s_max - s) * M, unsigned
   localparam int BiasTop   = ScaleShiftMax - LogitFracBits;         // rounding bias < 2^BiasTop
   localparam int SumBits   = ((ProdBits > BiasTop) ? ProdBits : BiasTop) + 1;
@@ -74,23 +80,8 @@ module softmax_unit #(
   localparam int NormBits  = ExpOutBits + RecipOutBits + 1;         // e * R + 2^(sh-1) < 2^33
   localparam int NormOff   = RecipOutBits - ProbFracBits;           // sh = lead + NormOff
   localparam int AddrBits  = IdxBits + 1;                           // {bank, index}
-  localparam int FifoPtrBits = (OutFifoDepth > 1) ? $clog2(OutFifoDepth) : 1;
   localparam int FifoCntBits = $clog2(OutFifoDepth + 1);
   localparam int EntryBits = 1 + 2 * PBits;                         // {last, p_max, p}
-
-  input  logic                     clk_i;      // clock
-  input  logic                     rst_ni;     // asynchronous reset, active low
-  input  logic                     s_valid_i;  // score valid
-  output logic                     s_ready_o;  // score accepted when valid & ready
-  input  logic [ScoreBits-1:0]     s_i;        // signed int32 score
-  input  logic                     s_last_i;   // last score of the row
-  input  logic [ScaleMantBits-1:0] mant_i;     // score-scale mantissa M; read with a row's first score
-  input  logic [ShiftBits-1:0]     shift_i;    // score-scale shift E in [ScaleShiftMin, ScaleShiftMax]; ditto
-  output logic                     p_valid_o;  // probability valid
-  input  logic                     p_ready_i;  // probability taken when valid & ready
-  output logic [PBits-1:0]         p_o;        // probability, unsigned Q1.15
-  output logic                     p_last_o;   // last probability of the row
-  output logic [PBits-1:0]         p_max_o;    // the row's p_max (progressive quantization), valid with p_valid_o
 
   // =============================================================================================
   // Banks and their hand-over flags
@@ -163,14 +154,7 @@ module softmax_unit #(
   // EXP engine: issue (X0), RAM data and multiply (X1), bias (X2), shift and table read (X3),
   // octave shift, exp-bank write and row sum (X4). No stalls once a row has started.
   // =============================================================================================
-  logic                     x_bank_q;   // bank of the row being issued (or next to issue)
-  logic                     x_run_q;    // a row is being issued, x_idx_q > 0
-  logic [IdxBits-1:0]       x_idx_q;
-  logic [CntBits-1:0]       x_n_q;
-  logic [ScoreBits-1:0]     x_max_q;
-  logic [ScaleMantBits-1:0] x_mant_q;
-  logic [ShiftBits-1:0]     x_shift_q;
-
+  logic                     x_bank;     // bank of the row being issued (or next to issue)
   logic                     x_start, x_issue, x_issue_last;
   logic [IdxBits-1:0]       x_cur_idx;
   logic [CntBits-1:0]       x_cur_n;
@@ -179,35 +163,26 @@ module softmax_unit #(
   logic [ShiftBits-1:0]     x_cur_shift;
 
   // A row starts when its scores are complete and its exp bank has been handed back by OUT; the
-  // first issue reads the metadata straight from the bank so there is no start-up bubble.
-  assign x_start     = ~x_run_q & sb_full_q[x_bank_q] & ~eb_busy_q[x_bank_q];
-  assign x_issue     = x_run_q | x_start;
-  assign x_cur_idx   = x_run_q ? x_idx_q   : '0;
-  assign x_cur_n     = x_run_q ? x_n_q     : sb_n_q[x_bank_q*CntBits +: CntBits];
-  assign x_cur_max   = x_run_q ? x_max_q   : sb_max_q[x_bank_q*ScoreBits +: ScoreBits];
-  assign x_cur_mant  = x_run_q ? x_mant_q  : sb_mant_q[x_bank_q*ScaleMantBits +: ScaleMantBits];
-  assign x_cur_shift = x_run_q ? x_shift_q : sb_shift_q[x_bank_q*ShiftBits +: ShiftBits];
-  assign x_issue_last = x_issue & (CntBits'(x_cur_idx) == x_cur_n - CntBits'(1));
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      x_bank_q <= 1'b0;
-      x_run_q  <= 1'b0;
-    end else if (x_issue) begin
-      x_run_q <= ~x_issue_last;
-      if (x_issue_last) x_bank_q <= ~x_bank_q;
-    end
-  end
+  // first issue reads the row's constants straight from the bank so there is no start-up bubble.
+  row_issue #(.IdxBits(IdxBits), .CntBits(CntBits), .MetaBits(ScoreBits + ScaleMantBits + ShiftBits)) u_x_issue (
+    .clk_i,
+    .rst_ni,
+    .ready_i     (sb_full_q[x_bank] & ~eb_busy_q[x_bank]),
+    .credit_i    (1'b1),
+    .bank_n_i    (sb_n_q[x_bank*CntBits +: CntBits]),
+    .bank_meta_i ({sb_max_q[x_bank*ScoreBits +: ScoreBits], sb_mant_q[x_bank*ScaleMantBits +: ScaleMantBits],
+                   sb_shift_q[x_bank*ShiftBits +: ShiftBits]}),
+    .bank_o      (x_bank),
+    .start_o     (x_start),
+    .issue_o     (x_issue),
+    .last_o      (x_issue_last),
+    .idx_o       (x_cur_idx),
+    .n_o         (x_cur_n),
+    .meta_o      ({x_cur_max, x_cur_mant, x_cur_shift})
+  );
 
   always_ff @(posedge clk_i) begin
-    if (x_issue) begin
-      x_idx_q   <= x_cur_idx + IdxBits'(1);
-      x_n_q     <= x_cur_n;
-      x_max_q   <= x_cur_max;
-      x_mant_q  <= x_cur_mant;
-      x_shift_q <= x_cur_shift;
-    end
-    if (x_start) eb_n_q[x_bank_q*CntBits +: CntBits] <= x_cur_n;
+    if (x_start) eb_n_q[x_bank*CntBits +: CntBits] <= x_cur_n;
   end
 
   // X1: score from the bank; each stage carries the row constants it still needs.
@@ -218,11 +193,11 @@ module softmax_unit #(
   logic [ScoreBits-1:0]     x1_diff;
 
   always_ff @(posedge clk_i) begin
-    if (x_issue) x1_score_q <= score_mem[{x_bank_q, x_cur_idx}];
+    if (x_issue) x1_score_q <= score_mem[{x_bank, x_cur_idx}];
   end
   always_ff @(posedge clk_i) begin
     x1_last_q  <= x_issue_last;
-    x1_bank_q  <= x_bank_q;
+    x1_bank_q  <= x_bank;
     x1_max_q   <= x_cur_max;
     x1_mant_q  <= x_cur_mant;
     x1_shift_q <= x_cur_shift;
@@ -363,16 +338,9 @@ module softmax_unit #(
   // =============================================================================================
   // OUT engine: issue (O0), RAM data and multiply (O1), round and shift (O2), FIFO.
   // =============================================================================================
-  logic                    o_bank_q, o_run_q;
-  logic [IdxBits-1:0]      o_idx_q;
-  logic [CntBits-1:0]      o_n_q;
-  logic [RecipOutBits-1:0] o_recip_q;
-  logic [LeadBits-1:0]     o_lead_q;
-  logic [PBits-1:0]        o_pmax_q;
-
+  logic                    o_bank;
   logic                    o_credit, o_issue, o_issue_last;
   logic [IdxBits-1:0]      o_cur_idx;
-  logic [CntBits-1:0]      o_cur_n;
   logic [RecipOutBits-1:0] o_cur_recip;
   logic [LeadBits-1:0]     o_cur_lead;
   logic [PBits-1:0]        o_cur_pmax;
@@ -380,34 +348,26 @@ module softmax_unit #(
   logic                    pop;
 
   // Issue only with a free FIFO slot reserved, so the pipeline never has to stall.
-  assign o_credit     = (occ_q < FifoCntBits'(OutFifoDepth));
-  assign o_issue      = (o_run_q | eb_ready_q[o_bank_q]) & o_credit;
-  assign o_cur_idx    = o_run_q ? o_idx_q   : '0;
-  assign o_cur_n      = o_run_q ? o_n_q     : eb_n_q[o_bank_q*CntBits +: CntBits];
-  assign o_cur_recip  = o_run_q ? o_recip_q : eb_recip_q[o_bank_q*RecipOutBits +: RecipOutBits];
-  assign o_cur_lead   = o_run_q ? o_lead_q  : eb_lead_q[o_bank_q*LeadBits +: LeadBits];
-  assign o_cur_pmax   = o_run_q ? o_pmax_q  : eb_pmax_q[o_bank_q*PBits +: PBits];
-  assign o_issue_last = o_issue & (CntBits'(o_cur_idx) == o_cur_n - CntBits'(1));
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      o_bank_q <= 1'b0;
-      o_run_q  <= 1'b0;
-    end else if (o_issue) begin
-      o_run_q <= ~o_issue_last;
-      if (o_issue_last) o_bank_q <= ~o_bank_q;
-    end
-  end
-
-  always_ff @(posedge clk_i) begin
-    if (o_issue) begin
-      o_idx_q   <= o_cur_idx + IdxBits'(1);
-      o_n_q     <= o_cur_n;
-      o_recip_q <= o_cur_recip;
-      o_lead_q  <= o_cur_lead;
-      o_pmax_q  <= o_cur_pmax;
-    end
-  end
+  assign o_credit = (occ_q < FifoCntBits'(OutFifoDepth));
+  // The OUT engine needs neither the start pulse nor the row length (the cell ends the row).
+  /* verilator lint_off PINCONNECTEMPTY */
+  row_issue #(.IdxBits(IdxBits), .CntBits(CntBits), .MetaBits(RecipOutBits + LeadBits + PBits)) u_o_issue (
+    .clk_i,
+    .rst_ni,
+    .ready_i     (eb_ready_q[o_bank]),
+    .credit_i    (o_credit),
+    .bank_n_i    (eb_n_q[o_bank*CntBits +: CntBits]),
+    .bank_meta_i ({eb_recip_q[o_bank*RecipOutBits +: RecipOutBits], eb_lead_q[o_bank*LeadBits +: LeadBits],
+                   eb_pmax_q[o_bank*PBits +: PBits]}),
+    .bank_o      (o_bank),
+    .start_o     (),
+    .issue_o     (o_issue),
+    .last_o      (o_issue_last),
+    .idx_o       (o_cur_idx),
+    .n_o         (),
+    .meta_o      ({o_cur_recip, o_cur_lead, o_cur_pmax})
+  );
+  /* verilator lint_on PINCONNECTEMPTY */
 
   logic                    o1_valid_q, o1_last_q;
   logic [ExpOutBits-1:0]   o1_e_q;
@@ -415,7 +375,7 @@ module softmax_unit #(
   logic [LeadBits-1:0]     o1_lead_q;
   logic [PBits-1:0]        o1_pmax_q;
   always_ff @(posedge clk_i) begin
-    if (o_issue) o1_e_q <= exp_mem[{o_bank_q, o_cur_idx}];
+    if (o_issue) o1_e_q <= exp_mem[{o_bank, o_cur_idx}];
     o1_last_q  <= o_issue_last;
     o1_recip_q <= o_cur_recip;
     o1_lead_q  <= o_cur_lead;
@@ -448,32 +408,26 @@ module softmax_unit #(
   end
 
   // Output FIFO: entries {last, p_max, p}.
-  logic [OutFifoDepth*EntryBits-1:0] fifo_q;
-  logic [FifoPtrBits-1:0] wr_ptr_q, rd_ptr_q;
-  logic [FifoCntBits-1:0] fifo_cnt_q;
-  logic [EntryBits-1:0]   head;
-
-  assign head      = fifo_q[rd_ptr_q*EntryBits +: EntryBits];
-  assign p_valid_o = (fifo_cnt_q != '0);
+  logic fifo_empty;
+  // The full flag is not needed: occ_q reserves a slot per issue.
+  /* verilator lint_off PINCONNECTEMPTY */
+  sync_fifo #(.Width(EntryBits), .Depth(OutFifoDepth)) u_out_fifo (
+    .clk_i,
+    .rst_ni,
+    .push_i  (o2_valid_q),
+    .data_i  ({o2_last_q, o2_pmax_q, o2_p}),
+    .pop_i   (pop),
+    .data_o  ({p_last_o, p_max_o, p_o}),
+    .empty_o (fifo_empty),
+    .full_o  ()
+  );
+  /* verilator lint_on PINCONNECTEMPTY */
+  assign p_valid_o = ~fifo_empty;
   assign pop       = p_valid_o & p_ready_i;
-  assign {p_last_o, p_max_o, p_o} = head;
-
-  always_ff @(posedge clk_i) begin
-    if (o2_valid_q) fifo_q[wr_ptr_q*EntryBits +: EntryBits] <= {o2_last_q, o2_pmax_q, o2_p};
-  end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      wr_ptr_q   <= '0;
-      rd_ptr_q   <= '0;
-      fifo_cnt_q <= '0;
-      occ_q      <= '0;
-    end else begin
-      if (o2_valid_q) wr_ptr_q <= (wr_ptr_q == FifoPtrBits'(OutFifoDepth - 1)) ? '0 : wr_ptr_q + FifoPtrBits'(1);
-      if (pop)        rd_ptr_q <= (rd_ptr_q == FifoPtrBits'(OutFifoDepth - 1)) ? '0 : rd_ptr_q + FifoPtrBits'(1);
-      fifo_cnt_q <= fifo_cnt_q + FifoCntBits'(o2_valid_q) - FifoCntBits'(pop);
-      occ_q      <= occ_q + FifoCntBits'(o_issue) - FifoCntBits'(pop);
-    end
+    if (!rst_ni) occ_q <= '0;
+    else         occ_q <= occ_q + FifoCntBits'(o_issue) - FifoCntBits'(pop);
   end
 
   // =============================================================================================
@@ -485,12 +439,12 @@ module softmax_unit #(
     eb_busy_d  = eb_busy_q;
     eb_ready_d = eb_ready_q;
     if (in_take && s_last_i) sb_full_d[in_bank_q] = 1'b1;
-    if (x_issue_last)        sb_full_d[x_bank_q]  = 1'b0;
-    if (x_start)             eb_busy_d[x_bank_q]  = 1'b1;
+    if (x_issue_last)        sb_full_d[x_bank]    = 1'b0;
+    if (x_start)             eb_busy_d[x_bank]    = 1'b1;
     if (r1_valid_q)          eb_ready_d[r1_bank_q] = 1'b1;
     if (o_issue_last) begin
-      eb_busy_d[o_bank_q]  = 1'b0;
-      eb_ready_d[o_bank_q] = 1'b0;
+      eb_busy_d[o_bank]    = 1'b0;
+      eb_ready_d[o_bank]   = 1'b0;
     end
   end
 

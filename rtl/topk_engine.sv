@@ -11,7 +11,7 @@
 //     first (k - count_greater) scores equal to it.
 //   k == 0 keeps nothing, k >= n keeps everything; neither advances the LFSR.
 //
-// Structure (SpAtten, HPCA 2021, section on the top-k engine):
+// Structure (SpAtten, HPCA 2021, section on the top-k engine; P below is TopkParallelism):
 //   * score buffer S: P single-score banks, row r holds scores rP .. rP+P-1;
 //   * P comparators against the pivot per cycle;
 //   * two zero eliminators (prefix-count compaction, log2(P) shift stages,
@@ -50,21 +50,21 @@
 `default_nettype none
 
 module topk_engine #(
-  // Comparators per cycle (beat width); a power of two >= 2.
-  parameter int P = 16,
+  // Comparators per cycle (beat width, SpAtten's P; hw.topk_parallelism); a power of two >= 2.
+  parameter int TopkParallelism = 16,
   // Score width in bits (unsigned).
   parameter int ScoreW = 48,
   // Largest n; a multiple of P, at least 2*P and below 65536.
   parameter int MaxN = 4096,
   // Initial LFSR state after reset, 1..65535 (hw.topk_lfsr_seed; default 0xACE1). An int
   // rather than a 16-bit vector so that a preset's decimal value can be passed with -G.
-  parameter int LfsrSeed = 44257,
+  parameter int TopkLfsrSeed = 44257,
   // Restoring-modulo steps per cycle, 1..16: more steps fewer cycles per
   // pass, a longer combinational path.
   parameter int ModSteps = 8
 ) (
   input  wire                         clk_i,          // clock
-  input  wire                         rst_ni,         // asynchronous reset, active low; resets the LFSR to LfsrSeed
+  input  wire                         rst_ni,         // asynchronous reset, active low; resets the LFSR to TopkLfsrSeed
 
   // Command: a selection of the k largest of the next n scores.
   input  wire                         start_valid_i,  // command valid
@@ -75,7 +75,7 @@ module topk_engine #(
   // Score stream: ceil(n/P) beats of P lanes, the last one possibly partial.
   input  wire                         in_valid_i,     // beat valid
   output logic                        in_ready_o,     // engine is loading scores
-  input  wire  [P*ScoreW-1:0]         in_scores_i,    // lane j = score of index beat*P + j
+  input  wire  [TopkParallelism*ScoreW-1:0] in_scores_i,     // lane j = score of index beat*P + j
 
   // Kept indices in ascending order, one per beat.
   output logic                        out_valid_o,    // index valid
@@ -94,18 +94,18 @@ module topk_engine #(
   // ---------------------------------------------------------------------------
   // Parameters
   // ---------------------------------------------------------------------------
-  localparam int LogP  = $clog2(P);
-  localparam int Depth = MaxN / P;           // rows per memory
+  localparam int LogP  = $clog2(TopkParallelism);
+  localparam int Depth = MaxN / TopkParallelism;           // rows per memory
   localparam int RowW  = $clog2(Depth);
   localparam int CntW  = $clog2(MaxN + 1);   // counts 0 .. MaxN
   localparam int RemW  = CntW + 1;           // partial remainder before the subtract
-  localparam int LaneW = P * ScoreW;
+  localparam int LaneW = TopkParallelism * ScoreW;
   localparam int IdxW  = RowW + LogP;        // element address in a memory: log2(MaxN) bits
 
   // Unsupported parameters stop elaboration in Verilator, Icarus and Yosys alike
   // (elaboration-time $error is not accepted by Icarus 11).
-  if (P < 2 || (1 << LogP) != P || MaxN % P != 0 || Depth < 2 || MaxN > 65535 ||
-      ScoreW < 1 || ModSteps < 1 || ModSteps > 16 || LfsrSeed < 1 || LfsrSeed > 65535) begin : g_bad_parameters
+  if (TopkParallelism < 2 || (1 << LogP) != TopkParallelism || MaxN % TopkParallelism != 0 || Depth < 2 || MaxN > 65535 ||
+      ScoreW < 1 || ModSteps < 1 || ModSteps > 16 || TopkLfsrSeed < 1 || TopkLfsrSeed > 65535) begin : g_bad_parameters
     topk_engine_invalid_parameters_see_header u_invalid ();
   end
 
@@ -125,7 +125,7 @@ module topk_engine #(
   // ---------------------------------------------------------------------------
   // Lanes in a beat holding `left` remaining candidates: min(P, left).
   function automatic logic [LogP:0] beat_lanes(input logic [CntW-1:0] left);
-    if (left >= CntW'(P)) beat_lanes = (LogP+1)'(P);
+    if (left >= CntW'(TopkParallelism)) beat_lanes = (LogP+1)'(TopkParallelism);
     else beat_lanes = (LogP+1)'(left);
   endfunction
 
@@ -195,14 +195,14 @@ module topk_engine #(
   logic [CntW-1:0]   ties_q, ties_d;           // ties at the threshold still to keep
   logic [RowW-1:0]   fin_row_q, fin_row_d;     // row at the S outputs
   logic              fin_have_q, fin_have_d;   // that row is not yet in mask_q
-  logic [P-1:0]      mask_q, mask_d;           // kept lanes of mrow_q not yet emitted
+  logic [TopkParallelism-1:0]      mask_q, mask_d;           // kept lanes of mrow_q not yet emitted
   logic [RowW-1:0]   mrow_q, mrow_d;
   logic [CntW-1:0]   out_cnt_q, out_cnt_d;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       state_q      <= StIdle;
-      lfsr_q       <= 16'(LfsrSeed);
+      lfsr_q       <= 16'(TopkLfsrSeed);
       done_q       <= 1'b0;
       sel_mode_q   <= 1'b0;
       all_mode_q   <= 1'b0;
@@ -299,11 +299,11 @@ module topk_engine #(
   logic              cmp_from_otf, cmp_from_s, cmp_subst;
   logic [ScoreW-1:0] cmp_pivot;
   logic [LogP:0]     cmp_lanes;
-  logic [P-1:0]      cmp_valid, cmp_gt;
+  logic [TopkParallelism-1:0]      cmp_valid, cmp_gt;
   logic              part_active;     // a beat is partitioned this cycle
   logic [IdxW-1:0]   gt_wptr, lt_wptr;
   logic [LogP:0]     gt_num, lt_num;
-  logic [P-1:0]      fin_mask, fin_ties;
+  logic [TopkParallelism-1:0]      fin_mask, fin_ties;
   logic [LogP:0]     fin_lanes;
   logic [LogP:0]     tie_num;         // ties in the beat
 
@@ -312,7 +312,7 @@ module topk_engine #(
 
   assign src_piv_score = src_rdata[piv_lane_q*ScoreW +: ScoreW];
   assign part_active   = otf_valid_q || (state_q == StRun);
-  assign fin_lanes     = (fin_row_q == last_row_q) ? last_lanes_q : (LogP+1)'(P);
+  assign fin_lanes     = (fin_row_q == last_row_q) ? last_lanes_q : (LogP+1)'(TopkParallelism);
   assign cmp_from_otf  = otf_valid_q;
   assign cmp_from_s    = (state_q == StFinal) || from_s_q;
   assign cmp_subst     = first_q && subst_q;
@@ -325,9 +325,9 @@ module topk_engine #(
   assign gt_wptr = otf_valid_q ? {late_row_q, {LogP{1'b0}}} + gt_late_q[IdxW-1:0] : gt_early_q[IdxW-1:0];
   assign lt_wptr = otf_valid_q ? {late_row_q, {LogP{1'b0}}} + lt_late_q[IdxW-1:0] : lt_early_q[IdxW-1:0];
 
-  for (genvar j = 0; j < P; j++) begin : g_cmp
+  for (genvar j = 0; j < TopkParallelism; j++) begin : g_cmp
     logic [ScoreW-1:0] src, score;
-    assign src = src_y_q ? g_xy_bank[P + j].rdata : g_xy_bank[j].rdata;
+    assign src = src_y_q ? g_xy_bank[TopkParallelism + j].rdata : g_xy_bank[j].rdata;
     assign src_rdata[j*ScoreW +: ScoreW] = src;
     // Lane j of the beat: the input beat (pass 1, late part), S (pass 1 early
     // part, final pass) or the list's memory, where the pivot's bank may have
@@ -360,7 +360,7 @@ module topk_engine #(
     assign rot = (side == 0) ? gt_wptr[LogP-1:0] : lt_wptr[LogP-1:0];
 
     // Lanes taking part in this side.
-    for (genvar j = 0; j < P; j++) begin : g_sel
+    for (genvar j = 0; j < TopkParallelism; j++) begin : g_sel
       logic s;
       if (side == 0) begin : g_gt
         assign s = g_cmp[j].sel_gt;
@@ -370,7 +370,7 @@ module topk_engine #(
     end
 
     // Prefix counts of selected lanes.
-    for (genvar j = 0; j <= P; j++) begin : g_pre
+    for (genvar j = 0; j <= TopkParallelism; j++) begin : g_pre
       logic [LogP:0] cnt;   // selected lanes below lane j
       if (j == 0) begin : g_zero
         assign cnt = '0;
@@ -382,14 +382,14 @@ module topk_engine #(
     // Every lane of every stage is a signal of its own, so that a simulator
     // re-evaluates only the lanes whose inputs changed.
     for (genvar s = 0; s <= LogP; s++) begin : g_shift
-      for (genvar i = 0; i < P; i++) begin : g_lane
+      for (genvar i = 0; i < TopkParallelism; i++) begin : g_lane
         logic [EW-1:0] e;
         if (s == 0) begin : g_in
           assign e = {g_sel[i].s, LogP'(i) - g_pre[i].cnt[LogP-1:0], g_cmp[i].score};
         end else begin : g_step
           logic [EW-1:0] own, up;
           assign own = g_shift[s-1].g_lane[i].e;
-          if (i + (1 << (s-1)) < P) begin : g_up
+          if (i + (1 << (s-1)) < TopkParallelism) begin : g_up
             assign up = g_shift[s-1].g_lane[i + (1 << (s-1))].e;
           end else begin : g_top
             assign up = '0;
@@ -401,19 +401,19 @@ module topk_engine #(
     end
 
     for (genvar s = 0; s <= LogP; s++) begin : g_rot
-      for (genvar i = 0; i < P; i++) begin : g_lane
+      for (genvar i = 0; i < TopkParallelism; i++) begin : g_lane
         logic [RW-1:0] e;
         if (s == 0) begin : g_in
           assign e = {g_shift[LogP].g_lane[i].e[EW-1], g_shift[LogP].g_lane[i].e[ScoreW-1:0]};
         end else begin : g_step
-          assign e = rot[s-1] ? g_rot[s-1].g_lane[(i + P - (1 << (s-1))) % P].e : g_rot[s-1].g_lane[i].e;
+          assign e = rot[s-1] ? g_rot[s-1].g_lane[(i + TopkParallelism - (1 << (s-1))) % TopkParallelism].e : g_rot[s-1].g_lane[i].e;
         end
       end
     end
   end
 
-  assign gt_num = g_elim[0].g_pre[P].cnt;
-  assign lt_num = g_elim[1].g_pre[P].cnt;
+  assign gt_num = g_elim[0].g_pre[TopkParallelism].cnt;
+  assign lt_num = g_elim[1].g_pre[TopkParallelism].cnt;
 
   // ---------------------------------------------------------------------------
   // Memories: S (scores), X and Y (candidates); P banks of Depth x ScoreW each.
@@ -422,12 +422,12 @@ module topk_engine #(
   logic               s_re;
   logic [RowW-1:0]    s_raddr;
 
-  logic [2*P-1:0]      xy_re;        // per bank: {Y banks, X banks}
+  logic [2*TopkParallelism-1:0]      xy_re;        // per bank: {Y banks, X banks}
   logic [2*RowW-1:0]   xy_raddr;     // one row per memory
 
   // Read data stays per bank (g_s_bank[b].rdata, g_xy_bank[b].rdata) rather
   // than in one wide vector, so that a simulator wakes only that bank's readers.
-  for (genvar b = 0; b < P; b++) begin : g_s_bank
+  for (genvar b = 0; b < TopkParallelism; b++) begin : g_s_bank
     logic [ScoreW-1:0] rdata;
     topk_engine_ram #(
       .Width (ScoreW),
@@ -446,21 +446,21 @@ module topk_engine #(
   // X and Y: ">" candidates go to the list's own memory, "<" to the other one.
   // A bank below the write pointer's lane receives an element that wrapped to
   // the next row.
-  for (genvar b = 0; b < 2*P; b++) begin : g_xy_bank
+  for (genvar b = 0; b < 2*TopkParallelism; b++) begin : g_xy_bank
     logic [ScoreW-1:0] rdata;
     logic              takes_gt;
     logic [RowW-1:0]   wrow, waddr;
     logic [RW-1:0]     e;  // {valid, score} leaving the eliminator towards this bank
-    assign takes_gt = ((b / P) == 1) == src_y_q;
+    assign takes_gt = ((b / TopkParallelism) == 1) == src_y_q;
     assign wrow     = takes_gt ? gt_wptr[LogP +: RowW] : lt_wptr[LogP +: RowW];
-    assign e        = takes_gt ? g_elim[0].g_rot[LogP].g_lane[b % P].e : g_elim[1].g_rot[LogP].g_lane[b % P].e;
-    if ((b % P) == P - 1) begin : g_no_wrap
+    assign e        = takes_gt ? g_elim[0].g_rot[LogP].g_lane[b % TopkParallelism].e : g_elim[1].g_rot[LogP].g_lane[b % TopkParallelism].e;
+    if ((b % TopkParallelism) == TopkParallelism - 1) begin : g_no_wrap
       // The last bank of a row is never below the pointer's lane.
       assign waddr = wrow;
     end else begin : g_wrap
       logic [LogP-1:0] wlane;
       assign wlane = takes_gt ? gt_wptr[LogP-1:0] : lt_wptr[LogP-1:0];
-      assign waddr = wrow + {{(RowW-1){1'b0}}, (LogP'(b % P) < wlane)};
+      assign waddr = wrow + {{(RowW-1){1'b0}}, (LogP'(b % TopkParallelism) < wlane)};
     end
     topk_engine_ram #(
       .Width (ScoreW),
@@ -471,25 +471,25 @@ module topk_engine #(
       .waddr_i (waddr),
       .wdata_i (e[ScoreW-1:0]),
       .re_i    (xy_re[b]),
-      .raddr_i (xy_raddr[(b / P)*RowW +: RowW]),
+      .raddr_i (xy_raddr[(b / TopkParallelism)*RowW +: RowW]),
       .rdata_o (rdata)
     );
   end
 
   // Final pass: > threshold, then ties in lane order while the budget lasts.
-  for (genvar j = 0; j <= P; j++) begin : g_tie
+  for (genvar j = 0; j <= TopkParallelism; j++) begin : g_tie
     logic [LogP:0] cnt;   // ties below lane j
     if (j == 0) begin : g_zero
       assign cnt = '0;
     end else begin : g_add
       assign cnt = g_tie[j-1].cnt + {{LogP{1'b0}}, g_cmp[j-1].eq};
     end
-    if (j < P) begin : g_keep
+    if (j < TopkParallelism) begin : g_keep
       assign fin_ties[j] = g_cmp[j].eq && (CntW'(cnt) < ties_q);
     end
   end
   assign fin_mask = all_mode_q ? cmp_valid : (cmp_gt | fin_ties);
-  assign tie_num  = g_tie[P].cnt;
+  assign tie_num  = g_tie[TopkParallelism].cnt;
 
   // ---------------------------------------------------------------------------
   // Modulo unit step: ModSteps restoring steps per cycle
@@ -638,7 +638,7 @@ module topk_engine #(
       StIdle: begin
         if (start_valid_i) begin
           last_row_d   = RowW'((n_i - 1'b1) >> LogP);
-          last_lanes_d = (n_lanes == '0) ? (LogP+1)'(P) : {1'b0, n_lanes};
+          last_lanes_d = (n_lanes == '0) ? (LogP+1)'(TopkParallelism) : {1'b0, n_lanes};
           ld_row_d     = '0;
           rank_d       = k_i;
           cur_cnt_d    = n_i;
@@ -697,7 +697,7 @@ module topk_engine #(
             end
             if (ld_row_q > load_piv_row) begin
               otf_valid_d = 1'b1;
-              otf_lanes_d = (ld_row_q == last_row_q) ? last_lanes_q : (LogP+1)'(P);
+              otf_lanes_d = (ld_row_q == last_row_q) ? last_lanes_q : (LogP+1)'(TopkParallelism);
             end
           end
           if (ld_row_q == last_row_q) begin
@@ -751,7 +751,7 @@ module topk_engine #(
             s_re    = 1'b1;
             s_raddr = next_row;
           end else begin
-            xy_re[(src_y_q ? P : 0) +: P]        = {P{1'b1}};
+            xy_re[(src_y_q ? TopkParallelism : 0) +: TopkParallelism]        = {TopkParallelism{1'b1}};
             xy_raddr[(src_y_q ? 1 : 0)*RowW +: RowW] = next_row;
           end
         end
@@ -797,7 +797,7 @@ module topk_engine #(
           rd_left_d  = next_left;
           rd_seg_d   = (next_len0 == '0);
           rd_lanes_d = beat_lanes(next_left);
-          xy_re[(src_y_d ? P : 0) +: P]            = {P{1'b1}};
+          xy_re[(src_y_d ? TopkParallelism : 0) +: TopkParallelism]            = {TopkParallelism{1'b1}};
           xy_raddr[(src_y_d ? 1 : 0)*RowW +: RowW] = next_row;
           state_d    = StMod;
         end
@@ -814,7 +814,7 @@ module topk_engine #(
           subst_d   = (piv_row != rd_row_q);
           if (piv_row != rd_row_q) begin
             // Only the pivot's bank is re-read; keep its first-beat score.
-            xy_re[(src_y_q ? P : 0) + 32'(piv_lane)]  = 1'b1;
+            xy_re[(src_y_q ? TopkParallelism : 0) + 32'(piv_lane)]  = 1'b1;
             xy_raddr[(src_y_q ? 1 : 0)*RowW +: RowW] = piv_row;
             save_en = 1'b1;
           end
@@ -881,7 +881,7 @@ module topk_engine #(
   logic [LogP-1:0] out_lane;
   always_comb begin
     out_lane = '0;
-    for (int j = P - 1; j >= 0; j--) if (mask_q[j]) out_lane = LogP'(j);
+    for (int j = TopkParallelism - 1; j >= 0; j--) if (mask_q[j]) out_lane = LogP'(j);
   end
 
   assign start_ready_o = (state_q == StIdle);

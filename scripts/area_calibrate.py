@@ -215,7 +215,7 @@ def main():
     a = ap.parse_args()
     with open(a.model) as f:
         model = yaml.safe_load(f)
-    numerics = synth.preset_params(os.path.join(a.gen_dir, "sinkattn_numerics.svh"))
+    numerics = synth.preset_params(os.path.join(a.gen_dir, "sinkattn_numerics_pkg.sv"))
     for b in a.only or []:
         if b not in POINTS:
             raise SystemExit(f"error: area_calibrate.py: --only: unknown block '{b}' (have: {', '.join(POINTS)})")

@@ -193,13 +193,12 @@ EOF
     # The Verilated RTL against Icarus on the tiny configuration (test iverilog_top's stimulus):
     # the same vectors and the same cycle count (the Icarus bench checks it), wall times of each.
     gen="$BUILD_DIR/generated/rtl" tb="$SINKATTN_ROOT/testbench/cosim"
-    seed="$(sed -n 's/^localparam int TopkLfsrSeed = \([0-9]*\);$/\1/p' "$gen/params/sinkattn_params_sinkattn.svh")"
     work="$(mktemp -d)"
     trap 'rm -rf "$work"' EXIT
     vec="$("$BUILD_DIR/bin/top_vectors" "$work")"
     mapfile -t top < <(grep -v '^#' "$SINKATTN_ROOT/rtl/sinkattn_top.files" | sed "s#^@GEN@/#$gen/#; t; s#^#$SINKATTN_ROOT/#")
     iverilog -g2012 -o "$work/tb.vvp" -I "$gen" -s top_iverilog_tb \
-      -Ptop_iverilog_tb.LfsrSeed="$seed" -Ptop_iverilog_tb.VecDir="\"$work\"" \
+      -Ptop_iverilog_tb.VecDir="\"$work\"" \
       -Ptop_iverilog_tb.Exp2LutFile="\"$gen/exp2_lut.hex\"" -Ptop_iverilog_tb.RecipLutFile="\"$gen/recip_lut.hex\"" \
       "${top[@]}" "$tb/top_iverilog_tb.sv" 2>&1 | grep -v "sorry: constant selects in always_\* processes" >&2 || true
     t0="$(date +%s.%N)"

@@ -10,7 +10,7 @@ sizes take minutes and run under the slow label.
 
 Each block is synthesized twice: generic `synth` (cell count) and `synth_xilinx` (LUT, FF, DSP,
 BRAM). Block parameters come from the preset's generated header and the numeric contract's
-(GEN_DIR/sinkattn_numerics.svh), never from this script.
+(GEN_DIR/sinkattn_numerics_pkg.sv), never from this script.
 
 The block `top` is synthesized bottom-up, as large designs are: every datapath block on its own
 (one row each), then the top's own logic (controller, K/V fetch, muxing, counters) with those
@@ -39,21 +39,23 @@ def top_files():
 # Block -> (top module, RTL files, {module parameter: preset parameter name, or a literal
 # string in quotes}). "@GEN@" in a literal is the generated-files directory.
 BLOCKS = {
-    "qk_lanes": ("qk_lanes", ["rtl/qk_lanes.sv"], {"HeadDim": "HeadDim", "QkLanes": "QkLanes"}),
-    "pv_lanes": ("pv_lanes", ["rtl/pv_lanes.sv"],
+    "qk_lanes": ("qk_lanes", ["@GEN@/sinkattn_numerics_pkg.sv", "rtl/qk_lanes.sv"], {"HeadDim": "HeadDim", "QkLanes": "QkLanes"}),
+    "pv_lanes": ("pv_lanes", ["@GEN@/sinkattn_numerics_pkg.sv", "rtl/pv_lanes.sv"],
                  {"HeadDim": "HeadDim", "PvLanes": "PvLanes", "MaxTokens": "MaxTokens"}),
-    "softmax_unit": ("softmax_unit", ["rtl/softmax_unit.sv"],
+    "softmax_unit": ("softmax_unit", ["@GEN@/sinkattn_numerics_pkg.sv", "rtl/cells/sync_fifo.sv", "rtl/cells/row_issue.sv",
+                                      "rtl/softmax_unit.sv"],
                      {"MaxTokens": "MaxTokens", "Exp2LutFile": '"@GEN@/exp2_lut.hex"',
                       "RecipLutFile": '"@GEN@/recip_lut.hex"'}),
     "topk_engine": ("topk_engine", ["rtl/topk_engine.sv"],
-                    {"P": "TopkParallelism", "ScoreW": "ImportanceBits", "MaxN": "MaxTokens",
-                     "LfsrSeed": "TopkLfsrSeed"}),
+                    {"TopkParallelism": "TopkParallelism", "ScoreW": "ImportanceBits", "MaxN": "MaxTokens",
+                     "TopkLfsrSeed": "TopkLfsrSeed"}),
     # Bottom-up: the datapath blocks above, then this with them as black boxes.
     "top": ("sinkattn_top", top_files(),
             {"HeadDim": "HeadDim", "QkLanes": "QkLanes", "PvLanes": "PvLanes", "MaxTokens": "MaxTokens",
              "MaxLayers": "MaxLayers", "MaxQHeads": "MaxQHeads", "MaxKvHeads": "MaxKvHeads",
-             "SinkTokens": "SinkSramTokens", "TopkP": "TopkParallelism", "LfsrSeed": "TopkLfsrSeed",
-             "BusBytes": "DramBytesPerCycle", "BurstBytes": "DramBurstBytes",
+             "SinkSramTokens": "SinkSramTokens", "TopkParallelism": "TopkParallelism",
+             "TopkLfsrSeed": "TopkLfsrSeed", "DramBytesPerCycle": "DramBytesPerCycle",
+             "DramBurstBytes": "DramBurstBytes",
              "Exp2LutFile": '"@GEN@/exp2_lut.hex"', "RecipLutFile": '"@GEN@/recip_lut.hex"'}),
 }
 
@@ -211,7 +213,7 @@ def main():
                     help="top: memories of at least N bits stay SRAM macros (default: one RAMB36)")
     ap.add_argument("blocks", nargs="*")
     a = ap.parse_args()
-    values = preset_params(os.path.join(a.gen_dir, "sinkattn_numerics.svh"))
+    values = preset_params(os.path.join(a.gen_dir, "sinkattn_numerics_pkg.sv"))
     values.update(preset_params(a.preset_svh))
     for item in a.set:
         m = re.fullmatch(r"(\w+)=(-?\d+)", item)

@@ -37,7 +37,7 @@ std::vector<MemoryGeometry> memory_inventory(const HwConfig& hw) {
   // sink values, each top-k lane the candidate list and the importance store, plus the
   // controller's own reads.
   return {
-      // sinkattn_top.sv: sink SRAM, MaxLayers x MaxKvHeads x SinkTokens rows of D elements.
+      // sinkattn_top.sv: sink SRAM, MaxLayers x MaxKvHeads x SinkSramTokens rows of D elements.
       {"sink_k_mem", "sink_sram", sink_words, vec_bits, qk, 1, 1},
       {"sink_v_mem", "sink_sram", sink_words, vec_bits, pv, 1, 1},
       // The double-buffered K/V store: two banks of MaxTokens rows (key MSB, key LSB, value).

@@ -424,31 +424,38 @@ TEST_F(ConfigFiles, CascadeWithoutSinkOrWindowNeedsABudget) {
 }
 
 // The header an on-demand Verilation of the top is built from (rtl_hardware_header) carries the
-// same hardware values as each preset's generated header, and exactly the parameters the
-// shared CMake functions (cmake/SinkattnTop.cmake) pass to the top and its runner.
+// same hardware values as each preset's generated header; each preset's generated CMake fragment
+// names exactly those parameters as the top's (cmake/SinkattnTop.cmake passes them by these
+// names) and the traits header the RTL runner includes.
 TEST(Presets, RtlHardwareHeaderMatchesGeneratedHeadersAndCMake) {
   const std::regex sv(R"(localparam int ([A-Za-z0-9]+) = (-?[0-9]+);)");
+  const std::regex top_names(R"(set\(SINKATTN_PARAM_TOP_NAMES ([A-Za-z0-9 ]+)\))");
+  const std::regex traits(R"re(set\(SINKATTN_PARAM_TRAITS_HEADER "([^"]+)"\)\nset\(SINKATTN_PARAM_TRAITS ([A-Za-z0-9_:]+)\))re");
+  std::string listed;
+  for (const auto& kv : rtl_parameter_list(HwConfig{})) listed += (listed.empty() ? "" : " ") + kv.first;
   const fs::path tmp = fs::temp_directory_path() / ("rtl_hw_header_" + std::to_string(::getpid()) + ".svh");
   for (const std::string& name : preset_names()) {
     const Config cfg = load_config(name);
     std::ofstream(tmp) << rtl_hardware_header(cfg.hw);
     const auto hw = parse_generated(tmp.string(), sv);
-    const auto all = parse_generated(std::string(SINKATTN_GEN_DIR) + "/rtl/params/sinkattn_params_" + name + ".svh", sv);
+    const std::string gen = std::string(SINKATTN_GEN_DIR) + "/rtl/params/sinkattn_params_" + name;
+    const auto all = parse_generated(gen + ".svh", sv);
     EXPECT_EQ(hw, rtl_parameter_list(cfg.hw)) << name;
     for (const auto& kv : hw) EXPECT_NE(std::find(all.begin(), all.end(), kv), all.end()) << name << ": " << kv.first;
+    std::ifstream in(gen + ".cmake");
+    ASSERT_TRUE(in) << gen << ".cmake";
+    std::stringstream text;
+    text << in.rdbuf();
+    const std::string s = text.str();
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(s, m, top_names)) << name;
+    EXPECT_EQ(m[1].str(), listed) << name;
+    ASSERT_TRUE(std::regex_search(s, m, traits)) << name;
+    EXPECT_EQ(m[1].str(), "sinkattn/params/" + name + ".hpp") << name;
+    EXPECT_EQ(m[2].str(), "sinkattn::params::" + name) << name;
+    EXPECT_TRUE(fs::exists(std::string(SINKATTN_GEN_DIR) + "/include/" + m[1].str())) << name;
   }
   fs::remove(tmp);
-  std::ifstream cmake(std::string(SINKATTN_SOURCE_CONFIG_DIR) + "/../cmake/SinkattnTop.cmake");
-  ASSERT_TRUE(cmake);
-  std::stringstream text;
-  text << cmake.rdbuf();
-  std::set<std::string> used;
-  const std::string s = text.str();
-  const std::regex ref(R"(\$\{\$\{p\}([A-Za-z0-9]+)\})");
-  for (auto it = std::sregex_iterator(s.begin(), s.end(), ref); it != std::sregex_iterator(); ++it) used.insert((*it)[1]);
-  std::set<std::string> listed;
-  for (const auto& kv : rtl_parameter_list(HwConfig{})) listed.insert(kv.first);
-  EXPECT_EQ(used, listed);
 }
 
 }  // namespace

@@ -103,7 +103,7 @@ TEST(Tables, Exp2EntriesAreFarFromRoundingTies) {
   }
 }
 
-// The constants the header and the Verilog header carry are the YAML's.
+// The constants the C++ header and the Verilog package carry are the YAML's.
 TEST(Tables, HeadersCarryTheYamlWidths) {
   using namespace sinkattn::num;
   const std::pair<const char*, int> header[] = {
@@ -112,9 +112,9 @@ TEST(Tables, HeadersCarryTheYamlWidths) {
       {"recip_lut_bits", kRecipLutBits},   {"recip_out_bits", kRecipOutBits},   {"prob_frac_bits", kProbFracBits},
       {"out_frac_bits", kOutFracBits},     {"out_bits", kOutBits},              {"scale_mant_bits", kScaleMantBits},
       {"scale_shift_min", kScaleShiftMin}, {"scale_shift_max", kScaleShiftMax}, {"importance_bits", kImportanceBits}};
-  std::ifstream svh(std::string(SINKATTN_GEN_DIR) + "/rtl/sinkattn_numerics.svh");
-  ASSERT_TRUE(svh);
-  const std::string text((std::istreambuf_iterator<char>(svh)), std::istreambuf_iterator<char>());
+  std::ifstream pkg(std::string(SINKATTN_GEN_DIR) + "/rtl/sinkattn_numerics_pkg.sv");
+  ASSERT_TRUE(pkg);
+  const std::string text((std::istreambuf_iterator<char>(pkg)), std::istreambuf_iterator<char>());
   for (const auto& [field, value] : header) {
     EXPECT_EQ(value, yaml_int(field)) << "numerics_gen.hpp: " << field;
     std::string camel;
@@ -125,8 +125,8 @@ TEST(Tables, HeadersCarryTheYamlWidths) {
     }
     std::smatch m;
     const std::regex line("localparam int " + camel + " = (-?[0-9]+);");
-    ASSERT_TRUE(std::regex_search(text, m, line)) << "sinkattn_numerics.svh lacks " << camel;
-    EXPECT_EQ(std::stoi(m[1]), yaml_int(field)) << "sinkattn_numerics.svh: " << camel;
+    ASSERT_TRUE(std::regex_search(text, m, line)) << "sinkattn_numerics_pkg.sv lacks " << camel;
+    EXPECT_EQ(std::stoi(m[1]), yaml_int(field)) << "sinkattn_numerics_pkg.sv: " << camel;
   }
 }
 

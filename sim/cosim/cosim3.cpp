@@ -184,7 +184,7 @@ struct RtlHost : sc_core::sc_module {
 
   RtlHost(sc_core::sc_module_name n, const Config& cfg, const Plan& plan, const IntTrace& tr, const CosimOptions& opt,
           Scoreboard& sb, sim::SimInstance& model)
-      : sc_core::sc_module(n), bus_bytes_(cfg.hw.dram.bytes_per_cycle), trace_d_(tr.shape.head_dim), sb_(sb),
+      : sc_core::sc_module(n), bytes_per_cycle_(cfg.hw.dram.bytes_per_cycle), trace_d_(tr.shape.head_dim), sb_(sb),
         model_(model), rtl_side_(sb),
         loop_(*this, "rtl", cfg, plan, tr, opt.run, {rtl::built_hw().max_kv_heads, rtl::built_hw().sink_sram_tokens},
               dram(cfg, tr, opt), &rtl_side_) {
@@ -251,7 +251,7 @@ struct RtlHost : sc_core::sc_module {
     mem_req_ready.write(dram.req_ready());
     mem_resp_valid.write(dram.resp_valid());
     mem_resp_last.write(dram.resp_last());
-    std::vector<std::uint64_t> beat(static_cast<std::size_t>(bus_bytes_));
+    std::vector<std::uint64_t> beat(static_cast<std::size_t>(bytes_per_cycle_));
     for (std::size_t b = 0; b < beat.size(); ++b) beat[b] = dram.resp_data()[b];
     mem_resp_data.write(pack<std::decay_t<decltype(mem_resp_data.read())>>(beat, 8));
     row_ready.write(rr);
@@ -336,7 +336,7 @@ struct RtlHost : sc_core::sc_module {
     sc_core::sc_stop();
   }
 
-  const int bus_bytes_, trace_d_;
+  const int bytes_per_cycle_, trace_d_;
   Scoreboard& sb_;
   sim::SimInstance& model_;
   RtlSide rtl_side_;

@@ -155,9 +155,13 @@ RtlBuild ensure_rtl_runner(const HwConfig& hw, BuildCheck check, bool quiet) {
   // The generated parameter header, the one input that makes this build this hardware's.
   const fs::path svh = fs::path(b.dir) / "hw.svh";
   if (read_text(svh) != hw_header(hw)) std::ofstream(svh) << hw_header(hw);
-  // The same parameters as the CMake fragment the on-demand project reads them from.
+  // The same parameters as the C++ traits the runner includes, and as the CMake fragment the
+  // on-demand project reads them (and the traits header's path) from.
+  const fs::path traits = fs::path(b.dir) / "hw.hpp";
+  if (read_text(traits) != rtl_hardware_traits(hw)) std::ofstream(traits) << rtl_hardware_traits(hw);
   const fs::path fragment = fs::path(b.dir) / "hw.cmake";
-  if (read_text(fragment) != rtl_hardware_cmake(hw)) std::ofstream(fragment) << rtl_hardware_cmake(hw);
+  const std::string cmake = rtl_hardware_cmake(hw, traits.string());
+  if (read_text(fragment) != cmake) std::ofstream(fragment) << cmake;
   const fs::path log = fs::path(b.dir) / "build.log";
   // Appended, one section per check: which process built what stays readable.
   std::ofstream(log, std::ios::app) << "== pid " << ::getpid() << ": the RTL runner for hw " << b.digest << "\n";

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "Vsinkattn_top.h"
+#include SINKATTN_RTL_TRAITS_HEADER
 #if SINKATTN_RTL_COVERAGE
 #include "vl_coverage.hpp"
 #endif
@@ -54,7 +55,7 @@ Model& reused_model() {
 class VerilatedPort {
  public:
   VerilatedPort(const Config& cfg, const Plan& plan, const IntTrace& tr, const host::RunOptions& opt)
-      : bus_bytes_(cfg.hw.dram.bytes_per_cycle), trace_d_(tr.shape.head_dim),
+      : bytes_per_cycle_(cfg.hw.dram.bytes_per_cycle), trace_d_(tr.shape.head_dim),
         loop_(*this, "rtl", cfg, plan, tr, opt, {built_hw().max_kv_heads, built_hw().sink_sram_tokens},
               // The image read on demand from the integer trace, not a copy of it (docs/dram.md).
               host::dram_over_trace(host::dram_params(cfg, opt), tr, built_hw().head_dim)) {
@@ -107,7 +108,7 @@ class VerilatedPort {
     top_->mem_resp_valid_i = dram.resp_valid();
     top_->mem_resp_last_i = dram.resp_last();
     const std::uint8_t* beat = dram.resp_data();
-    for (int b = 0; b < bus_bytes_; ++b) put_bits(top_->mem_resp_data_i, 8 * b, 8, beat[b]);
+    for (int b = 0; b < bytes_per_cycle_; ++b) put_bits(top_->mem_resp_data_i, 8 * b, 8, beat[b]);
     top_->row_ready_i = row_ready;
   }
   void settle() { top_->eval(); }
@@ -169,7 +170,7 @@ class VerilatedPort {
   std::string debug_state() { return {}; }
 
  private:
-  const int bus_bytes_, trace_d_;
+  const int bytes_per_cycle_, trace_d_;
   VerilatedContext* ctx_ = nullptr;
   Vsinkattn_top* top_ = nullptr;
   std::unique_ptr<VerilatedContext> own_ctx_;  // with waveforms only
@@ -181,14 +182,31 @@ class VerilatedPort {
 
 }  // namespace
 
-BuiltHw built_hw() {
-  return {SINKATTN_HW_HEAD_DIM,     SINKATTN_HW_QK_LANES,     SINKATTN_HW_PV_LANES,    SINKATTN_HW_MAX_TOKENS,
-          SINKATTN_HW_MAX_LAYERS,   SINKATTN_HW_MAX_Q_HEADS,  SINKATTN_HW_MAX_KV_HEADS, SINKATTN_HW_SINK_SRAM_TOKENS,
-          SINKATTN_HW_TOPK_P,       SINKATTN_HW_TOPK_SEED,    SINKATTN_HW_BUS_BYTES,   SINKATTN_HW_BURST_BYTES};
+const HwConfig& built_hw() {
+  // The generated traits of the fragment this runner's top was Verilated from
+  // (cmake/SinkattnTop.cmake: a preset's sinkattn/params/NAME.hpp, or an on-demand build's hw.hpp).
+  using Built = SINKATTN_RTL_TRAITS;
+  static const HwConfig hw = [] {
+    HwConfig h;
+    h.head_dim = static_cast<int>(Built::kHeadDim);
+    h.qk_lanes = static_cast<int>(Built::kQkLanes);
+    h.pv_lanes = static_cast<int>(Built::kPvLanes);
+    h.max_tokens = static_cast<int>(Built::kMaxTokens);
+    h.max_layers = static_cast<int>(Built::kMaxLayers);
+    h.max_q_heads = static_cast<int>(Built::kMaxQHeads);
+    h.max_kv_heads = static_cast<int>(Built::kMaxKvHeads);
+    h.sink_sram_tokens = static_cast<int>(Built::kSinkSramTokens);
+    h.topk_parallelism = static_cast<int>(Built::kTopkParallelism);
+    h.topk_lfsr_seed = static_cast<int>(Built::kTopkLfsrSeed);
+    h.dram.bytes_per_cycle = static_cast<int>(Built::kDramBytesPerCycle);
+    h.dram.burst_bytes = static_cast<int>(Built::kDramBurstBytes);
+    return h;
+  }();
+  return hw;
 }
 
 void check_hw(const Config& cfg) {
-  const BuiltHw b = built_hw();
+  const HwConfig& b = built_hw();
   const HwConfig& h = cfg.hw;
   auto need = [&](const char* field, long long got, long long built) {
     if (got != built)
@@ -207,37 +225,17 @@ void check_hw(const Config& cfg) {
   need("sink_sram_tokens", h.sink_sram_tokens, b.sink_sram_tokens);
   need("topk_parallelism", h.topk_parallelism, b.topk_parallelism);
   need("topk_lfsr_seed", h.topk_lfsr_seed, b.topk_lfsr_seed);
-  need("dram.bytes_per_cycle", h.dram.bytes_per_cycle, b.bus_bytes);
-  need("dram.burst_bytes", h.dram.burst_bytes, b.burst_bytes);
+  need("dram.bytes_per_cycle", h.dram.bytes_per_cycle, b.dram.bytes_per_cycle);
+  need("dram.burst_bytes", h.dram.burst_bytes, b.dram.burst_bytes);
 }
 
-namespace {
-HwConfig built_hw_config() {
-  const BuiltHw b = built_hw();
-  HwConfig h;
-  h.head_dim = b.head_dim;
-  h.qk_lanes = b.qk_lanes;
-  h.pv_lanes = b.pv_lanes;
-  h.max_tokens = b.max_tokens;
-  h.max_layers = b.max_layers;
-  h.max_q_heads = b.max_q_heads;
-  h.max_kv_heads = b.max_kv_heads;
-  h.sink_sram_tokens = b.sink_sram_tokens;
-  h.topk_parallelism = b.topk_parallelism;
-  h.topk_lfsr_seed = b.topk_lfsr_seed;
-  h.dram.bytes_per_cycle = b.bus_bytes;
-  h.dram.burst_bytes = b.burst_bytes;
-  return h;
-}
-}  // namespace
-
-bool built_for(const Config& cfg) { return rtl_parameter_list(cfg.hw) == rtl_parameter_list(built_hw_config()); }
+bool built_for(const Config& cfg) { return rtl_parameter_list(cfg.hw) == rtl_parameter_list(built_hw()); }
 
 std::string model_name() {
 #ifndef SINKATTN_RTL_ORIGIN
 #error "the build defines SINKATTN_RTL_ORIGIN (cmake/SinkattnTop.cmake)"
 #endif
-  const std::string h = rtl_hardware_header(built_hw_config());
+  const std::string h = rtl_hardware_header(built_hw());
   return "Vsinkattn_top hw " + sha256_hex(h.data(), h.size()).substr(0, 12) + " (" SINKATTN_RTL_ORIGIN ")";
 }
 

@@ -18,12 +18,9 @@
 
 namespace sinkattn::rtl {
 
-// The hardware the Verilated top was built with (the default preset's hw section).
-struct BuiltHw {
-  int head_dim, qk_lanes, pv_lanes, max_tokens, max_layers, max_q_heads, max_kv_heads, sink_sram_tokens,
-      topk_parallelism, topk_lfsr_seed, bus_bytes, burst_bytes;
-};
-BuiltHw built_hw();
+// The hardware the Verilated top was built with (rtl_parameter_list's fields; the rest default),
+// from the generated traits of its build.
+const HwConfig& built_hw();
 
 // Throws InputError(source, "hw.FIELD", reason) if `cfg` asks for hardware the RTL was not
 // built with (the DRAM latency and bandwidth model are free: they live on the test side).

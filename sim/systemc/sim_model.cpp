@@ -1,5 +1,5 @@
 // The SystemC model of rtl/sinkattn_top.sv: the controller (the RTL's state machine, register
-// for register), its memories as index arrays, and the blocks of blocks.hpp wired as in the RTL.
+// for register), its memories as index arrays, and the block models (one header per RTL block, cells.hpp) wired as in the RTL.
 // SimHost is the testbench side: the command sequence of sim/rtl/rtl_run.cpp, the
 // DRAM port (host::DramModel, the same class and seeds as the RTL harness) and the row port.
 //
@@ -19,7 +19,11 @@
 #include <sstream>
 #include <string>
 
-#include "blocks.hpp"
+#include "kv_fetch.hpp"
+#include "pv_lanes.hpp"
+#include "qk_lanes.hpp"
+#include "softmax_unit.hpp"
+#include "topk_engine.hpp"
 #include "dram_model.hpp"
 #include "host_loop.hpp"
 #include "top_stream.hpp"

@@ -5,8 +5,8 @@
 // controller back-pressures the index stream.
 #include <algorithm>
 
-#include "blocks.hpp"
 #include "sinkattn/topk.hpp"
+#include "topk_engine.hpp"
 
 namespace sinkattn::sim {
 

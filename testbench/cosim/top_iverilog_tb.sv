@@ -6,20 +6,19 @@
 // Prints "PASS ..." or "FAIL ..." and finishes.
 `timescale 1ns/1ps
 module top_iverilog_tb #(
-  parameter int HeadDim = 8, parameter int QkLanes = 4, parameter int PvLanes = 4, parameter int MaxTokens = 64,
-  parameter int MaxLayers = 2, parameter int MaxQHeads = 4, parameter int MaxKvHeads = 2,
-  parameter int SinkTokens = 4, parameter int TopkP = 4, parameter int LfsrSeed = 44257,
-  parameter int BusBytes = 16, parameter int BurstBytes = 64, parameter int Latency = 100,
-  parameter int MaxOutstanding = 16,
+  parameter int MaxOutstanding = 16,  // the DRAM model's queue (top_vectors' RunOptions::max_outstanding)
   parameter Exp2LutFile = "exp2_lut.hex", parameter RecipLutFile = "recip_lut.hex",
   parameter VecDir = "."
 );
-  localparam int DataBits = 12, OutBits = 16;
+  // The tiny instance's hardware and DRAM latency: configs/presets/sinkattn_hw_tiny.yaml, the
+  // configuration top_vectors runs, through its generated header.
+  `include "params/sinkattn_params_sinkattn_hw_tiny.svh"
+  localparam int DataBits = sinkattn_numerics_pkg::DataBits, OutBits = sinkattn_numerics_pkg::OutBits;
   localparam int VecBits = HeadDim * DataBits;
   localparam int CmdW = sinkattn_host_pkg::OpcodeBits + 32 + 64 + VecBits;
   localparam int RowW = 16 + 8 + 8 + 1 + HeadDim * OutBits;
   localparam int MaxCmds = 1024, MaxRows = 512, MemBytes = 16384;
-  localparam int LenW = $clog2(BurstBytes + 1);
+  localparam int LenW = $clog2(DramBurstBytes + 1);
 
   logic clk = 1'b0, rst_n = 1'b0;
   always #5 clk = ~clk;
@@ -32,7 +31,7 @@ module top_iverilog_tb #(
   // DUT ports
   logic cmd_valid, cmd_ready, req_valid, req_ready, resp_valid, resp_ready, resp_last;
   logic [sinkattn_host_pkg::OpcodeBits-1:0] cmd_op; logic [31:0] cmd_addr; logic [63:0] cmd_data; logic [VecBits-1:0] cmd_vec;
-  logic [39:0] req_addr; logic [LenW-1:0] req_len; logic [BusBytes*8-1:0] resp_data;
+  logic [39:0] req_addr; logic [LenW-1:0] req_len; logic [DramBytesPerCycle*8-1:0] resp_data;
   logic row_valid, row_active; logic [15:0] row_step; logic [7:0] row_layer, row_head;
   logic [HeadDim*OutBits-1:0] row_data;
   logic ev_valid; logic [sinkattn_host_pkg::EventKindBits-1:0] ev_kind; logic [15:0] ev_step, ev_tokens; logic [7:0] ev_layer, ev_group;
@@ -41,8 +40,8 @@ module top_iverilog_tb #(
 
   sinkattn_top #(
     .HeadDim(HeadDim), .QkLanes(QkLanes), .PvLanes(PvLanes), .MaxTokens(MaxTokens), .MaxLayers(MaxLayers),
-    .MaxQHeads(MaxQHeads), .MaxKvHeads(MaxKvHeads), .SinkTokens(SinkTokens), .TopkP(TopkP), .LfsrSeed(LfsrSeed),
-    .BusBytes(BusBytes), .BurstBytes(BurstBytes), .Exp2LutFile(Exp2LutFile), .RecipLutFile(RecipLutFile)
+    .MaxQHeads(MaxQHeads), .MaxKvHeads(MaxKvHeads), .SinkSramTokens(SinkSramTokens), .TopkParallelism(TopkParallelism), .TopkLfsrSeed(TopkLfsrSeed),
+    .DramBytesPerCycle(DramBytesPerCycle), .DramBurstBytes(DramBurstBytes), .Exp2LutFile(Exp2LutFile), .RecipLutFile(RecipLutFile)
   ) dut (
     .clk_i(clk), .rst_ni(rst_n),
     .cmd_valid_i(cmd_valid), .cmd_ready_o(cmd_ready), .cmd_op_i(cmd_op), .cmd_addr_i(cmd_addr),
@@ -62,16 +61,16 @@ module top_iverilog_tb #(
   assign cmd_valid = rst_n && (ci < ncmds);
   assign {cmd_vec, cmd_data, cmd_addr, cmd_op} = cmds[ci];
 
-  // DRAM: in-order queue, first beat `Latency` cycles after acceptance, one beat per cycle.
+  // DRAM: in-order queue, first beat `DramLatencyCycles` cycles after acceptance, one beat per cycle.
   logic [39:0]     q_addr [0:MaxOutstanding-1];
   logic [31:0]     q_len  [0:MaxOutstanding-1];
   logic [63:0]     q_rdy  [0:MaxOutstanding-1];
   integer q_head = 0, q_tail = 0, q_count = 0, sent = 0;
   assign req_ready  = q_count < MaxOutstanding;
   assign resp_valid = (q_count > 0) && (q_rdy[q_head] <= cyc);
-  assign resp_last  = resp_valid && (sent + BusBytes >= q_len[q_head]);
+  assign resp_last  = resp_valid && (sent + DramBytesPerCycle >= q_len[q_head]);
   always_comb begin
-    for (int b = 0; b < BusBytes; b++)
+    for (int b = 0; b < DramBytesPerCycle; b++)
       resp_data[b*8 +: 8] = (q_count > 0 && sent + b < q_len[q_head]) ? mem[q_addr[q_head] + 40'(sent + b)] : 8'h00;
   end
 
@@ -83,13 +82,13 @@ module top_iverilog_tb #(
           sent    <= 0;
           q_head  <= (q_head + 1) % MaxOutstanding;
         end else begin
-          sent <= sent + BusBytes;
+          sent <= sent + DramBytesPerCycle;
         end
       end
       if (req_valid && req_ready) begin
         q_addr[q_tail] <= req_addr;
         q_len[q_tail]  <= 32'(req_len);
-        q_rdy[q_tail]  <= cyc + Latency;
+        q_rdy[q_tail]  <= cyc + DramLatencyCycles;
         q_tail <= (q_tail + 1) % MaxOutstanding;
       end
       q_count <= q_count + ((req_valid && req_ready) ? 1 : 0) - ((resp_valid && resp_ready && resp_last) ? 1 : 0);

@@ -52,22 +52,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string dir = argv[1];
-  const rtl::BuiltHw hw = rtl::built_hw();
-  Config cfg = load_config("sinkattn");
-  cfg.hw.head_dim = hw.head_dim;
-  cfg.hw.max_tokens = hw.max_tokens;
-  cfg.hw.max_layers = hw.max_layers;
-  cfg.hw.max_q_heads = hw.max_q_heads;
-  cfg.hw.max_kv_heads = hw.max_kv_heads;
-  cfg.hw.sink_sram_tokens = hw.sink_sram_tokens;
-  cfg.hw.topk_parallelism = hw.topk_parallelism;
-  cfg.hw.qk_lanes = hw.qk_lanes;
-  cfg.hw.pv_lanes = hw.pv_lanes;
-  cfg.policy.window = 8;
-  cfg.policy.budget.tokens = 8;
-  cfg.policy.budget.min_tokens = 6;
-  cfg.policy.head_warmup_steps = 2;
-  cfg.policy.tau = 0.3;  // some rows refetch
+  // The configuration the tiny top was Verilated from (and top_iverilog_tb.sv includes).
+  const Config cfg = load_config("sinkattn_hw_tiny");
+  rtl::check_hw(cfg);
+  const HwConfig& hw = cfg.hw;
   SynthParams sp;
   sp.shape = {2, 4, 2, hw.head_dim, 40, 28};
   sp.heavy = 6;

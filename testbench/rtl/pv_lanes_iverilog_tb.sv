@@ -16,7 +16,9 @@ module pv_lanes_iverilog_tb;
   parameter int OutLanes  = 4;
   // The contract's widths, as in the RTL (the guard is cleared for the same reason).
   `undef SINKATTN_NUMERICS_SVH
-  `include "sinkattn_numerics.svh"
+  localparam int DataBits     = sinkattn_numerics_pkg::DataBits;
+  localparam int OutBits      = sinkattn_numerics_pkg::OutBits;
+  localparam int ProbFracBits = sinkattn_numerics_pkg::ProbFracBits;
   localparam int PBits    = ProbFracBits + 1;
   localparam int OutBeats = HeadDim / OutLanes;
 

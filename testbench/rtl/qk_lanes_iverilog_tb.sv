@@ -16,7 +16,7 @@ module qk_lanes_iverilog_tb;
   parameter int LevelsPerStage = 2;
   // The contract's widths, as in the RTL (the guard is cleared for the same reason).
   `undef SINKATTN_NUMERICS_SVH
-  `include "sinkattn_numerics.svh"
+  localparam int DataBits = sinkattn_numerics_pkg::DataBits;
 
   logic                           clk_i = 1'b0;
   logic                           rst_ni = 1'b0;

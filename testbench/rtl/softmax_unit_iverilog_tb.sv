@@ -17,7 +17,9 @@ module softmax_unit_iverilog_tb;
 
   // The contract's widths, as in the RTL (the guard is cleared for the same reason).
   `undef SINKATTN_NUMERICS_SVH
-  `include "sinkattn_numerics.svh"
+  localparam int ProbFracBits  = sinkattn_numerics_pkg::ProbFracBits;
+  localparam int ScaleMantBits = sinkattn_numerics_pkg::ScaleMantBits;
+  localparam int ScaleShiftMax = sinkattn_numerics_pkg::ScaleShiftMax;
   localparam int ShiftBits = $clog2(ScaleShiftMax + 1);
   localparam int PBits     = ProbFracBits + 1;
 

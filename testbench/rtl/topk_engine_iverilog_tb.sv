@@ -5,17 +5,17 @@
 //
 // The vector list runs twice through one engine: first without back-pressure, where every
 // selection must also finish in exactly the formula's cycles, then, after a reset (which puts
-// the LFSR back to LfsrSeed, so the same LFSR sequence repeats), with random valid/ready
+// the LFSR back to TopkLfsrSeed, so the same LFSR sequence repeats), with random valid/ready
 // back-pressure on command, scores and indices, where only the results are compared. Within a
 // run the engine is never reset between selections, like the one Lfsr16 of the C++ model.
 //
-// Flow (P, ScoreW, MaxN, ModSteps and LfsrSeed must match the harness build; they are checked
+// Flow (P, ScoreW, MaxN, ModSteps and TopkLfsrSeed must match the harness build; they are checked
 // against the header of the vector file):
 //   1. SINKATTN_RTL_VECTORS=DIR topk_engine_tb --gtest_filter=TopkEngine.IcarusVectors
 //      (or: topk_engine_tb --write-vectors DIR/topk_engine_vectors.txt [--vectors N])
 //      SINKATTN_SEED picks the vectors; the harness prints it.
 //   2. iverilog -g2012 -s topk_engine_iverilog_tb -o tb.vvp \
-//        [-P topk_engine_iverilog_tb.P=16 -P topk_engine_iverilog_tb.MaxN=4096 ...] \
+//        [-P topk_engine_iverilog_tb.TopkParallelism=16 -P topk_engine_iverilog_tb.MaxN=4096 ...] \
 //        rtl/topk_engine.sv testbench/rtl/topk_engine_iverilog_tb.sv
 //   3. vvp -n tb.vvp +vectors=DIR/topk_engine_vectors.txt [+seed=N] [+out=FILE]
 //      prints "PASS <count> vectors ..." and exits 0, or prints "FAIL ..." with the first
@@ -24,18 +24,18 @@
 //      "kept lfsr_after done_cycle" and the indices (hexadecimal).
 //
 // Vector file (written by the harness), all numbers hexadecimal, whitespace separated:
-//   header   "P ScoreW MaxN ModSteps LfsrSeed count"
+//   header   "P ScoreW MaxN ModSteps TopkLfsrSeed count"
 //   vector   "n k", n scores, "kept lfsr_after done_cycle", the kept indices in ascending order
 // done_cycle counts from the command handshake (cycle 0) to the cycle done_o is high.
 
 `timescale 1ns / 1ps
 
 module topk_engine_iverilog_tb;
-  parameter int P = 16;
+  parameter int TopkParallelism = 16;
   parameter int ScoreW = 48;
   parameter int MaxN = 4096;
   parameter int ModSteps = 8;
-  parameter int LfsrSeed = 44257;  // 0xACE1
+  parameter int TopkLfsrSeed = 44257;  // 0xACE1
 
   localparam int CntW = $clog2(MaxN + 1);
   localparam int IdxW = $clog2(MaxN);
@@ -48,8 +48,8 @@ module topk_engine_iverilog_tb;
   logic [CntW-1:0]     k_in = '0;
   logic                in_valid = 1'b0;
   logic                in_ready;
-  logic [P*ScoreW-1:0] in_scores = '0;
-  logic [P*ScoreW-1:0] beat_data;
+  logic [TopkParallelism*ScoreW-1:0] in_scores = '0;
+  logic [TopkParallelism*ScoreW-1:0] beat_data;
   logic                out_valid;
   logic                out_ready = 1'b0;
   logic [IdxW-1:0]     out_index;
@@ -61,10 +61,10 @@ module topk_engine_iverilog_tb;
   logic [CntW-1:0]     pass_pivot;
 
   topk_engine #(
-    .P        (P),
+    .TopkParallelism (TopkParallelism),
     .ScoreW   (ScoreW),
     .MaxN     (MaxN),
-    .LfsrSeed (LfsrSeed),
+    .TopkLfsrSeed (TopkLfsrSeed),
     .ModSteps (ModSteps)
   ) dut (
     .clk_i         (clk),
@@ -110,8 +110,8 @@ module topk_engine_iverilog_tb;
       got_cnt  = 0;
       got_done = -1;
       beat     = 0;
-      nb       = (n + P - 1) / P;
-      limit    = 64 * (n + 64) + 4 * n * P + 10000;
+      nb       = (n + TopkParallelism - 1) / TopkParallelism;
+      limit    = 64 * (n + 64) + 4 * n * TopkParallelism + 10000;
       cycle    = 0;
       while (!finished) begin
         @(negedge clk);
@@ -120,8 +120,8 @@ module topk_engine_iverilog_tb;
         k_in        = start_valid ? k[CntW-1:0] : $random(seed);
         in_valid    = started && beat < nb && (bp == 0 || ($random(seed) & 1));
         // Built in a variable and driven once: one event per cycle on the wide bus.
-        for (j = 0; j < P; j = j + 1) begin
-          if (in_valid && beat * P + j < n) beat_data[j*ScoreW +: ScoreW] = scores[beat*P + j];
+        for (j = 0; j < TopkParallelism; j = j + 1) begin
+          if (in_valid && beat * TopkParallelism + j < n) beat_data[j*ScoreW +: ScoreW] = scores[beat*TopkParallelism + j];
           else beat_data[j*ScoreW +: ScoreW] = {$random(seed), $random(seed)};
         end
         in_scores = beat_data;
@@ -159,9 +159,9 @@ module topk_engine_iverilog_tb;
         $fatal(1);
       end
       rc = $fscanf(fv, "%h %h %h %h %h %h", hp, hw, hm, hs, hl, count);
-      if (rc != 6 || hp != P || hw != ScoreW || hm != MaxN || hs != ModSteps || hl != LfsrSeed) begin
-        $display("FAIL %s was written for P=%0d ScoreW=%0d MaxN=%0d ModSteps=%0d LfsrSeed=%h; this is P=%0d ScoreW=%0d MaxN=%0d ModSteps=%0d LfsrSeed=%h",
-                 vec_file, hp, hw, hm, hs, hl, P, ScoreW, MaxN, ModSteps, LfsrSeed);
+      if (rc != 6 || hp != TopkParallelism || hw != ScoreW || hm != MaxN || hs != ModSteps || hl != TopkLfsrSeed) begin
+        $display("FAIL %s was written for TopkParallelism=%0d ScoreW=%0d MaxN=%0d ModSteps=%0d TopkLfsrSeed=%h; this is TopkParallelism=%0d ScoreW=%0d MaxN=%0d ModSteps=%0d TopkLfsrSeed=%h",
+                 vec_file, hp, hw, hm, hs, hl, TopkParallelism, ScoreW, MaxN, ModSteps, TopkLfsrSeed);
         $fatal(1);
       end
       rst_n = 1'b0;
@@ -220,7 +220,7 @@ module topk_engine_iverilog_tb;
     if (!$value$plusargs("seed=%d", seed)) seed = 1;
     fo = 0;
     if ($value$plusargs("out=%s", out_file)) fo = $fopen(out_file, "w");
-    $display("topk_engine_iverilog_tb: %s, P=%0d ScoreW=%0d MaxN=%0d ModSteps=%0d, seed %0d", vec_file, P, ScoreW,
+    $display("topk_engine_iverilog_tb: %s, TopkParallelism=%0d ScoreW=%0d MaxN=%0d ModSteps=%0d, seed %0d", vec_file, TopkParallelism, ScoreW,
              MaxN, ModSteps, seed);
     bp = 0;
     run_file();

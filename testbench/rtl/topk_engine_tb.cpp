@@ -23,7 +23,7 @@
 // Build: CMake makes topk_engine_tb from the default preset's parameters (ctest label rtl) and
 // topk_engine_bench_p{4,16,64} (MaxN 8192) for scripts/bench.sh topk; the SINKATTN_TB_TOPK_*
 // defines tell the harness what the block was Verilated with (P*ScoreW is checked at compile
-// time against the port width, MaxN/ModSteps/LfsrSeed by the tests themselves).
+// time against the port width, MaxN/ModSteps/TopkLfsrSeed by the tests themselves).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -87,7 +87,7 @@ std::uint64_t harness_seed() {
     g_seed = env ? std::strtoull(env, nullptr, 0) : kDefaultSeed;
     std::cout << "[   SEED   ] " << g_seed << " (rerun with SINKATTN_SEED=" << g_seed << ")\n"
               << "[  PARAMS  ] P=" << kP << " ScoreW=" << kScoreW << " MaxN=" << kMaxN
-              << " ModSteps=" << kModSteps << " LfsrSeed=0x" << std::hex << kLfsrSeed << std::dec << "\n";
+              << " ModSteps=" << kModSteps << " TopkLfsrSeed=0x" << std::hex << kLfsrSeed << std::dec << "\n";
     printed = true;
   }
   return g_seed;
@@ -526,7 +526,7 @@ TEST(TopkEngine, RandomBackPressure) {
 // The engine's LFSR out of reset, against the sequence derived here from the polynomial of
 // docs/numerics.md (x^16 + x^14 + x^13 + x^11 + 1, Galois, shifting right: the bit shifted out
 // toggles bit e-1 for each lower term x^e), not from sinkattn::Lfsr16: one draw per partition
-// pass, starting from LfsrSeed, and each pivot is that draw mod the pass's count. A second
+// pass, starting from TopkLfsrSeed, and each pivot is that draw mod the pass's count. A second
 // engine, fresh from reset, starts again from the seed.
 std::vector<std::uint16_t> lfsr_from_polynomial(std::uint16_t seed, std::size_t count) {
   std::uint32_t mask = 0;
@@ -630,7 +630,7 @@ int print_bench(int vectors, int expect_vectors) {
 
 // ---------------------------------------------------------------------------------------------
 // The vector file for the Icarus testbench, all numbers hexadecimal, whitespace separated:
-//   header   "P ScoreW MaxN ModSteps LfsrSeed count"
+//   header   "P ScoreW MaxN ModSteps TopkLfsrSeed count"
 //   vector   "n k", n scores, "kept lfsr_after done_cycle", the kept indices in ascending order
 // done_cycle is the formula's cycle of done_o, counted from the command handshake. The
 // vectors are meant to run in sequence through one engine fresh from reset.

@@ -136,12 +136,25 @@ std::string verilog_params_header(const std::string& guard_id, const std::string
 // build (sim/rtl/rtl_build.hpp, rtl::model_name()).
 std::string rtl_hardware_header(const HwConfig& hw);
 
+// The same parameters as a C++ traits struct sinkattn::params::ID: kName, k<Name> per parameter
+// and kAll, the list in order. What sinkattn_gen_params writes for every preset
+// (sinkattn/params/NAME.hpp) and the on-demand build for other hardware (rtl_hardware_traits).
+std::string cpp_params_traits(const std::string& id, const std::string& name, const std::string& source,
+                              const std::vector<std::pair<std::string, long long>>& params);
+
 // The same parameters for CMake: SINKATTN_PARAM_NAMES, then SINKATTN_PARAM_<Name> per parameter,
-// which sinkattn_read_params (cmake/SinkattnTop.cmake) turns into the caller's variables. What
+// SINKATTN_PARAM_TOP_NAMES (which of them the RTL top takes, rtl_parameter_list's names) and
+// SINKATTN_PARAM_TRAITS_HEADER / SINKATTN_PARAM_TRAITS (the generated C++ traits with the same
+// values, which an RTL runner built from the fragment includes instead of taking -D macros).
+// sinkattn_read_params (cmake/SinkattnTop.cmake) turns them into the caller's variables. What
 // sinkattn_gen_params writes beside every preset's Verilog header, and the on-demand build beside
 // rtl_hardware_header's.
-std::string cmake_params_fragment(const std::string& source, const std::vector<std::pair<std::string, long long>>& params);
-std::string rtl_hardware_cmake(const HwConfig& hw);
+std::string cmake_params_fragment(const std::string& source, const std::vector<std::pair<std::string, long long>>& params,
+                                  const std::string& traits_header, const std::string& traits_type);
+// The on-demand build's fragment and traits (struct sinkattn::params::rtl_hw, written to
+// `traits_header`).
+std::string rtl_hardware_cmake(const HwConfig& hw, const std::string& traits_header);
+std::string rtl_hardware_traits(const HwConfig& hw);
 
 // The ramp used by budgets and head keeps: `top` for the leading ceil(unpruned_frac * L)
 // layers, then a linear, non-increasing ramp that reaches `bottom` at the last layer.

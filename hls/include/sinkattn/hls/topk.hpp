@@ -28,7 +28,7 @@ template <class CONFIG_T>
 TopkCounts topk_select(const imp_t scores[Dims<CONFIG_T>::kMaxCandidates], int n, int k, lfsr_t& lfsr,
                        bool keep[Dims<CONFIG_T>::kMaxCandidates]) {
   using D = Dims<CONFIG_T>;
-  constexpr int kP = D::kTopkP;
+  constexpr int kP = D::kTopkParallelism;
   TopkCounts counts;
   const bool keep_all = k >= n;
 TK_KEEP_INIT:

@@ -40,15 +40,15 @@ struct Dims {
   static constexpr int kMaxHeads = static_cast<int>(CONFIG_T::kMaxQHeads);  // query heads of one group
   static constexpr int kQkLanes = static_cast<int>(CONFIG_T::kQkLanes);
   static constexpr int kPvLanes = static_cast<int>(CONFIG_T::kPvLanes);
-  static constexpr int kTopkP = static_cast<int>(CONFIG_T::kTopkParallelism);
+  static constexpr int kTopkParallelism = static_cast<int>(CONFIG_T::kTopkParallelism);
   // The top-k engine ranks tokens (eviction) and heads (head pruning).
   static constexpr int kMaxCandidates = kMaxTokens > kMaxHeads ? kMaxTokens : kMaxHeads;
   static constexpr int kQkTiles = (kMaxTokens + kQkLanes - 1) / kQkLanes;
   static constexpr int kPvTiles = (kMaxTokens + kPvLanes - 1) / kPvLanes;
-  static constexpr int kTopkTiles = (kMaxCandidates + kTopkP - 1) / kTopkP;
+  static constexpr int kTopkTiles = (kMaxCandidates + kTopkParallelism - 1) / kTopkParallelism;
 
   static_assert(kHeadDim > 0 && kMaxTokens > 0 && kMaxHeads > 0, "sizes are positive");
-  static_assert(kQkLanes > 0 && kPvLanes > 0 && kTopkP > 0, "lane counts are positive");
+  static_assert(kQkLanes > 0 && kPvLanes > 0 && kTopkParallelism > 0, "lane counts are positive");
   // q.k accumulates in score_t without overflow.
   static_assert(static_cast<long long>(num::kDataMax) * num::kDataMax * 2 * kHeadDim <=
                     std::numeric_limits<score_t>::max(),
