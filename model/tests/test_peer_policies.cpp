@@ -225,22 +225,24 @@ TEST(PeerPolicies, StreamingllmKeepsWhatStartRecentKVCacheKeeps) {
   EXPECT_EQ(a.near_tie_flips + a.disagreements, 0);
 }
 
-// The h2o preset with H2O's hh_size (the heavy-hitter budget) and recent_size (the window).
-Config h2o_config(int hh_size, int recent_size) {
+// The h2o preset with H2O's hh_size (the heavy-hitter budget) and recent_size (the window);
+// `prefill` false turns the prompt's scores off (policy.prefill_importance).
+Config h2o_config(int hh_size, int recent_size, bool prefill = true) {
   return load_config("h2o", {{"policy.window", std::to_string(recent_size), "test"},
                              {"policy.heavy_hitters.budget.tokens", std::to_string(hh_size), "test"},
-                             {"policy.heavy_hitters.budget.min_tokens", std::to_string(hh_size), "test"}});
+                             {"policy.heavy_hitters.budget.min_tokens", std::to_string(hh_size), "test"},
+                             {"policy.prefill_importance", prefill ? "true" : "false", "test"}});
 }
 
-// The h2o preset as it runs today: importance from the decode rows only, the whole prompt read
-// once at the first decode step and cut after it (docs/policy.md). Against H2O's rule with the
-// prefill's scores left out, every keep set must agree but for near-tie flips.
+// The h2o preset with policy.prefill_importance off: importance from the decode rows only, the
+// whole prompt read once at the first decode step and cut after it (docs/policy.md). Against
+// H2O's rule with the prefill's scores left out, every keep set must agree but for near-tie flips.
 TEST(PeerPolicies, H2oKeepsWhatH2OKeepsWithoutPrefillScores) {
   Agreement a;
   for (const auto& [seed, shape] : cases()) {
     const int hh_size = 8, recent_size = 8;
     const FloatTrace ft = peer_trace(seed, shape);
-    const Config cfg = h2o_config(hh_size, recent_size);
+    const Config cfg = h2o_config(hh_size, recent_size, false);
     const GoldenResult res = run_preset(cfg, ft);
     std::vector<Stream> ref;
     for (int l = 0; l < shape.layers; ++l)
@@ -252,11 +254,11 @@ TEST(PeerPolicies, H2oKeepsWhatH2OKeepsWithoutPrefillScores) {
   EXPECT_GT(a.equal_streams, a.streams * 3 / 4) << "near-tie flips should be rare";
 }
 
-// H2O's own order, the prompt's scores included: what the preset does not reproduce yet (the
-// prefill importance of issue #17 is not implemented). Measured and printed, and the test checks
-// that the reference does differ from the prefill-free one, so that the figure above means
-// something: the prefill's rows change H2O's choices on these traces.
-TEST(PeerPolicies, H2oAgainstH2OWithPrefillScoresIsMeasured) {
+// H2O's own order, the prompt's scores included (the preset's default, prefill importance on):
+// every keep set must agree but for near-tie flips. The test also checks that the reference
+// differs from the prefill-free one, so that agreeing with it means something: the prefill's
+// rows change H2O's choices on these traces.
+TEST(PeerPolicies, H2oKeepsWhatH2OKeepsWithPrefillScores) {
   Agreement a;
   long changed_by_prefill = 0;
   for (const auto& [seed, shape] : cases()) {
@@ -272,8 +274,10 @@ TEST(PeerPolicies, H2oAgainstH2OWithPrefillScoresIsMeasured) {
       }
     compare(res, ref, a, "seed " + std::to_string(seed));
   }
-  print("h2o vs H2OKVCache_LayerWise with prefill scores (not yet reproduced)", a);
+  print("h2o vs H2OKVCache_LayerWise with prefill scores", a);
   EXPECT_GT(changed_by_prefill, 0);
+  EXPECT_EQ(a.disagreements, 0) << "first: " << a.first_disagreement;
+  EXPECT_GT(a.equal_streams, a.streams * 3 / 4) << "near-tie flips should be rare";
 }
 
 // DuoAttention: gates per (layer, KV head) from a head-pattern file, thresholded at the NumPy
