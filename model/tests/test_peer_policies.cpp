@@ -335,5 +335,70 @@ TEST(PeerPolicies, DuoKeepsWhatDuoAttentionKeeps) {
   EXPECT_EQ(a.all_equal, a.all_sets) << a.first_disagreement;
 }
 
+// SpAtten (no released code; the paper's rule): in the generation stage the token being
+// generated is the step's query, so cascade token pruning never removes it; every other cached
+// token, the newest included, is ranked by its accumulated importance against the layer's
+// budget K_l. On traces whose heads attend mostly locally (gen-trace --recency), the spatten
+// preset must read the current token at every (step, layer, KV head) and nothing beyond the
+// budget besides it: K_l alive tokens plus the one that just left the one-token window. The
+// preset without its window (window 0, the old preset) drops the current token on the same
+// traces, which shows the check can fail.
+TEST(PeerPolicies, SpattenKeepsTheTokenBeingGeneratedOnALocalTrace) {
+  long sets = 0, current_kept = 0, previous_kept = 0, old_sets = 0, old_current_dropped = 0, old_previous_kept = 0;
+  for (const auto& [seed, shape] : std::vector<std::pair<std::uint64_t, Shape>>{
+           {31, {3, 4, 4, 32, 112, 48}}, {32, {3, 8, 2, 32, 112, 64}}, {33, {2, 4, 1, 16, 96, 40}}}) {
+    SynthParams p;
+    p.shape = shape;
+    p.sinks = 0;
+    p.sink_mass = 0;
+    p.heavy = 4;
+    p.recency = 6.0;  // nats: the newest tokens draw most of each row
+    p.recency_span = 4;
+    p.seed = seed;
+    const FloatTrace ft = make_synthetic_trace(p);
+    for (const char* window : {"1", "0"}) {
+      const bool preset = window == std::string("1");
+      const Config cfg = load_config("spatten", {{"policy.window", window, "test"},
+                                                 {"policy.heavy_hitters.budget.tokens", "8", "test"},
+                                                 {"policy.heavy_hitters.budget.min_tokens", "6", "test"},
+                                                 {"policy.head_pruning.warmup_steps", "4", "test"}});
+      if (preset) {
+        const Config shipped = load_config("spatten");
+        ASSERT_EQ(shipped.policy.window, 1);
+        ASSERT_TRUE(shipped.policy.prefill_importance);
+      }
+      const Plan plan = make_plan(cfg, shape, "local trace");
+      const GoldenResult res = run_preset(cfg, ft);
+      ASSERT_TRUE(res.prefill_importance);
+      ASSERT_GT(res.prefill.evictions, 0u) << "the summarization stage should prune the prompt";
+      for (int st = 0; st < shape.steps(); ++st) {
+        const int t = shape.prompt + st;
+        for (int l = 0; l < shape.layers; ++l)
+          for (int g = 0; g < shape.kv_heads; ++g) {
+            const std::uint8_t* row = &res.keep[((static_cast<std::size_t>(st) * shape.layers + l) * shape.kv_heads + g) * shape.tokens];
+            long n = 0;
+            for (int j = 0; j < shape.tokens; ++j) n += row[j];
+            if (n == 0) continue;  // every query head of the group pruned: no job
+            if (preset) {
+              ++sets;
+              current_kept += row[t];
+              previous_kept += row[t - 1];
+              EXPECT_LE(n - 1, plan.budget[l] + 1) << "seed " << seed << " step " << t << " layer " << l << " KV head " << g;
+            } else {
+              ++old_sets;
+              old_current_dropped += !row[t];
+              old_previous_kept += row[t - 1];
+            }
+          }
+      }
+    }
+  }
+  std::printf("spatten on local traces: current token kept %ld / %ld, previous token kept %ld / %ld; without the "
+              "one-token window: current token dropped %ld / %ld, previous kept %ld / %ld\n",
+              current_kept, sets, previous_kept, sets, old_current_dropped, old_sets, old_previous_kept, old_sets);
+  EXPECT_EQ(current_kept, sets);
+  EXPECT_GT(old_current_dropped, 0) << "the old preset should drop the current token on these traces";
+}
+
 }  // namespace
 }  // namespace sinkattn

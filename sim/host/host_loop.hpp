@@ -97,7 +97,9 @@ class HostLoop {
   }
 
   RunResult& result() { return rec_.result; }
+  std::uint64_t cycles() const { return cycle_; }
 
+ private:
   // Clocks until the controller is idle (ready for a command).
   void wait_ready() {
     for (;;) {
@@ -106,9 +108,7 @@ class HostLoop {
       cycle();
     }
   }
-  std::uint64_t cycles() const { return cycle_; }
 
- private:
   // One command: valid until the cycle whose settled outputs show the controller ready.
   void command(const TopCommand& c) {
     port_.set_command(c, true);
