@@ -78,10 +78,14 @@ class HostLoop {
     port_.reset();
     bool in_prefill = false;
     for (const TopCommand& c : top_commands(cfg_, plan_, tr_, layout_)) {
-      // The prefill's cycles: from its first command until the controller is idle after its
-      // last (waiting for idle first takes the next command in the same cycle as before).
+      // The prefill's cycles: from its first command, presented once the controller is idle,
+      // until the controller is idle after its last (waiting for idle first takes a command in
+      // the same cycle as presenting it at once would).
       const bool pre = is_prefill_command(c);
-      if (pre && !in_prefill) prefill_start_ = cycle_;
+      if (pre && !in_prefill) {  // not the clear sweep before it
+        wait_ready();
+        prefill_start_ = cycle_;
+      }
       if (!pre && in_prefill) {
         wait_ready();
         rec_.result.prefill_cycles = cycle_ - prefill_start_;
@@ -103,6 +107,7 @@ class HostLoop {
   // Clocks until the controller is idle (ready for a command).
   void wait_ready() {
     for (;;) {
+      if (const std::uint64_t n = port_.skippable_cycles(); n > 0) skip(n);
       port_.peek();
       if (port_.cmd_ready()) return;
       cycle();
