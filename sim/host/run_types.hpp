@@ -61,7 +61,7 @@ struct RunResult {
   GoldenResult run;                // out, row_active and the counters the golden model has too
   std::vector<PhaseEvent> events;
   std::vector<std::pair<std::string, std::uint64_t>> counters;  // every hardware counter, in index order
-  std::uint64_t cycles = 0;        // cycles with the controller busy (decode, queries excluded)
+  std::uint64_t cycles = 0;        // cycles with the controller busy (decode runs and prefill passes, commands excluded)
   std::uint64_t total_cycles = 0;  // every simulated cycle, loading and command traffic included
   // The prefill's share of total_cycles: from the first importance load until the controller is
   // idle after the last prefill eviction pass (0 when the run has no prefill).
