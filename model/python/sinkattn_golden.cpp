@@ -44,14 +44,17 @@ std::vector<double> flat(const F64& a) { return {a.data(), a.data() + a.size()};
 class PyStream {
  public:
   PyStream(const std::string& config, int layers, int q_heads, int kv_heads, int head_dim, int tokens, int prompt,
-           const F64& q_scale, const F64& k_scale, const F64& v_scale, bool record_keep)
+           const F64& q_scale, const F64& k_scale, const F64& v_scale, bool record_keep,
+           const std::vector<std::pair<std::string, std::string>>& overrides)
       : shape_{layers, q_heads, kv_heads, head_dim, tokens, prompt} {
     GoldenOptions opt;
     opt.record_keep = record_keep;
     expect_shape(q_scale, {layers, q_heads}, "q_scale");
     expect_shape(k_scale, {layers, kv_heads}, "k_scale");
     expect_shape(v_scale, {layers, kv_heads}, "v_scale");
-    engine_ = std::make_unique<StreamEngine>(load_config(config), shape_, StreamScales{flat(q_scale), flat(k_scale), flat(v_scale)},
+    std::vector<FieldOverride> fields;
+    for (const auto& [path, value] : overrides) fields.push_back({path, value, "overrides"});
+    engine_ = std::make_unique<StreamEngine>(load_config(config, fields), shape_, StreamScales{flat(q_scale), flat(k_scale), flat(v_scale)},
                                              opt);
   }
 
@@ -154,11 +157,13 @@ PYBIND11_MODULE(sinkattn_golden, m) {
   m.def("quantize", &quantize, py::arg("x"), py::arg("scale"),
         "(int16 array, saturated count): round(x / scale) half away from zero, saturated to +-DATA_MAX.");
   py::class_<PyStream>(m, "Stream", "One decode stream through the policy engine, one layer of one step at a time.")
-      .def(py::init<const std::string&, int, int, int, int, int, int, const F64&, const F64&, const F64&, bool>(),
+      .def(py::init<const std::string&, int, int, int, int, int, int, const F64&, const F64&, const F64&, bool,
+                    const std::vector<std::pair<std::string, std::string>>&>(),
            py::arg("config"), py::arg("layers"), py::arg("q_heads"), py::arg("kv_heads"), py::arg("head_dim"),
            py::arg("tokens"), py::arg("prompt"), py::arg("q_scale"), py::arg("k_scale"), py::arg("v_scale"),
-           py::arg("record_keep") = false,
-           "config: a preset name or YAML file; tokens: the capacity; scales: real = int * scale, [L, heads].")
+           py::arg("record_keep") = false, py::arg("overrides") = std::vector<std::pair<std::string, std::string>>{},
+           "config: a preset name or YAML file; tokens: the capacity; scales: real = int * scale, [L, heads]; "
+           "overrides: (field path, YAML value) pairs set on top of config, as a sweep sets them.")
       .def("prefill", &PyStream::prefill, py::arg("k"), py::arg("v"), "The prompt's keys and values, int16 [L, Hkv, P, D].")
       .def("step_layer", &PyStream::step_layer, py::arg("layer"), py::arg("q"), py::arg("k"), py::arg("v"),
            "Layer `layer` of the next token: q [Hq, D], k, v [Hkv, D] int16 -> outputs int16 [Hq, D] "

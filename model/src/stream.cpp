@@ -96,7 +96,7 @@ void StreamEngine::step_layer(int l, const std::int16_t* q, const std::int16_t* 
     std::copy(q + h * d, q + (h + 1) * d, trace_.q.begin() + (trace_.q_row(l, h, t) - trace_.q.data()));
   for (int g = 0; g < s.kv_heads; ++g) {
     std::copy(k + g * d, k + (g + 1) * d, trace_.k.begin() + trace_.offset(s.kv_heads, l, g, t));
-    if (l == 0) std::copy(v + g * d, v + (g + 1) * d, trace_.v.begin() + trace_.offset(s.kv_heads, l, g, t));
+    std::copy(v + g * d, v + (g + 1) * d, trace_.v.begin() + trace_.offset(s.kv_heads, l, g, t));
   }
   if (l == 0) engine_->begin_step(t);
   engine_->run_layer(t, l);
