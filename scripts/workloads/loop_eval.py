@@ -41,6 +41,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import corpus  # noqa: E402
 from llama import BOS, LlamaShape, TinyLlama  # noqa: E402
+from loss_bound import first_order_bound  # noqa: E402
 from stepwise import FloatCache, StepDecoder  # noqa: E402
 
 PRESETS = ["dense", "streamingllm", "h2o", "spatten", "duo", "sinkattn"]
@@ -112,6 +113,15 @@ def window_ids(val, w, windows, tokens):
     return np.concatenate([[BOS], val[off:off + tokens]]).astype(np.int64), off
 
 
+def window_bound(model, eng, ids, tokens, prompt, scales):
+    """loss_bound.py's first-order bound on the dense integer path's loss change in this window."""
+    cap = []
+    with torch.no_grad():
+        model(torch.from_numpy(ids[:tokens]).unsqueeze(0), capture=cap)
+    layers = [{n: c[n][0] for n in ("q", "k", "v")} for c in cap]
+    return first_order_bound(model, ids, prompt, tokens, layers, scales, eng.DATA_MAX, eng.OUT_FRAC_BITS)
+
+
 def run_window(model, dec, eng, ids, configs, overrides, tokens, prompt):
     """Per-step losses [C, T-P] of the configurations and of float, and the float step-path check."""
     shape = model.shape
@@ -161,6 +171,8 @@ def main():
     ap.add_argument("--prompt", type=int, help="P (default T/2)")
     ap.add_argument("--build", default=os.path.join(os.path.dirname(os.path.dirname(HERE)), "build"))
     ap.add_argument("--json", help="write the results here")
+    ap.add_argument("--bound", action="store_true",
+                    help="also compute loss_bound.py's first-order bound on the dense integer path's loss change per window")
     a = ap.parse_args()
     torch.set_num_threads(1)
     configs = a.config or PRESETS
@@ -187,7 +199,7 @@ def main():
     fper = np.empty(a.windows)
     counters = [[] for _ in configs]
     saturated, values = np.zeros(len(configs), dtype=np.int64), 0
-    offsets, worst = [], 0.0
+    offsets, worst, bounds = [], 0.0, []
     t0 = time.time()
     tty = sys.stderr.isatty()
     for w in range(a.windows):
@@ -198,6 +210,8 @@ def main():
             sys.exit(f"loop_eval.py: window {w}: the step decoder's float path differs from the model's own pass by "
                      f"{wc:.3g} > {STEP_CHECK_TOL} in the logits")
         worst = max(worst, wc)
+        if a.bound:
+            bounds.append(window_bound(model, eng, ids, tokens, prompt, att.sc))
         per[:, w], fper[w] = losses.mean(axis=1), fl.mean()
         for i, s in enumerate(att.streams):
             counters[i].append(s.counters())
@@ -218,6 +232,11 @@ def main():
            "configs": [summarize(c, per[i], fper, counters[i], saturated[i], values) for i, c in enumerate(configs)],
            "per_window": {"float": fper.tolist(), **{c: per[i].tolist() for i, c in enumerate(configs)}},
            "seconds": time.time() - t0}
+    if a.bound:
+        res["dense_loss_bound"] = {
+            "worst_case": [b[0] for b in bounds], "statistical": [b[1] for b in bounds],
+            "what": "first-order bounds on |loss(dense integer) - loss(float)| per window (loss_bound.py): every error "
+                    "at its worst at once, and 4 sigma for independent zero-mean errors (the stated bound)"}
     print(f"float: loss {fl:.4f} ± {fse:.4f} nats/byte, perplexity {math.exp(fl):.3f} "
           f"({a.windows} windows, decode {prompt}..{tokens - 1})")
     print(f"{'config':<14} {'DRAM %':>7} {'loss':>8} {'loss change ± SE':>20} {'ppl':>7} {'saturated':>10}")
@@ -225,6 +244,10 @@ def main():
         print(f"{r['config']:<14} {100 * r['dram_share']:7.1f} {r['loss']:8.4f} "
               f"{r['loss_delta']:+10.4f} ± {r['loss_delta_se']:.4f} {r['perplexity']:7.3f} "
               f"{r['saturated_values'] / max(1, r['quantized_values']):10.2e}")
+    if a.bound:
+        wc_b, st_b = [b[0] for b in bounds], [b[1] for b in bounds]
+        print(f"bound on the dense integer path's loss change per window (loss_bound.py): statistical (4 sigma) "
+              f"{min(st_b):.4f} .. {max(st_b):.4f}, worst case {min(wc_b):.3f} .. {max(wc_b):.3f} nats/byte")
     if a.json:
         with open(a.json, "w") as f:
             json.dump(res, f, indent=2)
