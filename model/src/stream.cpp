@@ -57,7 +57,7 @@ StreamEngine::StreamEngine(const Config& cfg, const Shape& shape, const StreamSc
   trace_.k_scale = scales.k;
   trace_.v_scale = scales.v;
   fill_score_scales(trace_, kWhere);
-  engine_ = std::make_unique<detail::StepEngine>(cfg_, plan_, trace_, opt);
+  opt_ = opt;
   next_token_ = s.prompt;
 }
 
@@ -76,6 +76,9 @@ void StreamEngine::prefill(const std::int16_t* k, const std::int16_t* v) {
       std::copy(k + src, k + src + slice, trace_.k.begin() + trace_.offset(s.kv_heads, l, g, 0));
       std::copy(v + src, v + src + slice, trace_.v.begin() + trace_.offset(s.kv_heads, l, g, 0));
     }
+  // The engine starts from the prompt as the whole-trace engine does: made once the prompt's
+  // rows are in the trace.
+  engine_ = std::make_unique<detail::StepEngine>(cfg_, plan_, trace_, opt_);
   prefilled_ = true;
 }
 
@@ -110,6 +113,9 @@ void StreamEngine::step_layer(int l, const std::int16_t* q, const std::int16_t* 
   }
 }
 
-const GoldenResult& StreamEngine::result() const { return engine_->result(); }
+const GoldenResult& StreamEngine::result() const {
+  if (!engine_) throw std::logic_error("StreamEngine::result: prefill first");
+  return engine_->result();
+}
 
 }  // namespace sinkattn

@@ -56,7 +56,7 @@ class StreamEngine {
   const Shape& shape() const { return trace_.shape; }
   const Plan& plan() const { return plan_; }
   const IntTrace& trace() const { return trace_; }  // the integer rows fed so far, and the scales
-  // Everything computed so far, in run_golden's layout: outputs, row_active and (if recorded)
+  // Everything computed so far (after prefill), in run_golden's layout: outputs, row_active and (if recorded)
   // keep masks of the steps done, counters, dense DRAM bytes of the whole capacity.
   const GoldenResult& result() const;
 
@@ -64,7 +64,8 @@ class StreamEngine {
   Config cfg_;
   Plan plan_;
   IntTrace trace_;
-  std::unique_ptr<detail::StepEngine> engine_;
+  GoldenOptions opt_;
+  std::unique_ptr<detail::StepEngine> engine_;  // made by prefill
   bool prefilled_ = false;
   int next_token_ = 0, next_layer_ = 0;
 };
