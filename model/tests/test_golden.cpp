@@ -15,7 +15,7 @@
 #include "sinkattn/golden.hpp"
 #include "sinkattn/numerics.hpp"
 #include "sinkattn/synth.hpp"
-#include "random_config.hpp"
+#include "random_policy_config.hpp"
 #include "row_check.hpp"
 #include "spec_reference.hpp"
 #include "test_seed.hpp"

@@ -9,7 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "random_config.hpp"
+#include "random_policy_config.hpp"
 #include "sinkattn/config.hpp"
 #include "sinkattn/error.hpp"
 #include "sinkattn/golden.hpp"

@@ -1,4 +1,4 @@
-// Random but valid policy configurations for property tests (test_golden, test_stream).
+// Random but valid policy configurations for property tests (test_golden, test_stream; testbench/cosim/random_config.hpp draws whole hardware cases).
 #pragma once
 
 #include <random>
