@@ -35,8 +35,11 @@ void dump_arrays(const std::string& dir, const GoldenResult& run, const std::vec
 int run_golden_cmd(const GoldenArgs& a) {
   JobModelRun r = run_job_model("golden", a, load_config(a.config), run_golden, !a.dump.empty());
   if (!a.dump.empty()) dump_arrays(a.dump, r.run, r.out_float);
+  const FloatTrace ft = open_trace(a.trace);  // mapped: only meta.json is read here
+  if (a.loss_windows == 0 && !a.quiet && !model_checkpoint(ft.meta).empty())
+    std::printf("model workload (%s): --loss-windows N adds the model's loss with this configuration in its loop\n",
+                model_checkpoint(ft.meta).c_str());
   if (a.loss_windows > 0) {
-    const FloatTrace ft = open_trace(a.trace);
     const nlohmann::json m = model_loss(a.trace, model_checkpoint(ft.meta), ft.shape.prompt, a.config, {}, a.loss_windows);
     r.report["model_loss"] = m;
     if (!a.quiet)
