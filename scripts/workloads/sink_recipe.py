@@ -37,6 +37,7 @@ def main():
     ap.add_argument("--cache-root", default=os.path.join(os.path.dirname(os.path.dirname(HERE)), "build", "workloads"))
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", help="write the attention report here too")
+    ap.add_argument("--check", action="store_true", help="exit 1 unless the model learned (validation loss below unigram)")
     a = ap.parse_args()
     train.RECIPES.update(RECIPES)
     common = ["--cache-root", a.cache_root, "--recipe", a.recipe, "--seed", str(a.seed)]
@@ -56,6 +57,9 @@ def main():
     t = json.load(open(os.path.join(out, "train.json")))
     print(f"{a.recipe}: val loss {t['val_loss_nats_per_byte']:.4f} nats/byte; sink heads by the report's rule: "
           + ", ".join(f"{k} {v or 'none'}" for k, v in r["sink_heads"].items()))
+    if a.check and not t["val_loss_nats_per_byte"] < t["unigram_nats_per_byte"]:
+        sys.exit(f"sink_recipe.py: {a.recipe} did not learn: val loss {t['val_loss_nats_per_byte']:.4f} >= unigram "
+                 f"{t['unigram_nats_per_byte']:.4f}")
 
 
 if __name__ == "__main__":
