@@ -20,8 +20,9 @@ quantization steps, the spec's datapath bounds and the model's own gradient; no 
 the integer path enters it.
 
 B assumes every error takes its worst value in the worst direction at once, and on the trained
-model it is vacuous (1.6 to 14 nats/byte over 8 windows, more than the model's loss). Rounding errors are not
-like that: they are spread over both signs and nearly independent from element to element. If
+model it is vacuous (1.6 to 14 nats/byte over 8 windows, more than the model's loss). Rounding
+errors are not like that: they are spread over both signs and nearly independent from element
+to element. If
 each error is zero-mean within +-eps (at most uniform's variance eps^2 / 3 for a rounding;
 smaller for the others, which are bounded by eps too), the first-order loss change has standard
 deviation at most
