@@ -90,6 +90,8 @@ int run_cosim_cmd(const CosimArgs& a) {
       cycles ? static_cast<double>(c.dram_bytes()) / (static_cast<double>(cycles) * cfg.hw.dram.bytes_per_cycle) : 0.0;
   j["utilization"] = util;
   add_costs(j, costs, cfg, c, s);
+  add_cycle_prefill(j, "rtl", cfg, r.golden, costs.energy, r.rtl);
+  j["prefill_cycles_systemc"] = r.systemc.prefill_cycles;
   add_fidelity(j, fid);
   j["golden_seconds"] = r.golden_seconds;
   j["wall_seconds"] = r.wall_seconds;

@@ -39,6 +39,18 @@ void add_run_options(nlohmann::json& j, const CycleArgs& a) {
   j["row_stall"] = a.row_stall;
 }
 
+void add_cycle_prefill(nlohmann::json& j, const char* model, const Config& cfg, const GoldenResult& gold,
+                       const EnergyTable& energy, const host::RunResult& r) {
+  PrefillCycles pc;
+  pc.model = model;
+  pc.total = r.prefill_cycles;
+  for (const auto& [name, v] : r.counters) {
+    if (name == "prefill_cycles") pc.eviction_pass = v;
+    if (name == "importance_loads") pc.loads = v;
+  }
+  add_prefill(j, cfg, gold, energy, &pc);
+}
+
 void add_run_result(nlohmann::json& j, const host::RunResult& r) {
   j["cycles"] = r.cycles;
   j["total_cycles"] = r.total_cycles;
@@ -77,6 +89,7 @@ int report_cycle_run(const char* mode, const CycleArgs& a, const Config& cfg, co
   add_counters(j, c, gold.dense_dram_bytes);
   j["golden_dram_bytes"] = gold.counters.dram_bytes();
   add_costs(j, costs, cfg, c, s);
+  add_cycle_prefill(j, mode, cfg, gold, costs.energy, r);
   add_run_result(j, r);
   j["wall_seconds"] = r.wall_seconds;
   j["simulated_cycles_per_second"] = r.wall_seconds > 0 ? static_cast<double>(r.total_cycles) / r.wall_seconds : 0.0;
@@ -88,6 +101,11 @@ int report_cycle_run(const char* mode, const CycleArgs& a, const Config& cfg, co
     if (!a.model.empty()) std::cout << "  model                  " << a.model << "\n";
     std::snprintf(line, sizeof line, "  %-22s %14llu   (%llu with loading)\n", "cycles",
                   static_cast<unsigned long long>(r.cycles), static_cast<unsigned long long>(r.total_cycles));
+    std::cout << line;
+    std::snprintf(line, sizeof line, "  %-22s %14llu   (of which %llu importance loads, %llu eviction pass)\n",
+                  "prefill cycles", static_cast<unsigned long long>(r.prefill_cycles),
+                  static_cast<unsigned long long>(j["prefill"]["engine"]["importance_loads_counted"].get<std::uint64_t>()),
+                  static_cast<unsigned long long>(j["prefill"]["engine"]["eviction_pass_cycles"].get<std::uint64_t>()));
     std::cout << line;
     std::snprintf(line, sizeof line, "  %-22s %14llu   (golden %llu, dense %llu)\n", "DRAM bytes",
                   static_cast<unsigned long long>(c.dram_bytes()), static_cast<unsigned long long>(gold.counters.dram_bytes()),

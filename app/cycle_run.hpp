@@ -35,6 +35,10 @@ host::RunOptions cycle_options(const CycleArgs& a);
 void add_run_options(nlohmann::json& j, const CycleArgs& a);
 void add_run_result(nlohmann::json& j, const host::RunResult& r);
 
+// The report's prefill object (add_prefill) with the cycles model `model` measured.
+void add_cycle_prefill(nlohmann::json& j, const char* model, const Config& cfg, const GoldenResult& gold,
+                       const EnergyTable& energy, const host::RunResult& r);
+
 // Checks `r` against the golden model on the same input, writes --json, prints the summary.
 // Returns 0 when the outputs and counters equal golden's, 1 (after naming the first difference
 // and the seed) when they do not.

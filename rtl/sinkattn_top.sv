@@ -14,6 +14,10 @@
 //      below tau, an LSB fetch (once per job) and a recompute with full keys;
 //   3. eviction: each alive list a topk head uses and that is over budget goes through the
 //      top-k engine; evicted tokens leave this layer and, with cascade, every deeper one.
+// Prefill (docs/policy.md, "Prefill importance"): the host loads each prompt token's initial
+// importance (OpImportance, one word a cycle while idle), then a RUN with the prefill bit runs
+// step 3 alone for its layer at step P - 1, cutting the prompt's over-budget lists before the
+// first decode step.
 // Rows leave on the row port in (layer, head) order, pruned heads with zeros; every phase
 // leaves an event with its first and last cycle on the event port (rtl/top_latency.md).
 //
@@ -199,6 +203,7 @@ module sinkattn_top #(
   logic [TokW-1:0] cnt_q;                  // top-k candidates
   logic [TokW-1:0] kk_q;                   // top-k keep count
   logic            sel_hp_q;               // selection for head pruning (else eviction)
+  logic            prefill_q;              // the run is a prefill eviction pass
   logic [TokW-1:0] fb_q;                   // top-k input beat
   logic [TokW-1:0] ptr_q;                  // top-k output walk
   logic            done_seen_q;
@@ -503,7 +508,13 @@ module sinkattn_top #(
   assign cmd_ready_o = (st_q == StIdle);
   assign cmd_fire    = cmd_valid_i && cmd_ready_o;
 
-  logic list_we, scan_alive, front_take;
+  logic list_we, scan_alive, front_take, imp_load;
+  logic [ImpAW-1:0] imp_addr_load;
+  // OpImportance: the host's prefill writes one initial token score (configs/host_contract.yaml).
+  assign imp_load      = cmd_fire && cmd_op_i == sinkattn_host_pkg::OpImportance;
+  assign imp_addr_load = {LayW'(cmd_addr_i[sinkattn_host_pkg::ImportanceAddrScopeLsb +: sinkattn_host_pkg::ImportanceAddrScopeWidth]),
+                          KvW'(cmd_addr_i[sinkattn_host_pkg::ImportanceAddrListLsb +: sinkattn_host_pkg::ImportanceAddrListWidth]),
+                          PosW'(cmd_addr_i[sinkattn_host_pkg::ImportanceAddrTokenLsb +: sinkattn_host_pkg::ImportanceAddrTokenWidth])};
   logic [TokW-1:0] ev_scan_tok;
   // The front takes job fg_q when the back is in the job phase, the job's bank is free and (if
   // the job fetches anything) the fetch's main context is free.
@@ -530,6 +541,8 @@ module sinkattn_top #(
     // Token importance: cleared by the sweep, accumulated from accepted probabilities.
     if (st_q == StClear)
       imp_mem[{LayW'(cl_s_q), KvW'(cl_l_q), PosW'(cl_t_q)}] <= '0;
+    else if (imp_load)
+      imp_mem[imp_addr_load] <= cmd_data_i[ImportanceBits-1:0];
     else if (p_fire && !disc_now && prow_q >= sinks_end)
       imp_mem[imp_addr_p] <= imp_mem[imp_addr_p] + ImportanceBits'(sm_p);
     // Alive bitmap: cleared by the sweep, evicted-at masks set by the top-k walk.
@@ -561,7 +574,7 @@ module sinkattn_top #(
         himp_q[h]    <= '0;
       end
       t_q <= '0; l_q <= '0; g_q <= '0; gbase_q <= '0; r_q <= '0; j_q <= '0;
-      cnt_q <= '0; kk_q <= '0; sel_hp_q <= 1'b0; fb_q <= '0; ptr_q <= '0;
+      cnt_q <= '0; kk_q <= '0; sel_hp_q <= 1'b0; prefill_q <= 1'b0; fb_q <= '0; ptr_q <= '0;
       done_seen_q <= 1'b0; phase_start_q <= '0;
       bbusy_q <= '0; bdone_q <= '0;
       for (int b = 0; b < 2; b++) begin
@@ -709,8 +722,12 @@ module sinkattn_top #(
                 gbase_q <= '0;
                 fg_q <= '0;
                 fgbase_q <= '0;
-                if (cfg_hp_q && (32'(cmd_data_i[sinkattn_host_pkg::RunStepLsb +: TokW]) - 32'(cfg_prompt_q) >=
-                                 32'(cfg_warm_q)))
+                prefill_q <= cmd_data_i[sinkattn_host_pkg::RunPrefillLsb];
+                // A prefill pass is the eviction phase alone; a decode run starts with head pruning.
+                if (cmd_data_i[sinkattn_host_pkg::RunPrefillLsb])
+                  st_q <= StEvStart;
+                else if (cfg_hp_q && (32'(cmd_data_i[sinkattn_host_pkg::RunStepLsb +: TokW]) - 32'(cfg_prompt_q) >=
+                                      32'(cfg_warm_q)))
                   st_q <= StHpScan;
                 else
                   st_q <= StGrpStart;
@@ -939,6 +956,8 @@ module sinkattn_top #(
                                                                st_q == StSelFeed || st_q == StSelOut);
         sinkattn_host_pkg::CtrRowTokens:      ctr_inc[c] = (row_taken && row_act_q) ? 64'(n_b) : 64'd0;
         sinkattn_host_pkg::CtrImportanceUpdates: ctr_inc[c] = 64'(p_fire && !disc_now && prow_q >= sinks_end);
+        sinkattn_host_pkg::CtrImportanceLoads:   ctr_inc[c] = 64'(imp_load);
+        sinkattn_host_pkg::CtrPrefillCycles:  ctr_inc[c] = 64'(st_q != StIdle && st_q != StClear && prefill_q);
         default:                              ctr_inc[c] = 64'd0;
       endcase
     end

@@ -191,11 +191,12 @@ def doc_sections(c, src):
     cmds += [f"| `Op{camel(e['name'])}` | {e['code']} | {e.get('doc', '')} |" for e in c["opcodes"]]
     cmds += ["", "| register (`OpReg` address) | addr | value |", "|---|---|---|"]
     cmds += [f"| `Reg{camel(e['name'])}` | {e['addr']} | {e.get('doc', '')} |" for e in c["registers"]]
-    cmds += ["", "| field | bits of `cmd_data_i` |", "|---|---|"]
+    cmds += ["", "| field | bits |", "|---|---|"]
     for group, fields in c["fields"].items():
+        port = "cmd_addr_i" if group.endswith("_addr") else "cmd_data_i"
         for f in fields:
             hi = f["lsb"] + f["width"] - 1
-            cmds.append(f"| {group} `{f['name']}` | [{hi}:{f['lsb']}] |")
+            cmds.append(f"| {group} `{f['name']}` | `{port}`[{hi}:{f['lsb']}] |")
     pol = ", ".join(f"{e['code']} {e['name']}" for e in c["policies"])
     cmds += ["", f"`OpPolicy`: {c['policy_bits']} bits per KV head, KV head `g` at bits "
                  f"`[{c['policy_bits']}g +: {c['policy_bits']}]`: {pol}."]

@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -58,11 +59,12 @@ class PyStream {
                                              opt);
   }
 
-  void prefill(const I16& k, const I16& v) {
+  void prefill(const I16& k, const I16& v, const std::optional<I16>& q) {
     const Shape& s = shape_;
     expect_shape(k, {s.layers, s.kv_heads, s.prompt, s.head_dim}, "prefill k");
     expect_shape(v, {s.layers, s.kv_heads, s.prompt, s.head_dim}, "prefill v");
-    engine_->prefill(k.data(), v.data());
+    if (q) expect_shape(*q, {s.layers, s.q_heads, s.prompt, s.head_dim}, "prefill q");
+    engine_->prefill(k.data(), v.data(), q ? q->data() : nullptr);
   }
 
   I16 step_layer(int layer, const I16& q, const I16& k, const I16& v) {
@@ -164,7 +166,9 @@ PYBIND11_MODULE(sinkattn_golden, m) {
            py::arg("record_keep") = false, py::arg("overrides") = std::vector<std::pair<std::string, std::string>>{},
            "config: a preset name or YAML file; tokens: the capacity; scales: real = int * scale, [L, heads]; "
            "overrides: (field path, YAML value) pairs set on top of config, as a sweep sets them.")
-      .def("prefill", &PyStream::prefill, py::arg("k"), py::arg("v"), "The prompt's keys and values, int16 [L, Hkv, P, D].")
+      .def("prefill", &PyStream::prefill, py::arg("k"), py::arg("v"), py::arg("q") = py::none(),
+           "The prompt's keys and values, int16 [L, Hkv, P, D], and its queries [L, Hq, P, D] "
+           "(prefill importance; None: none).")
       .def("step_layer", &PyStream::step_layer, py::arg("layer"), py::arg("q"), py::arg("k"), py::arg("v"),
            "Layer `layer` of the next token: q [Hq, D], k, v [Hkv, D] int16 -> outputs int16 [Hq, D] "
            "(real = out * v_scale * 2^-OUT_FRAC_BITS).")

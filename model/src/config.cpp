@@ -54,6 +54,7 @@ const std::map<std::string, Kind>& schema() {
       {"policy.head_pruning.unpruned_frac", Kind::kFloat},
       {"policy.progressive_quant.enabled", Kind::kBool},
       {"policy.progressive_quant.tau", Kind::kFloat},
+      {"policy.prefill_importance", Kind::kBool},
       {"hw.head_dim", Kind::kInt},
       {"hw.max_tokens", Kind::kInt},
       {"hw.max_layers", Kind::kInt},
@@ -388,6 +389,7 @@ Config read_config(const Reader& r, const std::string& file) {
   p.head_unpruned_frac = r.real("policy.head_pruning.unpruned_frac", 0.0, 1.0);
   p.progressive_quant = r.boolean("policy.progressive_quant.enabled");
   p.tau = r.real("policy.progressive_quant.tau", 0.0, 1.0, /*lo_open=*/true);
+  p.prefill_importance = r.boolean("policy.prefill_importance");
   return c;
 }
 

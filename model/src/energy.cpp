@@ -143,9 +143,11 @@ EnergyReport energy_of(const Counters& c, const Shape& shape, const EnergyTable&
   // the engine's score memory.
   r.blocks["topk_engine"] = static_cast<double>(c.topk.elements) *
                             (e.compare + score_bytes * (e.sram_read_byte + e.sram_write_byte));
-  // Importance: read-add-write of one score per (row, non-sink token).
+  // Importance: read-add-write of one score per (row, non-sink token), and one write per
+  // initial score the host's prefill loads.
   r.blocks["importance"] = static_cast<double>(c.importance_updates) *
-                           (e.add + score_bytes * (e.sram_read_byte + e.sram_write_byte));
+                               (e.add + score_bytes * (e.sram_read_byte + e.sram_write_byte)) +
+                           static_cast<double>(c.importance_loads) * score_bytes * e.sram_write_byte;
   // Sink SRAM: read only during decode (it is loaded once, before the first step).
   r.blocks["sink_sram"] = sink_bytes * e.sram_read_byte;
   // K/V buffer: every byte fetched from DRAM is written once and read once.

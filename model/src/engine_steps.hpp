@@ -17,6 +17,7 @@ class StepEngine {
   // before run_layer(t, l) reads them.
   StepEngine(const Config& cfg, const Plan& plan, const IntTrace& trace, const GoldenOptions& opt);
   ~StepEngine();
+  void prefill_pass();             // once, first: the prefill eviction pass (prefill importance)
   void begin_step(int t);          // tokens leaving the window join the alive lists
   void run_layer(int t, int l);    // head pruning, read lists, rows, importance, eviction
   void end_step(int t);            // progress callback

@@ -31,6 +31,48 @@ PrefillCost prefill_cost(const Shape& s) {
   return c;
 }
 
+bool prefill_applies(const Config& cfg, const IntTrace& tr) {
+  return cfg.policy.prefill_importance && tr.has_prompt_queries();
+}
+
+PrefillImportance prefill_importance(const Config& cfg, const IntTrace& tr) {
+  const Shape& s = tr.shape;
+  const PolicyConfig& p = cfg.policy;
+  PrefillImportance r;
+  r.scopes = p.cascade ? 1 : s.layers;
+  r.lists = p.granularity == Granularity::kToken ? 1 : s.kv_heads;
+  r.tokens = s.tokens;
+  r.score.assign(static_cast<std::size_t>(r.scopes) * r.lists * r.tokens, 0);
+  if (!tr.has_prompt_queries()) return r;
+  const int P = s.prompt, d = s.head_dim, first = std::min(p.sinks, P);
+  // One sum per (layer, query head) and prompt token, in parallel; merged serially below.
+  std::vector<std::uint64_t> sums(static_cast<std::size_t>(s.layers) * s.q_heads * P, 0);
+#pragma omp parallel for schedule(dynamic)
+  for (int lh = 0; lh < s.layers * s.q_heads; ++lh) {
+    const int l = lh / s.q_heads, h = lh % s.q_heads, g = h / s.group();
+    const ScoreScale scale = tr.score_scale[static_cast<std::size_t>(l) * s.q_heads + h];
+    std::vector<const std::int16_t*> k_rows(P);
+    for (int j = 0; j < P; ++j) k_rows[j] = tr.k_row(l, g, j);
+    std::vector<std::int32_t> scores(P);
+    std::vector<std::uint32_t> probs(P);
+    std::uint64_t* sum = &sums[static_cast<std::size_t>(lh) * P];
+    for (int i = 0; i < P; ++i) {
+      const int n = i + 1;  // causal: row i attends tokens 0..i
+      kernels::qk_scores(tr.q_prompt_row(l, h, i), k_rows.data(), n, d, false, scores.data());
+      num::softmax_row(scores.data(), n, scale.mant, scale.shift, probs.data());
+      for (int j = first; j < n; ++j) sum[j] += probs[j];
+    }
+  }
+  for (int l = 0; l < s.layers; ++l)
+    for (int h = 0; h < s.q_heads; ++h) {
+      const int scope = p.cascade ? 0 : l, list = r.lists == 1 ? 0 : h / s.group();
+      std::uint64_t* dst = &r.score[(static_cast<std::size_t>(scope) * r.lists + list) * r.tokens];
+      const std::uint64_t* src = &sums[(static_cast<std::size_t>(l) * s.q_heads + h) * P];
+      for (int j = first; j < P; ++j) dst[j] += src[j];
+    }
+  return r;
+}
+
 namespace detail {
 
 // What one query-head row produced, merged serially after the parallel phase.
@@ -64,9 +106,18 @@ class Engine {
     res_.token_reads_per_layer.assign(s_.layers, 0);
     for (int t = s_.prompt; t < s_.tokens; ++t)
       res_.dense_dram_bytes += static_cast<std::uint64_t>(s_.layers) * s_.kv_heads * (t + 1) * (tb_.key_full + tb_.value);
+    if (prefill_applies(cfg, tr)) {
+      // The host's prefill hands the engine its initial scores (same layout as importance_),
+      // one load per (scope, list, non-sink prompt token).
+      importance_ = prefill_importance(cfg, tr).score;
+      res_.prefill_importance = true;
+      res_.counters.importance_loads = static_cast<std::uint64_t>(scopes) * lists_per_layer *
+                                       std::max(0, s_.prompt - cfg.policy.sinks);
+    }
   }
 
   GoldenResult run() {
+    prefill_pass();
     for (int t = s_.prompt; t < s_.tokens; ++t) {
       begin_step(t);
       for (int l = 0; l < s_.layers; ++l) run_layer(t, l);
@@ -76,8 +127,23 @@ class Engine {
   }
 
   // The pieces of run(), for the streaming engine (StreamEngine), which calls them in the same
-  // order as the inputs of each layer arrive: begin_step(t), run_layer(t, 0 .. L-1), end_step(t).
+  // order as the inputs of each layer arrive: prefill_pass() once, then per step begin_step(t),
+  // run_layer(t, 0 .. L-1), end_step(t).
   // Tokens that left the window join every alive list; they were never ranked before.
+  // The prefill eviction pass, before step P, when the run's scores start from the host's
+  // prefill: the engine's eviction phase of every layer at step P - 1, over the tokens that had
+  // left the window by then.
+  void prefill_pass() {
+    if (!res_.prefill_importance) return;
+    const int mid_end = std::max(cfg_.policy.sinks, s_.prompt - cfg_.policy.window);
+    for (; next_middle_ < mid_end; ++next_middle_)
+      for (auto& list : alive_) list.push_back(next_middle_);
+    for (int l = 0; l < s_.layers; ++l) evict(l);
+    Counters& pre = res_.prefill;
+    pre.importance_loads = res_.counters.importance_loads;
+    pre.evictions = res_.counters.evictions;
+    pre.topk = res_.counters.topk;
+  }
   void begin_step(int t) {
     mid_end_ = std::max(cfg_.policy.sinks, t - cfg_.policy.window + 1);
     for (; next_middle_ < mid_end_; ++next_middle_)
@@ -354,6 +420,7 @@ class Engine {
 StepEngine::StepEngine(const Config& cfg, const Plan& plan, const IntTrace& trace, const GoldenOptions& opt)
     : engine_(std::make_unique<Engine>(cfg, plan, trace, opt)) {}
 StepEngine::~StepEngine() = default;
+void StepEngine::prefill_pass() { engine_->prefill_pass(); }
 void StepEngine::begin_step(int t) { engine_->begin_step(t); }
 void StepEngine::run_layer(int t, int l) { engine_->run_layer(t, l); }
 void StepEngine::end_step(int t) { engine_->end_step(t); }

@@ -12,14 +12,17 @@ namespace {
 // `first` (0, or the prompt length for decode-only queries) to T, maps to DataMax. Only rows
 // [keep, T) are stored (keep >= first: the decode steps' queries for q). Slice by slice through
 // read_rows, handing a mapped slice's pages back once it is quantized.
+// With `head` non-null, rows [first, keep) go there ([L, heads, keep - first, D]).
 void quantize_tensor(const FloatTrace& f, TraceTensor which, int heads, int first, int keep,
-                     std::vector<std::int16_t>& out, std::vector<double>& scales) {
+                     std::vector<std::int16_t>& out, std::vector<double>& scales,
+                     std::vector<std::int16_t>* head = nullptr) {
   const Shape& s = f.shape;
   const int rows = s.tokens - first;
   const std::size_t slice_len = static_cast<std::size_t>(rows) * s.head_dim;
   const std::size_t skip = static_cast<std::size_t>(keep - first) * s.head_dim;
   const std::size_t kept_len = slice_len - skip;
   out.resize(kept_len * s.layers * heads);
+  if (head) head->resize(skip * s.layers * heads);
   scales.resize(static_cast<std::size_t>(s.layers) * heads);
   std::vector<float> src(slice_len);
   for (int l = 0; l < s.layers; ++l)
@@ -31,12 +34,15 @@ void quantize_tensor(const FloatTrace& f, TraceTensor which, int heads, int firs
       for (std::size_t i = 0; i < slice_len; ++i) maxabs = std::max(maxabs, std::fabs(static_cast<double>(src[i])));
       const double scale = maxabs > 0 ? maxabs / num::kDataMax : 1.0;
       scales[sl] = scale;
+      // Round half away from zero (std::round); |x/scale| <= DataMax by construction.
+      auto q = [scale](float x) {
+        const double v = std::round(x / scale);
+        return static_cast<std::int16_t>(std::max<double>(-num::kDataMax, std::min<double>(num::kDataMax, v)));
+      };
       std::int16_t* dst = &out[sl * kept_len];
-      for (std::size_t i = 0; i < kept_len; ++i) {
-        // Round half away from zero (std::round); |x/scale| <= DataMax by construction.
-        const double v = std::round(src[skip + i] / scale);
-        dst[i] = static_cast<std::int16_t>(std::max<double>(-num::kDataMax, std::min<double>(num::kDataMax, v)));
-      }
+      for (std::size_t i = 0; i < kept_len; ++i) dst[i] = q(src[skip + i]);
+      if (head)
+        for (std::size_t i = 0; i < skip; ++i) (*head)[sl * skip + i] = q(src[i]);
     }
 }
 
@@ -83,8 +89,9 @@ IntTrace quantize_trace(const FloatTrace& f) {
   // The query scale covers every q row the file holds, as it always has (the pinned golden
   // digests depend on it): all T rows of a full trace, the T - P decode rows of a decode-only
   // cut, whose integer queries may therefore differ slightly from the full trace's
-  // (docs/numerics.md). Only the decode steps' queries are kept: nothing else reads them.
-  quantize_tensor(f, TraceTensor::kQ, s.q_heads, f.q_first, s.prompt, t.q, t.q_scale);
+  // (docs/numerics.md). The decode steps' queries go to q; a full trace's prompt queries, with
+  // the same scale, to q_prompt, for the host's prefill (docs/policy.md, "Prefill importance").
+  quantize_tensor(f, TraceTensor::kQ, s.q_heads, f.q_first, s.prompt, t.q, t.q_scale, f.q_first == 0 ? &t.q_prompt : nullptr);
   quantize_tensor(f, TraceTensor::kK, s.kv_heads, 0, 0, t.k, t.k_scale);
   quantize_tensor(f, TraceTensor::kV, s.kv_heads, 0, 0, t.v, t.v_scale);
   fill_score_scales(t, f.dir.empty() ? "trace" : f.dir + "/q.npy");

@@ -57,11 +57,41 @@ nlohmann::json golden_report(const Config& cfg, const Plan& plan, const std::str
   j["kept_tokens_per_layer"] = kept;
   j["budget_per_layer"] = plan.budget;
   j["heads_kept_per_layer"] = plan.heads_keep;
-  const PrefillCost pre = prefill_cost(s);
-  j["prefill"] = {{"tokens", pre.tokens}, {"macs", pre.macs}, {"dram_bytes", pre.dram_bytes}};
+  add_prefill(j, cfg, run, energy);
   add_fidelity(j, fid);
   j["wall_seconds"] = wall_seconds;
   return j;
+}
+
+void add_prefill(nlohmann::json& j, const Config& cfg, const GoldenResult& gold, const EnergyTable& energy,
+                 const PrefillCycles* cycles) {
+  const Shape& s = gold.shape;
+  const PrefillCost host = prefill_cost(s);
+  nlohmann::json p;
+  p["tokens"] = host.tokens;
+  p["importance"] = gold.prefill_importance;
+  p["importance_source"] = gold.prefill_importance ? "host dense prefill, integer numerics (golden row kernel)"
+                           : !cfg.policy.prefill_importance ? "off (policy.prefill_importance false)"
+                           : s.prompt == 0 ? "none (no prompt)"
+                                           : "none (the trace holds the decode steps' queries only)";
+  p["host"] = {{"model", "host dense prefill: causal q.k and p.v over the prompt, integer numerics"},
+               {"macs", host.macs}, {"dram_bytes", host.dram_bytes}};
+  const Counters& c = gold.prefill;
+  const EnergyReport e = energy_of(c, s, energy);
+  nlohmann::json eng = {{"importance_loads", c.importance_loads}, {"evictions", c.evictions},
+                        {"topk_passes", c.topk.passes}, {"topk_elements", c.topk.elements},
+                        {"dram_bytes", c.dram_bytes()}, {"energy_pj", e.total_pj}, {"energy_table", energy.name},
+                        {"counts_model", "golden (prefill pass)"}};
+  if (cycles) {
+    eng["cycles_model"] = cycles->model;
+    eng["cycles"] = cycles->total;
+    eng["eviction_pass_cycles"] = cycles->eviction_pass;
+    eng["importance_loads_counted"] = cycles->loads;
+  }
+  p["engine"] = eng;
+  p["totals_with_host"] = {{"macs", gold.counters.macs + host.macs},
+                           {"dram_bytes", gold.counters.dram_bytes() + host.dram_bytes}};
+  j["prefill"] = p;
 }
 
 void add_energy(nlohmann::json& j, const Counters& c, const Shape& shape, const EnergyTable& energy) {

@@ -63,12 +63,14 @@ StreamEngine::StreamEngine(const Config& cfg, const Shape& shape, const StreamSc
 
 StreamEngine::~StreamEngine() = default;
 
-void StreamEngine::prefill(const std::int16_t* k, const std::int16_t* v) {
+void StreamEngine::prefill(const std::int16_t* k, const std::int16_t* v, const std::int16_t* q_prompt) {
   if (prefilled_) throw std::logic_error("StreamEngine::prefill: the prompt was already given");
   const Shape& s = trace_.shape;
   const std::size_t n = static_cast<std::size_t>(s.layers) * s.kv_heads * s.prompt * s.head_dim;
   check_range(k, n, "prefill.k");
   check_range(v, n, "prefill.v");
+  const std::size_t nq = static_cast<std::size_t>(s.layers) * s.q_heads * s.prompt * s.head_dim;
+  if (q_prompt) check_range(q_prompt, nq, "prefill.q");
   const std::size_t slice = static_cast<std::size_t>(s.prompt) * s.head_dim;
   for (int l = 0; l < s.layers; ++l)
     for (int g = 0; g < s.kv_heads; ++g) {
@@ -76,9 +78,11 @@ void StreamEngine::prefill(const std::int16_t* k, const std::int16_t* v) {
       std::copy(k + src, k + src + slice, trace_.k.begin() + trace_.offset(s.kv_heads, l, g, 0));
       std::copy(v + src, v + src + slice, trace_.v.begin() + trace_.offset(s.kv_heads, l, g, 0));
     }
+  if (q_prompt) trace_.q_prompt.assign(q_prompt, q_prompt + nq);  // the layout IntTrace keeps
   // The engine starts from the prompt as the whole-trace engine does: made once the prompt's
-  // rows are in the trace.
+  // rows are in the trace (its prefill importance reads them), then its prefill eviction pass.
   engine_ = std::make_unique<detail::StepEngine>(cfg_, plan_, trace_, opt_);
+  engine_->prefill_pass();
   prefilled_ = true;
 }
 

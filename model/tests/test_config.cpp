@@ -68,7 +68,8 @@ TEST(Presets, AllSixLoadWithTheirPublishedShape) {
   EXPECT_FALSE(h.policy.cascade);
   const Config sp = load_config("spatten");
   EXPECT_TRUE(sp.policy.head_pruning && sp.policy.progressive_quant && sp.policy.cascade);
-  EXPECT_EQ(sp.policy.window, 0);
+  EXPECT_EQ(sp.policy.window, 1);  // the token being generated, which SpAtten never prunes (docs/policy.md)
+  EXPECT_TRUE(sp.policy.prefill_importance);  // the summarization stage prunes the prompt
   const Config d = load_config("duo");
   EXPECT_GT(d.policy.retrieval_ratio, 0);
   EXPECT_EQ(load_config("dense").policy.default_head_policy, HeadPolicy::kRetrieval);
@@ -287,6 +288,13 @@ TEST(HeadPattern, ShippedLlamaPatternThresholdsAsDuoAttention) {
             (std::vector<int>{0, 3, 1, 1, 0, 0, 2, 3, 3, 4, 3, 3, 0, 4, 2, 5, 4, 2, 2, 0, 2, 1, 2, 2, 1, 1, 0, 3, 1, 4, 7, 0}));
   for (const std::string& row : threshold_head_pattern(p, 0.0)) EXPECT_EQ(row, "RRRRRRRR");
   for (const std::string& row : threshold_head_pattern(p, 1.0)) EXPECT_EQ(row, "SSSSSSSS");
+
+  // The deployed sizes of DuoAttention's paper (64 sinks, 256 recent), same pattern.
+  const Config deployed = load_config(dir + "llama31_8b_deployed.yaml");
+  EXPECT_EQ(deployed.policy.map, threshold_head_pattern(p, 0.5));
+  EXPECT_EQ(deployed.policy.sinks, 64);
+  EXPECT_EQ(deployed.policy.window, 257);
+  EXPECT_EQ(deployed.hw.sink_sram_tokens, 64);
 
   const Config c = load_config(dir + "llama31_8b.yaml");
   EXPECT_EQ(c.policy.map, threshold_head_pattern(p, 0.5));

@@ -182,14 +182,16 @@ TEST(Golden, StreamingLlmKeepsExactlySinksAndWindow) {
 // recent window, attends it, adds the probabilities its query heads give each token, and then
 // drops the lowest-scored middle tokens (ties: the higher index goes) down to the budget. The
 // probabilities come from docs/numerics.md as spec_reference.hpp writes it (not the model's
-// softmax), and each is checked against a softmax in double within the documented bound.
+// softmax), and each is checked against a softmax in double within the documented bound. With
+// `prefill`, H2O's own order: every prompt row i (over tokens 0..i, full keys) first adds its
+// probabilities to the scores, and the cache is cut to the budget before the first decode step.
 struct H2oReference {
   std::vector<std::int16_t> out;
   std::vector<std::uint8_t> keep;  // [steps, L, Hkv, T]
   int tie_evictions = 0;           // evictions the tie rule decided
 };
 
-H2oReference h2o_reference(const IntTrace& it, int W, int K) {
+H2oReference h2o_reference(const IntTrace& it, int W, int K, bool prefill) {
   const Shape& s = it.shape;
   H2oReference ref;
   ref.out.assign(static_cast<std::size_t>(s.steps()) * s.layers * s.q_heads * s.head_dim, 0);
@@ -198,10 +200,38 @@ H2oReference h2o_reference(const IntTrace& it, int W, int K) {
     for (int g = 0; g < s.kv_heads; ++g) {
       std::map<int, std::uint64_t> score;  // token -> accumulated probability
       std::set<int> heavy;                 // middle tokens still cached
+      int next = 0;                        // first token that has not left the window
+      auto evict = [&] {
+        while (static_cast<int>(heavy.size()) > K) {
+          // The lowest score goes; among equal lowest scores, the highest index.
+          int victim = -1;
+          for (int j : heavy)
+            if (victim < 0 || score[j] <= score[victim]) victim = j;
+          bool tie = false;
+          for (int j : heavy) tie |= j != victim && score[j] == score[victim];
+          ref.tie_evictions += tie;
+          heavy.erase(victim);
+        }
+      };
+      if (prefill) {
+        for (int i = 0; i < s.prompt; ++i)
+          for (int h = g * s.group(); h < (g + 1) * s.group(); ++h) {
+            std::vector<std::int64_t> sc;
+            for (int j = 0; j <= i; ++j) {
+              std::int64_t a = 0;
+              for (int d = 0; d < s.head_dim; ++d) a += it.q_prompt_row(l, h, i)[d] * it.k_row(l, g, j)[d];
+              sc.push_back(a);
+            }
+            const ScoreScale ss = it.score_scale[l * s.q_heads + h];
+            const spec::Row row = spec::softmax(sc, ss.mant, ss.shift);
+            for (int j = 0; j <= i; ++j) score[j] += row.p[j];
+          }
+        for (; next <= s.prompt - 1 - W; ++next) heavy.insert(next);  // out of the window at step P - 1
+        evict();
+      }
       for (int t = s.prompt; t < s.tokens; ++t) {
         const int st = t - s.prompt;
-        for (int j = (t == s.prompt ? 0 : t - W); j <= t - W; ++j)
-          if (j >= 0) heavy.insert(j);  // left the window
+        for (; next <= t - W; ++next) heavy.insert(next);  // left the window
         std::vector<int> kept(heavy.begin(), heavy.end());
         for (int j = std::max(0, t - W + 1); j <= t; ++j) kept.push_back(j);
         for (int j : kept) ref.keep[((static_cast<std::size_t>(st) * s.layers + l) * s.kv_heads + g) * s.tokens + j] = 1;
@@ -229,28 +259,21 @@ H2oReference h2o_reference(const IntTrace& it, int W, int K) {
             ref.out[((static_cast<std::size_t>(st) * s.layers + l) * s.q_heads + h) * s.head_dim + d] = spec::output(row.p, v, d);
           for (std::size_t i = 0; i < kept.size(); ++i) score[kept[i]] += row.p[i];
         }
-        while (static_cast<int>(heavy.size()) > K) {
-          // The lowest score goes; among equal lowest scores, the highest index.
-          int victim = -1;
-          for (int j : heavy)
-            if (victim < 0 || score[j] <= score[victim]) victim = j;
-          bool tie = false;
-          for (int j : heavy) tie |= j != victim && score[j] == score[victim];
-          ref.tie_evictions += tie;
-          heavy.erase(victim);
-        }
+        evict();
       }
     }
   return ref;
 }
 
-void expect_h2o_matches(const FloatTrace& ft, bool expect_ties) {
+void expect_h2o_matches(const FloatTrace& ft, bool expect_ties, bool prefill) {
   const int W = 8, K = 12;
   Config cfg = load_config("h2o");
   cfg.policy.window = W;
   cfg.policy.budget.tokens = cfg.policy.budget.min_tokens = K;
+  cfg.policy.prefill_importance = prefill;
   const Case r = run(cfg, ft);
-  const H2oReference ref = h2o_reference(r.it, W, K);
+  ASSERT_EQ(r.res.prefill_importance, prefill);
+  const H2oReference ref = h2o_reference(r.it, W, K, prefill);
   if (expect_ties) {
     EXPECT_GT(ref.tie_evictions, 0) << "the trace should make the tie rule decide";
   }
@@ -261,7 +284,12 @@ void expect_h2o_matches(const FloatTrace& ft, bool expect_ties) {
     ASSERT_EQ(r.res.out[i], ref.out[i]) << "first difference at flat index " << i << " (row " << i / ft.shape.head_dim << ")";
 }
 
-TEST(Golden, H2oMatchesAPlainPerHeadReference) { expect_h2o_matches(small_trace(21, {3, 4, 2, 16, 120, 50}), false); }
+TEST(Golden, H2oMatchesAPlainPerHeadReference) {
+  for (bool prefill : {true, false}) {
+    SCOPED_TRACE(prefill ? "prefill importance" : "decode rows only");
+    expect_h2o_matches(small_trace(21, {3, 4, 2, 16, 120, 50}), false, prefill);
+  }
+}
 
 // Every key of a (layer, KV head) the same vector: every row is uniform, so tokens that joined
 // the cache together carry equal scores and the tie rule picks what is evicted.
@@ -272,7 +300,12 @@ TEST(Golden, H2oMatchesThePlainReferenceWhenTiesDecide) {
     for (int g = 0; g < s.kv_heads; ++g)
       for (int t = 1; t < s.tokens; ++t)
         std::copy_n(ft.k_row(l, g, 0), s.head_dim, &ft.k[ft.offset(s.kv_heads, l, g, t)]);
-  expect_h2o_matches(ft, true);
+  // Ties decide with decode rows only. The prefill's uniform causal rows give token j the score
+  // sum over i >= j of 1/(i+1), strictly falling in j, which breaks them; the sets must still match.
+  for (bool prefill : {true, false}) {
+    SCOPED_TRACE(prefill ? "prefill importance" : "decode rows only");
+    expect_h2o_matches(ft, !prefill, prefill);
+  }
 }
 
 TEST(Golden, DenseIntegerOutputWithinDocumentedErrorOfFloat) {

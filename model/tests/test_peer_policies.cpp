@@ -225,22 +225,24 @@ TEST(PeerPolicies, StreamingllmKeepsWhatStartRecentKVCacheKeeps) {
   EXPECT_EQ(a.near_tie_flips + a.disagreements, 0);
 }
 
-// The h2o preset with H2O's hh_size (the heavy-hitter budget) and recent_size (the window).
-Config h2o_config(int hh_size, int recent_size) {
+// The h2o preset with H2O's hh_size (the heavy-hitter budget) and recent_size (the window);
+// `prefill` false turns the prompt's scores off (policy.prefill_importance).
+Config h2o_config(int hh_size, int recent_size, bool prefill = true) {
   return load_config("h2o", {{"policy.window", std::to_string(recent_size), "test"},
                              {"policy.heavy_hitters.budget.tokens", std::to_string(hh_size), "test"},
-                             {"policy.heavy_hitters.budget.min_tokens", std::to_string(hh_size), "test"}});
+                             {"policy.heavy_hitters.budget.min_tokens", std::to_string(hh_size), "test"},
+                             {"policy.prefill_importance", prefill ? "true" : "false", "test"}});
 }
 
-// The h2o preset as it runs today: importance from the decode rows only, the whole prompt read
-// once at the first decode step and cut after it (docs/policy.md). Against H2O's rule with the
-// prefill's scores left out, every keep set must agree but for near-tie flips.
+// The h2o preset with policy.prefill_importance off: importance from the decode rows only, the
+// whole prompt read once at the first decode step and cut after it (docs/policy.md). Against
+// H2O's rule with the prefill's scores left out, every keep set must agree but for near-tie flips.
 TEST(PeerPolicies, H2oKeepsWhatH2OKeepsWithoutPrefillScores) {
   Agreement a;
   for (const auto& [seed, shape] : cases()) {
     const int hh_size = 8, recent_size = 8;
     const FloatTrace ft = peer_trace(seed, shape);
-    const Config cfg = h2o_config(hh_size, recent_size);
+    const Config cfg = h2o_config(hh_size, recent_size, false);
     const GoldenResult res = run_preset(cfg, ft);
     std::vector<Stream> ref;
     for (int l = 0; l < shape.layers; ++l)
@@ -252,11 +254,11 @@ TEST(PeerPolicies, H2oKeepsWhatH2OKeepsWithoutPrefillScores) {
   EXPECT_GT(a.equal_streams, a.streams * 3 / 4) << "near-tie flips should be rare";
 }
 
-// H2O's own order, the prompt's scores included: what the preset does not reproduce yet (the
-// prefill importance of issue #17 is not implemented). Measured and printed, and the test checks
-// that the reference does differ from the prefill-free one, so that the figure above means
-// something: the prefill's rows change H2O's choices on these traces.
-TEST(PeerPolicies, H2oAgainstH2OWithPrefillScoresIsMeasured) {
+// H2O's own order, the prompt's scores included (the preset's default, prefill importance on):
+// every keep set must agree but for near-tie flips. The test also checks that the reference
+// differs from the prefill-free one, so that agreeing with it means something: the prefill's
+// rows change H2O's choices on these traces.
+TEST(PeerPolicies, H2oKeepsWhatH2OKeepsWithPrefillScores) {
   Agreement a;
   long changed_by_prefill = 0;
   for (const auto& [seed, shape] : cases()) {
@@ -272,8 +274,10 @@ TEST(PeerPolicies, H2oAgainstH2OWithPrefillScoresIsMeasured) {
       }
     compare(res, ref, a, "seed " + std::to_string(seed));
   }
-  print("h2o vs H2OKVCache_LayerWise with prefill scores (not yet reproduced)", a);
+  print("h2o vs H2OKVCache_LayerWise with prefill scores", a);
   EXPECT_GT(changed_by_prefill, 0);
+  EXPECT_EQ(a.disagreements, 0) << "first: " << a.first_disagreement;
+  EXPECT_GT(a.equal_streams, a.streams * 3 / 4) << "near-tie flips should be rare";
 }
 
 // DuoAttention: gates per (layer, KV head) from a head-pattern file, thresholded at the NumPy
@@ -329,6 +333,71 @@ TEST(PeerPolicies, DuoKeepsWhatDuoAttentionKeeps) {
   std::filesystem::remove(file);
   print("duo vs DuoAttention (thresholded gates, streaming cut)", a);
   EXPECT_EQ(a.all_equal, a.all_sets) << a.first_disagreement;
+}
+
+// SpAtten (no released code; the paper's rule): in the generation stage the token being
+// generated is the step's query, so cascade token pruning never removes it; every other cached
+// token, the newest included, is ranked by its accumulated importance against the layer's
+// budget K_l. On traces whose heads attend mostly locally (gen-trace --recency), the spatten
+// preset must read the current token at every (step, layer, KV head) and nothing beyond the
+// budget besides it: K_l alive tokens plus the one that just left the one-token window. The
+// preset without its window (window 0, the old preset) drops the current token on the same
+// traces, which shows the check can fail.
+TEST(PeerPolicies, SpattenKeepsTheTokenBeingGeneratedOnALocalTrace) {
+  long sets = 0, current_kept = 0, previous_kept = 0, old_sets = 0, old_current_dropped = 0, old_previous_kept = 0;
+  for (const auto& [seed, shape] : std::vector<std::pair<std::uint64_t, Shape>>{
+           {31, {3, 4, 4, 32, 112, 48}}, {32, {3, 8, 2, 32, 112, 64}}, {33, {2, 4, 1, 16, 96, 40}}}) {
+    SynthParams p;
+    p.shape = shape;
+    p.sinks = 0;
+    p.sink_mass = 0;
+    p.heavy = 4;
+    p.recency = 6.0;  // nats: the newest tokens draw most of each row
+    p.recency_span = 4;
+    p.seed = seed;
+    const FloatTrace ft = make_synthetic_trace(p);
+    for (const char* window : {"1", "0"}) {
+      const bool preset = window == std::string("1");
+      const Config cfg = load_config("spatten", {{"policy.window", window, "test"},
+                                                 {"policy.heavy_hitters.budget.tokens", "8", "test"},
+                                                 {"policy.heavy_hitters.budget.min_tokens", "6", "test"},
+                                                 {"policy.head_pruning.warmup_steps", "4", "test"}});
+      if (preset) {
+        const Config shipped = load_config("spatten");
+        ASSERT_EQ(shipped.policy.window, 1);
+        ASSERT_TRUE(shipped.policy.prefill_importance);
+      }
+      const Plan plan = make_plan(cfg, shape, "local trace");
+      const GoldenResult res = run_preset(cfg, ft);
+      ASSERT_TRUE(res.prefill_importance);
+      ASSERT_GT(res.prefill.evictions, 0u) << "the summarization stage should prune the prompt";
+      for (int st = 0; st < shape.steps(); ++st) {
+        const int t = shape.prompt + st;
+        for (int l = 0; l < shape.layers; ++l)
+          for (int g = 0; g < shape.kv_heads; ++g) {
+            const std::uint8_t* row = &res.keep[((static_cast<std::size_t>(st) * shape.layers + l) * shape.kv_heads + g) * shape.tokens];
+            long n = 0;
+            for (int j = 0; j < shape.tokens; ++j) n += row[j];
+            if (n == 0) continue;  // every query head of the group pruned: no job
+            if (preset) {
+              ++sets;
+              current_kept += row[t];
+              previous_kept += row[t - 1];
+              EXPECT_LE(n - 1, plan.budget[l] + 1) << "seed " << seed << " step " << t << " layer " << l << " KV head " << g;
+            } else {
+              ++old_sets;
+              old_current_dropped += !row[t];
+              old_previous_kept += row[t - 1];
+            }
+          }
+      }
+    }
+  }
+  std::printf("spatten on local traces: current token kept %ld / %ld, previous token kept %ld / %ld; without the "
+              "one-token window: current token dropped %ld / %ld, previous kept %ld / %ld\n",
+              current_kept, sets, previous_kept, sets, old_current_dropped, old_sets, old_previous_kept, old_sets);
+  EXPECT_EQ(current_kept, sets);
+  EXPECT_GT(old_current_dropped, 0) << "the old preset should drop the current token on these traces";
 }
 
 }  // namespace

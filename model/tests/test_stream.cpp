@@ -49,7 +49,7 @@ GoldenResult run_stream(const Config& cfg, const IntTrace& it, std::vector<std::
           k[i] = it.k_row(l, g, j)[e];
           v[i] = it.v_row(l, g, j)[e];
         }
-  st.prefill(k.data(), v.data());
+  st.prefill(k.data(), v.data(), it.has_prompt_queries() ? it.q_prompt.data() : nullptr);
   const int d = s.head_dim;
   std::vector<std::int16_t> q(static_cast<std::size_t>(s.q_heads) * d), kt(static_cast<std::size_t>(s.kv_heads) * d), vt(kt.size());
   outs.assign(static_cast<std::size_t>(s.steps()) * s.layers * s.q_heads * d, 0);
@@ -99,6 +99,7 @@ std::string first_divergence(const Shape& s, const GoldenResult& want, const Gol
           }
         }
       }
+  if (want.prefill_importance != got.prefill_importance) return "prefill_importance differs";
   const Counters &a = want.counters, &b = got.counters;
   const std::pair<const char*, std::pair<std::uint64_t, std::uint64_t>> counters[] = {
       {"rows", {a.rows, b.rows}}, {"pruned_rows", {a.pruned_rows, b.pruned_rows}},
@@ -106,7 +107,8 @@ std::string first_divergence(const Shape& s, const GoldenResult& want, const Gol
       {"token_reads", {a.token_reads, b.token_reads}}, {"macs", {a.macs, b.macs}}, {"evictions", {a.evictions, b.evictions}},
       {"dram_window", {a.dram_window, b.dram_window}}, {"dram_middle", {a.dram_middle, b.dram_middle}},
       {"dram_lsb", {a.dram_lsb, b.dram_lsb}}, {"topk.passes", {a.topk.passes, b.topk.passes}},
-      {"topk.elements", {a.topk.elements, b.topk.elements}}, {"dense_dram_bytes", {want.dense_dram_bytes, got.dense_dram_bytes}}};
+      {"topk.elements", {a.topk.elements, b.topk.elements}}, {"dense_dram_bytes", {want.dense_dram_bytes, got.dense_dram_bytes}},
+      {"importance_loads", {a.importance_loads, b.importance_loads}}, {"prefill.evictions", {want.prefill.evictions, got.prefill.evictions}}};
   for (const auto& [name, v] : counters)
     if (v.first != v.second) return std::string("counter ") + name + ": " + std::to_string(v.first) + " vs " + std::to_string(v.second);
   if (want.token_reads_per_layer != got.token_reads_per_layer) return "token_reads_per_layer differ";

@@ -298,6 +298,16 @@ TEST_F(TraceIoTest, DecodeOnlyQueriesRunAndMatchWhenTheDecodeRowsSetTheScale) {
     const IntTrace a = quantize_trace(full), b = quantize_trace(r);
     EXPECT_EQ(a.q, b.q);
     EXPECT_EQ(a.q_scale, b.q_scale);
+    // The prompt's queries (for the host's prefill, docs/policy.md): the full trace's, with the
+    // same scale as the decode rows; none in the cut.
+    EXPECT_TRUE(b.q_prompt.empty());
+    ASSERT_TRUE(a.has_prompt_queries());
+    for (int l = 0; l < sh.layers; ++l)
+      for (int h = 0; h < sh.q_heads; ++h)
+        for (int t = 0; t < sh.prompt; ++t)
+          for (int d = 0; d < sh.head_dim; ++d)
+            EXPECT_EQ(a.q_prompt_row(l, h, t)[d],
+                      static_cast<std::int16_t>(std::round(full.q_row(l, h, t)[d] / a.q_scale[l * sh.q_heads + h])));
     EXPECT_EQ(a.k, b.k);
     std::vector<double> pa, oa, pb, ob;
     for (int t = 2; t < 6; ++t) {

@@ -80,7 +80,8 @@ class EngineAttend:
                            self.sc["q"], self.sc["k"], self.sc["v"], overrides=overrides)
             k = np.stack([self.quant(c_["k"], self.sc["k"][l]) for l, c_ in enumerate(prompt_layers)])
             v = np.stack([self.quant(c_["v"], self.sc["v"][l]) for l, c_ in enumerate(prompt_layers)])
-            s.prefill(k, v)
+            q = np.stack([self.quant(c_["q"], self.sc["q"][l]) for l, c_ in enumerate(prompt_layers)])
+            s.prefill(k, v, q)  # the prompt's queries: prefill importance (docs/policy.md)
             self.streams.append(s)
 
     def quant(self, x, scales, i=None):

@@ -76,12 +76,21 @@ class HostLoop {
   // have left the row port. Then the counters and the run's totals.
   void run() {
     port_.reset();
-    for (const TopCommand& c : top_commands(cfg_, plan_, tr_, layout_)) command(c);
-    for (;;) {
-      port_.peek();
-      if (port_.cmd_ready()) break;
-      cycle();
+    bool in_prefill = false;
+    for (const TopCommand& c : top_commands(cfg_, plan_, tr_, layout_)) {
+      // The prefill's cycles: from its first command until the controller is idle after its
+      // last (waiting for idle first takes the next command in the same cycle as before).
+      const bool pre = is_prefill_command(c);
+      if (pre && !in_prefill) prefill_start_ = cycle_;
+      if (!pre && in_prefill) {
+        wait_ready();
+        rec_.result.prefill_cycles = cycle_ - prefill_start_;
+      }
+      in_prefill = pre;
+      command(c);
     }
+    wait_ready();
+    if (in_prefill) rec_.result.prefill_cycles = cycle_ - prefill_start_;
     rec_.check_every_row();
     rec_.read_counters([this](int c) { return port_.counter(c); });
     rec_.finish(cycle_, *dram_);
@@ -91,6 +100,15 @@ class HostLoop {
   std::uint64_t cycles() const { return cycle_; }
 
  private:
+  // Clocks until the controller is idle (ready for a command).
+  void wait_ready() {
+    for (;;) {
+      port_.peek();
+      if (port_.cmd_ready()) return;
+      cycle();
+    }
+  }
+
   // One command: valid until the cycle whose settled outputs show the controller ready.
   void command(const TopCommand& c) {
     port_.set_command(c, true);
@@ -165,7 +183,7 @@ class HostLoop {
   std::mt19937_64 rng_;
   std::uniform_real_distribution<double> uni_{0.0, 1.0};
   std::vector<std::int16_t> row_buf_;
-  std::uint64_t cycle_ = 0, progress_ = 0;
+  std::uint64_t cycle_ = 0, progress_ = 0, prefill_start_ = 0;
 };
 
 }  // namespace sinkattn::host

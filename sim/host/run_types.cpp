@@ -68,7 +68,8 @@ std::string compare_event(std::size_t index, const PhaseEvent& a, const PhaseEve
       a.start == b.start && a.end == b.end)
     return "";
   std::ostringstream os;
-  os << "job " << index << " (" << kind_name(b.kind) << ", step " << b.step - prompt << " (token " << b.step
+  os << "job " << index << " (" << kind_name(b.kind) << ", "
+     << (b.step < prompt ? std::string("prefill pass") : "step " + std::to_string(b.step - prompt)) << " (token " << b.step
      << "), layer " << b.layer << ", group " << b.group << "): " << an << " kind " << a.kind << " step " << a.step
      << " layer " << a.layer << " group " << a.group << " tokens " << a.tokens << " cycles " << a.start << ".."
      << a.end << ", " << bn << " kind " << b.kind << " step " << b.step << " layer " << b.layer << " group "
@@ -95,6 +96,10 @@ std::string compare_timing(const RunResult& a, const RunResult& b, const char* a
   }
   if (a.total_cycles != b.total_cycles) {
     os << "total cycles: " << an << " " << a.total_cycles << ", " << bn << " " << b.total_cycles;
+    return os.str();
+  }
+  if (a.prefill_cycles != b.prefill_cycles) {
+    os << "prefill cycles: " << an << " " << a.prefill_cycles << ", " << bn << " " << b.prefill_cycles;
     return os.str();
   }
   for (std::size_t i = 0; i < std::min(a.counters.size(), b.counters.size()); ++i)

@@ -63,6 +63,9 @@ struct RunResult {
   std::vector<std::pair<std::string, std::uint64_t>> counters;  // every hardware counter, in index order
   std::uint64_t cycles = 0;        // cycles with the controller busy (decode, queries excluded)
   std::uint64_t total_cycles = 0;  // every simulated cycle, loading and command traffic included
+  // The prefill's share of total_cycles: from the first importance load until the controller is
+  // idle after the last prefill eviction pass (0 when the run has no prefill).
+  std::uint64_t prefill_cycles = 0;
   std::uint64_t dram_req_stall = 0, dram_resp_stall = 0;  // back-pressure the DRAM model applied
   double wall_seconds = 0;
 };

@@ -65,6 +65,21 @@ std::vector<TopCommand> top_commands(const Config& cfg, const Plan& plan, const 
         c.push_back({kOpSinkV, a, 0, tr.v_row(l, g, j)});
       }
   c.push_back({kOpClear, 0, 0, nullptr});
+  if (prefill_applies(cfg, tr)) {
+    // The host's prefill (the golden model's integer row kernel) hands over the initial
+    // importance of every non-sink prompt token, then the engine cuts each layer's over-budget
+    // lists at step P - 1 (docs/policy.md, "Prefill importance").
+    const PrefillImportance pi = prefill_importance(cfg, tr);
+    for (int sc = 0; sc < pi.scopes; ++sc)
+      for (int li = 0; li < pi.lists; ++li)
+        for (int j = p.sinks; j < s.prompt; ++j)
+          c.push_back({kOpImportance,
+                       static_cast<std::uint32_t>(kImportanceAddrScope.put(sc) | kImportanceAddrList.put(li) |
+                                                  kImportanceAddrToken.put(j)),
+                       pi.at(sc, li, j), nullptr});
+    for (int l = 0; l < s.layers; ++l)
+      c.push_back({kOpRun, 0, kRunStep.put(s.prompt - 1) | kRunLayer.put(l) | kRunPrefill.put(1), nullptr});
+  }
   for (int t = s.prompt; t < s.tokens; ++t)
     for (int l = 0; l < s.layers; ++l) {
       for (int h = 0; h < s.q_heads; ++h) {

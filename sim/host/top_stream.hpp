@@ -27,6 +27,11 @@ struct TopCommand {
   const std::int16_t* vec;  // D elements of the trace, or nullptr (zeros)
 };
 
+// Whether a command belongs to the prefill (an importance load or a prefill eviction pass).
+inline bool is_prefill_command(const TopCommand& c) {
+  return c.op == kOpImportance || (c.op == kOpRun && kRunPrefill.get(c.data) != 0);
+}
+
 std::vector<TopCommand> top_commands(const Config& cfg, const Plan& plan, const IntTrace& tr, const TopLayout& layout);
 
 // The DRAM image of the trace (docs/dram.md) for hardware built with `hw_head_dim`, made on

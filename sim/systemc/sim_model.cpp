@@ -33,6 +33,7 @@ using host::PhaseEvent;
 
 // The command encoding is the co-simulation driver's (top_stream.hpp), shared, not restated.
 using host::kOpClear;
+using host::kOpImportance;
 using host::kOpLayer;
 using host::kOpPolicy;
 using host::kOpQuery;
@@ -199,6 +200,7 @@ struct Accelerator : sc_core::sc_module {
   std::uint64_t cyc_ = 0, phase_start_ = 0;
   int t_ = 0, l_ = 0, g_ = 0, gbase_ = 0, r_ = 0, j_ = 0, cnt_ = 0, kk_ = 0, fb_ = 0, ptr_ = 0;
   bool sel_hp_ = false, done_seen_ = false;
+  bool prefill_ = false;  // the run is a prefill eviction pass
   // Per bank of the list and K/V store (the job it holds)
   std::array<bool, 2> bbusy_{}, bdone_{};
   std::array<int, 2> bn_{}, bk_done_{}, bv_done_{}, blsb_done_{};
@@ -424,6 +426,11 @@ void Accelerator::edge() {
   if (st_ == StEvScan && !(evict_at(g_, j_) & lbit)) cand_[cnt_] = j_;
   if (st_ == StClear) {
     imp_[imp_index(cl_s_, cl_l_, cl_t_)] = 0;
+  } else if (cmd_fire_ && cmd_op == kOpImportance) {  // the host's prefill: an initial score
+    imp_[imp_index(static_cast<int>(host::kImportanceAddrScope.get(cmd_addr)),
+                   static_cast<int>(host::kImportanceAddrList.get(cmd_addr)),
+                   static_cast<int>(host::kImportanceAddrToken.get(cmd_addr)))] = cmd_data & kImpMask;
+    ++ctr_[host::kCtrImportanceLoads];
   } else if (p_fire_ && !disc_now_ && prow_ >= sinks_end_) {
     std::uint64_t& e = imp_[imp_index(scope_, list_g_, list_at(bk_, prow_))];
     e = (e + sm_p_) & kImpMask;
@@ -491,6 +498,7 @@ void Accelerator::edge() {
   ctr_[host::kCtrDramMiddle] += fetch.by_middle;
   ctr_[host::kCtrDramLsb] += fetch.by_lsb;
   if (st_ != StIdle && st_ != StClear) ++ctr_[host::kCtrCycles];
+  if (st_ != StIdle && st_ != StClear && prefill_) ++ctr_[host::kCtrPrefillCycles];
   if (qk_fire_) ++ctr_[host::kCtrQkBusy];
   if (ser_take_ || p_fire_) ++ctr_[host::kCtrSoftmaxBusy];
   if (pv_fire_ || pv_out_valid_) ++ctr_[host::kCtrPvBusy];
@@ -549,7 +557,9 @@ void Accelerator::edge() {
             l_ = static_cast<int>(host::kRunLayer.get(cmd_data));
             phase_start_ = cyc_ - 1;
             j_ = cnt_ = g_ = gbase_ = fg_ = fgbase_ = 0;
-            st_ = cfg_hp_ && t_ - cfg_prompt_ >= cfg_warm_ ? StHpScan : StGrpStart;
+            prefill_ = host::kRunPrefill.get(cmd_data) != 0;
+            // A prefill pass is the eviction phase alone; a decode run starts with head pruning.
+            st_ = prefill_ ? StEvStart : cfg_hp_ && t_ - cfg_prompt_ >= cfg_warm_ ? StHpScan : StGrpStart;
             break;
           }
           default: break;

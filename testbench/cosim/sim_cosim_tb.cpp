@@ -22,9 +22,10 @@ namespace sinkattn::tb {
 namespace {
 
 SpeedTally g_speed;
+PrefillTally g_prefill;
 
 std::string check_case(const Config& cfg, const IntTrace& it, const host::RunOptions& opt) {
-  return check_three_way(cfg, it, opt, &g_speed);
+  return check_three_way(cfg, it, opt, &g_speed, &g_prefill);
 }
 
 class SimPresets : public ::testing::TestWithParam<std::string> {};
@@ -57,6 +58,7 @@ TEST(Sim, RandomConfigsUnderBackPressure) {
   const char* n_env = std::getenv("SINKATTN_SIM_CONFIGS");
   const int configs = n_env ? std::atoi(n_env) : 200;
   std::mt19937_64 rng(seed);
+  g_prefill = {};
   for (int i = 0; i < configs; ++i) {
     const RandomCase rc = random_case(rng, i);
     std::string diff;
@@ -73,6 +75,11 @@ TEST(Sim, RandomConfigsUnderBackPressure) {
   std::cout << "[  SPEED   ] systemc " << g_speed.sim_cycles / g_speed.sim_s << " cycles/s, rtl "
             << g_speed.rtl_cycles / g_speed.rtl_s << " cycles/s, ratio "
             << (g_speed.sim_cycles / g_speed.sim_s) / (g_speed.rtl_cycles / g_speed.rtl_s) << "\n";
+  // The prefill path (importance loads, the eviction pass) must be what most cases exercise.
+  std::cout << "[ PREFILL  ] " << g_prefill.seeded << " of " << g_prefill.cases << " cases seeded by the prefill, "
+            << g_prefill.cut << " cut at its end\n";
+  EXPECT_GT(g_prefill.seeded, g_prefill.cases * 3 / 4);
+  EXPECT_GE(g_prefill.cut, g_prefill.cases / 8);  // 50 of the default 200 (a quarter of the draws have no topk head)
 }
 
 // The full head dimension the default hardware is built for (hw.head_dim = 128).

@@ -17,10 +17,16 @@ struct SpeedTally {
   double sim_cycles = 0, sim_s = 0, rtl_cycles = 0, rtl_s = 0;
 };
 
+// How often a suite's cases took the prefill path (docs/policy.md, "Prefill importance"): cases
+// whose scores the host's prefill seeded, and of those, cases whose prefill pass evicted.
+struct PrefillTally {
+  int cases = 0, seeded = 0, cut = 0;
+};
+
 // Returns "" or the first difference: golden against each model's rows and counters, then
 // the RTL's timing against the SystemC model's.
 inline std::string check_three_way(const Config& cfg, const IntTrace& it, const host::RunOptions& opt,
-                                   SpeedTally* speed = nullptr) {
+                                   SpeedTally* speed = nullptr, PrefillTally* prefill = nullptr) {
   const Plan plan = make_plan(cfg, it.shape, "synthetic");
   const GoldenResult gold = run_golden(cfg, plan, it);
   const host::RunResult sc = sim::run_sim(cfg, plan, it, opt);
@@ -46,6 +52,19 @@ inline std::string check_three_way(const Config& cfg, const IntTrace& it, const 
   int jobs = 0;
   for (const host::PhaseEvent& e : sc.events) jobs += e.kind == host::kEvJob;
   if (jobs != it.shape.steps() * it.shape.layers * it.shape.kv_heads) return "wrong number of job events";
+  // The prefill: both models spent cycles on it exactly when golden's scores were seeded, and
+  // every eviction event stamped before the first decode step is one of the prefill pass.
+  if ((sc.prefill_cycles > 0) != gold.prefill_importance) return "prefill cycles without prefill (or none with it)";
+  int prefill_events = 0;
+  for (const host::PhaseEvent& e : sc.events)
+    if (e.step < it.shape.prompt) prefill_events += e.kind == host::kEvEviction ? 1 : 1000;
+  if (prefill_events >= 1000) return "a job or head-pruning event stamped before the first decode step";
+  if ((prefill_events > 0) != (gold.prefill.evictions > 0)) return "prefill eviction events disagree with golden's prefill pass";
+  if (prefill) {
+    ++prefill->cases;
+    prefill->seeded += gold.prefill_importance;
+    prefill->cut += gold.prefill.evictions > 0;
+  }
   return "";
 }
 

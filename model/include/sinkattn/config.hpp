@@ -46,6 +46,9 @@ struct PolicyConfig {
   double head_unpruned_frac = 0.15;
   bool progressive_quant = false;
   double tau = 0.1;
+  // The prompt's causal attention seeds the token importance and over-budget lists are cut at
+  // the end of prefill (docs/policy.md, "Prefill importance"); false: decode rows only.
+  bool prefill_importance = true;
 };
 
 struct DramConfig {

@@ -27,6 +27,7 @@ struct Counters {
   std::uint64_t token_reads = 0;     // token K/V reads of all jobs (sink SRAM + DRAM)
   std::uint64_t row_tokens = 0;      // (row, token) pairs attended by the active rows
   std::uint64_t importance_updates = 0;  // token-score accumulations (row, non-sink token)
+  std::uint64_t importance_loads = 0;    // initial token scores loaded from the host's prefill
   std::uint64_t macs = 0;            // q.k and p.v multiply-accumulates, recomputes included
   std::uint64_t evictions = 0;       // middle tokens evicted (per alive list)
   std::uint64_t dram_window = 0;     // DRAM bytes by region: the recent window
@@ -77,7 +78,11 @@ struct GoldenResult {
   std::vector<std::uint8_t> row_active;   // [steps, L, Hq]: 0 where head pruning skipped it
   std::vector<std::uint8_t> keep;         // [steps, L, Hkv, T] when recorded
   std::vector<std::uint64_t> token_reads_per_layer;  // [L], summed over steps and KV heads
-  Counters counters;
+  Counters counters;                      // the whole run: prefill pass and decode
+  // The engine's share of prefill (docs/policy.md, "Prefill importance"), included in
+  // `counters`: the importance loads and the prefill eviction pass (evictions, top-k work).
+  bool prefill_importance = false;        // the run's scores started from the host's prefill
+  Counters prefill;
   std::uint64_t dense_dram_bytes = 0;     // what dense attention reads on this trace and hardware
   // How the run executed, not what it computed (the outputs never depend on it): the (step,
   // layer) computations whose rows ran in an OpenMP parallel region, and the largest thread
@@ -99,5 +104,23 @@ struct PrefillCost {
   std::uint64_t tokens = 0, macs = 0, dram_bytes = 0;
 };
 PrefillCost prefill_cost(const Shape& shape);
+
+// Whether a run seeds its token importance from the prompt (docs/policy.md, "Prefill
+// importance"): policy.prefill_importance and a trace that holds the prompt's queries.
+bool prefill_applies(const Config& cfg, const IntTrace& trace);
+
+// The host's dense prefill: every prompt row i of every (layer, query head) over tokens 0..i,
+// with the integer numerics of the engine's rows (full keys: docs/numerics.md), each non-sink
+// probability added to the score that ranks its token, laid out as the engine keeps scores:
+// [scope, list, T], scope one with cascade (else L), list one with token granularity (else
+// Hkv). Entries of sinks and of tokens >= P are 0. Deterministic whatever the thread count.
+struct PrefillImportance {
+  int scopes = 0, lists = 0, tokens = 0;
+  std::vector<std::uint64_t> score;
+  std::uint64_t at(int scope, int list, int token) const {
+    return score[(static_cast<std::size_t>(scope) * lists + list) * tokens + token];
+  }
+};
+PrefillImportance prefill_importance(const Config& cfg, const IntTrace& trace);
 
 }  // namespace sinkattn

@@ -37,6 +37,23 @@ nlohmann::json golden_report(const Config& cfg, const Plan& plan, const std::str
                              const GoldenResult& run, const Fidelity& fid, double wall_seconds,
                              const EnergyTable& energy, const AreaModel& area);
 
+// What a cycle-level model measured of the prefill (absent for golden, which has no cycles).
+struct PrefillCycles {
+  std::string model;               // "systemc" or "rtl"
+  std::uint64_t total = 0;         // first importance load until idle after the last pass
+  std::uint64_t eviction_pass = 0; // controller cycles of the prefill passes (prefill_cycles counter)
+  std::uint64_t loads = 0;         // importance loads the hardware counted (one command cycle each)
+};
+
+// The report's `prefill` object (docs/policy.md, "Prefill importance"): the host's dense
+// prefill (MACs and DRAM bytes, model named) and the engine's share (importance loads, the
+// eviction pass's evictions and top-k work from golden's prefill counters, its energy from
+// `energy`, and with `cycles` the cycle-level model's measured cycles). The report's top-level
+// counters, energy and cycles are the engine's whole run, prefill included; `totals_with_host`
+// adds the host's MACs and DRAM bytes to them.
+void add_prefill(nlohmann::json& j, const Config& cfg, const GoldenResult& gold, const EnergyTable& energy,
+                 const PrefillCycles* cycles = nullptr);
+
 // The energy keys every mode's report carries: energy_pj, energy_pj_by_block, energy_table.
 void add_energy(nlohmann::json& j, const Counters& c, const Shape& shape, const EnergyTable& energy);
 

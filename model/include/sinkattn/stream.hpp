@@ -41,8 +41,12 @@ class StreamEngine {
   StreamEngine(const StreamEngine&) = delete;
   StreamEngine& operator=(const StreamEngine&) = delete;
 
-  // The prompt's keys and values, integers [L, Hkv, P, D]. Once, before the first step.
-  void prefill(const std::int16_t* k, const std::int16_t* v);
+  // The prompt's keys and values, integers [L, Hkv, P, D], and optionally its queries
+  // [L, Hq, P, D] (same scales as the decode queries): with them, and policy.prefill_importance,
+  // the token scores start from the prompt's attention as the whole-trace engine's do on a trace
+  // that holds the prompt's queries (docs/policy.md, "Prefill importance"). Once, before the
+  // first step.
+  void prefill(const std::int16_t* k, const std::int16_t* v, const std::int16_t* q_prompt = nullptr);
 
   // Layer l of decode step t = next_token(): q [Hq, D], k and v [Hkv, D] of token t, integers
   // in +-DataMax. Writes the layer's outputs to out [Hq, D] (rows head pruning skipped are 0).

@@ -132,6 +132,9 @@ struct ScoreScale {
 struct IntTrace {
   Shape shape;
   std::vector<std::int16_t> q, k, v;        // q [L, Hq, T - P, D]; k, v [L, Hkv, T, D]
+  // The prompt's queries [L, Hq, P, D], same scale as q, for the host's dense prefill; empty
+  // when the trace holds the decode steps' queries only.
+  std::vector<std::int16_t> q_prompt;
   std::vector<double> q_scale;              // [L, Hq]   real = int * scale
   std::vector<double> k_scale, v_scale;     // [L, Hkv]
   std::vector<ScoreScale> score_scale;      // [L, Hq]
@@ -139,6 +142,11 @@ struct IntTrace {
   const std::int16_t* q_row(int l, int h, int t) const {
     return &q[((static_cast<std::size_t>(l) * shape.q_heads + h) * shape.steps() + (t - shape.prompt)) * shape.head_dim];
   }
+  // Prompt token t < P (q_prompt non-empty).
+  const std::int16_t* q_prompt_row(int l, int h, int t) const {
+    return &q_prompt[((static_cast<std::size_t>(l) * shape.q_heads + h) * shape.prompt + t) * shape.head_dim];
+  }
+  bool has_prompt_queries() const { return shape.prompt > 0 && !q_prompt.empty(); }
   const std::int16_t* k_row(int l, int g, int t) const { return &k[offset(shape.kv_heads, l, g, t)]; }
   const std::int16_t* v_row(int l, int g, int t) const { return &v[offset(shape.kv_heads, l, g, t)]; }
   std::size_t offset(int heads, int l, int h, int t) const {

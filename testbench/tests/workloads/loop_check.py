@@ -57,7 +57,7 @@ def check_stream_equals_golden(trace, work):
         subprocess.run([sinkattn, "golden", "--config", preset, "--trace", trace, "--dump", dump, "--quiet"], check=True)
         want, want_keep = np.load(f"{dump}/out_int.npy"), np.load(f"{dump}/keep.npy")
         s = g.Stream(preset, L, Hq, Hkv, D, T, P, sq, sk, sv, record_keep=True)
-        s.prefill(ki[:, :, :P], vi[:, :, :P])
+        s.prefill(ki[:, :, :P], vi[:, :, :P], qi[:, :, :P])
         for t in range(P, T):
             for l in range(L):
                 got = s.step_layer(l, qi[l, :, t], ki[l, :, t], vi[l, :, t])
