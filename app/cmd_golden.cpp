@@ -1,9 +1,12 @@
 // sinkattn golden: the bit-exact integer model on one configuration and trace, with its
 // accuracy against float full attention.
+#include <cstdio>
 #include <memory>
 
 #include "commands.hpp"
 #include "job_model_run.hpp"
+#include "model_loss.hpp"
+#include "sinkattn/error.hpp"
 #include "sinkattn/config.hpp"
 #include "sinkattn/golden.hpp"
 #include "sinkattn/npy.hpp"
@@ -14,6 +17,7 @@ namespace {
 
 struct GoldenArgs : JobModelArgs {
   std::string dump;
+  int loss_windows = 0;
 };
 
 void dump_arrays(const std::string& dir, const GoldenResult& run, const std::vector<float>& out_float) {
@@ -29,8 +33,20 @@ void dump_arrays(const std::string& dir, const GoldenResult& run, const std::vec
 }
 
 int run_golden_cmd(const GoldenArgs& a) {
-  const JobModelRun r = run_job_model("golden", a, load_config(a.config), run_golden, !a.dump.empty());
+  JobModelRun r = run_job_model("golden", a, load_config(a.config), run_golden, !a.dump.empty());
   if (!a.dump.empty()) dump_arrays(a.dump, r.run, r.out_float);
+  const FloatTrace ft = open_trace(a.trace);  // mapped: only meta.json is read here
+  if (a.loss_windows == 0 && !a.quiet && !model_checkpoint(ft.meta).empty())
+    std::printf("model workload (%s): --loss-windows N adds the model's loss with this configuration in its loop\n",
+                model_checkpoint(ft.meta).c_str());
+  if (a.loss_windows > 0) {
+    const nlohmann::json m = model_loss(a.trace, model_checkpoint(ft.meta), ft.shape.prompt, a.config, {}, a.loss_windows);
+    r.report["model_loss"] = m;
+    if (!a.quiet)
+      std::printf("model loss in the loop: %+.4f +- %.4f nats/byte against dense float (%.4f), perplexity x%.4f, %d windows\n",
+                  m["loss_delta"].get<double>(), m["loss_delta_se"].get<double>(), m["float_loss"].get<double>(),
+                  m["perplexity_ratio"].get<double>(), a.loss_windows);
+  }
   return publish_job_model(a, r.report);
 }
 
@@ -41,6 +57,10 @@ Action add_golden(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("golden", "Run the bit-exact integer golden model on a trace");
   add_job_model_options(sub, *a);
   sub->add_option("--dump", a->dump, "Write out_int.npy, out_float.npy and keep.npy to DIR");
+  sub->add_option("--loss-windows", a->loss_windows,
+                  "On a model workload (meta.json names its checkpoint): also decode N text windows with the model, "
+                  "this configuration in its loop, and report the loss change against float (model_loss)")
+      ->check(CLI::Range(0, 100000));
   return [a] { return run_golden_cmd(*a); };
 }
 

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "model_loss.hpp"
 #ifdef SINKATTN_CYCLE_MODELS
 #include "rtl_build.hpp"
 #include "rtl_run.hpp"
@@ -127,6 +128,8 @@ int run_point(const PointArgs& a) {
     if (level == sweep::Fidelity::kRtl) m["rtl_model"] = rtl::model_name();
 #endif
   }
+  if (w.loss_windows > 0) m.update(model_loss(w.trace_dir, w.checkpoint, w.trace.shape.prompt, a.base, parse_sets(a.sets),
+                                             w.loss_windows));
   // What the row was computed from, so rows of one point at two fidelities (verify) can be
   // matched by content, not only by their axis values.
   m["config_sha256"] = sha256_hex(cfg.canonical.data(), cfg.canonical.size());

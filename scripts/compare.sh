@@ -4,7 +4,9 @@
 # Default: the default synthetic trace (build/traces/default, made by gen-trace) and, when
 # scripts/workload.sh has built it, the trained-model trace (build/traces/fortunes-llama),
 # side by side (docs/workloads.md). Writes build/results/compare/<trace name>/{PRESET.json,
-# presets.csv, presets.png} per trace.
+# presets.csv, presets.png} per trace, and build/results/compare/side_by_side.md over all of them.
+# On a model workload (its meta.json names the checkpoint) every preset also runs in the model's
+# decoding loop over LOSS_WINDOWS text windows (default 16) and reports the loss change.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 install_missing_packages python3-matplotlib
 build sinkattn
@@ -19,6 +21,7 @@ if ((${#traces[@]} == 0)); then
   fi
 fi
 presets=(dense streamingllm h2o spatten duo sinkattn)
+dirs=()
 default="$BUILD_DIR/traces/default"
 for trace in "${traces[@]}"; do
   if [ "$(realpath -m "$trace")" = "$(realpath -m "$default")" ] && [ ! -f "$default/meta.json" ]; then
@@ -27,8 +30,16 @@ for trace in "${traces[@]}"; do
   out="$BUILD_DIR/results/compare/$(basename "$trace")"
   mkdir -p "$out"
   echo "== $trace"
+  loss=()
+  if /usr/bin/python3 -c 'import json, sys; sys.exit(0 if json.load(open(sys.argv[1])).get("generator", {}).get("model", {}).get("checkpoint") else 1)' \
+      "$trace/meta.json" 2>/dev/null; then
+    loss=(--loss-windows "${LOSS_WINDOWS:-16}")
+  fi
   for p in "${presets[@]}"; do
-    "$bin" golden --config "$p" --trace "$trace" --json "$out/$p.json" --quiet
+    "$bin" golden --config "$p" --trace "$trace" --json "$out/$p.json" --quiet "${loss[@]}"
   done
   /usr/bin/python3 "$SINKATTN_ROOT/scripts/plot_presets.py" "$out" "${presets[@]}"
+  dirs+=("$out")
 done
+/usr/bin/python3 "$SINKATTN_ROOT/scripts/plot_presets.py" --side-by-side "$BUILD_DIR/results/compare/side_by_side.md" \
+  "${dirs[@]}" -- "${presets[@]}"

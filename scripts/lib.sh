@@ -20,6 +20,8 @@ SINKATTN_PACKAGES=(
   libboost-dev libboost-filesystem-dev libsqlitecpp-dev libsqlite3-dev libpagmo-dev libmuparser-dev
   python3-matplotlib slurm-wlm munge procps
   clang-14 libfuzzer-14-dev libomp-14-dev libhwy-dev
+  # the golden model's Python module (model/python): pybind11 and the interpreter's headers
+  pybind11-dev python3-pybind11 python3-dev
 )
 # The trained-model workload (scripts/workload.sh, docs/workloads.md) and its tests: PyTorch,
 # the English text it trains on, and the BLAS its training process loads (OPENBLAS_SERIAL_DIR).

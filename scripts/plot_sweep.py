@@ -84,7 +84,8 @@ def main():
            f"{len(rows)} rows: " + ", ".join(f"{n} {s}" for s, n in sorted(
                {s: sum(1 for r in rows if r['status'] == s) for s in {r['status'] for r in rows}}.items())) + ".", ""]
     metrics = [o["metric"] for o in objectives]
-    for extra in ("preset", "cycles", "dram_bytes", "energy_pj", "cosine_mean", "mass_recall"):
+    # loss_delta, loss_delta_se: only model workloads with loss_windows carry them (docs/workloads.md)
+    for extra in ("preset", "cycles", "dram_bytes", "energy_pj", "cosine_mean", "mass_recall", "loss_delta", "loss_delta_se"):
         if extra not in metrics:
             metrics.append(extra)
     for (wl, fid), rs in sorted(groups.items()):

@@ -10,6 +10,7 @@
 
 #include <omp.h>
 
+#include "engine_steps.hpp"
 #include "kernels.hpp"
 #include "sinkattn/numerics.hpp"
 
@@ -72,7 +73,7 @@ PrefillImportance prefill_importance(const Config& cfg, const IntTrace& tr) {
   return r;
 }
 
-namespace {
+namespace detail {
 
 // What one query-head row produced, merged serially after the parallel phase.
 struct RowResult {
@@ -116,35 +117,49 @@ class Engine {
   }
 
   GoldenResult run() {
-    int next_middle = cfg_.policy.sinks;  // first token not yet in the alive lists
-    if (res_.prefill_importance) {
-      // The prefill eviction pass, before step P: the engine's eviction phase of every layer
-      // at step P - 1, over the tokens that had left the window by then.
-      const int mid_end = std::max(cfg_.policy.sinks, s_.prompt - cfg_.policy.window);
-      for (; next_middle < mid_end; ++next_middle)
-        for (auto& list : alive_) list.push_back(next_middle);
-      for (int l = 0; l < s_.layers; ++l) evict(l);
-      Counters& pre = res_.prefill;
-      pre.importance_loads = res_.counters.importance_loads;
-      pre.evictions = res_.counters.evictions;
-      pre.topk = res_.counters.topk;
-    }
+    prefill_pass();
     for (int t = s_.prompt; t < s_.tokens; ++t) {
-      // Tokens that left the window join every alive list; they were never ranked before.
-      const int mid_end = std::max(cfg_.policy.sinks, t - cfg_.policy.window + 1);
-      for (; next_middle < mid_end; ++next_middle)
-        for (auto& list : alive_) list.push_back(next_middle);
-      for (int l = 0; l < s_.layers; ++l) {
-        if (cfg_.policy.head_pruning && t - s_.prompt >= cfg_.policy.head_warmup_steps) prune_heads(l);
-        build_kept_lists(t, l, mid_end);
-        compute_layer(t, l);
-        merge_layer(t, l, mid_end);
-        evict(l);
-      }
-      if (opt_.progress) opt_.progress(t - s_.prompt + 1, s_.steps());
+      begin_step(t);
+      for (int l = 0; l < s_.layers; ++l) run_layer(t, l);
+      end_step(t);
     }
     return std::move(res_);
   }
+
+  // The pieces of run(), for the streaming engine (StreamEngine), which calls them in the same
+  // order as the inputs of each layer arrive: prefill_pass() once, then per step begin_step(t),
+  // run_layer(t, 0 .. L-1), end_step(t).
+  // Tokens that left the window join every alive list; they were never ranked before.
+  // The prefill eviction pass, before step P, when the run's scores start from the host's
+  // prefill: the engine's eviction phase of every layer at step P - 1, over the tokens that had
+  // left the window by then.
+  void prefill_pass() {
+    if (!res_.prefill_importance) return;
+    const int mid_end = std::max(cfg_.policy.sinks, s_.prompt - cfg_.policy.window);
+    for (; next_middle_ < mid_end; ++next_middle_)
+      for (auto& list : alive_) list.push_back(next_middle_);
+    for (int l = 0; l < s_.layers; ++l) evict(l);
+    Counters& pre = res_.prefill;
+    pre.importance_loads = res_.counters.importance_loads;
+    pre.evictions = res_.counters.evictions;
+    pre.topk = res_.counters.topk;
+  }
+  void begin_step(int t) {
+    mid_end_ = std::max(cfg_.policy.sinks, t - cfg_.policy.window + 1);
+    for (; next_middle_ < mid_end_; ++next_middle_)
+      for (auto& list : alive_) list.push_back(next_middle_);
+  }
+  void run_layer(int t, int l) {
+    if (cfg_.policy.head_pruning && t - s_.prompt >= cfg_.policy.head_warmup_steps) prune_heads(l);
+    build_kept_lists(t, l, mid_end_);
+    compute_layer(t, l);
+    merge_layer(t, l, mid_end_);
+    evict(l);
+  }
+  void end_step(int t) {
+    if (opt_.progress) opt_.progress(t - s_.prompt + 1, s_.steps());
+  }
+  const GoldenResult& result() const { return res_; }
 
  private:
   std::size_t list_index(int l, int g) const { return token_lists_ ? l : static_cast<std::size_t>(l) * s_.kv_heads + g; }
@@ -389,6 +404,8 @@ class Engine {
   Lfsr16 lfsr_;
   const TokenBytes tb_;
   bool token_lists_ = true;
+  int next_middle_ = cfg_.policy.sinks;  // first token not yet in the alive lists
+  int mid_end_ = 0;                      // this step's end of the middle (start of the window)
   std::vector<std::uint64_t> importance_;     // [scope, list, T]
   std::vector<std::vector<int>> alive_;       // alive middle tokens, ascending, [L, list]
   std::vector<std::uint64_t> head_importance_;  // [Hq], accumulated over layers and steps
@@ -400,10 +417,19 @@ class Engine {
   GoldenResult res_;
 };
 
-}  // namespace
+StepEngine::StepEngine(const Config& cfg, const Plan& plan, const IntTrace& trace, const GoldenOptions& opt)
+    : engine_(std::make_unique<Engine>(cfg, plan, trace, opt)) {}
+StepEngine::~StepEngine() = default;
+void StepEngine::prefill_pass() { engine_->prefill_pass(); }
+void StepEngine::begin_step(int t) { engine_->begin_step(t); }
+void StepEngine::run_layer(int t, int l) { engine_->run_layer(t, l); }
+void StepEngine::end_step(int t) { engine_->end_step(t); }
+const GoldenResult& StepEngine::result() const { return engine_->result(); }
+
+}  // namespace detail
 
 GoldenResult run_golden(const Config& cfg, const Plan& plan, const IntTrace& trace, const GoldenOptions& opt) {
-  return Engine(cfg, plan, trace, opt).run();
+  return detail::Engine(cfg, plan, trace, opt).run();
 }
 
 }  // namespace sinkattn

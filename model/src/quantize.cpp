@@ -65,6 +65,23 @@ ScoreScale make_score_scale(double c) {
   return r;
 }
 
+void fill_score_scales(IntTrace& t, const std::string& where) {
+  const Shape& s = t.shape;
+  t.score_scale.resize(static_cast<std::size_t>(s.layers) * s.q_heads);
+  const double fold = 1.0 / std::log(2.0) / std::sqrt(static_cast<double>(s.head_dim));  // log2(e)/sqrt(D)
+  for (int l = 0; l < s.layers; ++l)
+    for (int h = 0; h < s.q_heads; ++h) {
+      const std::size_t qi = static_cast<std::size_t>(l) * s.q_heads + h;
+      const std::size_t ki = static_cast<std::size_t>(l) * s.kv_heads + h / s.group();
+      const ScoreScale sc = make_score_scale(t.q_scale[qi] * t.k_scale[ki] * fold);
+      if (sc.mant != 0 && sc.shift < num::kScaleShiftMin)
+        throw InputError(where, "layer " + std::to_string(l) + ", head " + std::to_string(h),
+                         "q and k scales are so large that one integer score step exceeds the datapath's logit range; "
+                         "rescale the trace");
+      t.score_scale[qi] = sc;
+    }
+}
+
 IntTrace quantize_trace(const FloatTrace& f) {
   const Shape& s = f.shape;
   IntTrace t;
@@ -77,19 +94,7 @@ IntTrace quantize_trace(const FloatTrace& f) {
   quantize_tensor(f, TraceTensor::kQ, s.q_heads, f.q_first, s.prompt, t.q, t.q_scale, f.q_first == 0 ? &t.q_prompt : nullptr);
   quantize_tensor(f, TraceTensor::kK, s.kv_heads, 0, 0, t.k, t.k_scale);
   quantize_tensor(f, TraceTensor::kV, s.kv_heads, 0, 0, t.v, t.v_scale);
-  t.score_scale.resize(static_cast<std::size_t>(s.layers) * s.q_heads);
-  const double fold = 1.0 / std::log(2.0) / std::sqrt(static_cast<double>(s.head_dim));  // log2(e)/sqrt(D)
-  for (int l = 0; l < s.layers; ++l)
-    for (int h = 0; h < s.q_heads; ++h) {
-      const std::size_t qi = static_cast<std::size_t>(l) * s.q_heads + h;
-      const std::size_t ki = static_cast<std::size_t>(l) * s.kv_heads + h / s.group();
-      const ScoreScale sc = make_score_scale(t.q_scale[qi] * t.k_scale[ki] * fold);
-      if (sc.mant != 0 && sc.shift < num::kScaleShiftMin)
-        throw InputError(f.dir.empty() ? "trace" : f.dir + "/q.npy", "layer " + std::to_string(l) + ", head " + std::to_string(h),
-                         "q and k scales are so large that one integer score step exceeds the datapath's logit range; "
-                         "rescale the trace");
-      t.score_scale[qi] = sc;
-    }
+  fill_score_scales(t, f.dir.empty() ? "trace" : f.dir + "/q.npy");
   return t;
 }
 

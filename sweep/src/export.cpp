@@ -47,8 +47,9 @@ const std::vector<std::string>& preferred_metrics() {
   static const std::vector<std::string> m = {
       "preset", "cycles", "total_cycles", "dram_bytes", "dram_bytes_sink", "dram_bytes_window", "dram_bytes_middle",
       "dram_bytes_lsb", "dense_dram_bytes", "energy_pj", "cosine_mean", "cosine_min", "mass_recall", "max_rel_err",
+      "loss", "loss_se", "loss_delta", "loss_delta_se", "perplexity", "perplexity_ratio", "float_loss", "loss_windows",
       "lsb_refetches", "sram_sink_hits", "area_um2", "cycles_estimator", "dram_estimator", "energy_estimator",
-      "accuracy_estimator", "area_estimator", "model_seconds", "load_seconds", "outputs_sha256"};
+      "accuracy_estimator", "loss_estimator", "area_estimator", "model_seconds", "load_seconds", "outputs_sha256"};
   return m;
 }
 

@@ -12,6 +12,7 @@
 #include <set>
 #include <system_error>
 
+#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include "sinkattn/config.hpp"
@@ -53,6 +54,9 @@ const std::vector<MetricInfo>& metric_catalog() {
       {"mass_recall", false, "mean share of full attention mass on kept tokens"},
       {"max_rel_err", false, "worst row's relative L2 error"},
       {"lsb_refetches", false, "rows recomputed with full keys"},
+      {"loss_delta", false, "model workloads with loss_windows: next-byte loss change against dense float, nats/byte"},
+      {"loss", false, "model workloads with loss_windows: next-byte loss with the policy in the loop, nats/byte"},
+      {"perplexity_ratio", false, "model workloads with loss_windows: perplexity over dense float's"},
       {"area_um2", false, "area, where an area model is available"},
   };
   return m;
@@ -203,9 +207,20 @@ Axis read_axis(const SweepReader& r, const std::string& path, const YAML::Node& 
   return a;
 }
 
+// The checkpoint a model trace's meta.json names (export_trace.py writes it), or "".
+std::string model_checkpoint_of(const std::string& trace_dir) {
+  std::ifstream f(trace_dir + "/meta.json");
+  if (!f) return "";
+  const nlohmann::json m = nlohmann::json::parse(f, nullptr, false);
+  if (m.is_discarded() || !m.is_object()) return "";
+  const nlohmann::json c = m.value("generator", nlohmann::json::object()).value("model", nlohmann::json::object()).value(
+      "checkpoint", nlohmann::json());
+  return c.is_string() ? c.get<std::string>() : "";
+}
+
 Workload read_workload(const SweepReader& r, const YAML::Node& n, std::size_t i) {
   const std::string field = "workloads[" + std::to_string(i) + "]";
-  r.keys(n, field, {"name", "trace", "gen"});
+  r.keys(n, field, {"name", "trace", "gen", "loss_windows"});
   Workload w;
   w.where = at(r.file(), n);
   if (!n["name"]) r.fail(n, field + ".name", "missing: every workload has a name (a column of the results)");
@@ -223,6 +238,13 @@ Workload read_workload(const SweepReader& r, const YAML::Node& n, std::size_t i)
       r.fail(t, field + ".trace", ec && ec != std::errc::no_such_file_or_directory && ec != std::errc::not_a_directory
                                       ? "cannot access " + w.trace_dir + ": " + ec.message()
                                       : "no such trace directory: " + w.trace_dir);
+    if (const YAML::Node lw = n["loss_windows"]) {
+      w.loss_windows = static_cast<int>(r.integer(lw, field + ".loss_windows", 2, 10000));
+      w.checkpoint = model_checkpoint_of(w.trace_dir);
+      if (w.checkpoint.empty())
+        r.fail(lw, field + ".loss_windows",
+               w.trace_dir + "/meta.json names no generator.model.checkpoint: not a model workload (docs/workloads.md)");
+    }
     return w;
   }
   const YAML::Node g = n["gen"];

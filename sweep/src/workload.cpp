@@ -106,6 +106,8 @@ PreparedWorkload prepare_workload(const Workload& w, const std::string& root) {
     p.trace_dir = w.trace_dir;
   }
   p.digest = trace_digest(p.trace_dir);
+  // The loss in the loop is part of what a row reports: another window count is another row.
+  if (w.loss_windows > 0) p.digest += ":loss_windows=" + std::to_string(w.loss_windows);
 
   const fs::path done = dir / "cache.digest";
   if (fs::exists(done) && read_bytes(done) == p.digest) {
@@ -129,6 +131,8 @@ PreparedWorkload prepare_workload(const Workload& w, const std::string& root) {
   nlohmann::json meta;
   meta["trace_dir"] = p.trace_dir;
   meta["digest"] = p.digest;
+  meta["loss_windows"] = w.loss_windows;
+  meta["checkpoint"] = w.checkpoint;
   meta["shape"] = {{"layers", s.layers}, {"q_heads", s.q_heads}, {"kv_heads", s.kv_heads},
                    {"head_dim", s.head_dim}, {"tokens", s.tokens}, {"prompt", s.prompt}};
   // nlohmann writes doubles with round-trip precision, so the scales come back bit for bit.
@@ -151,6 +155,8 @@ LoadedWorkload load_workload(const std::string& cache_dir) {
   LoadedWorkload w;
   w.trace_dir = meta.at("trace_dir");
   w.digest = meta.at("digest");
+  w.loss_windows = meta.value("loss_windows", 0);
+  w.checkpoint = meta.value("checkpoint", std::string());
   const auto& sh = meta.at("shape");
   Shape s{sh.at("layers"), sh.at("q_heads"), sh.at("kv_heads"), sh.at("head_dim"), sh.at("tokens"), sh.at("prompt")};
   IntTrace& it = w.trace;

@@ -282,3 +282,32 @@ TEST(SweepNsga2, SameSeedSamePointsEachDistinctPointOnce) {
   EXPECT_EQ(std::set<Point>(a.begin(), a.end()).size(), a.size());  // each distinct point once
   EXPECT_GE(a.size(), 8u);
 }
+
+// loss_windows (the model's loss in the loop) is for model workloads only: a trace whose
+// meta.json names the model's checkpoint; anything else is refused at that line.
+TEST(SweepSpec, LossWindowsNeedsAModelTrace) {
+  TempDir d;
+  fs::create_directories(d.path() + "/synthetic");
+  d.file("synthetic/meta.json", R"({"prompt_len": 8})");
+  fs::create_directories(d.path() + "/model");
+  d.file("model/meta.json", R"({"prompt_len": 8, "generator": {"model": {"checkpoint": "/x/model.pt"}}})");
+  const auto sweep_with = [&](const std::string& trace, const std::string& windows) {
+    return d.file("s.yaml", with("    gen: {layers: 2, q_heads: 2, kv_heads: 1, head_dim: 16, tokens: 48, prompt: 32}",
+                                 "    trace: " + trace + "\n    loss_windows: " + windows));
+  };
+  const SweepSpec s = load_sweep(sweep_with("model", "8"));
+  ASSERT_EQ(s.workloads.size(), 1u);
+  EXPECT_EQ(s.workloads[0].loss_windows, 8);
+  EXPECT_EQ(s.workloads[0].checkpoint, "/x/model.pt");
+  const auto message = [&](const std::string& trace, const std::string& windows) {
+    try {
+      load_sweep(sweep_with(trace, windows));
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("<no error>");
+  };
+  EXPECT_NE(message("synthetic", "8").find("s.yaml:10: workloads[0].loss_windows:"), std::string::npos) << message("synthetic", "8");
+  EXPECT_NE(message("synthetic", "8").find("names no generator.model.checkpoint"), std::string::npos);
+  EXPECT_NE(message("model", "1").find("workloads[0].loss_windows: 1 is out of range"), std::string::npos) << message("model", "1");
+}

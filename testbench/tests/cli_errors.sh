@@ -36,6 +36,13 @@ npy() {  # npy DIR NAME PYTHON-EXPR: replace DIR/NAME.npy with np.save of the ex
 # --- CLI flags
 expect_error "unknown flag" "command line|--bogus" -- "$bin" golden --trace "$work/good" --bogus
 expect_error "missing --trace" "command line|--trace" -- "$bin" golden
+# --loss-windows needs a model workload: a trace whose meta.json names the model's checkpoint.
+expect_error "loss on a synthetic trace" "good/meta.json|generator.model.checkpoint|not a model workload" -- \
+  "$bin" golden --trace "$work/good" --loss-windows 2 --quiet
+cp_trace model_gone
+"$py" -c "import json; p='$work/model_gone/meta.json'; m=json.load(open(p)); m['generator'] = {'model': {'checkpoint': '$work/none.pt'}}; json.dump(m, open(p, 'w'))"
+expect_error "loss with a missing checkpoint" "model_gone/meta.json|generator.model.checkpoint|none.pt does not exist" -- \
+  "$bin" golden --trace "$work/model_gone" --loss-windows 2 --quiet
 expect_error "no subcommand" "command line" -- "$bin"
 expect_error "non-integer flag" "command line|--layers" -- "$bin" gen-trace --out "$work/x" --layers four
 expect_error "gen-trace rule" "gen-trace|--kv-heads|multiple" -- "$bin" gen-trace --out "$work/x" --q-heads 6 --kv-heads 4

@@ -161,4 +161,8 @@ ScoreScale make_score_scale(double c);
 // Symmetric quantization with one scale per (layer, head, tensor), as docs/numerics.md states.
 IntTrace quantize_trace(const FloatTrace& trace);
 
+// Sets t.score_scale from t.q_scale and t.k_scale (C = q_scale * k_scale * log2(e) / sqrt(D)).
+// Throws InputError (file `where`) for a constant beyond the datapath's logit range.
+void fill_score_scales(IntTrace& t, const std::string& where);
+
 }  // namespace sinkattn

@@ -30,6 +30,10 @@ struct Workload {
   bool generated = false;
   SynthParams gen;        // set when generated
   std::string where;
+  // > 0: a model workload (its meta.json names the checkpoint) whose points also report the
+  // model's loss with the point's policy in its decoding loop, over this many text windows.
+  int loss_windows = 0;
+  std::string checkpoint;
 };
 
 struct Objective {

@@ -27,6 +27,8 @@ PreparedWorkload prepare_workload(const Workload& w, const std::string& root);
 // What a worker loads from a cache directory.
 struct LoadedWorkload {
   std::string trace_dir, digest;
+  int loss_windows = 0;    // > 0: a model workload whose points report the loss in the loop
+  std::string checkpoint;  // its checkpoint
   IntTrace trace;
   ReferenceRows reference;
 };
