@@ -18,6 +18,7 @@
 #include "random_policy_config.hpp"
 #include "row_check.hpp"
 #include "spec_reference.hpp"
+#include "synthetic_traces.hpp"
 #include "test_seed.hpp"
 
 namespace sinkattn {
@@ -27,13 +28,7 @@ using testing::describe;
 using testing::random_config;
 
 FloatTrace small_trace(std::uint64_t seed, Shape shape = {3, 4, 2, 16, 96, 40}) {
-  SynthParams p;
-  p.shape = shape;
-  p.sinks = 4;
-  p.heavy = 6;
-  p.recency_span = 8;
-  p.seed = seed;
-  return make_synthetic_trace(p);
+  return testing::synthetic_trace(seed, shape);
 }
 
 struct Case {

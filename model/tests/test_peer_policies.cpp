@@ -38,22 +38,15 @@
 #include "sinkattn/config.hpp"
 #include "sinkattn/golden.hpp"
 #include "sinkattn/synth.hpp"
+#include "synthetic_traces.hpp"
 
 namespace sinkattn {
 namespace {
 
 constexpr double kNearTie = 0.01;
 
-FloatTrace peer_trace(std::uint64_t seed, Shape shape) {
-  SynthParams p;
-  p.shape = shape;
-  p.sinks = 4;
-  p.heavy = 6;
-  p.recency_span = 8;
-  p.temperature = 1.5;  // a flatter middle: heavy-hitter choices that are not all obvious
-  p.seed = seed;
-  return make_synthetic_trace(p);
-}
+// A flatter middle (temperature 1.5): heavy-hitter choices that are not all obvious.
+FloatTrace peer_trace(std::uint64_t seed, Shape shape) { return testing::synthetic_trace(seed, shape, 1.5); }
 
 // Softmax in double of query (l, h, t) over `tokens` of KV head g, scaled by 1/sqrt(D).
 std::vector<double> softmax_row(const FloatTrace& ft, int l, int h, int t, const std::vector<int>& tokens) {

@@ -15,21 +15,11 @@
 #include "sinkattn/golden.hpp"
 #include "sinkattn/numerics.hpp"
 #include "sinkattn/stream.hpp"
-#include "sinkattn/synth.hpp"
+#include "synthetic_traces.hpp"
 #include "test_seed.hpp"
 
 namespace sinkattn {
 namespace {
-
-FloatTrace synth(std::uint64_t seed, Shape shape) {
-  SynthParams p;
-  p.shape = shape;
-  p.sinks = 4;
-  p.heavy = 6;
-  p.recency_span = 8;
-  p.seed = seed;
-  return make_synthetic_trace(p);
-}
 
 StreamScales scales_of(const IntTrace& it) { return {it.q_scale, it.k_scale, it.v_scale}; }
 
@@ -136,7 +126,7 @@ TEST(Stream, RandomConfigurationsAndTracesEqualTheWholeTraceEngine) {
     Shape s = shape;
     s.q_heads = s.kv_heads * (1 + static_cast<int>(rng() % 3));
     s.prompt = 11 + static_cast<int>(rng() % (s.tokens - 20));  // gen-trace: 4 sinks and 6 heavy hitters in the prompt
-    const FloatTrace ft = synth(seed + trial, s);
+    const FloatTrace ft = testing::synthetic_trace(seed + trial, s);
     const Config cfg = testing::random_config(rng, s);
     expect_stream_equals_whole(cfg, ft, "seed " + std::to_string(seed) + " trial " + std::to_string(trial) + " " +
                                             testing::describe(cfg));
@@ -145,7 +135,7 @@ TEST(Stream, RandomConfigurationsAndTracesEqualTheWholeTraceEngine) {
 }
 
 TEST(Stream, EveryPresetEqualsTheWholeTraceEngine) {
-  const FloatTrace ft = synth(7, {3, 8, 2, 32, 200, 90});
+  const FloatTrace ft = testing::synthetic_trace(7, {3, 8, 2, 32, 200, 90});
   for (const std::string& name : preset_names()) {
     Config c = load_config(name);
     if (c.policy.budget.tokens > 32) c.policy.budget.tokens = 32, c.policy.budget.min_tokens = 16;  // make eviction bite
@@ -157,7 +147,7 @@ TEST(Stream, EveryPresetEqualsTheWholeTraceEngine) {
 }
 
 TEST(Stream, CallsOutOfOrderAndBadInputsAreRefusedWithoutChangingTheStream) {
-  const FloatTrace ft = synth(3, {2, 2, 1, 16, 20, 10});
+  const FloatTrace ft = testing::synthetic_trace(3, {2, 2, 1, 16, 20, 10});
   const IntTrace it = quantize_trace(ft);
   const Config cfg = load_config("sinkattn");
   StreamEngine st(cfg, it.shape, scales_of(it));
@@ -179,7 +169,7 @@ TEST(Stream, CallsOutOfOrderAndBadInputsAreRefusedWithoutChangingTheStream) {
 }
 
 TEST(Stream, AFullStreamRefusesAnotherStep) {
-  const FloatTrace ft = synth(5, {1, 1, 1, 16, 12, 11});
+  const FloatTrace ft = testing::synthetic_trace(5, {1, 1, 1, 16, 12, 11});
   const IntTrace it = quantize_trace(ft);
   StreamEngine st(load_config("dense"), it.shape, scales_of(it));
   std::vector<std::int16_t> pk(11 * 16), row(16), out(16);
