@@ -501,21 +501,45 @@ std::vector<std::pair<std::string, long long>> parameter_list(const Config& c) {
   return list;
 }
 
-std::vector<std::pair<std::string, long long>> rtl_parameter_list(const HwConfig& h) {
-  return {
-      {"HeadDim", h.head_dim},
-      {"MaxTokens", h.max_tokens},
-      {"MaxLayers", h.max_layers},
-      {"MaxQHeads", h.max_q_heads},
-      {"MaxKvHeads", h.max_kv_heads},
-      {"SinkSramTokens", h.sink_sram_tokens},
-      {"QkLanes", h.qk_lanes},
-      {"PvLanes", h.pv_lanes},
-      {"TopkParallelism", h.topk_parallelism},
-      {"TopkLfsrSeed", h.topk_lfsr_seed},
-      {"DramBytesPerCycle", h.dram.bytes_per_cycle},
-      {"DramBurstBytes", h.dram.burst_bytes},
+namespace {
+
+// The RTL top's hardware parameters, each with the field it is: the one table both directions
+// (rtl_parameter_list, set_rtl_parameter) read.
+using HwField = int& (*)(HwConfig&);
+const std::vector<std::pair<const char*, HwField>>& rtl_fields() {
+  static const std::vector<std::pair<const char*, HwField>> fields = {
+      {"HeadDim", [](HwConfig& h) -> int& { return h.head_dim; }},
+      {"MaxTokens", [](HwConfig& h) -> int& { return h.max_tokens; }},
+      {"MaxLayers", [](HwConfig& h) -> int& { return h.max_layers; }},
+      {"MaxQHeads", [](HwConfig& h) -> int& { return h.max_q_heads; }},
+      {"MaxKvHeads", [](HwConfig& h) -> int& { return h.max_kv_heads; }},
+      {"SinkSramTokens", [](HwConfig& h) -> int& { return h.sink_sram_tokens; }},
+      {"QkLanes", [](HwConfig& h) -> int& { return h.qk_lanes; }},
+      {"PvLanes", [](HwConfig& h) -> int& { return h.pv_lanes; }},
+      {"TopkParallelism", [](HwConfig& h) -> int& { return h.topk_parallelism; }},
+      {"TopkLfsrSeed", [](HwConfig& h) -> int& { return h.topk_lfsr_seed; }},
+      {"DramBytesPerCycle", [](HwConfig& h) -> int& { return h.dram.bytes_per_cycle; }},
+      {"DramBurstBytes", [](HwConfig& h) -> int& { return h.dram.burst_bytes; }},
   };
+  return fields;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, long long>> rtl_parameter_list(const HwConfig& h) {
+  HwConfig copy = h;  // the table's accessors take a mutable HwConfig
+  std::vector<std::pair<std::string, long long>> list;
+  for (const auto& [name, field] : rtl_fields()) list.emplace_back(name, field(copy));
+  return list;
+}
+
+bool set_rtl_parameter(HwConfig& hw, const std::string& name, long long value) {
+  for (const auto& [n, field] : rtl_fields())
+    if (name == n) {
+      field(hw) = static_cast<int>(value);
+      return true;
+    }
+  return false;
 }
 
 std::string verilog_params_header(const std::string& guard_id, const std::string& source,

@@ -431,6 +431,21 @@ TEST_F(ConfigFiles, CascadeWithoutSinkOrWindowNeedsABudget) {
   EXPECT_NO_THROW(make_plan(config("true", "0"), Shape{1, 2, 2, 16, 46, 38}, "tr"));
 }
 
+// set_rtl_parameter inverts rtl_parameter_list (the RTL runner rebuilds its hardware from its
+// generated traits with it): every preset's hardware survives the round trip, from defaults
+// that differ in every field, and a name that is not the top's sets nothing.
+TEST(Presets, RtlParameterListRoundTrips) {
+  for (const std::string& name : preset_names()) {
+    const Config cfg = load_config(name);
+    HwConfig h;
+    for (const auto& kv : rtl_parameter_list(h)) ASSERT_TRUE(set_rtl_parameter(h, kv.first, -1)) << kv.first;
+    for (const auto& [key, value] : rtl_parameter_list(cfg.hw)) EXPECT_TRUE(set_rtl_parameter(h, key, value)) << key;
+    EXPECT_EQ(rtl_parameter_list(h), rtl_parameter_list(cfg.hw)) << name;
+    EXPECT_FALSE(set_rtl_parameter(h, "Window", 3)) << name;
+    EXPECT_EQ(rtl_parameter_list(h), rtl_parameter_list(cfg.hw)) << name;
+  }
+}
+
 // The header an on-demand Verilation of the top is built from (rtl_hardware_header) carries the
 // same hardware values as each preset's generated header; each preset's generated CMake fragment
 // names exactly those parameters as the top's (cmake/SinkattnTop.cmake passes them by these

@@ -188,18 +188,10 @@ const HwConfig& built_hw() {
   using Built = SINKATTN_RTL_TRAITS;
   static const HwConfig hw = [] {
     HwConfig h;
-    h.head_dim = static_cast<int>(Built::kHeadDim);
-    h.qk_lanes = static_cast<int>(Built::kQkLanes);
-    h.pv_lanes = static_cast<int>(Built::kPvLanes);
-    h.max_tokens = static_cast<int>(Built::kMaxTokens);
-    h.max_layers = static_cast<int>(Built::kMaxLayers);
-    h.max_q_heads = static_cast<int>(Built::kMaxQHeads);
-    h.max_kv_heads = static_cast<int>(Built::kMaxKvHeads);
-    h.sink_sram_tokens = static_cast<int>(Built::kSinkSramTokens);
-    h.topk_parallelism = static_cast<int>(Built::kTopkParallelism);
-    h.topk_lfsr_seed = static_cast<int>(Built::kTopkLfsrSeed);
-    h.dram.bytes_per_cycle = static_cast<int>(Built::kDramBytesPerCycle);
-    h.dram.burst_bytes = static_cast<int>(Built::kDramBurstBytes);
+    int set = 0;
+    for (const auto& [name, value] : Built::kAll) set += set_rtl_parameter(h, name, value);
+    if (set != static_cast<int>(rtl_parameter_list(h).size()))
+      throw std::logic_error("the RTL runner's traits lack some of the top's parameters");
     return h;
   }();
   return hw;

@@ -128,6 +128,9 @@ std::vector<std::pair<std::string, long long>> parameter_list(const Config& cfg)
 // Verilated build of the top is for. The DRAM latency is not among them (the DRAM model lives
 // on the host side).
 std::vector<std::pair<std::string, long long>> rtl_parameter_list(const HwConfig& hw);
+// The inverse: sets the field of `hw` that rtl_parameter_list calls `name`; false (nothing set)
+// for a name that is not one of the top's parameters.
+bool set_rtl_parameter(HwConfig& hw, const std::string& name, long long value);
 
 // A generated Verilog header: "localparam int Name = value;" per parameter under an include
 // guard, with a banner naming `source`. What sinkattn_gen_params writes for every preset and
