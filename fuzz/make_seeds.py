@@ -81,7 +81,7 @@ def main():
         b"name: v\nbase: sinkattn\npolicy:\n  window: 16\n  heavy_hitters:\n"
         b"    budget: {schedule: list, per_layer: [8, 8, 4, 4]}\nhw:\n  max_tokens: 1024\n")
     put("config", "map.yaml",
-        b"name: m\nbase: duo\npolicy:\n  head_policy:\n    map: [RS, ST, TT, RR]\n")
+        b"name: m\nbase: duo\npolicy:\n  head_policy:\n    pattern_file: \"\"\n    map: [RS, ST, TT, RR]\n")
 
     # Energy tables.
     for name in sorted(os.listdir(os.path.join(ROOT, "configs", "energy"))):

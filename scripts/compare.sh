@@ -7,6 +7,9 @@
 # presets.csv, presets.png} per trace, and build/results/compare/side_by_side.md over all of them.
 # On a model workload (its meta.json names the checkpoint) every preset also runs in the model's
 # decoding loop over LOSS_WINDOWS text windows (default 16) and reports the loss change.
+# duo runs as its documented hash fallback, duo_hash (configs/duo/duo_hash.yaml): the duo preset
+# names Llama-3.1-8B's head pattern (32 layers x 8 KV heads) and refuses traces of another shape.
+# On such a trace, DUO=duo runs the preset itself instead.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 install_missing_packages python3-matplotlib
 build sinkattn
@@ -20,7 +23,9 @@ if ((${#traces[@]} == 0)); then
     echo "compare.sh: no trained-model trace; scripts/workload.sh builds build/traces/fortunes-llama" >&2
   fi
 fi
-presets=(dense streamingllm h2o spatten duo sinkattn)
+duo="${DUO:-duo_hash}"
+presets=(dense streamingllm h2o spatten "$duo" sinkattn)
+config_of() { if [ "$1" = duo_hash ]; then echo "$SINKATTN_ROOT/configs/duo/duo_hash.yaml"; else echo "$1"; fi; }
 dirs=()
 default="$BUILD_DIR/traces/default"
 for trace in "${traces[@]}"; do
@@ -36,7 +41,7 @@ for trace in "${traces[@]}"; do
     loss=(--loss-windows "${LOSS_WINDOWS:-16}")
   fi
   for p in "${presets[@]}"; do
-    "$bin" golden --config "$p" --trace "$trace" --json "$out/$p.json" --quiet "${loss[@]}"
+    "$bin" golden --config "$(config_of "$p")" --trace "$trace" --json "$out/$p.json" --quiet "${loss[@]}"
   done
   /usr/bin/python3 "$SINKATTN_ROOT/scripts/plot_presets.py" "$out" "${presets[@]}"
   dirs+=("$out")

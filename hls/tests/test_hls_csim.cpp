@@ -40,7 +40,7 @@ TEST_P(Presets, BitExactWithGolden) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Hls, Presets,
-                         ::testing::Values("base", "sinkattn", "streamingllm", "h2o", "spatten", "duo", "dense"),
+                         ::testing::Values("base", "sinkattn", "streamingllm", "h2o", "spatten", "duo_hash", "dense"),
                          [](const auto& info) { return info.param; });
 
 TEST(Hls, PresetUnscaledSinkattn) {

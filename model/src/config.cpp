@@ -92,7 +92,8 @@ std::string join(const std::vector<std::string>& v) {
 
 struct Leaf {
   YAML::Node node;
-  std::string where;  // file:line
+  std::string where;  // file:line, or what set it (a --set, a sweep axis)
+  std::string file;   // the YAML file that set it; "" for an override (no file)
 };
 using Leaves = std::map<std::string, Leaf>;
 
@@ -115,7 +116,7 @@ void flatten(const YAML::Node& map, const std::string& prefix, const std::string
     const std::string path = prefix.empty() ? key : prefix + "." + key;
     if (prefix.empty() && key == "base") continue;  // handled by the resolver
     if (schema().count(path)) {
-      out[path] = Leaf{kv.second, where(file, kv.second)};
+      out[path] = Leaf{kv.second, where(file, kv.second), file};
       continue;
     }
     const auto allowed = children(path);
@@ -337,10 +338,17 @@ Config read_config(const Reader& r, const std::string& file) {
   if (const std::string pf = r.string("policy.head_policy.pattern_file"); !pf.empty()) {
     if (!p.map.empty()) r.fail("policy.head_policy.pattern_file", "set either an explicit map or a pattern_file, not both");
     if (p.retrieval_ratio > 0)
-      r.fail("policy.head_policy.pattern_file", "set either a retrieval_ratio (the hash fallback) or a pattern_file, not both");
-    const std::string at = r.at("policy.head_policy.pattern_file").where;
-    const fs::path from = fs::path(at.substr(0, at.rfind(':'))).parent_path();
+      r.fail("policy.head_policy.pattern_file",
+             "set either a retrieval_ratio (the hash fallback) or a pattern_file, not both; for the hash fallback "
+             "set pattern_file: \"\" as well (configs/duo/duo_hash.yaml does)");
+    // Set in a YAML file: relative to that file's directory, so a preset's pattern is found from
+    // any working directory. Set by an override (--set, a sweep point), which has no file:
+    // relative to the working directory (a sweep makes its axis values absolute first).
+    const Leaf& leaf = r.at("policy.head_policy.pattern_file");
+    std::error_code cwd_error;  // a working directory that is gone: the path stays relative
+    const fs::path from = leaf.file.empty() ? fs::current_path(cwd_error) : fs::path(leaf.file).parent_path();
     p.pattern_file = fs::path(pf).is_absolute() ? pf : (from / pf).lexically_normal().string();
+    p.pattern_file_at = leaf.where;
     if (!is_regular_file(p.pattern_file, "policy.head_policy.pattern_file"))
       r.fail("policy.head_policy.pattern_file", "no such head-pattern file: " + p.pattern_file);
     p.map = threshold_head_pattern(read_head_pattern(p.pattern_file), p.pattern_sparsity);
@@ -453,7 +461,7 @@ Config load_config(const std::string& name_or_path, const std::vector<FieldOverr
     } catch (const YAML::Exception& e) {
       throw InputError(o.where, o.path, "value '" + o.value + "' is not valid YAML: " + e.msg);
     }
-    leaves[o.path] = Leaf{value, o.where};
+    leaves[o.path] = Leaf{value, o.where, ""};
   }
   Config c = read_config(Reader(leaves, file), file);
   for (const auto& [path, kind] : schema()) {
@@ -645,21 +653,30 @@ Plan make_plan(const Config& cfg, const Shape& s, const std::string& trace_name)
 
   plan.head_policy.assign(static_cast<std::size_t>(s.layers) * s.kv_heads, p.default_head_policy);
   if (!p.map.empty()) {
-    // A map read from a head-pattern file names the file: it was made for another model.
-    const bool from_file = !p.pattern_file.empty();
-    const std::string field = from_file ? "policy.head_policy.pattern_file" : "policy.head_policy.map";
-    const std::string what = from_file ? "head-pattern file " + p.pattern_file + " has " : "has ";
+    const auto kv_heads_of = [&](int l) { return static_cast<int>(p.map[l].size()); };
+    if (!p.pattern_file.empty()) {
+      // A map read from a head-pattern file was trained on one model: a trace of another shape is
+      // refused, never cut or padded to fit, and the error says how to run such a trace.
+      const int rows = static_cast<int>(p.map.size()), cols = kv_heads_of(0);
+      if (rows != s.layers || cols != s.kv_heads)
+        throw InputError(cfg.source, "policy.head_policy.pattern_file",
+                         "head-pattern file " + p.pattern_file + " (set at " + p.pattern_file_at + ") has " +
+                             std::to_string(rows) + " layers x " + std::to_string(cols) + " KV heads but trace " +
+                             trace_name + " has " + std::to_string(s.layers) + " layers x " +
+                             std::to_string(s.kv_heads) +
+                             " KV heads; give a head-pattern file of the trace's shape, or choose the hash fallback "
+                             "(pattern_file: \"\" with retrieval_ratio: 0.5, as configs/duo/duo_hash.yaml does; "
+                             "docs/policy.md, \"duo\")");
+    }
     if (static_cast<int>(p.map.size()) != s.layers)
-      throw InputError(cfg.source, field,
-                       what + std::to_string(p.map.size()) + (from_file ? " layers" : " rows") + " but trace " +
-                           trace_name + " has " + std::to_string(s.layers) + " layers");
+      throw InputError(cfg.source, "policy.head_policy.map",
+                       "has " + std::to_string(p.map.size()) + " rows but trace " + trace_name + " has " +
+                           std::to_string(s.layers) + " layers");
     for (int l = 0; l < s.layers; ++l) {
-      if (static_cast<int>(p.map[l].size()) != s.kv_heads)
-        throw InputError(cfg.source, field,
-                         (from_file ? "head-pattern file " + p.pattern_file + " layer " : std::string("row ")) +
-                             std::to_string(l) + " has " + std::to_string(p.map[l].size()) +
-                             (from_file ? " KV heads" : " letters") + " but trace " + trace_name + " has " +
-                             std::to_string(s.kv_heads) + " KV heads");
+      if (kv_heads_of(l) != s.kv_heads)
+        throw InputError(cfg.source, "policy.head_policy.map",
+                         "row " + std::to_string(l) + " has " + std::to_string(kv_heads_of(l)) + " letters but trace " +
+                             trace_name + " has " + std::to_string(s.kv_heads) + " KV heads");
       for (int g = 0; g < s.kv_heads; ++g) {
         const char c = p.map[l][g];
         plan.head_policy[static_cast<std::size_t>(l) * s.kv_heads + g] =

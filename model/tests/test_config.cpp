@@ -70,8 +70,13 @@ TEST(Presets, AllSixLoadWithTheirPublishedShape) {
   EXPECT_TRUE(sp.policy.head_pruning && sp.policy.progressive_quant && sp.policy.cascade);
   EXPECT_EQ(sp.policy.window, 1);  // the token being generated, which SpAtten never prunes (docs/policy.md)
   EXPECT_TRUE(sp.policy.prefill_importance);  // the summarization stage prunes the prompt
+  // duo names DuoAttention's released Llama-3.1-8B pattern (configs/duo), at sparsity 0.5.
   const Config d = load_config("duo");
-  EXPECT_GT(d.policy.retrieval_ratio, 0);
+  EXPECT_EQ(d.policy.retrieval_ratio, 0);
+  EXPECT_EQ(fs::path(d.policy.pattern_file),
+            fs::path(SINKATTN_SOURCE_CONFIG_DIR "/duo/Meta-Llama-3.1-8B-Instruct.full_attention_heads.tsv").lexically_normal());
+  EXPECT_EQ(d.policy.pattern_sparsity, 0.5);
+  EXPECT_EQ(d.policy.map.size(), 32u);
   EXPECT_EQ(load_config("dense").policy.default_head_policy, HeadPolicy::kRetrieval);
 }
 
@@ -197,12 +202,46 @@ TEST(Plan, ResolvesBudgetsHeadsAndMap) {
   EXPECT_EQ(p.budget.back(), 48);
   EXPECT_EQ(p.heads_keep.front(), 8);
   EXPECT_EQ(p.heads_keep.back(), 7);
-  const Plan duo = make_plan(load_config("duo"), shape, "trace");
+  // duo's hash fallback, chosen explicitly (configs/duo/duo_hash.yaml): half of each layer.
+  const Config hash = load_config(SINKATTN_SOURCE_CONFIG_DIR "/duo/duo_hash.yaml");
+  EXPECT_EQ(hash.name, "duo_hash");
+  EXPECT_TRUE(hash.policy.pattern_file.empty());
+  EXPECT_TRUE(hash.policy.map.empty());
+  const Plan duo = make_plan(hash, shape, "trace");
   for (int l = 0; l < 8; ++l) {
     int retrieval = 0;
     for (int g = 0; g < 4; ++g) retrieval += duo.policy(l, g) == HeadPolicy::kRetrieval;
     EXPECT_EQ(retrieval, 2) << "layer " << l;
   }
+  // Everything but the head choice is the duo preset's.
+  const Config real = load_config("duo");
+  EXPECT_EQ(hash.policy.sinks, real.policy.sinks);
+  EXPECT_EQ(hash.policy.window, real.policy.window);
+  EXPECT_EQ(hash.policy.default_head_policy, real.policy.default_head_policy);
+  EXPECT_EQ(parameter_list(hash), parameter_list(real));
+}
+
+// The duo preset on a trace that is not Llama-3.1-8B's shape: refused, naming the preset file,
+// the field, the pattern file, both shapes and the way out; no clamp, no silent fallback.
+TEST(Plan, DuoRefusesATraceOfAnotherShape) {
+  const std::string preset = fs::path(SINKATTN_SOURCE_CONFIG_DIR "/presets/duo.yaml").lexically_normal().string();
+  for (const Shape& shape : {Shape{8, 8, 4, 64, 512, 256}, Shape{32, 8, 4, 16, 64, 32}, Shape{16, 8, 8, 16, 64, 32}}) {
+    try {
+      make_plan(load_config("duo"), shape, "small trace");
+      FAIL() << "a " << shape.layers << " x " << shape.kv_heads << " trace against the 32 x 8 pattern";
+    } catch (const InputError& e) {
+      const std::string what = e.what();
+      EXPECT_EQ(fs::path(e.file()).lexically_normal().string(), preset) << what;
+      EXPECT_EQ(e.field(), "policy.head_policy.pattern_file") << what;
+      for (const std::string& want :
+           {std::string("Meta-Llama-3.1-8B-Instruct.full_attention_heads.tsv"), std::string("32 layers x 8 KV heads"),
+            "trace small trace has " + std::to_string(shape.layers) + " layers x " + std::to_string(shape.kv_heads) +
+                " KV heads",
+            std::string("configs/duo/duo_hash.yaml"), std::string("presets/duo.yaml:")})
+        EXPECT_NE(what.find(want), std::string::npos) << "no '" << want << "' in: " << what;
+    }
+  }
+  EXPECT_NO_THROW(make_plan(load_config("duo"), Shape{32, 8, 8, 16, 64, 32}, "llama-shaped trace"));
 }
 
 TEST_F(ConfigFiles, MalformedYaml) { expect_error("name: x\npolicy: [1, 2\n", "", "malformed YAML"); }
@@ -335,6 +374,10 @@ TEST_F(ConfigFiles, BadHeadPatternFiles) {
   write("ok.tsv", "0.5\t0.25\n");
   expect_error("name: x\nbase: base\npolicy:\n  head_policy:\n    pattern_file: ok.tsv\n    retrieval_ratio: 0.5\n",
                "policy.head_policy.pattern_file", "not both");
+  // On top of duo, a retrieval_ratio alone is refused too, and the error says how to get the
+  // hash fallback.
+  expect_error("name: x\nbase: duo\npolicy:\n  head_policy:\n    retrieval_ratio: 0.5\n",
+               "policy.head_policy.pattern_file", "set pattern_file: \"\" as well");
   expect_error("name: x\nbase: base\npolicy:\n  head_policy:\n    pattern_file: ok.tsv\n    map: [RS]\n",
                "policy.head_policy.pattern_file", "not both");
   expect_error("name: x\nbase: base\npolicy:\n  head_policy:\n    pattern_sparsity: 1.5\n",
@@ -343,6 +386,41 @@ TEST_F(ConfigFiles, BadHeadPatternFiles) {
   const Config c = load_config(
       write("good.yaml", "name: g\nbase: base\npolicy:\n  window: 4\n  head_policy:\n    pattern_file: ok.tsv\n"));
   EXPECT_EQ(c.policy.map, (std::vector<std::string>{"RS"}));
+}
+
+// Where a pattern_file is looked up: relative to the YAML file that sets it, whatever the working
+// directory (a preset's, through a user's file that names it as base, and a user's own); an
+// override, which has no file (--set), relative to the working directory.
+TEST_F(ConfigFiles, PatternFileIsRelativeToTheFileThatSetsIt) {
+  const fs::path cwd = fs::current_path();
+  fs::create_directories(dir_ / "elsewhere");
+  fs::current_path(dir_ / "elsewhere");
+  const std::string shipped =
+      fs::path(SINKATTN_SOURCE_CONFIG_DIR "/duo/Meta-Llama-3.1-8B-Instruct.full_attention_heads.tsv").lexically_normal().string();
+  EXPECT_EQ(load_config("duo").policy.pattern_file, shipped);
+  const Config mine = load_config(write("mine.yaml", "name: mine\nbase: duo\npolicy:\n  sinks: 2\n"));
+  EXPECT_EQ(mine.policy.pattern_file, shipped);
+  try {
+    make_plan(mine, Shape{2, 2, 2, 16, 64, 32}, "t");
+    ADD_FAILURE() << "a 2 x 2 trace against the shipped 32 x 8 pattern";
+  } catch (const InputError& e) {
+    // The file the user gave, and where the value was set.
+    EXPECT_EQ(e.file(), (dir_ / "mine.yaml").string()) << e.what();
+    EXPECT_NE(std::string(e.what()).find("(set at " + fs::path(SINKATTN_SOURCE_CONFIG_DIR "/presets/duo.yaml").lexically_normal().string() + ":"),
+              std::string::npos) << e.what();
+  }
+  fs::create_directories(dir_ / "cfg");
+  write("cfg/own.tsv", "0.9\t0.1\n0.2\t0.8\n");
+  const Config own = load_config(write("cfg/own.yaml", "name: own\nbase: duo\npolicy:\n  head_policy:\n    pattern_file: own.tsv\n"));
+  EXPECT_EQ(own.policy.pattern_file, (dir_ / "cfg/own.tsv").string());
+  EXPECT_EQ(own.policy.map, (std::vector<std::string>{"RS", "SR"}));
+  EXPECT_NO_THROW(make_plan(own, Shape{2, 2, 2, 16, 64, 32}, "t"));
+  // An override: relative to the working directory.
+  write("elsewhere/cli.tsv", "0.1\t0.9\n");
+  const Config cli = load_config("duo", {{"policy.head_policy.pattern_file", "cli.tsv", "command line --set"}});
+  EXPECT_EQ(cli.policy.pattern_file, (dir_ / "elsewhere/cli.tsv").string());
+  EXPECT_EQ(cli.policy.map, (std::vector<std::string>{"SR"}));
+  fs::current_path(cwd);
 }
 
 TEST_F(ConfigFiles, MapLetters) {

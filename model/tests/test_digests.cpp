@@ -14,8 +14,12 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <iterator>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "config_refs.hpp"
 #include "row_check.hpp"
 #include "sinkattn/config.hpp"
 #include "sinkattn/digest.hpp"
@@ -38,7 +42,10 @@ constexpr TraceSpec kTraces[] = {
     {"s7_L2_Hq8_Hkv2_D32_T160_P64", {2, 8, 2, 32, 160, 64}, 7},
     {"s11_L2_Hq4_Hkv4_D64_T128_P100", {2, 4, 4, 64, 128, 100}, 11},
 };
-constexpr const char* kPresets[] = {"dense", "streamingllm", "h2o", "spatten", "duo", "sinkattn"};
+// duo as its hash fallback (config_refs.hpp) on these traces; the duo preset itself on a trace of
+// its head pattern's shape, Llama-3.1-8B's 32 layers x 8 KV heads (kDuoTrace).
+constexpr const char* kPresets[] = {"dense", "streamingllm", "h2o", "spatten", "duo_hash", "sinkattn"};
+constexpr TraceSpec kDuoTrace = {"s5_L32_Hq8_Hkv8_D16_T96_P40", {32, 8, 8, 16, 96, 40}, 5};
 
 FloatTrace make_trace(const TraceSpec& t) {
   SynthParams p;
@@ -54,7 +61,7 @@ std::string digest_line(const char* preset, const TraceSpec& t, const FloatTrace
   // The presets scaled to these short traces (window 16, budgets 16 to 12, head-pruning warm-up
   // 4 steps), so that every region and every eviction rule acts; the policy structure is the
   // preset's.
-  Config cfg = load_config(preset);
+  Config cfg = load_config(testing::config_ref(preset));
   cfg.policy.window = std::min(cfg.policy.window, 16);
   cfg.policy.budget.tokens = std::min(cfg.policy.budget.tokens, 16);
   cfg.policy.budget.min_tokens = std::min(cfg.policy.budget.min_tokens, 12);
@@ -95,9 +102,13 @@ TEST(Digests, EveryPresetOnEveryPinnedTrace) {
   const auto committed = write_to ? std::map<std::string, std::string>{} : read_committed();
   std::ostringstream written;
   written << "# preset trace out=sha256(int16 outputs) keep=sha256(keep masks) counters; see golden_digests.md\n";
-  for (const TraceSpec& t : kTraces) {
+  std::vector<std::pair<const TraceSpec*, std::vector<const char*>>> runs;
+  for (const TraceSpec& t : kTraces) runs.push_back({&t, {std::begin(kPresets), std::end(kPresets)}});
+  runs.push_back({&kDuoTrace, {"duo"}});
+  for (const auto& [spec, presets] : runs) {
+    const TraceSpec& t = *spec;
     const FloatTrace ft = make_trace(t);
-    for (const char* preset : kPresets) {
+    for (const char* preset : presets) {
       double cosine_min = 0;
       const std::string line = digest_line(preset, t, ft, &cosine_min);
       written << line << "\n";

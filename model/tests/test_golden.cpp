@@ -15,6 +15,7 @@
 #include "sinkattn/golden.hpp"
 #include "sinkattn/numerics.hpp"
 #include "sinkattn/synth.hpp"
+#include "config_refs.hpp"
 #include "random_policy_config.hpp"
 #include "row_check.hpp"
 #include "spec_reference.hpp"
@@ -144,8 +145,8 @@ TEST(Golden, RandomConfigurationsKeepEveryStructuralRule) {
 
 TEST(Golden, PresetsKeepEveryStructuralRule) {
   const FloatTrace ft = small_trace(9, {4, 8, 2, 32, 300, 150});
-  for (const char* name : {"dense", "streamingllm", "h2o", "spatten", "duo", "sinkattn"}) {
-    Config c = load_config(name);
+  for (const char* name : {"dense", "streamingllm", "h2o", "spatten", "duo_hash", "sinkattn"}) {  // duo_hash: config_refs.hpp
+    Config c = load_config(testing::config_ref(name));
     if (c.policy.budget.tokens > 32) c.policy.budget.tokens = 32, c.policy.budget.min_tokens = 16;  // make eviction bite
     const Case r = run(c, ft);
     check_structure(r, name);

@@ -33,6 +33,8 @@
 #include <random>
 #include <numeric>
 #include <set>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include "sinkattn/config.hpp"
@@ -307,7 +309,6 @@ TEST(PeerPolicies, DuoKeepsWhatDuoAttentionKeeps) {
       const FloatTrace ft = peer_trace(seed, shape);
       const Config cfg = load_config("duo", {{"policy.sinks", std::to_string(sink_size), "test"},
                                              {"policy.window", std::to_string(recent_size), "test"},
-                                             {"policy.head_policy.retrieval_ratio", "0", "test"},
                                              {"policy.head_policy.pattern_file", file, "test"},
                                              {"policy.head_policy.pattern_sparsity", std::to_string(sparsity), "test"}});
       const GoldenResult res = run_preset(cfg, ft);
@@ -325,6 +326,50 @@ TEST(PeerPolicies, DuoKeepsWhatDuoAttentionKeeps) {
     }
   std::filesystem::remove(file);
   print("duo vs DuoAttention (thresholded gates, streaming cut)", a);
+  EXPECT_EQ(a.all_equal, a.all_sets) << a.first_disagreement;
+}
+
+// The duo preset itself, unmodified, on a trace of Llama-3.1-8B-Instruct's shape (32 layers, 8 KV
+// heads; tiny head_dim and length): every (layer, KV head) keeps what DuoAttention keeps with the
+// shipped gates (configs/duo), read and thresholded again here (np.quantile's linear
+// interpolation at the preset's sparsity 0.5, gates clipped to [0, 1]; a head at or above the
+// threshold is a retrieval head), with the preset's sink_size 4 and recent_size 124.
+TEST(PeerPolicies, DuoPresetKeepsWhatTheShippedLlamaPatternGives) {
+  std::vector<double> gates;
+  {
+    std::ifstream in(SINKATTN_SOURCE_CONFIG_DIR "/duo/Meta-Llama-3.1-8B-Instruct.full_attention_heads.tsv");
+    ASSERT_TRUE(in);
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream cells(line);
+      for (std::string cell; std::getline(cells, cell, '\t');) gates.push_back(std::min(1.0, std::max(0.0, std::stod(cell))));
+    }
+  }
+  const Shape shape{32, 8, 8, 16, 180, 40};
+  ASSERT_EQ(gates.size(), static_cast<std::size_t>(shape.layers * shape.kv_heads));
+  std::vector<double> sorted = gates;
+  std::sort(sorted.begin(), sorted.end());
+  const double at = 0.5 * (sorted.size() - 1);
+  const std::size_t lo = static_cast<std::size_t>(at), hi = std::min(lo + 1, sorted.size() - 1);
+  const double threshold = sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
+
+  const Config cfg = load_config("duo");
+  ASSERT_EQ(cfg.policy.sinks, 4);
+  ASSERT_EQ(cfg.policy.window, 125);  // recent_size 124 + the step's own token
+  Agreement a;
+  for (std::uint64_t seed : {3, 4}) {
+    const FloatTrace ft = peer_trace(seed, shape);
+    const GoldenResult res = run_preset(cfg, ft);
+    std::vector<Stream> ref;
+    int retrieval = 0;
+    for (std::size_t i = 0; i < gates.size(); ++i) {
+      retrieval += gates[i] >= threshold;
+      ref.push_back(start_recent(shape, 4, gates[i] >= threshold ? shape.tokens : 124));
+    }
+    EXPECT_EQ(retrieval, 128);  // sparsity 0.5 of 256 heads, no tie at the threshold on this file
+    compare(res, ref, a, "seed " + std::to_string(seed));
+  }
+  print("duo preset vs DuoAttention with the shipped Llama-3.1-8B gates", a);
   EXPECT_EQ(a.all_equal, a.all_sets) << a.first_disagreement;
 }
 

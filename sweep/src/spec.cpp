@@ -194,6 +194,18 @@ Axis read_axis(const SweepReader& r, const std::string& path, const YAML::Node& 
   std::set<std::string> seen;
   for (const auto& v : a.values)
     if (!seen.insert(v).second) r.fail(n, field, "value " + v + " is listed twice");
+  if (path == "policy.head_policy.pattern_file") {
+    // A head-pattern file is relative to this sweep file, as in a configuration file; made
+    // absolute here, so that every point finds it from any working directory (a Slurm job's, a
+    // worker's --set).
+    for (auto& v : a.values) {
+      const YAML::Node value = YAML::Load(v);
+      if (!value.IsScalar()) r.fail(n, field, "values must be file paths (\"\" for none)");
+      const std::string file = value.Scalar();
+      if (!file.empty() && !fs::path(file).is_absolute())
+        v = flow_text(YAML::Node(fs::absolute(fs::path(r.file()).parent_path() / file).lexically_normal().string()));
+    }
+  }
   if (path == "base") {
     for (auto& v : a.values) {
       v = resolve_config_ref(v, r.file());

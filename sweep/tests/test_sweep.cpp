@@ -90,6 +90,26 @@ TEST(SweepSpec, AxesExpandListsRangesAndPowersOfTwo) {
   EXPECT_EQ(s.fidelity, sweep::Fidelity::kGolden);
 }
 
+// A head-pattern file on an axis is relative to the sweep file and made absolute when it is read,
+// so that a point resolves it the same from any working directory (a worker's --set, a Slurm
+// job's); "" (no file) stays, and the point with it runs duo's hash fallback.
+TEST(SweepSpec, PatternFileAxisIsRelativeToTheSweepFile) {
+  TempDir d;
+  fs::create_directories(d.path() + "/gates");
+  d.file("gates/g.tsv", "0.9\t0.1\n0.2\t0.8\n");
+  const SweepSpec s = load_sweep(d.file("s.yaml", with("axes:\n", "axes:\n  base: [duo]\n  policy.head_policy.pattern_file: [gates/g.tsv]\n")));
+  const std::string abs = (fs::path(d.path()) / "gates/g.tsv").string();
+  ASSERT_EQ(s.axes[1].path, "policy.head_policy.pattern_file");
+  EXPECT_EQ(s.axes[1].values, (std::vector<std::string>{abs}));
+  const fs::path cwd = fs::current_path();
+  fs::current_path("/");
+  const Resolved r = resolve(s, Point(s.axes.size(), 0));
+  fs::current_path(cwd);
+  ASSERT_TRUE(r.valid) << r.error;
+  EXPECT_EQ(r.cfg.policy.pattern_file, abs);
+  EXPECT_EQ(r.cfg.policy.map, (std::vector<std::string>{"RS", "SR"}));
+}
+
 TEST(SweepSpec, BadFilesNameFileLineFieldAndReason) {
   struct Case {
     std::string text, expect;

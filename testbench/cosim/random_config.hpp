@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "config_refs.hpp"
 #include "run_types.hpp"
 #include "sinkattn/config.hpp"
 #include "sinkattn/synth.hpp"
@@ -30,7 +31,7 @@ inline IntTrace small_trace(const Shape& shape, std::uint64_t seed, int sinks = 
 // region (sinks, window, evicted middle) is exercised within a few hundred tokens, head pruning
 // warm-up shortened; the policy structure stays the preset's.
 inline Config scaled_preset(const std::string& name) {
-  Config cfg = load_config(name);
+  Config cfg = load_config(testing::config_ref(name));  // a preset, or duo_hash (config_refs.hpp)
   if (cfg.policy.window > 24) cfg.policy.window = 24;
   cfg.policy.budget.tokens = std::min(cfg.policy.budget.tokens, 24);
   cfg.policy.budget.min_tokens = std::min(cfg.policy.budget.min_tokens, 16);

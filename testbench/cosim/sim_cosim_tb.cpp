@@ -1,6 +1,6 @@
 // The SystemC model and the Verilated RTL against the golden model (outputs bit-exact, golden
 // counters equal) and against each other (total cycles, every phase event's stamps, every
-// hardware counter equal), on all six presets and on seeded random small configurations with
+// hardware counter equal), on all six presets (duo as its hash fallback, and the duo preset on a trace of its pattern's shape) and on seeded random small configurations with
 // random (some bursty) DRAM and row-port back-pressure. A mismatch names the first diverging job and the seed.
 //
 // SINKATTN_SEED picks the random configurations (always printed); SINKATTN_SIM_CONFIGS sets
@@ -42,8 +42,25 @@ TEST_P(SimPresets, CycleExactWithRtlBitExactWithGolden) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Sim, SimPresets,
-                         ::testing::Values("sinkattn", "streamingllm", "h2o", "spatten", "duo", "dense"),
+                         ::testing::Values("sinkattn", "streamingllm", "h2o", "spatten", "duo_hash", "dense"),
                          [](const auto& info) { return info.param; });
+
+// The duo preset itself, with the head pattern it names (DuoAttention's for Llama-3.1-8B), on a
+// trace of that shape: 32 layers x 8 KV heads, each its own retrieval or streaming head.
+TEST(Sim, DuoPresetOnItsLlamaShapedPattern) {
+  const Config cfg = scaled_preset("duo");
+  const IntTrace it = small_trace({32, 8, 8, 8, 44, 36}, 5);
+  const Plan plan = make_plan(cfg, it.shape, "llama-shaped");
+  int retrieval = 0;
+  for (int l = 0; l < 32; ++l)
+    for (int g = 0; g < 8; ++g) retrieval += plan.policy(l, g) == HeadPolicy::kRetrieval;
+  ASSERT_EQ(retrieval, 128);  // sparsity 0.5
+  ASSERT_LT(cfg.policy.sinks + cfg.policy.window, it.shape.prompt);  // the streaming heads are cut
+  host::RunOptions opt;
+  opt.seed = 5;
+  opt.req_stall = opt.resp_stall = opt.row_stall = 0.1;
+  EXPECT_EQ(check_case(cfg, it, opt), "") << "duo, Llama-3.1-8B pattern (seed 5)";
+}
 
 TEST(Sim, PresetUnscaledSinkattn) {
   const Config cfg = load_config("sinkattn");

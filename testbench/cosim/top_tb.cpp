@@ -66,7 +66,7 @@ TEST_P(Presets, BitExactWithGolden) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Top, Presets,
-                         ::testing::Values("sinkattn", "streamingllm", "h2o", "spatten", "duo", "dense"),
+                         ::testing::Values("sinkattn", "streamingllm", "h2o", "spatten", "duo_hash", "dense"),
                          [](const auto& info) { return info.param; });
 
 TEST(Top, PresetUnscaledSinkattn) {

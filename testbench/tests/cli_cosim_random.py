@@ -39,7 +39,8 @@ def draw_case(rng, i, work):
         window = 4
     lines = [f"name: random{i}", "description: a random policy for cli_cosim_random", f"base: {base}", "policy:",
              f"  sinks: {sinks}", f"  window: {window}", "  head_policy:", f"    default: {default}",
-             "    retrieval_ratio: 0.0", "    map: []", "  heavy_hitters:",
+             # every head the default: no hash, no map, no head-pattern file (duo's names one)
+             "    retrieval_ratio: 0.0", "    map: []", '    pattern_file: ""', "  heavy_hitters:",
              f"    granularity: {rng.choice(['token', 'head'])}", f"    cascade: {rng.choice(['true', 'false'])}",
              "    budget:", "      schedule: constant", f"      tokens: {(k := rng.randint(0, 10))}",
              f"      min_tokens: {k}", "  head_pruning:", f"    enabled: {rng.choice(['true', 'false'])}",

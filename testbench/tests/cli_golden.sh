@@ -4,6 +4,7 @@
 set -euo pipefail
 bin="$1"
 py="$2"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -20,11 +21,30 @@ PY
 "$bin" golden --config dense --trace "$work/trace" >"$work/summary.txt"
 grep -q "trace meta.json keys kept, not used: exporter model tool, version" "$work/summary.txt" ||
   { echo "the summary does not list the unknown meta.json keys" >&2; cat "$work/summary.txt" >&2; exit 1; }
-for preset in dense streamingllm h2o spatten duo sinkattn; do
-  "$bin" golden --config "$preset" --trace "$work/trace" --json "$work/$preset.json" --csv "$work/$preset.csv" \
+# duo as its documented hash fallback (configs/duo/duo_hash.yaml): the trace is not the shape of
+# the head pattern the duo preset names (checked below).
+config_of() { if [ "$1" = duo_hash ]; then echo "$root/configs/duo/duo_hash.yaml"; else echo "$1"; fi; }
+for preset in dense streamingllm h2o spatten duo_hash sinkattn; do
+  "$bin" golden --config "$(config_of "$preset")" --trace "$work/trace" --json "$work/$preset.json" --csv "$work/$preset.csv" \
     --dump "$work/dump_$preset" --quiet
-  "$bin" area --config "$preset" --json "$work/area_$preset.json" --memories >"$work/area_$preset.txt"
+  "$bin" area --config "$(config_of "$preset")" --json "$work/area_$preset.json" --memories >"$work/area_$preset.txt"
 done
+
+# The duo preset names DuoAttention's Llama-3.1-8B head pattern (32 layers x 8 KV heads): on this
+# 3 x 2 trace it is refused with exit 2, naming the preset file, the field and the way out.
+set +e
+"$bin" golden --config duo --trace "$work/trace" --quiet 2>"$work/duo_err.txt"
+rc=$?
+set -e
+[ "$rc" = 2 ] || { echo "duo on a 3 x 2 trace: exit $rc, expected 2" >&2; cat "$work/duo_err.txt" >&2; exit 1; }
+for want in "configs/presets/duo.yaml" "policy.head_policy.pattern_file" "Meta-Llama-3.1-8B-Instruct.full_attention_heads.tsv" \
+    "32 layers x 8 KV heads" "has 3 layers x 2 KV heads" "configs/duo/duo_hash.yaml"; do
+  grep -qF "$want" "$work/duo_err.txt" || { echo "duo's shape error does not say '$want':" >&2; cat "$work/duo_err.txt" >&2; exit 1; }
+done
+# On a trace of that shape (tiny head_dim and length), run from another working directory, each
+# (layer, KV head) keeps what the thresholded gate gives it (checked with NumPy below).
+"$bin" gen-trace --out "$work/llama" --layers 32 --q-heads 8 --kv-heads 8 --head-dim 16 --tokens 160 --prompt 40 --quiet
+(cd / && "$bin" golden --config duo --trace "$work/llama" --json "$work/duo_llama.json" --dump "$work/dump_duo_llama" --quiet)
 # The area table names every block, the total and the model's provenance.
 for want in "qk_lanes" "importance" "total" "on-chip memory bits" "nangate45 at 45 nm" "calibrated against Yosys"; do
   grep -q "$want" "$work/area_sinkattn.txt" || { echo "sinkattn area: no '$want' in its table" >&2; exit 1; }
@@ -32,11 +52,11 @@ done
 # The same run twice gives the same digest (determinism through the CLI).
 "$bin" golden --config sinkattn --trace "$work/trace" --json "$work/again.json" --quiet
 
-"$py" - "$work" <<'PY'
+"$py" - "$work" "$root/configs/duo/Meta-Llama-3.1-8B-Instruct.full_attention_heads.tsv" <<'PY'
 import csv, hashlib, json, sys
 import numpy as np
 w = sys.argv[1]
-presets = ["dense", "streamingllm", "h2o", "spatten", "duo", "sinkattn"]
+presets = ["dense", "streamingllm", "h2o", "spatten", "duo_hash", "sinkattn"]
 need = ["outputs_sha256", "dram_bytes", "dense_dram_bytes", "sram_sink_hits", "lsb_refetches",
         "kept_tokens_per_layer", "fidelity", "wall_seconds", "energy_pj", "energy_pj_by_block",
         "area_um2", "area_um2_by_block", "area_memory_bits", "area_model"]
@@ -86,5 +106,28 @@ assert res["streamingllm"]["sram_sink_hits"] > 0 and res["streamingllm"]["lsb_re
 assert res["sinkattn"]["dram_bytes"] < d["dram_bytes"]
 assert res["sinkattn"]["energy_pj"] < d["energy_pj"]
 assert json.load(open(f"{w}/again.json"))["outputs_sha256"] == res["sinkattn"]["outputs_sha256"]
+# duo on the Llama-shaped trace: DuoAttention's sparsify_attention_heads without its tie noise
+# (np.quantile of the clipped gates at sparsity 0.5; a head at or above it is a retrieval head,
+# which keeps every token); a streaming head keeps sink_size 4 and recent_size 124 cached tokens
+# and the step's own.
+gates = np.clip(np.loadtxt(sys.argv[2], delimiter="\t"), 0, 1)
+retrieval = gates >= np.quantile(gates, 0.5)
+assert gates.shape == (32, 8) and retrieval.sum() == 128, retrieval.sum()
+dj = json.load(open(f"{w}/duo_llama.json"))
+assert dj["preset"] == "duo", dj["preset"]
+keep = np.load(f"{w}/dump_duo_llama/keep.npy")
+assert keep.shape == (120, 32, 8, 160), keep.shape
+for s in range(120):
+    t = 40 + s
+    stream = np.zeros(160, dtype=bool)
+    stream[:t + 1] = True
+    if t > 4 + 124:
+        stream[4:t - 124] = False
+    full = np.zeros(160, dtype=bool)
+    full[:t + 1] = True
+    want = np.where(retrieval[:, :, None], full[None, None, :], stream[None, None, :])
+    bad = np.argwhere((keep[s] != 0) != want)
+    assert not len(bad), f"duo step {t}: layer {bad[0][0]} KV head {bad[0][1]} token {bad[0][2]} differs"
+assert (keep[-1].sum(axis=2)[~retrieval] == 4 + 124 + 1).all()
 print("1 passed, 0 failed")
 PY

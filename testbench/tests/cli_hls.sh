@@ -7,14 +7,17 @@
 set -euo pipefail
 bin="$1"
 py="$2"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 "$bin" gen-trace --out "$work/trace" --layers 3 --q-heads 4 --kv-heads 2 --head-dim 32 --tokens 160 --prompt 80 --quiet
-presets="base dense streamingllm h2o spatten duo sinkattn"
+# duo as its documented hash fallback: the trace is not the shape of the duo preset's head pattern.
+presets="base dense streamingllm h2o spatten duo_hash sinkattn"
+config_of() { if [ "$1" = duo_hash ]; then echo "$root/configs/duo/duo_hash.yaml"; else echo "$1"; fi; }
 for preset in $presets; do
-  "$bin" golden --config "$preset" --trace "$work/trace" --json "$work/golden_$preset.json" --quiet
-  "$bin" hls --config "$preset" --trace "$work/trace" --json "$work/hls_$preset.json" --csv "$work/hls_$preset.csv" --quiet
+  "$bin" golden --config "$(config_of "$preset")" --trace "$work/trace" --json "$work/golden_$preset.json" --quiet
+  "$bin" hls --config "$(config_of "$preset")" --trace "$work/trace" --json "$work/hls_$preset.json" --csv "$work/hls_$preset.csv" --quiet
 done
 "$bin" gen-trace --out "$work/small" --layers 2 --q-heads 4 --kv-heads 2 --head-dim 32 --tokens 112 --prompt 96 --quiet
 "$bin" golden --config sinkattn --trace "$work/small" --json "$work/golden_small.json" --quiet

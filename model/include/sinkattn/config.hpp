@@ -36,6 +36,7 @@ struct PolicyConfig {
   std::uint64_t map_seed = 1;
   std::vector<std::string> map;  // one string per layer, R/S/T per KV head
   std::string pattern_file;      // DuoAttention head-pattern file the map was read from ("" none)
+  std::string pattern_file_at;   // where pattern_file was set (file:line), for errors
   double pattern_sparsity = 0.5; // its threshold: the share of heads made streaming
   Granularity granularity = Granularity::kToken;
   bool cascade = true;
