@@ -86,9 +86,9 @@ module softmax_unit #(
   // =============================================================================================
   // Banks and their hand-over flags
   // =============================================================================================
+  // The two score banks (IN writes, EXP reads) and the two exp banks (EXP writes, OUT reads) are
+  // one ram_2p cell each, addressed {bank, index}; they are instantiated next to their writers.
   // Explicit [0:N-1] ranges: Icarus warns about $readmemh into [N]-declared arrays.
-  logic [ScoreBits-1:0]    score_mem [0:2**AddrBits-1];       // two score banks: IN writes, EXP reads
-  logic [ExpOutBits-1:0]   exp_mem   [0:2**AddrBits-1];       // two exp banks: EXP writes, OUT reads
   logic [ExpOutBits-1:0]   exp2_rom  [0:2**LogitFracBits-1];  // EXP2 table
   logic [RecipOutBits-1:0] recip_rom [0:2**RecipLutBits-1];   // RECIP table
 
@@ -138,7 +138,6 @@ module softmax_unit #(
 
   always_ff @(posedge clk_i) begin
     if (in_take) begin
-      score_mem[{in_bank_q, in_idx_q}] <= s_i;
       sb_n_q[in_bank_q*CntBits +: CntBits] <= CntBits'(in_idx_q) + CntBits'(1);
       if (in_first) begin
         sb_mant_q[in_bank_q*ScaleMantBits +: ScaleMantBits] <= mant_i;
@@ -192,9 +191,17 @@ module softmax_unit #(
   logic [ShiftBits-1:0]     x1_shift_q;
   logic [ScoreBits-1:0]     x1_diff;
 
-  always_ff @(posedge clk_i) begin
-    if (x_issue) x1_score_q <= score_mem[{x_bank, x_cur_idx}];
-  end
+  // Score banks: IN writes a score as it arrives, EXP's issue reads it into X1.
+  ram_2p #(.Width(ScoreBits), .Depth(2**AddrBits)) u_score_mem (
+    .clk_i,
+    .we_i    (in_take),
+    .waddr_i ({in_bank_q, in_idx_q}),
+    .wdata_i (s_i),
+    .wmask_i (1'b1),
+    .re_i    (x_issue),
+    .raddr_i ({x_bank, x_cur_idx}),
+    .rdata_o (x1_score_q)
+  );
   always_ff @(posedge clk_i) begin
     x1_last_q  <= x_issue_last;
     x1_bank_q  <= x_bank;
@@ -254,9 +261,6 @@ module softmax_unit #(
   assign x4_e   = x4_under_q ? '0 : (x4_rom_q >> x4_oct_q);
   assign z_next = z_q + ZBits'(x4_e);
 
-  always_ff @(posedge clk_i) begin
-    if (x4_valid_q) exp_mem[{x4_bank_q, x4_widx_q}] <= x4_e;
-  end
 
   // Stage valids and the per-row running values are reset; the data above need not be.
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -374,8 +378,18 @@ module softmax_unit #(
   logic [RecipOutBits-1:0] o1_recip_q;
   logic [LeadBits-1:0]     o1_lead_q;
   logic [PBits-1:0]        o1_pmax_q;
+  // Exp banks: X4 writes each exp as it leaves the pipeline, OUT's issue reads it into O1.
+  ram_2p #(.Width(ExpOutBits), .Depth(2**AddrBits)) u_exp_mem (
+    .clk_i,
+    .we_i    (x4_valid_q),
+    .waddr_i ({x4_bank_q, x4_widx_q}),
+    .wdata_i (x4_e),
+    .wmask_i (1'b1),
+    .re_i    (o_issue),
+    .raddr_i ({o_bank, o_cur_idx}),
+    .rdata_o (o1_e_q)
+  );
   always_ff @(posedge clk_i) begin
-    if (o_issue) o1_e_q <= exp_mem[{o_bank, o_cur_idx}];
     o1_last_q  <= o_issue_last;
     o1_recip_q <= o_cur_recip;
     o1_lead_q  <= o_cur_lead;

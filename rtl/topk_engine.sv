@@ -429,7 +429,7 @@ module topk_engine #(
   // than in one wide vector, so that a simulator wakes only that bank's readers.
   for (genvar b = 0; b < TopkParallelism; b++) begin : g_s_bank
     logic [ScoreW-1:0] rdata;
-    topk_engine_ram #(
+    ram_2p #(
       .Width (ScoreW),
       .Depth (Depth)
     ) u_ram (
@@ -437,6 +437,7 @@ module topk_engine #(
       .we_i    (s_we),
       .waddr_i (ld_row_q),
       .wdata_i (in_scores_i[b*ScoreW +: ScoreW]),
+      .wmask_i (1'b1),
       .re_i    (s_re),
       .raddr_i (s_raddr),
       .rdata_o (rdata)
@@ -462,7 +463,7 @@ module topk_engine #(
       assign wlane = takes_gt ? gt_wptr[LogP-1:0] : lt_wptr[LogP-1:0];
       assign waddr = wrow + {{(RowW-1){1'b0}}, (LogP'(b % TopkParallelism) < wlane)};
     end
-    topk_engine_ram #(
+    ram_2p #(
       .Width (ScoreW),
       .Depth (Depth)
     ) u_ram (
@@ -470,6 +471,7 @@ module topk_engine #(
       .we_i    (part_active && e[ScoreW]),
       .waddr_i (waddr),
       .wdata_i (e[ScoreW-1:0]),
+      .wmask_i (1'b1),
       .re_i    (xy_re[b]),
       .raddr_i (xy_raddr[(b / TopkParallelism)*RowW +: RowW]),
       .rdata_o (rdata)
@@ -895,33 +897,6 @@ module topk_engine #(
   assign pass_count_o  = cur_cnt_q;
   assign pass_pivot_o  = piv_idx_q;
 
-endmodule
-
-// One memory bank: Depth x Width, one write port, one synchronous read port
-// with enable (the output holds while re_i is low; the engine relies on that to
-// keep a list's first beat while the modulo unit runs). Kept as a module of its
-// own so that it can be replaced by an SRAM macro, and so that generic Yosys
-// synthesis maps it to flip-flops once instead of once per bank.
-/* verilator lint_off DECLFILENAME */  // deliberately in topk_engine.sv: the engine is one self-contained file
-module topk_engine_ram #(
-  parameter int Width = 48,  // bits per entry
-  parameter int Depth = 256  // entries
-) (
-  input  wire                      clk_i,    // clock
-  input  wire                      we_i,     // write enable
-  input  wire  [$clog2(Depth)-1:0] waddr_i,  // write address
-  input  wire  [Width-1:0]         wdata_i,  // write data
-  input  wire                      re_i,     // read enable: rdata_o shows mem[raddr_i] from the next cycle on
-  input  wire  [$clog2(Depth)-1:0] raddr_i,  // read address
-  output logic [Width-1:0]         rdata_o   // read data (old data when reading the address being written)
-);
-/* verilator lint_on DECLFILENAME */
-  logic [Width-1:0] mem [Depth];
-
-  always_ff @(posedge clk_i) begin
-    if (we_i) mem[waddr_i] <= wdata_i;
-    if (re_i) rdata_o <= mem[raddr_i];
-  end
 endmodule
 
 `default_nettype wire

@@ -8,10 +8,10 @@
 #   topk     RTL top-k engine (Verilated) quick-select cycles for SpAtten's (n, k) cells at
 #            P = 4, 16, 64 over random scores, beside SpAtten's published latency model
 #            (SINKATTN_SEED picks the scores; TOPK_VECTORS vectors per cell, default 200)
-#   roofline RTL cycles of the default preset on a decode trace (L 2, Hq 8, Hkv 2, D 64, T 512,
-#            32 decode steps) against max(compute at full lane use, DRAM bytes / bandwidth),
-#            where the cycles go (counters), and the dense preset on the same hardware
-#            (speedup in cycles and DRAM bytes). A few minutes: dense reads every token.
+#   roofline RTL cycles of every preset on the default preset's hardware and one decode trace
+#            (L 2, Hq 8, Hkv 2, D 64, T 512, 32 decode steps) against max(compute at full lane
+#            use, DRAM bytes / bandwidth), where the cycles go (counters, per preset), and dense
+#            against each (cycles and DRAM bytes). A few minutes: dense reads every token.
 #   simspeed simulated cycles/s of the SystemC model and of the Verilated RTL on the same
 #            configuration and stimulus (default preset, 2 layers, 4 heads, 32 steps), and the ratio;
 #            then the Verilated RTL against Icarus on the tiny configuration (iverilog_top's
@@ -83,11 +83,14 @@ case "$name" in
     mkdir -p "$out"
     "$BUILD_DIR/bin/sinkattn" gen-trace --out "$out/trace" --layers 2 --q-heads 8 --kv-heads 2 --head-dim 64 \
       --tokens 512 --prompt 480 --quiet
-    for preset in sinkattn dense; do
+    presets=(sinkattn streamingllm h2o spatten duo dense)
+    for preset in "${presets[@]}"; do
       echo "running the RTL on $preset ..." >&2
       "$BUILD_DIR/bin/sinkattn" rtl --config "$preset" --trace "$out/trace" --json "$out/rtl_$preset.json" --quiet
     done
-    /usr/bin/python3 "$SINKATTN_ROOT/scripts/bench_report.py" roofline "$out/rtl_sinkattn.json" "$out/rtl_dense.json"
+    files=()
+    for preset in "${presets[@]}"; do files+=("$out/rtl_$preset.json"); done
+    /usr/bin/python3 "$SINKATTN_ROOT/scripts/bench_report.py" roofline "${files[@]}"
     ;;
   scale)
     install_missing_packages time

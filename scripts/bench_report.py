@@ -93,17 +93,26 @@ def topk(*paths):
     print("every cell equals or beats SpAtten's mean" if not worse else f"slower than SpAtten in {worse}")
 
 
-def roofline(sparse_path, dense_path):
-    """RTL cycles against max(compute at full lane use, DRAM bytes / bandwidth)."""
+def roofline(*paths):
+    """RTL cycles against max(compute at full lane use, DRAM bytes / bandwidth), one row per preset.
+
+    Each argument is one run's JSON result (`sinkattn rtl --json`), named by its `preset`.
+    Every run must use the same hardware and trace, so that the ratios compare the policies."""
     runs = {}
-    for name, path in (("sinkattn", sparse_path), ("dense", dense_path)):
+    for path in paths:
         with open(path) as f:
-            runs[name] = json.load(f)
-    print(f"{'preset':<9} {'cycles':>10} {'compute':>9} {'memory':>9} {'bound':>9} {'ratio':>6} "
+            r = json.load(f)
+        runs[r["preset"]] = r
+    first = next(iter(runs.values()))
+    for name, r in runs.items():
+        if r["hw"] != first["hw"] or r["shape"] != first["shape"]:
+            sys.exit(f"roofline: {name} ran on other hardware or another trace than {next(iter(runs))}")
+    print(f"model: {first.get('model', '?')}; hardware: {first['hw']['qk_lanes']} Q.K and "
+          f"{first['hw']['pv_lanes']} P.V lanes, {first['hw']['dram_bytes_per_cycle']} DRAM bytes/cycle")
+    print(f"{'preset':<13} {'cycles':>10} {'compute':>9} {'memory':>9} {'bound':>9} {'ratio':>6} "
           f"{'softmax':>9} {'DRAM bytes':>11} {'sim cyc/s':>10}")
     for name, r in runs.items():
         c = r["counters"]
-        # The hardware each run was simulated with, from its own result object.
         lanes_qk, lanes_pv, bw = r["hw"]["qk_lanes"], r["hw"]["pv_lanes"], r["hw"]["dram_bytes_per_cycle"]
         d = r["shape"]["head_dim"]
         # Q.K and P.V lanes work in parallel: MACs / (both lane sets * D) cycles at full use.
@@ -112,17 +121,20 @@ def roofline(sparse_path, dense_path):
         bound = max(compute, memory)
         # The softmax unit takes one score per cycle: the rows' lengths are a lower bound too.
         softmax = c["macs"] / (2 * d)
-        r["_bound"] = bound
-        print(f"{name:<9} {r['cycles']:>10} {compute:>9.0f} {memory:>9.0f} {bound:>9.0f} {r['cycles'] / bound:>6.2f} "
+        print(f"{name:<13} {r['cycles']:>10} {compute:>9.0f} {memory:>9.0f} {bound:>9.0f} {r['cycles'] / bound:>6.2f} "
               f"{softmax:>9.0f} {r['dram_bytes']:>11} {r['simulated_cycles_per_second']:>10.0f}")
-    s, dn = runs["sinkattn"], runs["dense"]
-    print(f"dense/sinkattn on the same hardware: cycles {dn['cycles'] / s['cycles']:.2f}x, "
-          f"DRAM bytes {dn['dram_bytes'] / s['dram_bytes']:.2f}x")
-    c = s["counters"]
-    print("where the sinkattn cycles go (counters; phases overlap, so shares do not add up):")
-    for k in ("list_scan", "fetch_busy", "data_stall", "qk_busy", "softmax_busy", "pv_busy", "select_cycles",
-              "topk_busy", "dram_req_stall"):
-        print(f"  {k:<15} {c[k]:>10}  {c[k] / s['cycles']:6.1%}")
+    if "dense" in runs:
+        dn = runs["dense"]
+        for name, r in runs.items():
+            if name != "dense":
+                print(f"dense/{name} on the same hardware: cycles {dn['cycles'] / r['cycles']:.2f}x, "
+                      f"DRAM bytes {dn['dram_bytes'] / r['dram_bytes']:.2f}x")
+    keys = ("list_scan", "fetch_busy", "data_stall", "qk_busy", "softmax_busy", "pv_busy", "select_cycles",
+            "topk_busy", "dram_req_stall")
+    print("where the cycles go (counters as a share of each run's cycles; phases overlap, so shares do not add up):")
+    print(f"  {'counter':<15}" + "".join(f" {n:>12}" for n in runs))
+    for k in keys:
+        print(f"  {k:<15}" + "".join(f" {r['counters'][k] / r['cycles']:>12.1%}" for r in runs.values()))
 
 
 def sweep(out):

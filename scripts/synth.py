@@ -43,10 +43,10 @@ BLOCKS = {
     "pv_lanes": ("pv_lanes", ["@GEN@/sinkattn_numerics_pkg.sv", "rtl/pv_lanes.sv"],
                  {"HeadDim": "HeadDim", "PvLanes": "PvLanes", "MaxTokens": "MaxTokens"}),
     "softmax_unit": ("softmax_unit", ["@GEN@/sinkattn_numerics_pkg.sv", "rtl/cells/sync_fifo.sv", "rtl/cells/row_issue.sv",
-                                      "rtl/softmax_unit.sv"],
+                                      "rtl/cells/ram_2p.sv", "rtl/softmax_unit.sv"],
                      {"MaxTokens": "MaxTokens", "Exp2LutFile": '"@GEN@/exp2_lut.hex"',
                       "RecipLutFile": '"@GEN@/recip_lut.hex"'}),
-    "topk_engine": ("topk_engine", ["rtl/topk_engine.sv"],
+    "topk_engine": ("topk_engine", ["rtl/cells/ram_2p.sv", "rtl/topk_engine.sv"],
                     {"TopkParallelism": "TopkParallelism", "ScoreW": "ImportanceBits", "MaxN": "MaxTokens",
                      "TopkLfsrSeed": "TopkLfsrSeed"}),
     # Bottom-up: the datapath blocks above, then this with them as black boxes.

@@ -59,8 +59,8 @@ std::vector<MemoryGeometry> memory_inventory(const HwConfig& hw) {
       // kv_fetch.sv: tags of the DRAM requests in flight {bank, pos, plane, last}.
       {"u_fetch.tag_mem", "kv_fetch", kTagDepth, 1 + pos_w + 2 + 1, 1, 1, 1},
       // softmax_unit.sv: score and exp banks, the EXP2 and RECIP tables (ROMs).
-      {"u_sm.score_mem", "softmax_unit", sm_words, 32, 1, 1, 1},
-      {"u_sm.exp_mem", "softmax_unit", sm_words, num::kExpOutBits, 1, 1, 1},
+      {"u_sm.u_score_mem.mem", "softmax_unit", sm_words, 32, 1, 1, 1},
+      {"u_sm.u_exp_mem.mem", "softmax_unit", sm_words, num::kExpOutBits, 1, 1, 1},
       {"u_sm.exp2_rom", "softmax_unit", 1LL << num::kLogitFracBits, num::kExpOutBits, 1, 0, 1},
       {"u_sm.recip_rom", "softmax_unit", 1LL << num::kRecipLutBits, num::kRecipOutBits, 1, 0, 1},
       // topk_engine.sv: P score banks and 2P X/Y banks of MaxTokens / P rows each.

@@ -180,12 +180,15 @@ RtlBuild ensure_rtl_runner(const HwConfig& hw, BuildCheck check, bool quiet) {
                          step + " (log " + log.string() + "):" + tail_of(log, 15));
   };
   // What the runner links from the main build (and, for a variant preset's hardware, its
-  // Verilated top): brought up to date there, one process at a time.
+  // Verilated top): brought up to date there, one process at a time. The lock lives in the main
+  // build, not in the runner cache: two processes with different caches ($SINKATTN_RTL_CACHE,
+  // as two tests running side by side have) still share the main build, and two build tools in
+  // one build directory at once corrupt its state.
   std::vector<std::string> main_cmd = {SINKATTN_CMAKE_COMMAND, "--build", SINKATTN_BINARY_DIR, "-j", jobs, "--target",
                                        "sinkattn_rtl_runner_deps"};
   if (!b.variant.empty()) main_cmd.push_back("sinkattn_rtl_" + b.variant);
   {
-    const FileLock main_lock(fs::path(cache_root()) / "main-build.lock");
+    const FileLock main_lock(fs::path(SINKATTN_BINARY_DIR) / "rtl_runner_deps.lock");
     if (run_logged(main_cmd, log, what) != 0) throw fail("the main build's libraries");
   }
   const fs::path build = fs::path(b.dir) / "build";
