@@ -33,8 +33,15 @@
 // importance and head-pruned masks. Memories are plain arrays with combinational reads, written
 // from one clocked process each.
 //
-// The numeric contract's constants come from the generated package sinkattn_numerics_pkg, named in
-// the parameter list so that the ANSI port list can use them.
+// The numeric contract's constants come from the generated package sinkattn_numerics_pkg, always
+// package-qualified (Yosys 0.23 rejects `import pkg::*`).
+//
+// Blocks (each its own process or module, named in the section headers below): K/V fetch
+// (kv_fetch.sv), front (sinkattn_front.sv: list scan and the banks' state), Q.K lanes, serializer
+// (sinkattn_serializer.sv), softmax unit, P.V gather (sinkattn_pv_gather.sv) and P.V lanes,
+// top-k engine, memory writes, head importance, controller, counters. The controller's restarts
+// of the other blocks are pulses (run_start, head_clear, row_start, job_release) that win over
+// the blocks' own updates, as the single process they came from ordered them.
 module sinkattn_top #(
   parameter int HeadDim           = 128,    // hw.head_dim
   parameter int QkLanes           = 4,      // hw.qk_lanes
@@ -51,17 +58,8 @@ module sinkattn_top #(
   parameter int AddrBits          = 40,     // DRAM byte address width
   parameter     Exp2LutFile       = "exp2_lut.hex",   // generated EXP2 table
   parameter     RecipLutFile      = "recip_lut.hex",  // generated RECIP table
-  // The numeric contract's constants this block uses (configs/numerics.yaml, generated package)
-  localparam int DataBits       = sinkattn_numerics_pkg::DataBits,
-  localparam int ImportanceBits = sinkattn_numerics_pkg::ImportanceBits,
-  localparam int KeyLsbBits     = sinkattn_numerics_pkg::KeyLsbBits,
-  localparam int KeyMsbBits     = sinkattn_numerics_pkg::KeyMsbBits,
-  localparam int OutBits        = sinkattn_numerics_pkg::OutBits,
-  localparam int ProbFracBits   = sinkattn_numerics_pkg::ProbFracBits,
-  localparam int ScaleMantBits  = sinkattn_numerics_pkg::ScaleMantBits,
-  localparam int ScaleShiftMax  = sinkattn_numerics_pkg::ScaleShiftMax,
   // Derived, not to be overridden (the port list uses them)
-  localparam int VecBits   = HeadDim * DataBits,
+  localparam int VecBits   = HeadDim * sinkattn_numerics_pkg::DataBits,
   localparam int LenW      = $clog2(DramBurstBytes + 1)
 ) (
   input  logic                     clk_i,             // clock
@@ -91,7 +89,7 @@ module sinkattn_top #(
   output logic [7:0]               row_layer_o,       // layer
   output logic [7:0]               row_head_o,        // query head
   output logic                     row_active_o,      // 0: pruned head, data is zero
-  output logic [HeadDim*OutBits-1:0] row_data_o,      // outputs, element d at [d*OutBits +: OutBits]
+  output logic [HeadDim*sinkattn_numerics_pkg::OutBits-1:0] row_data_o,      // outputs, element d at [d*OutBits +: OutBits]
   // Phase events: one-cycle pulse at the end of each phase (no back-pressure)
   output logic                     ev_valid_o,        // event valid this cycle
   output logic [sinkattn_host_pkg::EventKindBits-1:0] ev_kind_o,  // sinkattn_host_pkg::Ev*
@@ -107,7 +105,6 @@ module sinkattn_top #(
 );
 
   localparam int OutLanes  = 4;                         // P.V output elements per beat
-  localparam int OutBeats  = HeadDim / OutLanes;
   localparam int TokW      = $clog2(MaxTokens + 1);     // token counts and indices 0..MaxTokens
   localparam int PosW      = $clog2(MaxTokens);         // list positions, token indices
   localparam int LayW      = $clog2(MaxLayers);
@@ -116,10 +113,10 @@ module sinkattn_top #(
   localparam int SinkAW    = $clog2(MaxLayers * MaxKvHeads * SinkSramTokens);
   localparam int ImpAW     = LayW + KvW + PosW;         // {scope, list, token}
   localparam int EvAW      = KvW + PosW;                // {list, token}
-  localparam int ShiftBits = $clog2(ScaleShiftMax + 1);
-  localparam int PBits     = ProbFracBits + 1;
+  localparam int ShiftBits = $clog2(sinkattn_numerics_pkg::ScaleShiftMax + 1);
+  localparam int PBits     = sinkattn_numerics_pkg::ProbFracBits + 1;
   localparam int ScoreBits = 32;
-  localparam int MaxPlane  = (HeadDim * DataBits + 7) / 8;
+  localparam int MaxPlane  = (HeadDim * sinkattn_numerics_pkg::DataBits + 7) / 8;
   localparam int RowBufBits = ((MaxPlane + DramBytesPerCycle - 1) / DramBytesPerCycle) * DramBytesPerCycle * 8;  // kv_fetch's
   localparam int NumCtr    = sinkattn_host_pkg::NumCtr;
   localparam int PolBits   = sinkattn_host_pkg::PolicyBits;
@@ -143,18 +140,18 @@ module sinkattn_top #(
   logic [VecBits-1:0]        sink_k_mem [0:MaxLayers*MaxKvHeads*SinkSramTokens-1];  // sink SRAM keys
   logic [VecBits-1:0]        sink_v_mem [0:MaxLayers*MaxKvHeads*SinkSramTokens-1];  // sink SRAM values
   logic [VecBits-1:0]        q_mem      [0:MaxQHeads-1];      // this (step, layer)'s queries
-  logic [ScaleMantBits-1:0]  mant_mem   [0:MaxQHeads-1];      // score scale per query head
+  logic [sinkattn_numerics_pkg::ScaleMantBits-1:0]  mant_mem   [0:MaxQHeads-1];      // score scale per query head
   logic [ShiftBits-1:0]      shift_mem  [0:MaxQHeads-1];
   // Two banks of one job each, addressed {bank, list position}.
   logic [TokW-1:0]           list_mem   [0:2*MaxTokens-1];    // read lists (tokens)
-  logic [HeadDim*KeyMsbBits-1:0] kmsb_mem [0:2*MaxTokens-1];  // K/V store: key MSB fields
-  logic [HeadDim*KeyLsbBits-1:0] klsb_mem [0:2*MaxTokens-1];  //   key LSB fields
+  logic [HeadDim*sinkattn_numerics_pkg::KeyMsbBits-1:0] kmsb_mem [0:2*MaxTokens-1];  // K/V store: key MSB fields
+  logic [HeadDim*sinkattn_numerics_pkg::KeyLsbBits-1:0] klsb_mem [0:2*MaxTokens-1];  //   key LSB fields
   logic [VecBits-1:0]        val_mem    [0:2*MaxTokens-1];    //   values
-  logic [ImportanceBits-1:0] imp_mem    [0:(1<<ImpAW)-1];     // token importance {scope, list, token}
+  logic [sinkattn_numerics_pkg::ImportanceBits-1:0] imp_mem    [0:(1<<ImpAW)-1];     // token importance {scope, list, token}
   logic [MaxLayers-1:0]      evict_mem  [0:(1<<EvAW)-1];      // evicted-at-layer mask {list, token}
   logic [TokW-1:0]           cand_mem   [0:MaxTokens-1];      // top-k candidates (tokens or heads)
   logic [MaxLayers-1:0]      hpruned_q  [0:MaxQHeads-1];      // head pruned at layer mask
-  logic [ImportanceBits-1:0] himp_q     [0:MaxQHeads-1];      // head importance
+  logic [sinkattn_numerics_pkg::ImportanceBits-1:0] himp_q     [0:MaxQHeads-1];      // head importance
 
   // =============================================================================================
   // Controller state
@@ -181,53 +178,28 @@ module sinkattn_top #(
   logic [TokW-1:0] ptr_q;                  // top-k output walk
   logic            done_seen_q;
   logic [63:0]     phase_start_q;          // event start stamps
-  // Per bank (the job it holds)
-  logic [1:0]      bbusy_q;                // held by a job (from its list scan to its end)
-  logic [1:0]      bdone_q;                // the job's list is complete
-  logic [TokW-1:0] bn_q       [0:1];       // list length so far
-  logic [63:0]     bstart_q   [0:1];       // job start stamp: the front took it
-  logic [TokW-1:0] bk_done_q  [0:1];       // positions below are in the store: keys,
-  logic [TokW-1:0] bv_done_q  [0:1];       //   values,
-  logic [TokW-1:0] blsb_done_q[0:1];       //   key LSB planes
-  // Front: list scan of the job ahead
-  logic [KvW:0]    fg_q;                   // next job (KV head) the front takes
-  logic [7:0]      fgbase_q;               // its first query head
-  logic            fscan_q;                // scanning job fg_q's tokens
-  logic [TokW-1:0] fj_q;                   // scan index
   logic            lsb_started_q;          // the job's LSB phase was requested
   logic            pass2_q;                // the row's recompute pass (full keys)
   logic            refetched_q;            // the row was recomputed
   logic [TokW-1:0] kb_q;                   // key beat of the row
   logic            first_q;                // the next probability is the row's first
   logic            disc_q;                 // discarding the MSB pass's probabilities
-  logic [TokW-1:0] prow_q;                 // probability index in the row
-  logic [$clog2(PvLanes+1)-1:0] gcnt_q;    // probabilities gathered for the next P.V beat
-  logic [PvLanes*PBits-1:0] gprob_q;
-  logic            pv_valid_q;             // P.V input beat register
-  logic [PvLanes*PBits-1:0] pv_p_q;
-  logic [PvLanes-1:0] pv_lv_q;
-  logic            pv_last_q;
-  logic [TokW-1:0] pv_pos_q;               // list position of lane 0
-  logic [$clog2(OutBeats+1)-1:0] ob_q;     // output beat of the row
-  logic            out_done_q;             // the row's outputs are complete
-  logic [HeadDim*OutBits-1:0] row_out_q;
   logic            row_act_q;              // the row being emitted was computed
   // Clear sweep
   logic [LayW:0]   cl_s_q;
   logic [KvW:0]    cl_l_q;
   logic [TokW-1:0] cl_t_q;
-  // Serializer between Q.K lanes (QkLanes scores a beat) and softmax (one a cycle)
-  logic            ser_valid_q;
-  logic [QkLanes*ScoreBits-1:0] ser_s_q;
-  logic [QkLanes-1:0] ser_lv_q;
-  logic            ser_last_q;
-  logic [$clog2(QkLanes+1)-1:0] ser_idx_q;
   // Event register
   logic            ev_valid_q;
   logic [sinkattn_host_pkg::EventKindBits-1:0] ev_kind_q;
   logic [15:0]     ev_step_q, ev_tokens_q;
   logic [7:0]      ev_layer_q, ev_group_q;
   logic [63:0]     ev_start_q, ev_end_q;
+  // The controller's pulses to the other blocks (each wins over the block's own update)
+  logic            run_start;              // a RUN is accepted: the front's next job is 0
+  logic            head_clear;             // OpClear: head importance and pruned masks to zero
+  logic            row_start;              // a row starts: the gather's row state to zero
+  logic            job_release;            // the back's job is over: its bank is free
   // Counters
   logic [63:0]     ctr_q [0:NumCtr-1];
 
@@ -244,17 +216,14 @@ module sinkattn_top #(
   logic            any_topk;               // some KV head of layer l is topk
   logic            bk;                     // bank of the back's job g
   logic [TokW-1:0] n_b;                    // its list length
-  logic            front_bank;             // bank of the front's job fg
-  logic [PolBits-1:0] pol_f;               // head policy of (l, fg)
-  logic [KvW-1:0]  list_f;                 // alive list of job fg
-  logic            f_active;               // some query head of group fg is alive at l
+  logic [63:0]     b_start;                //   the cycle the front took it
+  logic [TokW-1:0] b_k_done, b_v_done, b_lsb_done;  //   its store's done pointers (sinkattn_front)
   logic            in_jobs;                // the back is in the job phase of the run
   // Icarus-safe combinational style throughout: every variable is written once per evaluation
   // (an always_comb that writes a variable twice with different values re-triggers itself in
   // Icarus); reductions go through per-element vectors.
   logic [TokW-1:0] win_start;              // t + 1 - W, or 0
   logic [MaxKvHeads-1:0] topk_heads;
-  logic [MaxQHeads-1:0]  active_heads;
   assign t_plus1   = t_q + 1'b1;
   assign sinks_end = (cfg_sinks_q < t_plus1) ? cfg_sinks_q : t_plus1;
   assign win_start = (t_plus1 > cfg_window_q) ? (t_plus1 - cfg_window_q) : '0;
@@ -265,10 +234,6 @@ module sinkattn_top #(
   assign list_g    = cfg_ghead_q ? KvW'(g_q) : '0;
   assign pol_g     = policy_q[l_q][PolBits*KvW'(g_q) +: PolBits];
   assign bk        = g_q[0];
-  assign n_b       = bn_q[bk];
-  assign front_bank        = fg_q[0];
-  assign pol_f     = policy_q[l_q][PolBits*KvW'(fg_q) +: PolBits];
-  assign list_f    = cfg_ghead_q ? KvW'(fg_q) : '0;
   assign in_jobs   = (st_q == StGrpStart) || (st_q == StRowStart) || (st_q == StRowQk) || (st_q == StRowSm) ||
                      (st_q == StRowOut) || (st_q == StRowEmit) || (st_q == StGrpWait);
   for (genvar i = 0; i < MaxLayers; i++) begin : g_ge_mask
@@ -278,11 +243,7 @@ module sinkattn_top #(
     assign topk_heads[i] = (i < 32'(cfg_hkv_q)) &&
                            (policy_q[l_q][PolBits*i +: PolBits] == sinkattn_host_pkg::PolicyTopk);
   end
-  for (genvar h = 0; h < MaxQHeads; h++) begin : g_active_heads
-    assign active_heads[h] = (h >= 32'(fgbase_q)) && (h < 32'(fgbase_q) + 32'(cfg_group_q)) && !hpruned_q[h][l_q];
-  end
   assign any_topk   = |topk_heads;
-  assign f_active   = |active_heads;
 
   // =============================================================================================
   // K/V fetch
@@ -295,17 +256,23 @@ module sinkattn_top #(
   logic [1:0]           wr_plane;
   logic [RowBufBits-1:0] wr_data;
   logic [LenW-1:0]      by_window, by_middle, by_lsb;
+  // The front's (below)
+  logic                 front_bank;        // bank of the front's job
+  logic [KvW-1:0]       front_job;         // the front's job (KV head)
+  logic [1:0]           bank_busy, bank_listed;
+  logic [2*TokW-1:0]    bank_n, bank_k_done, bank_v_done, bank_lsb_done;  // per bank, bank b at [b*TokW +: TokW]
+  logic [2*64-1:0]      bank_start;
 
   kv_fetch #(
     .HeadDim(HeadDim), .MaxTokens(MaxTokens), .MaxLayers(MaxLayers), .MaxKvHeads(MaxKvHeads),
     .DramBytesPerCycle(DramBytesPerCycle), .DramBurstBytes(DramBurstBytes), .TagDepth(64), .AddrBits(AddrBits)
   ) u_fetch (
     .clk_i, .rst_ni,
-    .start_i(fetch_start), .start_bank_i(front_bank), .start_group_i(KvW'(fg_q)),
+    .start_i(fetch_start), .start_bank_i(front_bank), .start_group_i(front_job),
     .lsb_start_i(fetch_lsb_start), .lsb_bank_i(bk), .lsb_group_i(KvW'(g_q)),
     .layer_i(l_q), .kv_heads_i(($clog2(MaxKvHeads+1))'(cfg_hkv_q)),
     .tokens_i(cfg_t_q), .head_dim_i(cfg_d_q), .pq_i(cfg_pq_q),
-    .first_pos_i(sinks_end), .mid_end_i(mid_end), .list_n_i({bn_q[1], bn_q[0]}), .list_done_i(bdone_q),
+    .first_pos_i(sinks_end), .mid_end_i(mid_end), .list_n_i(bank_n), .list_done_i(bank_listed),
     .list_bank_o(fetch_list_bank), .list_pos_o(fetch_list_pos), .list_tok_i(list_mem[{fetch_list_bank, fetch_list_pos}]),
     .main_free_o(fetch_main_free), .bank_idle_o(fetch_bank_idle), .idle_o(fetch_idle),
     .req_valid_o(mem_req_valid_o), .req_ready_i(mem_req_ready_i), .req_addr_o(mem_req_addr_o),
@@ -315,17 +282,54 @@ module sinkattn_top #(
     .bytes_window_o(by_window), .bytes_middle_o(by_middle), .bytes_lsb_o(by_lsb)
   );
 
+  // =============================================================================================
+  // Front: the list scan of the job ahead, the banks' state (sinkattn_front.sv)
+  // =============================================================================================
+  logic                 list_we, fscan;    // a token is appended to the front's list; a scan runs
+  logic [PosW-1:0]      list_pos;          // where
+  logic [KvW-1:0]       scan_list;         // alive list and token of the scan
+  logic [TokW-1:0]      scan_tok;
+  logic                 scan_evicted;      // that token is evicted at layer l
+  logic [MaxQHeads-1:0] head_alive;        // per query head: not pruned at layer l
+  assign scan_evicted = evict_mem[{scan_list, PosW'(scan_tok)}][l_q];
+  for (genvar h = 0; h < MaxQHeads; h++) begin : g_head_alive
+    assign head_alive[h] = !hpruned_q[h][l_q];
+  end
+  sinkattn_front #(.MaxTokens(MaxTokens), .MaxQHeads(MaxQHeads), .MaxKvHeads(MaxKvHeads)) u_front (
+    .clk_i, .rst_ni,
+    .run_start_i(run_start), .in_jobs_i(in_jobs), .release_i(job_release), .release_bank_i(bk), .cyc_i(cyc_q),
+    .step_i(t_q), .kv_heads_i(cfg_hkv_q), .group_i(cfg_group_q), .ghead_i(cfg_ghead_q),
+    .sinks_end_i(sinks_end), .mid_end_i(mid_end), .layer_policy_i(policy_q[l_q]), .head_alive_i(head_alive),
+    .scan_list_o(scan_list), .scan_tok_o(scan_tok), .scan_evicted_i(scan_evicted),
+    .fetch_main_free_i(fetch_main_free), .fetch_start_o(fetch_start), .bank_o(front_bank), .job_o(front_job),
+    .list_we_o(list_we), .list_pos_o(list_pos), .scanning_o(fscan),
+    .busy_o(bank_busy), .listed_o(bank_listed), .list_n_o(bank_n), .start_o(bank_start),
+    .wr_valid_i(wr_valid), .wr_bank_i(wr_bank), .wr_pos_i(wr_pos), .wr_plane_i(wr_plane),
+    .k_done_o(bank_k_done), .v_done_o(bank_v_done), .lsb_done_o(bank_lsb_done)
+  );
+  // The back's bank.
+  assign n_b        = bk ? bank_n[TokW +: TokW]        : bank_n[0 +: TokW];
+  assign b_start    = bk ? bank_start[64 +: 64]        : bank_start[0 +: 64];
+  assign b_k_done   = bk ? bank_k_done[TokW +: TokW]   : bank_k_done[0 +: TokW];
+  assign b_v_done   = bk ? bank_v_done[TokW +: TokW]   : bank_v_done[0 +: TokW];
+  assign b_lsb_done = bk ? bank_lsb_done[TokW +: TokW] : bank_lsb_done[0 +: TokW];
+
   // Plane rows into the store: elements beyond the trace's D are written as zero.
-  logic [HeadDim*KeyMsbBits-1:0] wr_msb;
-  logic [HeadDim*KeyLsbBits-1:0] wr_lsb;
+  logic [HeadDim*sinkattn_numerics_pkg::KeyMsbBits-1:0] wr_msb;
+  logic [HeadDim*sinkattn_numerics_pkg::KeyLsbBits-1:0] wr_lsb;
   logic [VecBits-1:0]            wr_val;
   always_comb begin
     for (int d = 0; d < HeadDim; d++) begin
-      wr_val[d*DataBits +: DataBits] = (d < 32'(cfg_d_q)) ? wr_data[d*DataBits +: DataBits] : '0;
-      wr_msb[d*KeyMsbBits +: KeyMsbBits] = (d >= 32'(cfg_d_q)) ? '0 :
-        (wr_plane == 2'd0) ? wr_data[d*DataBits + KeyLsbBits +: KeyMsbBits] : wr_data[d*KeyMsbBits +: KeyMsbBits];
-      wr_lsb[d*KeyLsbBits +: KeyLsbBits] = (d >= 32'(cfg_d_q)) ? '0 :
-        (wr_plane == 2'd0) ? wr_data[d*DataBits +: KeyLsbBits] : wr_data[d*KeyLsbBits +: KeyLsbBits];
+      wr_val[d*sinkattn_numerics_pkg::DataBits +: sinkattn_numerics_pkg::DataBits] =
+        (d < 32'(cfg_d_q)) ? wr_data[d*sinkattn_numerics_pkg::DataBits +: sinkattn_numerics_pkg::DataBits] : '0;
+      wr_msb[d*sinkattn_numerics_pkg::KeyMsbBits +: sinkattn_numerics_pkg::KeyMsbBits] =
+        (d >= 32'(cfg_d_q)) ? '0 :
+        (wr_plane == 2'd0)  ? wr_data[d*sinkattn_numerics_pkg::DataBits + sinkattn_numerics_pkg::KeyLsbBits +: sinkattn_numerics_pkg::KeyMsbBits] :
+                              wr_data[d*sinkattn_numerics_pkg::KeyMsbBits +: sinkattn_numerics_pkg::KeyMsbBits];
+      wr_lsb[d*sinkattn_numerics_pkg::KeyLsbBits +: sinkattn_numerics_pkg::KeyLsbBits] =
+        (d >= 32'(cfg_d_q)) ? '0 :
+        (wr_plane == 2'd0)  ? wr_data[d*sinkattn_numerics_pkg::DataBits +: sinkattn_numerics_pkg::KeyLsbBits] :
+                              wr_data[d*sinkattn_numerics_pkg::KeyLsbBits +: sinkattn_numerics_pkg::KeyLsbBits];
     end
   end
   always_ff @(posedge clk_i) begin
@@ -354,11 +358,12 @@ module sinkattn_top #(
     assign pos = kb_q * TokW'(QkLanes) + TokW'(i);
     assign qk_lv[i] = pos < n_b;
     for (genvar d = 0; d < HeadDim; d++) begin : g_el
-      assign store_key[d*DataBits +: DataBits] =
-        {kmsb_mem[{bk, PosW'(pos)}][d*KeyMsbBits +: KeyMsbBits], klsb_mem[{bk, PosW'(pos)}][d*KeyLsbBits +: KeyLsbBits]};
+      assign store_key[d*sinkattn_numerics_pkg::DataBits +: sinkattn_numerics_pkg::DataBits] =
+        {kmsb_mem[{bk, PosW'(pos)}][d*sinkattn_numerics_pkg::KeyMsbBits +: sinkattn_numerics_pkg::KeyMsbBits],
+         klsb_mem[{bk, PosW'(pos)}][d*sinkattn_numerics_pkg::KeyLsbBits +: sinkattn_numerics_pkg::KeyLsbBits]};
     end
     assign qk_k[i*VecBits +: VecBits] = (pos < sinks_end) ? sink_k_mem[sink_base + SinkAW'(pos)] : store_key;
-    assign lane_ok[i] = !qk_lv[i] || (pos < bk_done_q[bk] && (!pass2_q || pos < blsb_done_q[bk]));
+    assign lane_ok[i] = !qk_lv[i] || (pos < b_k_done && (!pass2_q || pos < b_lsb_done));
   end
   assign keys_ready = &lane_ok;
   assign qk_k_last  = (kb_q + 1'b1) * TokW'(QkLanes) >= n_b;
@@ -373,14 +378,16 @@ module sinkattn_top #(
     .s_valid_o(qk_s_valid), .s_ready_i(qk_s_ready), .s_o(qk_s), .s_lane_valid_o(qk_s_lv), .s_last_o(qk_s_last)
   );
 
-  // Serializer: one score per cycle into the softmax unit.
-  logic sm_s_valid, sm_s_ready, sm_s_last, ser_final, ser_take;
-  // Valid lanes are contiguous from lane 0: the lane after ser_idx_q is valid iff any is above.
-  assign ser_final  = ((ser_lv_q >> ser_idx_q) >> 1) == '0;
-  assign sm_s_valid = ser_valid_q;
-  assign sm_s_last  = ser_last_q && ser_final;
-  assign ser_take   = sm_s_valid && sm_s_ready;
-  assign qk_s_ready = !ser_valid_q || (ser_final && ser_take);
+  // =============================================================================================
+  // Serializer: one score per cycle into the softmax unit (sinkattn_serializer.sv)
+  // =============================================================================================
+  logic                 sm_s_valid, sm_s_ready, sm_s_last, ser_take;
+  logic [ScoreBits-1:0] sm_s;
+  sinkattn_serializer #(.QkLanes(QkLanes), .ScoreBits(ScoreBits)) u_ser (
+    .clk_i, .rst_ni,
+    .in_valid_i(qk_s_valid), .in_ready_o(qk_s_ready), .in_s_i(qk_s), .in_lv_i(qk_s_lv), .in_last_i(qk_s_last),
+    .out_valid_o(sm_s_valid), .out_ready_i(sm_s_ready), .out_s_o(sm_s), .out_last_o(sm_s_last), .out_take_o(ser_take)
+  );
 
   // =============================================================================================
   // Softmax
@@ -389,58 +396,60 @@ module sinkattn_top #(
   logic [PBits-1:0] sm_p, sm_pmax;
   softmax_unit #(.MaxTokens(MaxTokens), .Exp2LutFile(Exp2LutFile), .RecipLutFile(RecipLutFile)) u_sm (
     .clk_i, .rst_ni,
-    .s_valid_i(sm_s_valid), .s_ready_o(sm_s_ready), .s_i(ser_s_q[32'(ser_idx_q)*ScoreBits +: ScoreBits]),
+    .s_valid_i(sm_s_valid), .s_ready_o(sm_s_ready), .s_i(sm_s),
     .s_last_i(sm_s_last), .mant_i(mant_mem[h_cur[HqW-1:0]]), .shift_i(shift_mem[h_cur[HqW-1:0]]),
     .p_valid_o(sm_p_valid), .p_ready_i(sm_p_ready), .p_o(sm_p), .p_last_o(sm_p_last), .p_max_o(sm_pmax)
   );
 
   // Probability handling: discard an MSB pass that needs the refetch, else gather P.V beats.
-  logic disc_now, p_fire, v_ready, completes, pv_free, pv_ready, pv_fire;
+  logic disc_now, p_fire, v_ready, completes, pv_free, pv_fire;
+  logic [TokW-1:0]  prow;                  // list position of the row's next probability (gather)
   logic [ImpAW-1:0] imp_addr_p;
   assign disc_now   = first_q ? (cfg_pq_q && !pass2_q && sm_pmax < cfg_tau_q) : disc_q;
-  assign v_ready    = (prow_q < sinks_end) || (prow_q < bv_done_q[bk]);
-  assign completes  = (32'(gcnt_q) == PvLanes - 1) || sm_p_last;
-  assign pv_fire    = pv_valid_q && pv_ready;
-  assign pv_free    = !pv_valid_q || pv_fire;
+  assign v_ready    = (prow < sinks_end) || (prow < b_v_done);
   assign sm_p_ready = (st_q == StRowSm) && sm_p_valid && (disc_now || (v_ready && (!completes || pv_free)));
   assign p_fire     = sm_p_valid && sm_p_ready;
-  assign imp_addr_p = {scope, list_g, PosW'(list_mem[{bk, PosW'(prow_q)}])};
+  assign imp_addr_p = {scope, list_g, PosW'(list_mem[{bk, PosW'(prow)}])};
 
   // =============================================================================================
-  // P.V lanes
+  // P.V gather (sinkattn_pv_gather.sv) and P.V lanes
   // =============================================================================================
-  logic [PvLanes*VecBits-1:0] pv_v;
-  logic                       pv_out_valid, pv_out_last;
-  logic [OutLanes*OutBits-1:0] pv_out;
+  logic                        pv_valid, pv_ready, pv_last;
+  logic [PvLanes*PBits-1:0]    pv_p;
+  logic [PvLanes-1:0]          pv_lv;
+  logic [TokW-1:0]             pv_pos;
+  logic [PvLanes*VecBits-1:0]  pv_v;
+  logic                        pv_out_valid, pv_out_last;
+  logic [OutLanes*sinkattn_numerics_pkg::OutBits-1:0] pv_out;
+  logic [sinkattn_numerics_pkg::ImportanceBits-1:0]   out_abs;    // sum of |out| over the output beat
+  logic [HeadDim*sinkattn_numerics_pkg::OutBits-1:0]  row_out;    // the row's outputs
+  logic                        out_done;   // the row's outputs are complete
+  sinkattn_pv_gather #(.HeadDim(HeadDim), .PvLanes(PvLanes), .MaxTokens(MaxTokens), .OutLanes(OutLanes)) u_gather (
+    .clk_i, .rst_ni,
+    .row_start_i(row_start),
+    .accept_i(p_fire && !disc_now), .p_i(sm_p), .p_last_i(sm_p_last),
+    .completes_o(completes), .free_o(pv_free), .prow_o(prow),
+    .pv_valid_o(pv_valid), .pv_ready_i(pv_ready), .pv_fire_o(pv_fire), .pv_p_o(pv_p), .pv_lv_o(pv_lv),
+    .pv_last_o(pv_last), .pv_pos_o(pv_pos),
+    .out_valid_i(pv_out_valid), .out_i(pv_out), .out_last_i(pv_out_last), .out_abs_o(out_abs),
+    .row_o(row_out), .out_done_o(out_done)
+  );
   for (genvar i = 0; i < PvLanes; i++) begin : g_pv_lane
     logic [TokW-1:0] pos;
-    assign pos = pv_pos_q + TokW'(i);
+    assign pos = pv_pos + TokW'(i);
     assign pv_v[i*VecBits +: VecBits] = (pos < sinks_end) ? sink_v_mem[sink_base + SinkAW'(pos)] : val_mem[{bk, PosW'(pos)}];
   end
   pv_lanes #(.HeadDim(HeadDim), .PvLanes(PvLanes), .MaxTokens(MaxTokens), .OutLanes(OutLanes)) u_pv (
     .clk_i, .rst_ni,
-    .pv_valid_i(pv_valid_q), .pv_ready_o(pv_ready), .p_i(pv_p_q), .v_i(pv_v), .pv_lane_valid_i(pv_lv_q),
-    .pv_last_i(pv_last_q), .out_valid_o(pv_out_valid), .out_ready_i(1'b1), .out_o(pv_out), .out_last_o(pv_out_last)
+    .pv_valid_i(pv_valid), .pv_ready_o(pv_ready), .p_i(pv_p), .v_i(pv_v), .pv_lane_valid_i(pv_lv),
+    .pv_last_i(pv_last), .out_valid_o(pv_out_valid), .out_ready_i(1'b1), .out_o(pv_out), .out_last_o(pv_out_last)
   );
-  logic [ImportanceBits-1:0] out_abs;
-  // Sum of |out| over one output beat (a function: its locals are not sensitivity events).
-  function automatic logic [ImportanceBits-1:0] beat_abs(input logic [OutLanes*OutBits-1:0] beat);
-    logic [ImportanceBits-1:0] acc;
-    logic signed [OutBits:0]   e;  // one bit wider: |-32768| fits
-    acc = '0;
-    for (int i = 0; i < OutLanes; i++) begin
-      e = $signed({beat[i*OutBits + OutBits - 1], beat[i*OutBits +: OutBits]});
-      acc = acc + ImportanceBits'($unsigned(e < 0 ? -e : e));
-    end
-    beat_abs = acc;
-  endfunction
-  assign out_abs = beat_abs(pv_out);
 
   // =============================================================================================
   // Top-k engine (head pruning and eviction, one LFSR in program order)
   // =============================================================================================
   logic                   tk_start_valid, tk_start_ready, tk_in_valid, tk_in_ready;
-  logic [TopkParallelism*ImportanceBits-1:0] tk_scores;
+  logic [TopkParallelism*sinkattn_numerics_pkg::ImportanceBits-1:0] tk_scores;
   logic                   tk_out_valid, tk_out_ready, tk_out_last, tk_done, tk_pass;
   logic [PosW-1:0]        tk_out_index;
   logic [15:0]            tk_lfsr;
@@ -455,7 +464,7 @@ module sinkattn_top #(
     logic [PosW-1:0] pos, tok;
     assign pos = PosW'(topk_beat_q * TokW'(TopkParallelism) + TokW'(i));
     assign tok = PosW'(cand_mem[pos]);
-    assign tk_scores[i*ImportanceBits +: ImportanceBits] =
+    assign tk_scores[i*sinkattn_numerics_pkg::ImportanceBits +: sinkattn_numerics_pkg::ImportanceBits] =
       sel_hp_q ? himp_q[tok[HqW-1:0]] : imp_mem[{scope, cfg_ghead_q ? ev_list : KvW'(0), tok}];
   end
   assign tk_out_ready = (st_q == StSelOut) && tk_out_valid && (ptr_q == TokW'(tk_out_index));
@@ -464,7 +473,8 @@ module sinkattn_top #(
                  (!tk_out_valid && (done_seen_q || tk_done) && ptr_q < cnt_q));
   assign drop_tok   = PosW'(cand_mem[PosW'(ptr_q)]);
   assign sel_finish = (st_q == StSelOut) && !tk_out_valid && (done_seen_q || tk_done) && ptr_q >= cnt_q;
-  topk_engine #(.TopkParallelism(TopkParallelism), .ScoreW(ImportanceBits), .MaxN(MaxTokens), .TopkLfsrSeed(TopkLfsrSeed)) u_topk (
+  topk_engine #(.TopkParallelism(TopkParallelism), .ScoreW(sinkattn_numerics_pkg::ImportanceBits), .MaxN(MaxTokens),
+                .TopkLfsrSeed(TopkLfsrSeed)) u_topk (
     .clk_i, .rst_ni,
     .start_valid_i(tk_start_valid), .start_ready_o(tk_start_ready), .n_i(cnt_q), .k_i(kk_q),
     .in_valid_i(tk_in_valid), .in_ready_o(tk_in_ready), .in_scores_i(tk_scores),
@@ -480,7 +490,7 @@ module sinkattn_top #(
   assign cmd_ready_o = (st_q == StIdle);
   assign cmd_fire    = cmd_valid_i && cmd_ready_o;
 
-  logic list_we, scan_alive, front_take, imp_load;
+  logic imp_load;
   logic [ImpAW-1:0] imp_addr_load;
   // OpImportance: the host's prefill writes one initial token score (configs/host_contract.yaml).
   assign imp_load      = cmd_fire && cmd_op_i == sinkattn_host_pkg::OpImportance;
@@ -488,15 +498,6 @@ module sinkattn_top #(
                           KvW'(cmd_addr_i[sinkattn_host_pkg::ImportanceAddrListLsb +: sinkattn_host_pkg::ImportanceAddrListWidth]),
                           PosW'(cmd_addr_i[sinkattn_host_pkg::ImportanceAddrTokenLsb +: sinkattn_host_pkg::ImportanceAddrTokenWidth])};
   logic [TokW-1:0] ev_scan_tok;
-  // The front takes job fg_q when the back is in the job phase, the job's bank is free and (if
-  // the job fetches anything) the fetch's main context is free.
-  assign front_take  = in_jobs && !fscan_q && (8'(fg_q) < cfg_hkv_q) && !bbusy_q[front_bank] &&
-                       (fetch_main_free || !f_active);
-  // The list scan includes token fj_q at (t, l, fg): sink, window, or middle by the head policy.
-  assign scan_alive  = !evict_mem[{list_f, PosW'(fj_q)}][l_q];
-  assign list_we     = fscan_q &&
-                       (fj_q < sinks_end || fj_q >= mid_end || pol_f == sinkattn_host_pkg::PolicyRetrieval ||
-                        (pol_f == sinkattn_host_pkg::PolicyTopk && scan_alive));
   assign ev_scan_tok = j_q;
 
   always_ff @(posedge clk_i) begin
@@ -504,19 +505,19 @@ module sinkattn_top #(
     if (cmd_fire && cmd_op_i == sinkattn_host_pkg::OpSinkV) sink_v_mem[SinkAW'(cmd_addr_i)] <= cmd_vec_i;
     if (cmd_fire && cmd_op_i == sinkattn_host_pkg::OpQuery) begin
       q_mem[HqW'(cmd_addr_i)]     <= cmd_vec_i;
-      mant_mem[HqW'(cmd_addr_i)]  <= cmd_data_i[sinkattn_host_pkg::QueryMantLsb +: ScaleMantBits];
+      mant_mem[HqW'(cmd_addr_i)]  <= cmd_data_i[sinkattn_host_pkg::QueryMantLsb +: sinkattn_numerics_pkg::ScaleMantBits];
       shift_mem[HqW'(cmd_addr_i)] <= cmd_data_i[sinkattn_host_pkg::QueryShiftLsb +: ShiftBits];
     end
-    if (list_we) list_mem[{front_bank, PosW'(bn_q[front_bank])}] <= fj_q;
+    if (list_we) list_mem[{front_bank, list_pos}] <= scan_tok;
     if (st_q == StHpScan && !hpruned_q[j_q[HqW-1:0]][l_q]) cand_mem[PosW'(cnt_q)] <= j_q;
     if (st_q == StEvScan && !evict_mem[{KvW'(g_q), PosW'(j_q)}][l_q]) cand_mem[PosW'(cnt_q)] <= ev_scan_tok;
     // Token importance: cleared by the sweep, accumulated from accepted probabilities.
     if (st_q == StClear)
       imp_mem[{LayW'(cl_s_q), KvW'(cl_l_q), PosW'(cl_t_q)}] <= '0;
     else if (imp_load)
-      imp_mem[imp_addr_load] <= cmd_data_i[ImportanceBits-1:0];
-    else if (p_fire && !disc_now && prow_q >= sinks_end)
-      imp_mem[imp_addr_p] <= imp_mem[imp_addr_p] + ImportanceBits'(sm_p);
+      imp_mem[imp_addr_load] <= cmd_data_i[sinkattn_numerics_pkg::ImportanceBits-1:0];
+    else if (p_fire && !disc_now && prow >= sinks_end)
+      imp_mem[imp_addr_p] <= imp_mem[imp_addr_p] + sinkattn_numerics_pkg::ImportanceBits'(sm_p);
     // Alive bitmap: cleared by the sweep, evicted-at masks set by the top-k walk.
     if (st_q == StClear && cl_s_q == '0)
       evict_mem[{KvW'(cl_l_q), PosW'(cl_t_q)}] <= '0;
@@ -526,12 +527,11 @@ module sinkattn_top #(
   end
 
   // =============================================================================================
-  // Controller
+  // Configuration registers: the host's OpReg, OpLayer and OpPolicy writes (commands are
+  // accepted only while the controller is idle)
   // =============================================================================================
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      st_q <= StIdle;
-      cyc_q <= '0;
       cfg_layers_q <= '0; cfg_hq_q <= '0; cfg_hkv_q <= '0; cfg_group_q <= '0; cfg_d_q <= '0;
       cfg_t_q <= '0; cfg_prompt_q <= '0; cfg_sinks_q <= '0; cfg_window_q <= '0;
       cfg_pq_q <= 1'b0; cfg_cascade_q <= 1'b0; cfg_ghead_q <= 1'b0; cfg_hp_q <= 1'b0;
@@ -541,146 +541,93 @@ module sinkattn_top #(
         keep_q[i]   <= '0;
         policy_q[i] <= '0;
       end
+    end else if (cmd_fire) begin
+      case (cmd_op_i)
+        sinkattn_host_pkg::OpReg: begin
+          case (cmd_addr_i[sinkattn_host_pkg::RegAddrBits-1:0])
+            sinkattn_host_pkg::RegLayers:  cfg_layers_q <= cmd_data_i[7:0];
+            sinkattn_host_pkg::RegQHeads:  cfg_hq_q     <= cmd_data_i[7:0];
+            sinkattn_host_pkg::RegKvHeads: cfg_hkv_q    <= cmd_data_i[7:0];
+            sinkattn_host_pkg::RegGroup:   cfg_group_q  <= cmd_data_i[7:0];
+            sinkattn_host_pkg::RegHeadDim: cfg_d_q      <= cmd_data_i[$clog2(HeadDim+1)-1:0];
+            sinkattn_host_pkg::RegTokens:  cfg_t_q      <= cmd_data_i[TokW-1:0];
+            sinkattn_host_pkg::RegPrompt:  cfg_prompt_q <= cmd_data_i[TokW-1:0];
+            sinkattn_host_pkg::RegSinks:   cfg_sinks_q  <= cmd_data_i[TokW-1:0];
+            sinkattn_host_pkg::RegWindow:  cfg_window_q <= cmd_data_i[TokW-1:0];
+            sinkattn_host_pkg::RegFlags: begin
+              cfg_hp_q      <= cmd_data_i[sinkattn_host_pkg::FlagHeadPruningLsb];
+              cfg_ghead_q   <= cmd_data_i[sinkattn_host_pkg::FlagGranularityHeadLsb];
+              cfg_cascade_q <= cmd_data_i[sinkattn_host_pkg::FlagCascadeLsb];
+              cfg_pq_q      <= cmd_data_i[sinkattn_host_pkg::FlagProgressiveQuantLsb];
+            end
+            sinkattn_host_pkg::RegWarmup:  cfg_warm_q   <= cmd_data_i[15:0];
+            sinkattn_host_pkg::RegTau:     cfg_tau_q    <= cmd_data_i[PBits-1:0];
+            default: ;
+          endcase
+        end
+        sinkattn_host_pkg::OpLayer: begin
+          budget_q[LayW'(cmd_addr_i)] <= cmd_data_i[sinkattn_host_pkg::LayerBudgetLsb +: TokW];
+          keep_q[LayW'(cmd_addr_i)]   <= cmd_data_i[sinkattn_host_pkg::LayerHeadsKeepLsb +: 8];
+        end
+        sinkattn_host_pkg::OpPolicy: policy_q[LayW'(cmd_addr_i)] <= cmd_data_i[PolBits*MaxKvHeads-1:0];
+        default: ;
+      endcase
+    end
+  end
+
+  // =============================================================================================
+  // Head state: importance (the sum of |out| of the head's rows, docs/policy.md) and the
+  // pruned-at-layer masks (set by the head-pruning top-k walk), both cleared by OpClear
+  // =============================================================================================
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
       for (int h = 0; h < MaxQHeads; h++) begin
-        hpruned_q[h] <= '0;
         himp_q[h]    <= '0;
+        hpruned_q[h] <= '0;
       end
+    end else if (head_clear) begin
+      for (int h = 0; h < MaxQHeads; h++) begin
+        himp_q[h]    <= '0;
+        hpruned_q[h] <= '0;
+      end
+    end else begin
+      if (pv_out_valid) himp_q[h_cur[HqW-1:0]] <= himp_q[h_cur[HqW-1:0]] + out_abs;
+      if (drop && sel_hp_q) hpruned_q[drop_tok[HqW-1:0]] <= hpruned_q[drop_tok[HqW-1:0]] | ge_mask;
+    end
+  end
+
+  // =============================================================================================
+  // Controller: the state machine of docs/policy.md's order and the event register. What it
+  // restarts in the other blocks goes out as pulses, which win over the blocks' own updates.
+  // =============================================================================================
+  assign run_start   = cmd_fire && cmd_op_i == sinkattn_host_pkg::OpRun;
+  assign head_clear  = cmd_fire && cmd_op_i == sinkattn_host_pkg::OpClear;
+  assign row_start   = (st_q == StRowStart);
+  assign job_release = (st_q == StGrpWait) && fetch_bank_idle[bk];
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      st_q <= StIdle;
+      cyc_q <= '0;
       t_q <= '0; l_q <= '0; g_q <= '0; gbase_q <= '0; r_q <= '0; j_q <= '0;
       cnt_q <= '0; kk_q <= '0; sel_hp_q <= 1'b0; prefill_q <= 1'b0; topk_beat_q <= '0; ptr_q <= '0;
       done_seen_q <= 1'b0; phase_start_q <= '0;
-      bbusy_q <= '0; bdone_q <= '0;
-      for (int b = 0; b < 2; b++) begin
-        bn_q[b] <= '0; bstart_q[b] <= '0; bk_done_q[b] <= '0; bv_done_q[b] <= '0; blsb_done_q[b] <= '0;
-      end
-      fg_q <= '0; fgbase_q <= '0; fscan_q <= 1'b0; fj_q <= '0;
       lsb_started_q <= 1'b0;
       pass2_q <= 1'b0; refetched_q <= 1'b0; kb_q <= '0; first_q <= 1'b0; disc_q <= 1'b0;
-      prow_q <= '0; gcnt_q <= '0; gprob_q <= '0;
-      pv_valid_q <= 1'b0; pv_p_q <= '0; pv_lv_q <= '0; pv_last_q <= 1'b0; pv_pos_q <= '0;
-      ob_q <= '0; out_done_q <= 1'b0; row_out_q <= '0; row_act_q <= 1'b0;
+      row_act_q <= 1'b0;
       cl_s_q <= '0; cl_l_q <= '0; cl_t_q <= '0;
-      ser_valid_q <= 1'b0; ser_s_q <= '0; ser_lv_q <= '0; ser_last_q <= 1'b0; ser_idx_q <= '0;
       ev_valid_q <= 1'b0; ev_kind_q <= '0; ev_step_q <= '0; ev_tokens_q <= '0; ev_layer_q <= '0;
       ev_group_q <= '0; ev_start_q <= '0; ev_end_q <= '0;
     end else begin
       cyc_q      <= cyc_q + 1'b1;
       ev_valid_q <= 1'b0;
 
-      // ---- store pointers (per bank, the fetch writes rows in list order) ----
-      if (wr_valid) begin
-        if (wr_plane == 2'd2)      blsb_done_q[wr_bank] <= TokW'(wr_pos) + 1'b1;
-        else if (wr_plane == 2'd3) bv_done_q[wr_bank]   <= TokW'(wr_pos) + 1'b1;
-        else                       bk_done_q[wr_bank]   <= TokW'(wr_pos) + 1'b1;
-      end
-
-      // ---- front: takes a job into its bank, scans its list ----
-      if (front_take) begin
-        bbusy_q[front_bank]     <= 1'b1;
-        bstart_q[front_bank]    <= cyc_q;
-        bn_q[front_bank]        <= '0;
-        bk_done_q[front_bank]   <= sinks_end;
-        bv_done_q[front_bank]   <= sinks_end;
-        blsb_done_q[front_bank] <= sinks_end;
-        fj_q            <= '0;
-        if (f_active) begin
-          bdone_q[front_bank] <= 1'b0;
-          fscan_q     <= 1'b1;
-        end else begin
-          bdone_q[front_bank] <= 1'b1;  // every head of the group is pruned: an empty job
-          fg_q        <= fg_q + 1'b1;
-          fgbase_q    <= fgbase_q + cfg_group_q;
-        end
-      end else if (fscan_q) begin
-        if (list_we) bn_q[front_bank] <= bn_q[front_bank] + 1'b1;
-        if (fj_q == t_q) begin
-          bdone_q[front_bank] <= 1'b1;
-          fscan_q     <= 1'b0;
-          fg_q        <= fg_q + 1'b1;
-          fgbase_q    <= fgbase_q + cfg_group_q;
-        end else begin
-          fj_q <= fj_q + 1'b1;
-        end
-      end
-
-      // ---- serializer ----
-      if (qk_s_valid && qk_s_ready) begin
-        ser_valid_q <= 1'b1;
-        ser_s_q     <= qk_s;
-        ser_lv_q    <= qk_s_lv;
-        ser_last_q  <= qk_s_last;
-        ser_idx_q   <= '0;
-      end else if (ser_take) begin
-        if (ser_final) ser_valid_q <= 1'b0;
-        else           ser_idx_q   <= ser_idx_q + 1'b1;
-      end
-
-      // ---- P.V input register and outputs ----
-      if (pv_fire) pv_valid_q <= 1'b0;
-      if (p_fire && !disc_now) begin
-        gprob_q[32'(gcnt_q)*PBits +: PBits] <= sm_p;
-        prow_q <= prow_q + 1'b1;
-        if (completes) begin
-          pv_valid_q <= 1'b1;
-          for (int i = 0; i < PvLanes; i++) begin
-            pv_p_q[i*PBits +: PBits] <= (i == 32'(gcnt_q)) ? sm_p :
-                                        (i < 32'(gcnt_q)) ? gprob_q[i*PBits +: PBits] : '0;
-            pv_lv_q[i] <= (i <= 32'(gcnt_q));
-          end
-          pv_last_q <= sm_p_last;
-          pv_pos_q  <= prow_q - TokW'(gcnt_q);
-          gcnt_q    <= '0;
-        end else begin
-          gcnt_q <= gcnt_q + 1'b1;
-        end
-      end
-      if (pv_out_valid) begin
-        row_out_q[32'(ob_q)*OutLanes*OutBits +: OutLanes*OutBits] <= pv_out;
-        himp_q[h_cur[HqW-1:0]] <= himp_q[h_cur[HqW-1:0]] + out_abs;
-        if (pv_out_last) begin
-          ob_q <= '0;
-          out_done_q <= 1'b1;
-        end else begin
-          ob_q <= ob_q + 1'b1;
-        end
-      end
-
       case (st_q)
         // -------------------------------------------------------------------------------------
         StIdle: begin
           if (cmd_fire) begin
-            case (cmd_op_i)
-              sinkattn_host_pkg::OpReg: begin
-                case (cmd_addr_i[sinkattn_host_pkg::RegAddrBits-1:0])
-                  sinkattn_host_pkg::RegLayers:  cfg_layers_q <= cmd_data_i[7:0];
-                  sinkattn_host_pkg::RegQHeads:  cfg_hq_q     <= cmd_data_i[7:0];
-                  sinkattn_host_pkg::RegKvHeads: cfg_hkv_q    <= cmd_data_i[7:0];
-                  sinkattn_host_pkg::RegGroup:   cfg_group_q  <= cmd_data_i[7:0];
-                  sinkattn_host_pkg::RegHeadDim: cfg_d_q      <= cmd_data_i[$clog2(HeadDim+1)-1:0];
-                  sinkattn_host_pkg::RegTokens:  cfg_t_q      <= cmd_data_i[TokW-1:0];
-                  sinkattn_host_pkg::RegPrompt:  cfg_prompt_q <= cmd_data_i[TokW-1:0];
-                  sinkattn_host_pkg::RegSinks:   cfg_sinks_q  <= cmd_data_i[TokW-1:0];
-                  sinkattn_host_pkg::RegWindow:  cfg_window_q <= cmd_data_i[TokW-1:0];
-                  sinkattn_host_pkg::RegFlags: begin
-                    cfg_hp_q      <= cmd_data_i[sinkattn_host_pkg::FlagHeadPruningLsb];
-                    cfg_ghead_q   <= cmd_data_i[sinkattn_host_pkg::FlagGranularityHeadLsb];
-                    cfg_cascade_q <= cmd_data_i[sinkattn_host_pkg::FlagCascadeLsb];
-                    cfg_pq_q      <= cmd_data_i[sinkattn_host_pkg::FlagProgressiveQuantLsb];
-                  end
-                  sinkattn_host_pkg::RegWarmup:  cfg_warm_q   <= cmd_data_i[15:0];
-                  sinkattn_host_pkg::RegTau:     cfg_tau_q    <= cmd_data_i[PBits-1:0];
-                  default: ;
-                endcase
-              end
-              sinkattn_host_pkg::OpLayer: begin
-                budget_q[LayW'(cmd_addr_i)] <= cmd_data_i[sinkattn_host_pkg::LayerBudgetLsb +: TokW];
-                keep_q[LayW'(cmd_addr_i)]   <= cmd_data_i[sinkattn_host_pkg::LayerHeadsKeepLsb +: 8];
-              end
-              sinkattn_host_pkg::OpPolicy: policy_q[LayW'(cmd_addr_i)] <= cmd_data_i[PolBits*MaxKvHeads-1:0];
+            case (cmd_op_i)  // OpReg, OpLayer, OpPolicy: the configuration registers' process
               sinkattn_host_pkg::OpClear: begin
-                for (int h = 0; h < MaxQHeads; h++) begin
-                  hpruned_q[h] <= '0;
-                  himp_q[h]    <= '0;
-                end
                 cl_s_q <= '0; cl_l_q <= '0; cl_t_q <= '0;
                 st_q <= StClear;
               end
@@ -692,8 +639,6 @@ module sinkattn_top #(
                 cnt_q <= '0;
                 g_q <= '0;
                 gbase_q <= '0;
-                fg_q <= '0;
-                fgbase_q <= '0;
                 prefill_q <= cmd_data_i[sinkattn_host_pkg::RunPrefillLsb];
                 // A prefill pass is the eviction phase alone; a decode run starts with head pruning.
                 if (cmd_data_i[sinkattn_host_pkg::RunPrefillLsb])
@@ -762,10 +707,7 @@ module sinkattn_top #(
         StSelOut: begin
           if (tk_done) done_seen_q <= 1'b1;
           if (tk_out_valid && tk_out_ready) ptr_q <= ptr_q + 1'b1;
-          if (drop) begin
-            ptr_q <= ptr_q + 1'b1;
-            if (sel_hp_q) hpruned_q[drop_tok[HqW-1:0]] <= hpruned_q[drop_tok[HqW-1:0]] | ge_mask;
-          end
+          if (drop) ptr_q <= ptr_q + 1'b1;
           if (sel_finish) begin
             ev_valid_q <= 1'b1; ev_group_q <= sel_hp_q ? 8'd0 : 8'(g_q); ev_tokens_q <= 16'(cnt_q);
             ev_kind_q <= sel_hp_q ? sinkattn_host_pkg::EvHeadPruning : sinkattn_host_pkg::EvEviction;
@@ -779,7 +721,7 @@ module sinkattn_top #(
           // The rows of job g start when the front has completed its list.
           r_q           <= '0;
           lsb_started_q <= 1'b0;
-          if (bbusy_q[bk] && bdone_q[bk]) st_q <= StRowStart;
+          if (bank_busy[bk] && bank_listed[bk]) st_q <= StRowStart;
         end
         StRowStart: begin
           pass2_q     <= 1'b0;
@@ -787,10 +729,6 @@ module sinkattn_top #(
           kb_q        <= '0;
           first_q     <= 1'b1;
           disc_q      <= 1'b0;
-          prow_q      <= '0;
-          gcnt_q      <= '0;
-          out_done_q  <= 1'b0;
-          row_out_q   <= '0;
           if (hpruned_q[h_cur[HqW-1:0]][l_q]) begin
             row_act_q <= 1'b0;
             st_q <= StRowEmit;
@@ -824,7 +762,7 @@ module sinkattn_top #(
           end
         end
         StRowOut: begin
-          if (out_done_q) st_q <= StRowEmit;
+          if (out_done) st_q <= StRowEmit;
         end
         StRowEmit: begin
           if (row_ready_i) begin
@@ -838,9 +776,8 @@ module sinkattn_top #(
         StGrpWait: begin
           // Nothing of the job left in flight: release its bank.
           if (fetch_bank_idle[bk]) begin
-            bbusy_q[bk] <= 1'b0;
             ev_valid_q <= 1'b1; ev_kind_q <= sinkattn_host_pkg::EvJob; ev_group_q <= 8'(g_q); ev_tokens_q <= 16'(n_b);
-            ev_step_q <= 16'(t_q); ev_layer_q <= 8'(l_q); ev_start_q <= bstart_q[bk]; ev_end_q <= cyc_q;
+            ev_step_q <= 16'(t_q); ev_layer_q <= 8'(l_q); ev_start_q <= b_start; ev_end_q <= cyc_q;
             if (8'(g_q) + 8'd1 >= cfg_hkv_q) begin
               g_q <= '0;
               st_q <= StEvStart;
@@ -905,7 +842,7 @@ module sinkattn_top #(
         sinkattn_host_pkg::CtrRows:           ctr_inc[c] = 64'(row_taken && row_act_q);
         sinkattn_host_pkg::CtrPrunedRows:     ctr_inc[c] = 64'(row_taken && !row_act_q);
         sinkattn_host_pkg::CtrLsbRefetches:   ctr_inc[c] = 64'((st_q == StRowSm) && p_fire && disc_now && sm_p_last);
-        sinkattn_host_pkg::CtrSramSinkHits:   ctr_inc[c] = 64'(list_we && fj_q < sinks_end);
+        sinkattn_host_pkg::CtrSramSinkHits:   ctr_inc[c] = 64'(list_we && scan_tok < sinks_end);
         sinkattn_host_pkg::CtrTokenReads:     ctr_inc[c] = 64'(list_we);
         sinkattn_host_pkg::CtrMacs:           ctr_inc[c] = (row_taken && row_act_q) ?
                                                 64'(n_b) * 64'(cfg_d_q) * (refetched_q ? 64'd3 : 64'd2) : 64'd0;
@@ -923,11 +860,11 @@ module sinkattn_top #(
         sinkattn_host_pkg::CtrDataStall:      ctr_inc[c] = 64'((st_q == StRowQk && !keys_ready) ||
                                                                (st_q == StRowSm && sm_p_valid && !disc_now && !v_ready));
         sinkattn_host_pkg::CtrDramReqStall:   ctr_inc[c] = 64'(mem_req_valid_o && !mem_req_ready_i);
-        sinkattn_host_pkg::CtrListScan:       ctr_inc[c] = 64'(fscan_q);
+        sinkattn_host_pkg::CtrListScan:       ctr_inc[c] = 64'(fscan);
         sinkattn_host_pkg::CtrSelectCycles:   ctr_inc[c] = 64'(st_q == StHpScan || st_q == StEvScan || st_q == StSelStart ||
                                                                st_q == StSelFeed || st_q == StSelOut);
         sinkattn_host_pkg::CtrRowTokens:      ctr_inc[c] = (row_taken && row_act_q) ? 64'(n_b) : 64'd0;
-        sinkattn_host_pkg::CtrImportanceUpdates: ctr_inc[c] = 64'(p_fire && !disc_now && prow_q >= sinks_end);
+        sinkattn_host_pkg::CtrImportanceUpdates: ctr_inc[c] = 64'(p_fire && !disc_now && prow >= sinks_end);
         sinkattn_host_pkg::CtrImportanceLoads:   ctr_inc[c] = 64'(imp_load);
         sinkattn_host_pkg::CtrPrefillCycles:  ctr_inc[c] = 64'(st_q != StIdle && st_q != StClear && prefill_q);
         default:                              ctr_inc[c] = 64'd0;
@@ -942,7 +879,6 @@ module sinkattn_top #(
     end
   end
 
-  assign fetch_start     = front_take && f_active;
   assign fetch_lsb_start = (st_q == StRowSm) && p_fire && disc_now && sm_p_last && !lsb_started_q;
 
   // =============================================================================================
@@ -953,7 +889,7 @@ module sinkattn_top #(
   assign row_layer_o  = 8'(l_q);
   assign row_head_o   = h_cur;
   assign row_active_o = row_act_q;
-  assign row_data_o   = row_out_q;
+  assign row_data_o   = row_out;
   assign ev_valid_o   = ev_valid_q;
   assign ev_kind_o    = ev_kind_q;
   assign ev_step_o    = ev_step_q;

@@ -1,6 +1,6 @@
 // The one host loop of every cycle-level model: the Verilated RTL in C++ (sim/rtl/rtl_run.cpp),
 // the Verilated RTL as a SystemC module (sim/cosim/cosim3.cpp) and the SystemC model
-// (sim/systemc/sim_model.cpp). It owns what the host does, the same for all three: the DRAM
+// (sim/systemc/sim_model.cpp, the top in sinkattn_top.hpp). It owns what the host does, the same for all three: the DRAM
 // model, the command stream, the cycle's handshakes (DRAM request and response, row port, event
 // port), the row port's back-pressure, the watchdog, reading the counters and the run's record.
 // A model plugs in through a small port adapter that says only how that model is driven,

@@ -1,8 +1,9 @@
 // The SystemC mirrors of the RTL's shared cells (rtl/cells/), and how every block model of the
 // SystemC model is built.
 //
-// One sc_module per RTL block (kv_fetch.hpp, qk_lanes.hpp, softmax_unit.hpp, pv_lanes.hpp,
-// topk_engine.hpp; the top is sim_model.cpp's Accelerator), each with the RTL block's handshake
+// One sc_module per RTL block (kv_fetch.hpp, front.hpp, qk_lanes.hpp, serializer.hpp,
+// softmax_unit.hpp, pv_gather.hpp, pv_lanes.hpp, topk_engine.hpp; the top is sinkattn_top.hpp's
+// SinkattnTop), each with the RTL block's handshake
 // interface and the RTL's register-level control, so that every valid/ready decision is taken in
 // the same cycle as in the RTL. Data travels as indices (list positions, tokens, probabilities)
 // and is computed with the golden model's own numeric functions, so outputs are bit-exact by

@@ -1,0 +1,138 @@
+// The P.V gather of sinkattn_top: the softmax unit's accepted probabilities, one a cycle, gathered
+// into P.V input beats of PvLanes (probability, list position) pairs, and the P.V lanes' output
+// beats gathered into the row's output register.
+//
+// Probabilities of a row arrive in list order; every PvLanes of them (or fewer at the row's end)
+// make a beat, held in the beat register until the P.V lanes take it. The top only accepts a
+// probability that completes a beat while the register is free (free_o), so none is lost. The
+// values are read by the top from the beat's first list position (pv_pos_o) on.
+// Each output beat (OutLanes elements, in order) is written into the row register, and its sum
+// of |out| (head importance, docs/policy.md) is offered to the top; out_done_o rises with the
+// row's last beat.
+//
+// row_start_i (the controller's, a new row) wins over the gather's own updates.
+module sinkattn_pv_gather #(
+  parameter int HeadDim   = 128,   // hw.head_dim: output elements per row
+  parameter int PvLanes   = 4,     // hw.pv_lanes: pairs per P.V beat
+  parameter int MaxTokens = 4096,  // hw.max_tokens: list positions
+  parameter int OutLanes  = 4,     // P.V output elements per beat
+  // Derived, not to be overridden (the port list uses them)
+  localparam int TokW  = $clog2(MaxTokens + 1),
+  localparam int PBits = sinkattn_numerics_pkg::ProbFracBits + 1,  // probability, Q1.ProbFracBits
+  localparam int OBits = sinkattn_numerics_pkg::OutBits,
+  localparam int IBits = sinkattn_numerics_pkg::ImportanceBits
+) (
+  input  logic                        clk_i,         // clock
+  input  logic                        rst_ni,        // asynchronous reset, active low
+  input  logic                        row_start_i,   // pulse: a new row starts (clears the row's state)
+  // Probabilities (softmax unit)
+  input  logic                        accept_i,      // a probability of the row is accepted
+  input  logic [PBits-1:0]            p_i,           //   its value
+  input  logic                        p_last_i,      //   it is the row's last
+  output logic                        completes_o,   // an accepted probability would complete a beat
+  output logic                        free_o,        // the beat register is free this cycle
+  output logic [TokW-1:0]             prow_o,        // list position of the next probability
+  // P.V lanes input beat
+  output logic                        pv_valid_o,    // beat valid
+  input  logic                        pv_ready_i,    // beat taken when valid & ready
+  output logic                        pv_fire_o,     // the beat is taken this cycle
+  output logic [PvLanes*PBits-1:0]    pv_p_o,        // probabilities, lane i at [i*PBits +: PBits]
+  output logic [PvLanes-1:0]          pv_lv_o,       // valid lanes
+  output logic                        pv_last_o,     // the row's last beat
+  output logic [TokW-1:0]             pv_pos_o,      // list position of lane 0
+  // P.V lanes output beats
+  input  logic                        out_valid_i,   // an output beat
+  input  logic [OutLanes*OBits-1:0]   out_i,         //   its elements, element i at [i*OBits +: OBits]
+  input  logic                        out_last_i,    //   the row's last
+  output logic [IBits-1:0]            out_abs_o,     // sum of |out| over the beat (head importance)
+  // The row
+  output logic [HeadDim*OBits-1:0]    row_o,         // outputs, element d at [d*OBits +: OBits]
+  output logic                        out_done_o     // the row's outputs are complete
+);
+  localparam int OutBeats = HeadDim / OutLanes;
+
+  logic [TokW-1:0]               prow_q;     // list position of the next probability
+  logic [$clog2(PvLanes+1)-1:0]  gcnt_q;     // probabilities gathered for the next beat
+  logic [PvLanes*PBits-1:0]      gprob_q;    // those probabilities
+  logic                          pv_valid_q; // beat register
+  logic [PvLanes*PBits-1:0]      pv_p_q;
+  logic [PvLanes-1:0]            pv_lv_q;
+  logic                          pv_last_q;
+  logic [TokW-1:0]               pv_pos_q;
+  logic [$clog2(OutBeats+1)-1:0] ob_q;       // output beat of the row
+  logic                          out_done_q; // the row's outputs are complete
+  logic [HeadDim*OBits-1:0]      row_q;      // the row's outputs
+
+  logic pv_fire;
+  assign completes_o = (32'(gcnt_q) == PvLanes - 1) || p_last_i;
+  assign pv_fire     = pv_valid_q && pv_ready_i;
+  assign free_o      = !pv_valid_q || pv_fire;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      prow_q <= '0; gcnt_q <= '0; gprob_q <= '0;
+      pv_valid_q <= 1'b0; pv_p_q <= '0; pv_lv_q <= '0; pv_last_q <= 1'b0; pv_pos_q <= '0;
+      ob_q <= '0; out_done_q <= 1'b0; row_q <= '0;
+    end else begin
+      // Beat register and the probabilities gathered for it.
+      if (pv_fire) pv_valid_q <= 1'b0;
+      if (accept_i) begin
+        gprob_q[32'(gcnt_q)*PBits +: PBits] <= p_i;
+        prow_q <= prow_q + 1'b1;
+        if (completes_o) begin
+          pv_valid_q <= 1'b1;
+          for (int i = 0; i < PvLanes; i++) begin
+            pv_p_q[i*PBits +: PBits] <= (i == 32'(gcnt_q)) ? p_i :
+                                        (i < 32'(gcnt_q)) ? gprob_q[i*PBits +: PBits] : '0;
+            pv_lv_q[i] <= (i <= 32'(gcnt_q));
+          end
+          pv_last_q <= p_last_i;
+          pv_pos_q  <= prow_q - TokW'(gcnt_q);
+          gcnt_q    <= '0;
+        end else begin
+          gcnt_q <= gcnt_q + 1'b1;
+        end
+      end
+      // Output beats into the row register.
+      if (out_valid_i) begin
+        row_q[32'(ob_q)*OutLanes*OBits +: OutLanes*OBits] <= out_i;
+        if (out_last_i) begin
+          ob_q <= '0;
+          out_done_q <= 1'b1;
+        end else begin
+          ob_q <= ob_q + 1'b1;
+        end
+      end
+      // A new row, after (over) the gather's own updates.
+      if (row_start_i) begin
+        prow_q     <= '0;
+        gcnt_q     <= '0;
+        out_done_q <= 1'b0;
+        row_q      <= '0;
+      end
+    end
+  end
+
+  // Sum of |out| over one output beat (a function: its locals are not sensitivity events).
+  function automatic logic [IBits-1:0] beat_abs(input logic [OutLanes*OBits-1:0] beat);
+    logic [IBits-1:0]       acc;
+    logic signed [OBits:0]  e;  // one bit wider: |-32768| fits
+    acc = '0;
+    for (int i = 0; i < OutLanes; i++) begin
+      e = $signed({beat[i*OBits + OBits - 1], beat[i*OBits +: OBits]});
+      acc = acc + IBits'($unsigned(e < 0 ? -e : e));
+    end
+    beat_abs = acc;
+  endfunction
+  assign out_abs_o = beat_abs(out_i);
+
+  assign pv_fire_o  = pv_fire;
+  assign prow_o     = prow_q;
+  assign pv_valid_o = pv_valid_q;
+  assign pv_p_o     = pv_p_q;
+  assign pv_lv_o    = pv_lv_q;
+  assign pv_last_o  = pv_last_q;
+  assign pv_pos_o   = pv_pos_q;
+  assign row_o      = row_q;
+  assign out_done_o = out_done_q;
+endmodule

@@ -1,0 +1,105 @@
+// The front (rtl/sinkattn_front.sv): the list scan of the job one ahead of the rows and the
+// state of the two banks of the read list and K/V store: busy (take to release), listed (list
+// complete), list length, take stamp and the store's done pointers. The controller's pulses
+// (run_start, release) win over the front's own updates, as in the RTL.
+//
+// How the block models are evaluated: sim/systemc/cells.hpp.
+#pragma once
+
+#include <systemc>
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "sinkattn/host_contract_gen.hpp"
+
+namespace sinkattn::sim {
+
+struct Front : sc_core::sc_module {
+  // ---- registers ----
+  std::array<bool, 2> busy{}, listed{};
+  std::array<int, 2> n{}, k_done{}, v_done{}, lsb_done{};
+  std::array<std::uint64_t, 2> start{};
+  int job = 0;        // next job (KV head) the front takes
+  int head_base = 0;  // its first query head
+  bool scan = false;  // scanning job `job`'s tokens
+  int tok = 0;        // scan index
+
+  // ---- inputs, set by the top before comb() / edge() ----
+  bool in_jobs = false;                 // the back is in the job phase of the run
+  int kv_heads = 0, group = 0;          // trace Hkv; query heads per KV head
+  bool ghead = false;                   // per-head granularity: one alive list per KV head
+  int sinks_end = 0, mid_end = 0;       // the step's sink and window boundaries
+  std::uint64_t layer_bit = 0;          // 1 << l: the head-pruned masks' bit of this layer
+  int pol = 0;                          // head policy of job `job` at this layer (host::kPolicy*)
+  bool scan_evicted = false;            // token `tok` is evicted at this layer (alive list scan_list())
+  bool fetch_main_free = false;         // the K/V fetch's main context can take a job
+
+  // ---- combinational ----
+  bool bank = false, active = false, take = false, fetch_start = false, list_we = false;
+
+  // `hpruned`: the top's head-pruned masks (head_alive_i is their layer bit, negated).
+  Front(sc_core::sc_module_name nm, const std::vector<std::uint64_t>& hpruned, int max_q_heads)
+      : sc_core::sc_module(nm), hpruned_(hpruned), max_q_heads_(max_q_heads) {}
+
+  int scan_list() const { return ghead ? job : 0; }  // the alive list of the front's job
+
+  void comb() {
+    bank = job & 1;
+    active = false;
+    for (int h = head_base; h < head_base + group && h < max_q_heads_; ++h) active |= !(hpruned_[h] & layer_bit);
+    // The front takes job `job` when its bank is free and, if it fetches, the main context is free.
+    take = in_jobs && !scan && job < kv_heads && !busy[bank] && (fetch_main_free || !active);
+    fetch_start = take && active;
+    // The list scan includes token `tok`: sink, window, or middle by the head policy.
+    list_we = scan && (tok < sinks_end || tok >= mid_end || pol == host::kPolicyRetrieval ||
+                       (pol == host::kPolicyTopk && !scan_evicted));
+  }
+
+  // `cyc`: the cycle counter (the take's stamp); `step`: t; the store write of kv_fetch.
+  void edge(bool run_start, bool release, bool release_bank, std::uint64_t cyc, int step, bool wr_valid, int wr_bank,
+            int wr_pos, int wr_plane) {
+    if (wr_valid) {  // store pointers (per bank, the fetch writes rows in list order)
+      if (wr_plane == 2) lsb_done[wr_bank] = wr_pos + 1;
+      else if (wr_plane == 3) v_done[wr_bank] = wr_pos + 1;
+      else k_done[wr_bank] = wr_pos + 1;
+    }
+    if (take) {
+      const int b = bank;
+      busy[b] = true;
+      start[b] = cyc;
+      n[b] = 0;
+      k_done[b] = v_done[b] = lsb_done[b] = sinks_end;
+      tok = 0;
+      if (active) {
+        listed[b] = false;
+        scan = true;
+      } else {  // every head of the group is pruned: an empty job
+        listed[b] = true;
+        ++job;
+        head_base += group;
+      }
+    } else if (scan) {
+      const int b = bank;
+      if (list_we) ++n[b];
+      if (tok == step) {
+        listed[b] = true;
+        scan = false;
+        ++job;
+        head_base += group;
+      } else {
+        ++tok;
+      }
+    }
+    // The controller's pulses, after (over) the front's own updates.
+    if (run_start) job = head_base = 0;
+    if (release) busy[release_bank] = false;
+  }
+
+ private:
+  const std::vector<std::uint64_t>& hpruned_;
+  const int max_q_heads_;
+};
+
+}  // namespace sinkattn::sim

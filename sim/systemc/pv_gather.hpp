@@ -1,0 +1,109 @@
+// The P.V gather (rtl/sinkattn_pv_gather.sv): the softmax unit's accepted probabilities gathered
+// into P.V input beats of PvLanes (probability, list position) pairs, and the P.V lanes' output
+// beats gathered into the row register with their sum of |out| (head importance). row_start
+// (the controller's, a new row) wins over the gather's own updates, as in the RTL.
+//
+// How the block models are evaluated: sim/systemc/cells.hpp.
+#pragma once
+
+#include <systemc>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstdlib>
+#include <vector>
+
+#include "pv_lanes.hpp"
+
+namespace sinkattn::sim {
+
+struct PvGather : sc_core::sc_module {
+  // ---- registers ----
+  int prow = 0;  // list position of the next probability
+  int gcnt = 0;  // probabilities gathered for the next beat
+  std::vector<std::uint32_t> gprob;
+  bool pv_valid = false, pv_last = false;  // the beat register
+  std::vector<std::uint32_t> pv_p;
+  std::vector<std::uint8_t> pv_lv;
+  int pv_pos = 0;  // list position of lane 0
+  int ob = 0;      // output beat of the row
+  bool out_done = false;
+  std::vector<std::int16_t> row;  // the row's outputs (the trace's D elements)
+
+  // ---- combinational ----
+  bool completes = false, free = false, pv_fire = false;
+  std::uint64_t out_abs = 0;  // sum of |out| over the output beat
+
+  PvGather(sc_core::sc_module_name n, int pv_lanes, int trace_dim)
+      : sc_core::sc_module(n), lanes_(pv_lanes), dim_(trace_dim) {
+    gprob.assign(lanes_, 0);
+    pv_p.assign(lanes_, 0);
+    pv_lv.assign(lanes_, 0);
+    row.assign(dim_, 0);
+  }
+
+  // `p_last`: the softmax unit's head probability is the row's last; `pv_ready`: the P.V lanes'.
+  void comb_in(bool p_last, bool pv_ready) {
+    completes = gcnt == lanes_ - 1 || p_last;
+    pv_fire = pv_valid && pv_ready;
+    free = !pv_valid || pv_fire;
+  }
+  // The P.V lanes' output beat (`beat` of the row, elements `pv.ob`), if `valid`: its sum of
+  // |out|, and its values kept for the edge (the lanes' edge may overwrite their buffer first).
+  void comb_out(bool valid, int beat, const std::vector<std::int16_t>& elements) {
+    out_valid_ = valid;
+    out_beat_ = beat;
+    out_abs = 0;
+    if (!valid) return;
+    for (int e = beat * PvLanes::kOutLanes; e < (beat + 1) * PvLanes::kOutLanes && e < dim_; ++e)
+      out_abs += static_cast<std::uint64_t>(std::abs(static_cast<int>(vals_[e % PvLanes::kOutLanes] = elements[e])));
+  }
+
+  // `accept`: a probability `p` of the row is accepted (`p_last`: the row's last); `out_last`:
+  // the output beat is the row's last.
+  void edge(bool row_start, bool accept, std::uint32_t p, bool p_last, bool out_last) {
+    if (pv_fire) pv_valid = false;
+    if (accept) {
+      const int gc = gcnt;
+      ++prow;
+      if (completes) {
+        pv_valid = true;
+        for (int i = 0; i < lanes_; ++i) {
+          pv_p[i] = i == gc ? p : i < gc ? gprob[i] : 0;
+          pv_lv[i] = i <= gc;
+        }
+        pv_last = p_last;
+        pv_pos = prow - 1 - gc;
+        gcnt = 0;
+      } else {
+        gprob[gc] = p;
+        gcnt = gc + 1;
+      }
+    }
+    if (out_valid_) {
+      for (int e = out_beat_ * PvLanes::kOutLanes; e < (out_beat_ + 1) * PvLanes::kOutLanes && e < dim_; ++e)
+        row[e] = vals_[e % PvLanes::kOutLanes];
+      if (out_last) {
+        ob = 0;
+        out_done = true;
+      } else {
+        ++ob;
+      }
+    }
+    // A new row, after (over) the gather's own updates.
+    if (row_start) {
+      prow = gcnt = 0;
+      out_done = false;
+      std::fill(row.begin(), row.end(), 0);
+    }
+  }
+
+ private:
+  const int lanes_, dim_;
+  bool out_valid_ = false;
+  int out_beat_ = 0;
+  std::array<std::int16_t, PvLanes::kOutLanes> vals_{};
+};
+
+}  // namespace sinkattn::sim

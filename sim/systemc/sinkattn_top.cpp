@@ -1,0 +1,575 @@
+// The top's own processes of the SystemC model (rtl/sinkattn_top.sv): the combinational wiring
+// of the blocks, then at the edge the datapath blocks, the counters, the memory writes, the
+// controller, the configuration registers, the head state, and the blocks that take the
+// controller's pulses (serializer, P.V gather, front). Each process writes only its own
+// registers; the calls are ordered so that every value a process reads is the one from before
+// the edge, as the RTL's nonblocking assignments have it (the controller reads the alive bitmap
+// only in StEvScan, a state in which the memory writes leave it alone).
+#include "sinkattn_top.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <sstream>
+
+namespace sinkattn::sim {
+namespace {
+
+std::int32_t dot(const std::int16_t* q, const std::int16_t* k, int d, bool msb_only) {
+  std::int32_t acc = 0;
+  if (msb_only)
+    for (int i = 0; i < d; ++i) acc += static_cast<std::int32_t>(q[i]) * num::key_msb_approx(k[i]);
+  else
+    for (int i = 0; i < d; ++i) acc += static_cast<std::int32_t>(q[i]) * k[i];
+  return acc;
+}
+
+}  // namespace
+
+SinkattnTop::SinkattnTop(sc_core::sc_module_name n, const Config& cfg, const IntTrace& tr)
+    : sc_core::sc_module(n), hw_(cfg.hw), tr_(tr), d_(tr.shape.head_dim), fetch("kv_fetch"),
+      front("front", hpruned_, cfg.hw.max_q_heads), qk("qk_lanes", cfg.hw.head_dim, cfg.hw.qk_lanes),
+      ser("serializer", cfg.hw.qk_lanes), sm("softmax_unit", cfg.hw.max_tokens),
+      gather("pv_gather", cfg.hw.pv_lanes, tr.shape.head_dim), pv("pv_lanes", cfg.hw.head_dim, tr.shape.head_dim),
+      tk("topk_engine") {
+  const int max_plane = (hw_.head_dim * num::kDataBits + 7) / 8;
+  int shift = 0;
+  while ((1 << shift) < max_plane) ++shift;
+  fetch.plane_shift = shift;
+  fetch.burst_bytes = hw_.dram.burst_bytes;
+  tk.P = hw_.topk_parallelism;
+  tk.lfsr = Lfsr16(static_cast<std::uint16_t>(hw_.topk_lfsr_seed));
+  const std::size_t T = static_cast<std::size_t>(hw_.max_tokens);
+  list_.assign(2 * T, 0);  // two banks, {bank, position}
+  cand_.assign(T, 0);
+  budget_.assign(hw_.max_layers, 0);
+  keep_.assign(hw_.max_layers, 0);
+  policy_.assign(hw_.max_layers, 0);
+  q_.assign(hw_.max_q_heads, nullptr);
+  mant_.assign(hw_.max_q_heads, 0);
+  shift_.assign(hw_.max_q_heads, 0);
+  hpruned_.assign(hw_.max_q_heads, 0);
+  himp_.assign(hw_.max_q_heads, 0);
+  // Importance and alive bitmap, sized by the trace (the RTL's arrays are MaxLayers x
+  // MaxKvHeads x MaxTokens; only entries below the trace's sizes are ever touched).
+  imp_.assign(static_cast<std::size_t>(tr.shape.layers) * tr.shape.kv_heads * tr.shape.tokens, 0);
+  evict_.assign(static_cast<std::size_t>(tr.shape.kv_heads) * tr.shape.tokens, 0);
+  ctr_.fill(0);
+  pv_in_.p.assign(hw_.pv_lanes, 0);
+  pv_in_.v.assign(hw_.pv_lanes, nullptr);
+  qk_in_.lv.assign(hw_.qk_lanes, 0);
+  qk_in_.s.assign(hw_.qk_lanes, 0);
+}
+
+std::uint64_t SinkattnTop::clear_cycles_left() const {
+  if (st_ != StClear) return 0;
+  const std::uint64_t T = cfg_t_, lists = cfg_hkv_;
+  return ((cfg_layers_ - 1 - cl_s_) * lists + (lists - 1 - cl_l_)) * T + (T - 1 - cl_t_) + 1;
+}
+
+void SinkattnTop::skip_clear_partial(std::uint64_t n) {
+  for (std::uint64_t i = 0; i < n; ++i) {
+    imp_[imp_index(cl_s_, cl_l_, cl_t_)] = 0;
+    if (cl_s_ == 0) evict_at(cl_l_, cl_t_) = 0;
+    if (cl_t_ + 1 < cfg_t_) {
+      ++cl_t_;
+    } else {
+      cl_t_ = 0;
+      if (cl_l_ + 1 < cfg_hkv_) ++cl_l_;
+      else cl_l_ = 0, ++cl_s_;
+    }
+  }
+  cyc_ += n;
+}
+
+std::string SinkattnTop::debug_state() const {
+  std::ostringstream o;
+  o << "state " << st_ << " job " << g_ << " row " << r_ << " front job " << front.job
+    << (front.scan ? " scanning" : "");
+  for (int b = 0; b < 2; ++b)
+    o << "; bank " << b << (front.busy[b] ? " busy" : " free") << (front.listed[b] ? " listed" : "") << " n "
+      << front.n[b] << " k/v/lsb done " << front.k_done[b] << "/" << front.v_done[b] << "/" << front.lsb_done[b]
+      << " in flight " << fetch.infl[b];
+  o << "; fetch main " << (fetch.m.act ? "on" : "off") << " bank " << fetch.m.bank << " pos " << fetch.m.pos
+    << ", lsb " << (fetch.l.act ? "on" : "off") << " bank " << fetch.l.bank << " pos " << fetch.l.pos;
+  return o.str();
+}
+
+// ================================ combinational ================================
+
+void SinkattnTop::comb_derived() {
+  const int t_plus1 = t_ + 1;
+  sinks_end_ = std::min(cfg_sinks_, t_plus1);
+  mid_end_ = t_plus1 > cfg_window_ ? t_plus1 - cfg_window_ : 0;
+  if (mid_end_ < cfg_sinks_) mid_end_ = cfg_sinks_;
+  lists_ = cfg_ghead_ ? cfg_hkv_ : 1;
+  h_cur_ = gbase_ + r_;
+  scope_ = cfg_cascade_ ? 0 : l_;
+  list_g_ = cfg_ghead_ ? g_ : 0;
+  ge_mask_ = ~0ULL << l_;
+  lbit_ = 1ULL << l_;
+  pol_g_ = policy_code(l_, g_);
+  any_topk_ = false;
+  for (int i = 0; i < cfg_hkv_; ++i) any_topk_ |= policy_code(l_, i) == host::kPolicyTopk;
+  bk_ = g_ & 1;
+  n_b_ = front.n[bk_];
+  in_jobs_ = st_ == StGrpStart || st_ == StRowStart || st_ == StRowQk || st_ == StRowSm || st_ == StRowOut ||
+             st_ == StRowEmit || st_ == StGrpWait;
+  cmd_ready = st_ == StIdle;
+  cmd_fire_ = cmd_valid && cmd_ready;
+  // The controller's pulses.
+  run_start_ = cmd_fire_ && cmd_op == host::kOpRun;
+  head_clear_ = cmd_fire_ && cmd_op == host::kOpClear;
+  row_start_ = st_ == StRowStart;
+}
+
+void SinkattnTop::comb() {
+  comb_derived();
+
+  // ---- K/V fetch request side ----
+  fetch.layer = l_;
+  fetch.kv_heads = cfg_hkv_;
+  fetch.tokens = cfg_t_;
+  fetch.head_dim = cfg_d_;
+  fetch.pq = cfg_pq_;
+  fetch.first_pos = sinks_end_;
+  fetch.mid_end = mid_end_;
+  fetch.list_n = front.n;
+  fetch.list_done = front.listed;
+  fetch.comb_sel();
+  fetch.list_tok = list_at(fetch.sel_bank(), std::min(fetch.sel_pos(), hw_.max_tokens - 1));
+  fetch.comb_req();
+  fetch.comb_port();
+  job_release_ = st_ == StGrpWait && fetch.bank_idle[bk_];
+
+  // ---- front ----
+  front.in_jobs = in_jobs_;
+  front.kv_heads = cfg_hkv_;
+  front.group = cfg_group_;
+  front.ghead = cfg_ghead_;
+  front.sinks_end = sinks_end_;
+  front.mid_end = mid_end_;
+  front.layer_bit = lbit_;
+  front.pol = policy_code(l_, front.job);
+  front.scan_evicted = front.scan && (evict_at(front.scan_list(), front.tok) & lbit_);
+  front.fetch_main_free = fetch.main_free;
+  front.comb();
+
+  // ---- Q.K lanes input ----
+  keys_ready_ = true;
+  const int QL = hw_.qk_lanes;
+  for (int i = 0; i < QL; ++i) {
+    const int pos = kb_ * QL + i;
+    const bool lv = pos < n_b_;
+    qk_in_.lv[i] = lv;
+    if (lv && (pos >= front.k_done[bk_] || (pass2_ && pos >= front.lsb_done[bk_]))) keys_ready_ = false;
+  }
+  qk_k_last_ = (kb_ + 1) * QL >= n_b_;
+  qk_k_valid_ = st_ == StRowQk && keys_ready_;
+  // ---- serializer and softmax input ----
+  sm.comb_in();
+  ser.comb(sm.s_ready);
+  qk.k_valid = qk_k_valid_;
+  qk.s_ready = ser.in_ready;
+  qk.comb();
+  qk_fire_ = qk_k_valid_ && qk.k_ready;
+  ser.in_valid = qk.s_valid;
+  sm.s_valid = ser.valid;
+  sm.s_last = ser.out_last;
+  sm.s_in = ser.out_s;
+  sm.mant_in = mant_[h_cur_ % hw_.max_q_heads];
+  sm.shift_in = shift_[h_cur_ % hw_.max_q_heads];
+
+  // ---- probabilities into the P.V gather and lanes ----
+  pv.pv_valid = gather.pv_valid;
+  pv.comb();
+  const bool p_valid = sm.p_valid;
+  sm_p_ = p_valid ? sm.head().p : 0;
+  sm_pmax_ = p_valid ? sm.head().pmax : 0;
+  sm_p_last_ = p_valid && sm.head().last;
+  disc_now_ = first_ ? (cfg_pq_ && !pass2_ && sm_pmax_ < cfg_tau_) : disc_;
+  v_ready_ = gather.prow < sinks_end_ || gather.prow < front.v_done[bk_];
+  gather.comb_in(sm_p_last_, pv.pv_ready);
+  bool p_ready = false;
+  if (st_ == StRowSm && p_valid) p_ready = disc_now_ ? true : (v_ready_ && (!gather.completes || gather.free));
+  sm.p_ready = p_ready;
+  p_fire_ = p_valid && p_ready;
+  sm.comb();
+  pv_out_valid_ = pv.out_valid;
+  pv_out_last_ = pv.out_last;
+  gather.comb_out(pv_out_valid_, pv.out_beat(), pv.ob);
+
+  // ---- top-k engine ----
+  tk.start_valid = st_ == StSelStart;
+  tk.in_valid = st_ == StSelFeed;
+  tk.comb();
+  tk.out_ready = st_ == StSelOut && tk.out_valid && ptr_ == tk.out_index;
+  drop_ = st_ == StSelOut &&
+          ((tk.out_valid && ptr_ < tk.out_index) || (!tk.out_valid && (done_seen_ || tk.done) && ptr_ < cnt_));
+  drop_tok_ = cand_[std::min(ptr_, hw_.max_tokens - 1)];
+  sel_finish_ = st_ == StSelOut && !tk.out_valid && (done_seen_ || tk.done) && ptr_ >= cnt_;
+
+  // ---- K/V fetch job control ----
+  fetch_lsb_start_ = st_ == StRowSm && p_fire_ && disc_now_ && sm_p_last_ && !lsb_started_;
+  fetch.start = front.fetch_start;
+  fetch.start_bank = front.bank;
+  fetch.start_group = front.job;
+  fetch.lsb_start = fetch_lsb_start_;
+  fetch.lsb_bank = bk_;
+  fetch.lsb_group = g_;
+
+  row_valid = st_ == StRowEmit;
+  ev_valid = ev_valid_q_;
+  ev = ev_q_;
+}
+
+// ================================ clock edge ================================
+
+void SinkattnTop::edge() {
+  const std::uint64_t cyc_q = cyc_;  // registers the later blocks read, before this edge
+  const int t_q = t_;
+  const QkLanes::Beat qk_out = qk.out();  // the serializer takes the qk output before the qk pipeline moves
+  edge_datapath();
+  edge_counters();
+  edge_memories();
+  edge_controller();
+  edge_config();
+  edge_heads();
+  ser.edge(qk_out);
+  gather.edge(row_start_, p_fire_ && !disc_now_, sm_p_, sm_p_last_, pv_out_last_);
+  front.edge(run_start_, job_release_, bk_, cyc_q, t_q, fetch.wr_valid, fetch.wr_bank, fetch.wr_pos, fetch.wr_plane);
+}
+
+void SinkattnTop::edge_datapath() {
+  const int QL = hw_.qk_lanes, PL = hw_.pv_lanes;
+  if (qk_fire_) {  // the beat's scores, with the query register as it is before this edge
+    qk_in_.last = qk_k_last_;
+    const bool msb_only = cfg_pq_ && !pass2_;
+    for (int i = 0; i < QL; ++i)
+      qk_in_.s[i] = qk_in_.lv[i] ? dot(qk_q_, k_row(kb_ * QL + i), d_, msb_only) : 0;
+  }
+  qk.edge(qk_in_);
+  if (st_ == StRowStart && !(hpruned_[h_cur_] & lbit_)) qk_q_ = q_[h_cur_];  // q_we
+
+  // P.V input beat (the gather's beat register)
+  for (int i = 0; i < PL; ++i) {
+    const int pos = gather.pv_pos + i;
+    pv_in_.p[i] = gather.pv_lv[i] ? gather.pv_p[i] : 0;
+    pv_in_.v[i] = gather.pv_lv[i] ? v_row(pos) : nullptr;
+  }
+  pv_in_.last = gather.pv_last;
+  pv.edge(pv_in_);
+  sm.edge();
+  fetch.edge();
+  tk.edge(cnt_, kk_, [this](std::vector<std::uint64_t>& s) {
+    s.resize(cnt_);
+    for (int i = 0; i < cnt_; ++i) {
+      const int tok = cand_[i];
+      s[i] = sel_hp_ ? himp_[tok] : imp_[imp_index(scope_, cfg_ghead_ ? g_ : 0, tok)];
+    }
+  });
+}
+
+// What each counter adds this cycle, by name (configs/host_contract.yaml), as the RTL's ctr_inc.
+void SinkattnTop::edge_counters() {
+  const bool busy = st_ != StIdle && st_ != StClear;
+  const bool row_taken = st_ == StRowEmit && row_ready;
+  const bool accepted = p_fire_ && !disc_now_;
+  ctr_[host::kCtrCycles] += busy;
+  ctr_[host::kCtrRows] += row_taken && row_act_;
+  ctr_[host::kCtrPrunedRows] += row_taken && !row_act_;
+  ctr_[host::kCtrLsbRefetches] += st_ == StRowSm && p_fire_ && disc_now_ && sm_p_last_;
+  ctr_[host::kCtrSramSinkHits] += front.list_we && front.tok < sinks_end_;
+  ctr_[host::kCtrTokenReads] += front.list_we;
+  if (row_taken && row_act_) ctr_[host::kCtrMacs] += static_cast<std::uint64_t>(n_b_) * cfg_d_ * (refetched_ ? 3 : 2);
+  ctr_[host::kCtrEvictions] += drop_ && !sel_hp_;
+  ctr_[host::kCtrDramWindow] += fetch.by_window;
+  ctr_[host::kCtrDramMiddle] += fetch.by_middle;
+  ctr_[host::kCtrDramLsb] += fetch.by_lsb;
+  // The top-k statistics (pass_o) are summed by the engine model; the RTL adds them pass by pass.
+  ctr_[host::kCtrTopkPasses] = static_cast<std::uint64_t>(tk.passes);
+  ctr_[host::kCtrTopkElements] = tk.elements;
+  ctr_[host::kCtrQkBusy] += qk_fire_;
+  ctr_[host::kCtrSoftmaxBusy] += ser.take || p_fire_;
+  ctr_[host::kCtrPvBusy] += gather.pv_fire || pv_out_valid_;
+  ctr_[host::kCtrTopkBusy] += !tk.start_ready;
+  ctr_[host::kCtrFetchBusy] += !fetch.idle;
+  ctr_[host::kCtrDataStall] += (st_ == StRowQk && !keys_ready_) || (st_ == StRowSm && sm.p_valid && !disc_now_ && !v_ready_);
+  ctr_[host::kCtrDramReqStall] += fetch.req_valid && !fetch.req_ready;
+  ctr_[host::kCtrListScan] += front.scan;
+  ctr_[host::kCtrSelectCycles] +=
+      st_ == StHpScan || st_ == StEvScan || st_ == StSelStart || st_ == StSelFeed || st_ == StSelOut;
+  if (row_taken && row_act_) ctr_[host::kCtrRowTokens] += static_cast<std::uint64_t>(n_b_);
+  ctr_[host::kCtrImportanceUpdates] += accepted && gather.prow >= sinks_end_;
+  ctr_[host::kCtrImportanceLoads] += cmd_fire_ && cmd_op == host::kOpImportance;
+  ctr_[host::kCtrPrefillCycles] += busy && prefill_;
+}
+
+// Memory writes, enables from the controller and the front.
+void SinkattnTop::edge_memories() {
+  if (cmd_fire_ && cmd_op == host::kOpQuery) {
+    q_[cmd_addr % hw_.max_q_heads] = cmd_vec;
+    mant_[cmd_addr % hw_.max_q_heads] =
+        static_cast<std::uint32_t>((cmd_data >> host::kQueryMant.lsb) & ((1u << num::kScaleMantBits) - 1));
+    shift_[cmd_addr % hw_.max_q_heads] = static_cast<int>(host::kQueryShift.get(cmd_data));
+  }
+  if (front.list_we) list_at(front.bank, front.n[front.bank]) = front.tok;
+  if (st_ == StHpScan && !(hpruned_[j_] & lbit_)) cand_[cnt_] = j_;
+  if (st_ == StEvScan && !(evict_at(g_, j_) & lbit_)) cand_[cnt_] = j_;
+  // Token importance: cleared by the sweep, loaded by the host's prefill, accumulated from
+  // accepted probabilities.
+  if (st_ == StClear) {
+    imp_[imp_index(cl_s_, cl_l_, cl_t_)] = 0;
+  } else if (cmd_fire_ && cmd_op == host::kOpImportance) {
+    imp_[imp_index(static_cast<int>(host::kImportanceAddrScope.get(cmd_addr)),
+                   static_cast<int>(host::kImportanceAddrList.get(cmd_addr)),
+                   static_cast<int>(host::kImportanceAddrToken.get(cmd_addr)))] = cmd_data & kImpMask;
+  } else if (p_fire_ && !disc_now_ && gather.prow >= sinks_end_) {
+    std::uint64_t& e = imp_[imp_index(scope_, list_g_, list_at(bk_, gather.prow))];
+    e = (e + sm_p_) & kImpMask;
+  }
+  // Alive bitmap: cleared by the sweep, evicted-at masks set by the top-k walk.
+  if (st_ == StClear && cl_s_ == 0) evict_at(cl_l_, cl_t_) = 0;
+  else if (drop_ && !sel_hp_) evict_at(g_, drop_tok_) |= cfg_cascade_ ? ge_mask_ : lbit_;
+}
+
+// Configuration registers: the host's OpReg, OpLayer and OpPolicy writes (commands are accepted
+// only while the controller is idle).
+void SinkattnTop::edge_config() {
+  if (!cmd_fire_) return;
+  switch (cmd_op) {
+    case host::kOpReg: {
+      const int v = static_cast<int>(cmd_data & 0xffff);
+      switch (cmd_addr & ((1u << host::kRegAddrBits) - 1)) {
+        case host::kRegLayers: cfg_layers_ = v & 0xff; break;
+        case host::kRegQHeads: cfg_hq_ = v & 0xff; break;
+        case host::kRegKvHeads: cfg_hkv_ = v & 0xff; break;
+        case host::kRegGroup: cfg_group_ = v & 0xff; break;
+        case host::kRegHeadDim: cfg_d_ = v; break;
+        case host::kRegTokens: cfg_t_ = v; break;
+        case host::kRegPrompt: cfg_prompt_ = v; break;
+        case host::kRegSinks: cfg_sinks_ = v; break;
+        case host::kRegWindow: cfg_window_ = v; break;
+        case host::kRegFlags:
+          cfg_hp_ = host::kFlagHeadPruning.get(cmd_data);
+          cfg_ghead_ = host::kFlagGranularityHead.get(cmd_data);
+          cfg_cascade_ = host::kFlagCascade.get(cmd_data);
+          cfg_pq_ = host::kFlagProgressiveQuant.get(cmd_data);
+          break;
+        case host::kRegWarmup: cfg_warm_ = v; break;
+        case host::kRegTau:
+          cfg_tau_ = static_cast<std::uint32_t>(cmd_data & ((1u << (num::kProbFracBits + 1)) - 1));
+          break;
+        default: break;
+      }
+      break;
+    }
+    case host::kOpLayer:
+      budget_[cmd_addr % hw_.max_layers] = static_cast<int>(host::kLayerBudget.get(cmd_data));
+      keep_[cmd_addr % hw_.max_layers] = static_cast<int>(host::kLayerHeadsKeep.get(cmd_data));
+      break;
+    case host::kOpPolicy: policy_[cmd_addr % hw_.max_layers] = cmd_data; break;
+    default: break;
+  }
+}
+
+// Head state: importance (the sum of |out| of the head's rows) and the pruned-at-layer masks
+// (set by the head-pruning top-k walk), both cleared by OpClear.
+void SinkattnTop::edge_heads() {
+  if (head_clear_) {
+    std::fill(himp_.begin(), himp_.end(), 0);
+    std::fill(hpruned_.begin(), hpruned_.end(), 0);
+    return;
+  }
+  if (pv_out_valid_) himp_[h_cur_] = (himp_[h_cur_] + gather.out_abs) & kImpMask;
+  if (drop_ && sel_hp_) hpruned_[drop_tok_] |= ge_mask_;
+}
+
+// The controller: the state machine in docs/policy.md's order and the event register.
+void SinkattnTop::edge_controller() {
+  ++cyc_;
+  ev_valid_q_ = false;
+  auto event = [&](int kind, int group, int tokens, std::uint64_t start) {
+    ev_valid_q_ = true;
+    ev_q_ = {kind, t_, l_, group, tokens, start, cyc_ - 1};
+  };
+  switch (st_) {
+    case StIdle:
+      if (cmd_fire_) {
+        switch (cmd_op) {  // kOpReg, kOpLayer, kOpPolicy: edge_config()
+          case host::kOpClear:
+            cl_s_ = cl_l_ = cl_t_ = 0;
+            st_ = StClear;
+            break;
+          case host::kOpRun: {
+            t_ = static_cast<int>(host::kRunStep.get(cmd_data));
+            l_ = static_cast<int>(host::kRunLayer.get(cmd_data));
+            phase_start_ = cyc_ - 1;
+            j_ = cnt_ = g_ = gbase_ = 0;
+            prefill_ = host::kRunPrefill.get(cmd_data) != 0;
+            // A prefill pass is the eviction phase alone; a decode run starts with head pruning.
+            st_ = prefill_ ? StEvStart : cfg_hp_ && t_ - cfg_prompt_ >= cfg_warm_ ? StHpScan : StGrpStart;
+            break;
+          }
+          default: break;
+        }
+      }
+      break;
+    case StClear:
+      if (cl_t_ + 1 < cfg_t_) {
+        ++cl_t_;
+      } else {
+        cl_t_ = 0;
+        if (cl_l_ + 1 < cfg_hkv_) {
+          ++cl_l_;
+        } else {
+          cl_l_ = 0;
+          if (cl_s_ + 1 < cfg_layers_) ++cl_s_;
+          else st_ = StIdle;
+        }
+      }
+      break;
+    // Head pruning: alive heads at l, then the top-k engine keeps keep_[l] of them.
+    case StHpScan:
+      if (!(hpruned_[j_] & lbit_)) ++cnt_;
+      if (j_ + 1 >= cfg_hq_) st_ = StHpDec;
+      else ++j_;
+      break;
+    case StHpDec:
+      if (cnt_ > keep_[l_]) {
+        kk_ = keep_[l_];
+        sel_hp_ = true;
+        st_ = StSelStart;
+      } else {
+        event(host::kEvHeadPruning, 0, cnt_, phase_start_);
+        st_ = StGrpStart;
+      }
+      break;
+    case StSelStart:
+      if (tk.start_ready) {
+        topk_beat_ = 0;
+        st_ = StSelFeed;
+      }
+      break;
+    case StSelFeed:
+      if (tk.in_ready) {
+        ++topk_beat_;
+        if (topk_beat_ * hw_.topk_parallelism >= cnt_) {
+          ptr_ = 0;
+          done_seen_ = false;
+          st_ = StSelOut;
+        }
+      }
+      break;
+    case StSelOut:
+      if (tk.done) done_seen_ = true;
+      if (tk.out_valid && tk.out_ready) ++ptr_;
+      if (drop_) ++ptr_;
+      if (sel_finish_) {
+        event(sel_hp_ ? host::kEvHeadPruning : host::kEvEviction, sel_hp_ ? 0 : g_, cnt_, phase_start_);
+        st_ = sel_hp_ ? StGrpStart : StEvNext;
+      }
+      break;
+    // One KV-head job.
+    case StGrpStart:  // the rows of job g start when the front has completed its list
+      r_ = 0;
+      lsb_started_ = false;
+      if (front.busy[bk_] && front.listed[bk_]) st_ = StRowStart;
+      break;
+    case StRowStart:
+      pass2_ = refetched_ = false;
+      kb_ = 0;
+      first_ = true;
+      disc_ = false;
+      if (hpruned_[h_cur_] & lbit_) {
+        row_act_ = false;
+        st_ = StRowEmit;
+      } else {
+        row_act_ = true;
+        st_ = StRowQk;
+      }
+      break;
+    case StRowQk:
+      if (qk_fire_) {
+        ++kb_;
+        if (qk_k_last_) st_ = StRowSm;
+      }
+      break;
+    case StRowSm:
+      if (p_fire_) {
+        first_ = false;
+        disc_ = disc_now_;
+        if (disc_now_ && sm_p_last_) {
+          // The MSB pass was too flat: fetch the LSB plane (once per job) and recompute.
+          lsb_started_ = true;
+          refetched_ = pass2_ = true;
+          kb_ = 0;
+          first_ = true;
+          disc_ = false;
+          st_ = StRowQk;
+        } else if (!disc_now_ && sm_p_last_) {
+          st_ = StRowOut;
+        }
+      }
+      break;
+    case StRowOut:
+      if (gather.out_done) st_ = StRowEmit;  // the gather's register, before this edge
+      break;
+    case StRowEmit:
+      if (row_ready) {
+        if (r_ + 1 >= cfg_group_) {
+          st_ = StGrpWait;
+        } else {
+          ++r_;
+          st_ = StRowStart;
+        }
+      }
+      break;
+    case StGrpWait:
+      if (job_release_) {  // nothing of the job left in flight: the front releases its bank
+        event(host::kEvJob, g_, n_b_, front.start[bk_]);
+        if (g_ + 1 >= cfg_hkv_) {
+          g_ = 0;
+          st_ = StEvStart;
+        } else {
+          ++g_;
+          gbase_ += cfg_group_;
+          st_ = StGrpStart;
+        }
+      }
+      break;
+    // Eviction: g walks the alive lists of layer l.
+    case StEvStart:
+      phase_start_ = cyc_ - 1;
+      cnt_ = 0;
+      j_ = cfg_sinks_;
+      st_ = ((cfg_ghead_ ? pol_g_ == host::kPolicyTopk : any_topk_) && cfg_sinks_ < mid_end_) ? StEvScan : StEvNext;
+      break;
+    case StEvScan:
+      if (!(evict_at(g_, j_) & lbit_)) ++cnt_;
+      if (j_ + 1 >= mid_end_) st_ = StEvDec;
+      else ++j_;
+      break;
+    case StEvDec:
+      if (cnt_ > budget_[l_]) {
+        kk_ = budget_[l_];
+        sel_hp_ = false;
+        st_ = StSelStart;
+      } else {
+        st_ = StEvNext;
+      }
+      break;
+    case StEvNext:
+      if (g_ + 1 >= lists_) st_ = StDone;
+      else {
+        ++g_;
+        st_ = StEvStart;
+      }
+      break;
+    case StDone:
+      g_ = 0;
+      st_ = StIdle;
+      break;
+  }
+}
+
+}  // namespace sinkattn::sim

@@ -1,0 +1,167 @@
+// The SystemC model of rtl/sinkattn_top.sv, split as the RTL is: the blocks it instantiates are
+// block models of their own (kv_fetch.hpp, front.hpp, qk_lanes.hpp, serializer.hpp,
+// softmax_unit.hpp, pv_gather.hpp, pv_lanes.hpp, topk_engine.hpp), and the top's own processes
+// (memory writes, configuration registers, head state, controller, counters) are one member
+// function each, in sinkattn_top.cpp, with the RTL's register names. Memories are index arrays:
+// data travels as list positions and trace rows (cells.hpp).
+//
+// Port values are plain members: the host sets the inputs, calls comb(), samples the outputs,
+// then edge().
+#pragma once
+
+#include <systemc>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "front.hpp"
+#include "host_loop.hpp"
+#include "kv_fetch.hpp"
+#include "pv_gather.hpp"
+#include "pv_lanes.hpp"
+#include "qk_lanes.hpp"
+#include "serializer.hpp"
+#include "softmax_unit.hpp"
+#include "topk_engine.hpp"
+#include "sinkattn/config.hpp"
+#include "sinkattn/numerics.hpp"
+#include "sinkattn/trace.hpp"
+
+namespace sinkattn::sim {
+
+struct SinkattnTop : sc_core::sc_module {
+  enum State {
+    StIdle, StClear, StHpScan, StHpDec, StSelStart, StSelFeed, StSelOut, StGrpStart, StRowStart, StRowQk,
+    StRowSm, StRowOut, StRowEmit, StGrpWait, StEvStart, StEvScan, StEvDec, StEvNext, StDone
+  };
+
+  // ---- ports ----
+  bool cmd_valid = false;
+  int cmd_op = 0;
+  std::uint32_t cmd_addr = 0;
+  std::uint64_t cmd_data = 0;
+  const std::int16_t* cmd_vec = nullptr;  // a trace row (the host's vector)
+  bool row_ready = false;
+  bool cmd_ready = false, row_valid = false;
+  bool ev_valid = false;
+  host::PhaseEvent ev{};
+
+  SinkattnTop(sc_core::sc_module_name n, const Config& cfg, const IntTrace& tr);
+
+  std::uint64_t counter(int i) const { return ctr_[i]; }
+  int row_step() const { return t_; }
+  int row_layer() const { return l_; }
+  int row_head() const { return gbase_ + r_; }
+  bool row_active() const { return row_act_; }
+  const std::vector<std::int16_t>& row_data() const { return gather.row; }
+  // Cycles the controller can skip in bulk from the current state with nothing else moving,
+  // or 0 (the clear sweep: one entry per cycle, no handshake).
+  std::uint64_t clear_cycles_left() const;
+  // Advances the clear sweep by n < clear_cycles_left() cycles (nothing else moves in them).
+  void skip_clear_partial(std::uint64_t n);
+  bool quiet() const { return st_ == StIdle || st_ == StClear; }
+  // The controller's state in one line, for a watchdog report.
+  std::string debug_state() const;
+
+  // DRAM port inputs for this cycle.
+  void set_mem(bool req_ready, bool resp_valid, bool resp_last) {
+    fetch.req_ready = req_ready;
+    fetch.resp_valid = resp_valid;
+    fetch.resp_last = resp_last;
+  }
+
+  void comb();
+  void edge();
+
+ private:
+  // ---- the top's processes, in the RTL's order (sinkattn_top.cpp) ----
+  void comb_derived();      // derived step values, the controller's pulses
+  void edge_datapath();     // the Q.K lanes, softmax, P.V lanes, K/V fetch and top-k engine
+  void edge_counters();     // the performance counters, what each adds this cycle
+  void edge_memories();     // memory writes
+  void edge_config();       // the configuration registers (the host's writes)
+  void edge_heads();        // head importance and head-pruned masks
+  void edge_controller();   // the state machine and the event register
+
+  std::size_t imp_index(int scope, int list, int tok) const {
+    return (static_cast<std::size_t>(scope) * tr_.shape.kv_heads + list) * tr_.shape.tokens + tok;
+  }
+  std::uint64_t& evict_at(int list, int tok) { return evict_[static_cast<std::size_t>(list) * tr_.shape.tokens + tok]; }
+  // The head policy code (host::kPolicy*) of KV head `g` at `layer`, as OpPolicy wrote it.
+  int policy_code(int layer, int g) const {
+    return static_cast<int>((policy_[layer] >> (host::kPolicyBits * g)) & ((1u << host::kPolicyBits) - 1));
+  }
+  int& list_at(bool bank, int pos) { return list_[static_cast<std::size_t>(bank) * hw_.max_tokens + pos]; }
+  const std::int16_t* k_row(int pos) { return tr_.k_row(l_, g_, list_at(bk_, pos)); }
+  const std::int16_t* v_row(int pos) { return tr_.v_row(l_, g_, list_at(bk_, pos)); }
+
+  const HwConfig hw_;
+  const IntTrace& tr_;
+  const int d_;
+  static constexpr std::uint64_t kImpMask = (1ULL << num::kImportanceBits) - 1;
+
+  // Memories (before the blocks: the front reads the head-pruned masks)
+  std::vector<const std::int16_t*> q_;
+  std::vector<std::uint32_t> mant_;
+  std::vector<int> shift_;
+  std::vector<int> list_, cand_;
+  std::vector<std::uint64_t> imp_, evict_, hpruned_, himp_;
+
+ public:
+  // ---- blocks ----
+  KvFetch fetch;
+  Front front;
+  QkLanes qk;
+  Serializer ser;
+  SoftmaxUnit sm;
+  PvGather gather;
+  PvLanes pv;
+  TopkEngine tk;
+
+ private:
+  // Configuration registers
+  int cfg_layers_ = 0, cfg_hq_ = 0, cfg_hkv_ = 0, cfg_group_ = 0, cfg_d_ = 0, cfg_t_ = 0, cfg_prompt_ = 0,
+      cfg_sinks_ = 0, cfg_window_ = 0, cfg_warm_ = 0;
+  bool cfg_pq_ = false, cfg_cascade_ = false, cfg_ghead_ = false, cfg_hp_ = false;
+  std::uint32_t cfg_tau_ = 0;
+  std::vector<int> budget_, keep_;
+  std::vector<std::uint64_t> policy_;
+  // Controller
+  State st_ = StIdle;
+  std::uint64_t cyc_ = 0, phase_start_ = 0;
+  int t_ = 0, l_ = 0, g_ = 0, gbase_ = 0, r_ = 0, j_ = 0, cnt_ = 0, kk_ = 0, topk_beat_ = 0, ptr_ = 0;
+  bool sel_hp_ = false, done_seen_ = false;
+  bool prefill_ = false;  // the run is a prefill eviction pass
+  bool lsb_started_ = false, pass2_ = false, refetched_ = false, first_ = false, disc_ = false;
+  int kb_ = 0;
+  bool row_act_ = false;
+  int cl_s_ = 0, cl_l_ = 0, cl_t_ = 0;
+  // Event register
+  bool ev_valid_q_ = false;
+  host::PhaseEvent ev_q_{};
+  std::array<std::uint64_t, host::kNumCounters> ctr_{};
+
+  // ---- combinational values of the cycle ----
+  int sinks_end_ = 0, mid_end_ = 0, lists_ = 0, h_cur_ = 0, scope_ = 0, list_g_ = 0, pol_g_ = 0;
+  std::uint64_t lbit_ = 0, ge_mask_ = 0;
+  bool any_topk_ = false, in_jobs_ = false;
+  bool bk_ = false;  // bank of the back's job g
+  int n_b_ = 0;
+  bool keys_ready_ = false, qk_k_valid_ = false, qk_k_last_ = false, qk_fire_ = false;
+  QkLanes::Beat qk_in_;
+  bool disc_now_ = false, v_ready_ = false, p_fire_ = false;
+  bool sm_p_last_ = false;
+  std::uint32_t sm_p_ = 0, sm_pmax_ = 0;
+  PvLanes::Beat pv_in_;
+  bool pv_out_valid_ = false, pv_out_last_ = false;
+  bool drop_ = false, sel_finish_ = false, cmd_fire_ = false;
+  int drop_tok_ = 0;
+  bool fetch_lsb_start_ = false;
+  // The controller's pulses to the other blocks (each wins over the block's own update)
+  bool run_start_ = false, head_clear_ = false, row_start_ = false, job_release_ = false;
+  const std::int16_t* qk_q_ = nullptr;  // qk_lanes' query register
+};
+
+}  // namespace sinkattn::sim
