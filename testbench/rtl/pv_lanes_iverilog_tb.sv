@@ -62,7 +62,7 @@ module pv_lanes_iverilog_tb;
 
   // Driver: the beat in p_i/v_i/..., offered when drv_have.
   integer drv_left;
-  reg     drv_have, drv_hold, drv_done;
+  reg     drv_have, drv_done;
   reg [PvLanes*HeadDim*DataBits-1:0] v_next;
   reg [PvLanes*PBits-1:0]            p_next;
 
@@ -116,7 +116,6 @@ module pv_lanes_iverilog_tb;
   initial begin
     replay_open();
     drv_left = 0;
-    drv_hold = 1'b0;
     drv_done = 1'b0;
     rows_done = 0;
     drv_fetch();
@@ -128,20 +127,11 @@ module pv_lanes_iverilog_tb;
   // seen as they were just before the edge.
   always @(posedge clk_i) begin
     if (rst_ni) begin
-      cycles = cycles + 1;
-      if (pv_valid_i && pv_ready_o) begin
-        drv_hold = 1'b0;
-        drv_fetch();
-      end
-      if (!drv_hold) drv_hold = drv_have && replay_coin(valid_pct);
-      pv_valid_i <= drv_hold;
+      replay_drive(pv_valid_i && pv_ready_o, drv_valid);
+      pv_valid_i <= drv_valid;
 
       if (out_valid_o && out_ready_i) begin
-        idle_cycles = 0;
-        if (!chk_more) begin
-          $display("FAIL: output beat after the last row");
-          $finish;
-        end
+        replay_out_beat(chk_more, "row");
         for (i = 0; i < OutLanes; i = i + 1) begin
           got = out_o[i*OutBits +: OutBits];
           if (got !== c_out[out_beat*OutLanes + i]) begin
@@ -160,12 +150,10 @@ module pv_lanes_iverilog_tb;
           rows_done = rows_done + 1;
           chk_row();
         end
-      end else begin
-        idle_cycles = idle_cycles + 1;
       end
       out_ready_i <= replay_coin(ready_pct);
 
-      replay_end(chk_more, rows_done, "rows");
+      replay_end(out_valid_o && out_ready_i, chk_more, rows_done, "rows");
     end
   end
 

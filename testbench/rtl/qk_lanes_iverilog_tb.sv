@@ -56,6 +56,7 @@ module qk_lanes_iverilog_tb;
     .s_last_o      (s_last_o)
   );
 
+`define REPLAY_OWN_ADVANCE  // drv_advance below: a beat at a time, a bubble for each query write
   `include "vector_replay_tb.svh"
 
   integer i, x;
@@ -63,7 +64,7 @@ module qk_lanes_iverilog_tb;
 
   // Driver: the beat in cur_*, offered when drv_have.
   integer drv_left;      // beats of the current row not yet read
-  reg     drv_have, drv_hold, drv_done;
+  reg     drv_have, drv_done;
   integer d_msb, d_lv, d_last;
   reg [QkLanes*HeadDim*DataBits-1:0] k_next;
   reg [HeadDim*DataBits-1:0]         q_next;
@@ -119,11 +120,20 @@ module qk_lanes_iverilog_tb;
     end
   endtask
 
+  // The driver's step after each cycle (replay_drive): once a beat is taken, the next one, or at a
+  // row's end the next row's query write (a bubble cycle).
+  task automatic drv_advance(input bit taken);
+    if (taken) drv_have = 1'b0;
+    if (!drv_have && !drv_done) begin
+      if (drv_left == 0) drv_next_row();
+      else drv_read_beat();
+    end
+  endtask
+
   initial begin
     replay_open();
     drv_left = 0;
     drv_have = 1'b0;
-    drv_hold = 1'b0;
     drv_done = 1'b0;
     chk_left = 0;
     beats_done = 0;
@@ -135,25 +145,12 @@ module qk_lanes_iverilog_tb;
   // seen as they were just before the edge.
   always @(posedge clk_i) begin
     if (rst_ni) begin
-      cycles = cycles + 1;
       q_we_i <= 1'b0;
-      if (k_valid_i && k_ready_o) begin
-        drv_hold = 1'b0;
-        drv_have = 1'b0;
-      end
-      if (!drv_have && !drv_done) begin
-        if (drv_left == 0) drv_next_row();  // query write: a bubble cycle
-        else drv_read_beat();
-      end
-      if (!drv_hold) drv_hold = drv_have && replay_coin(valid_pct);
-      k_valid_i <= drv_hold;
+      replay_drive(k_valid_i && k_ready_o, drv_valid);
+      k_valid_i <= drv_valid;
 
       if (s_valid_o && s_ready_i) begin
-        idle_cycles = 0;
-        if (!chk_more) begin
-          $display("FAIL: score beat after the last key beat");
-          $finish;
-        end
+        replay_out_beat(chk_more, "key beat");
         for (i = 0; i < QkLanes; i = i + 1) begin
           got = s_o[i*32 +: 32];
           if (got !== c_s[i]) begin
@@ -170,12 +167,10 @@ module qk_lanes_iverilog_tb;
         beats_done = beats_done + 1;
         chk_left = chk_left - 1;
         chk_read_beat();
-      end else begin
-        idle_cycles = idle_cycles + 1;
       end
       s_ready_i <= replay_coin(ready_pct);
 
-      replay_end(chk_more, beats_done, "beats");
+      replay_end(s_valid_o && s_ready_i, chk_more, beats_done, "beats");
     end
   end
 

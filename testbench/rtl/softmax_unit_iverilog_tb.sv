@@ -64,7 +64,6 @@ module softmax_unit_iverilog_tb;
   // Driver state: the score currently offered.
   integer drv_left;  // scores of the current row not yet loaded
   reg     drv_have;  // cur_* holds a score to send
-  reg     drv_hold;  // valid raised and not yet taken (valid must not drop before the handshake)
   integer h_n, h_mant, h_shift, h_pmax, d_p;
   reg [31:0] d_score;
 
@@ -109,7 +108,6 @@ module softmax_unit_iverilog_tb;
     drv_left = 0;
     chk_header();
     rows_done = 0;
-    drv_hold = 1'b0;
     drv_fetch();
     replay_reset();
   end
@@ -118,20 +116,11 @@ module softmax_unit_iverilog_tb;
   // sees the handshake signals as they were just before the edge, like the DUT's flops.
   always @(posedge clk_i) begin
     if (rst_ni) begin
-      cycles = cycles + 1;
-      if (s_valid_i && s_ready_o) begin
-        drv_hold = 1'b0;
-        drv_fetch();
-      end
-      if (!drv_hold) drv_hold = drv_have && replay_coin(valid_pct);
-      s_valid_i <= drv_hold;
+      replay_drive(s_valid_i && s_ready_o, drv_valid);
+      s_valid_i <= drv_valid;
 
       if (p_valid_o && p_ready_i) begin
-        idle_cycles = 0;
-        if (!chk_more) begin
-          $display("FAIL: output beat after the last row (p %0d)", p_o);
-          $finish;
-        end
+        replay_out_beat(chk_more, "row");
         rc = $fscanf(fd_chk, "%h %d\n", c_score, c_p);
         if (p_o !== c_p[PBits-1:0] || p_last_o !== (chk_left == 1) || p_max_o !== c_pmax[PBits-1:0]) begin
           $display("FAIL: seed %0d vector (row) %0d element %0d (n %0d M %0d E %0d score %0d): got p %0d last %0d p_max %0d, expected p %0d last %0d p_max %0d",
@@ -145,13 +134,11 @@ module softmax_unit_iverilog_tb;
           rows_done = rows_done + 1;
           chk_header();
         end
-      end else begin
-        idle_cycles = idle_cycles + 1;
       end
       p_ready_i <= replay_coin(ready_pct);
 
       // Done when every row has been checked and nothing else comes out for a while.
-      replay_end(chk_more, rows_done, "rows");
+      replay_end(p_valid_o && p_ready_i, chk_more, rows_done, "rows");
     end
   end
 
