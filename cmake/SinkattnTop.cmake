@@ -53,9 +53,12 @@ endfunction()
 # the Verilated model (prefix V<TOP>), FST tracing compiled in (on at run time by WAVES=1), and
 # line and toggle coverage in the coverage build (SINKATTN_VL_COVERAGE_ARGS, rtl/CMakeLists.txt).
 function(sinkattn_verilate target top)
-  cmake_parse_arguments(V "" "" "SOURCES;PARAMS" ${ARGN})
+  cmake_parse_arguments(V "" "PREFIX" "SOURCES;PARAMS" ${ARGN})
+  if(NOT V_PREFIX)
+    set(V_PREFIX V${top})  # the model's class; a second build of one top needs its own
+  endif()
   add_library(${target} STATIC)
-  verilate(${target} TRACE_FST PREFIX V${top} TOP_MODULE ${top}
+  verilate(${target} TRACE_FST PREFIX ${V_PREFIX} TOP_MODULE ${top}
            INCLUDE_DIRS ${SINKATTN_RTL_GEN}
            VERILATOR_ARGS -Wall -O3 ${SINKATTN_VL_COVERAGE_ARGS} ${V_PARAMS}
            SOURCES ${V_SOURCES})

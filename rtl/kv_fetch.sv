@@ -52,9 +52,14 @@ module kv_fetch #(
   input  logic [$clog2(MaxTokens+1)-1:0] mid_end_i,    // tokens >= mid_end are window tokens
   input  logic [2*$clog2(MaxTokens+1)-1:0] list_n_i,   // list entries written so far, per bank
   input  logic [1:0]                 list_done_i,    // the bank's list is complete (its list_n is final)
-  output logic                       list_bank_o,    // list entry being requested: bank
-  output logic [$clog2(MaxTokens)-1:0] list_pos_o,   //   and position
-  input  logic [$clog2(MaxTokens+1)-1:0] list_tok_i,   // its token (combinational read)
+  // The list entries each context requests next cycle (the top's registered list reads) and,
+  // this cycle, the tokens of the entries they request now
+  output logic                       m_list_bank_d_o,  // main context: bank
+  output logic [$clog2(MaxTokens)-1:0] m_list_pos_d_o, //   and position
+  input  logic [$clog2(MaxTokens+1)-1:0] m_list_tok_i, //   token of this cycle's entry
+  output logic                       l_list_bank_d_o,  // LSB context: bank
+  output logic [$clog2(MaxTokens)-1:0] l_list_pos_d_o, //   and position
+  input  logic [$clog2(MaxTokens+1)-1:0] l_list_tok_i, //   token of this cycle's entry
   output logic                       main_free_o,    // no main phase running: a job may start
   output logic [1:0]                 bank_idle_o,    // per bank: nothing to request or in flight
   output logic                       idle_o,         // nothing requested or in flight at all
@@ -148,8 +153,21 @@ module kv_fetch #(
   assign len        = (32'(rem) > DramBurstBytes) ? LenW'(DramBurstBytes) : LenW'(rem);
   assign last_burst = (32'(rem) <= DramBurstBytes);
 
-  assign list_bank_o = bank;
-  assign list_pos_o  = pos;
+  // The token of the requested entry, and each context's next entry: a context moves to the next
+  // position after the last burst of the position's last plane row.
+  logic [TokW-1:0] list_tok;
+  logic            m_bank_d, l_bank_d;
+  logic [TokW-1:0] m_pos_d, l_pos_d;
+  assign list_tok = use_l ? l_list_tok_i : m_list_tok_i;
+  assign m_bank_d   = start_i ? start_bank_i : m_bank_q;
+  assign m_pos_d    = start_i ? first_pos_i :
+                      (req_fire && !use_l && last_burst && m_vplane_q) ? m_pos_q + 1'b1 : m_pos_q;
+  assign l_bank_d   = lsb_start_i ? lsb_bank_i : l_bank_q;
+  assign l_pos_d    = lsb_start_i ? first_pos_i : (req_fire && use_l && last_burst) ? l_pos_q + 1'b1 : l_pos_q;
+  assign m_list_bank_d_o = m_bank_d;
+  assign m_list_pos_d_o  = PosW'(m_pos_d);
+  assign l_list_bank_d_o = l_bank_d;
+  assign l_list_pos_d_o  = PosW'(l_pos_d);
   assign req_valid_o = (use_l | m_have) & ~tag_full;
   assign req_fire    = req_valid_o & req_ready_i;
   assign main_free_o = !m_act_q;
@@ -158,15 +176,15 @@ module kv_fetch #(
   logic [AddrBits-1:0] row_index;
   always_comb begin
     row_index = ((AddrBits'(layer_i) * AddrBits'(kv_heads_i) + AddrBits'(group)) * AddrBits'(tokens_i)
-                 + AddrBits'(list_tok_i)) * AddrBits'(4) + AddrBits'(plane);
+                 + AddrBits'(list_tok)) * AddrBits'(4) + AddrBits'(plane);
     req_addr_o = (row_index << PlaneShift) + AddrBits'(off);
   end
   assign req_len_o = len;
 
   // Region of the request, for the byte counters.
   assign bytes_lsb_o    = (req_fire && plane == 2'd2) ? len : '0;
-  assign bytes_window_o = (req_fire && plane != 2'd2 && list_tok_i >= mid_end_i) ? len : '0;
-  assign bytes_middle_o = (req_fire && plane != 2'd2 && list_tok_i < mid_end_i) ? len : '0;
+  assign bytes_window_o = (req_fire && plane != 2'd2 && list_tok >= mid_end_i) ? len : '0;
+  assign bytes_middle_o = (req_fire && plane != 2'd2 && list_tok < mid_end_i) ? len : '0;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -185,9 +203,7 @@ module kv_fetch #(
       // Main context.
       if (start_i) begin
         m_act_q    <= 1'b1;
-        m_bank_q   <= start_bank_i;
         m_group_q  <= start_group_i;
-        m_pos_q    <= first_pos_i;
         m_vplane_q <= 1'b0;
         m_off_q    <= '0;
       end else if (req_fire && !use_l) begin
@@ -199,7 +215,6 @@ module kv_fetch #(
             m_vplane_q <= 1'b1;
           end else begin
             m_vplane_q <= 1'b0;
-            m_pos_q    <= m_pos_q + 1'b1;
           end
         end
       end else if (m_act_q && list_done_i[m_bank_q] && !m_have) begin
@@ -208,20 +223,22 @@ module kv_fetch #(
       // LSB context (its list is complete when it starts).
       if (lsb_start_i) begin
         l_act_q   <= 1'b1;
-        l_bank_q  <= lsb_bank_i;
         l_group_q <= lsb_group_i;
-        l_pos_q   <= first_pos_i;
         l_off_q   <= '0;
       end else if (req_fire && use_l) begin
         if (!last_burst) begin
           l_off_q <= l_off_q + OffW'(len);
         end else begin
           l_off_q <= '0;
-          l_pos_q <= l_pos_q + 1'b1;
         end
       end else if (l_act_q && !l_have) begin
         l_act_q <= 1'b0;
       end
+      // Each context's list entry (its next value addresses the top's list reads).
+      m_bank_q <= m_bank_d;
+      m_pos_q  <= m_pos_d;
+      l_bank_q <= l_bank_d;
+      l_pos_q  <= l_pos_d;
     end
   end
 

@@ -44,9 +44,10 @@ module sinkattn_front #(
   input  logic [TokW-1:0]      mid_end_i,         // tokens from here on are the window
   input  logic [PolBits*MaxKvHeads-1:0] layer_policy_i,  // head policy per KV head of this layer
   input  logic [MaxQHeads-1:0] head_alive_i,      // per query head: not pruned at this layer
-  // Alive bitmap read for the scanned token (combinational, in the top's evict_mem)
+  // Alive bitmap read for the scanned token (the top's alive bitmap cell, read a cycle ahead)
   output logic [KvW-1:0]       scan_list_o,       // alive list of the front's job
   output logic [TokW-1:0]      scan_tok_o,        // token being scanned
+  output logic [TokW-1:0]      scan_tok_d_o,      //   and next cycle's (the alive bitmap read's address)
   input  logic                 scan_evicted_i,    // that token is evicted at this layer
   // K/V fetch
   input  logic                 fetch_main_free_i, // the fetch's main context can take a job
@@ -155,6 +156,7 @@ module sinkattn_front #(
 
   assign scan_list_o   = ghead_i ? KvW'(job_q) : '0;
   assign scan_tok_o    = tok_q;
+  assign scan_tok_d_o  = take ? '0 : (scan_q && tok_q != step_i) ? tok_q + 1'b1 : tok_q;
   assign fetch_start_o = take && active;
   assign bank_o        = bank;
   assign job_o         = KvW'(job_q);

@@ -32,6 +32,7 @@ module sinkattn_pv_gather #(
   output logic                        completes_o,   // an accepted probability would complete a beat
   output logic                        free_o,        // the beat register is free this cycle
   output logic [TokW-1:0]             prow_o,        // list position of the next probability
+  output logic [TokW-1:0]             prow_d_o,      //   and next cycle's (the list read's address)
   // P.V lanes input beat
   output logic                        pv_valid_o,    // beat valid
   input  logic                        pv_ready_i,    // beat taken when valid & ready
@@ -40,6 +41,7 @@ module sinkattn_pv_gather #(
   output logic [PvLanes-1:0]          pv_lv_o,       // valid lanes
   output logic                        pv_last_o,     // the row's last beat
   output logic [TokW-1:0]             pv_pos_o,      // list position of lane 0
+  output logic [TokW-1:0]             pv_pos_d_o,    //   and next cycle's (the value reads' address)
   // P.V lanes output beats
   input  logic                        out_valid_i,   // an output beat
   input  logic [OutLanes*OBits-1:0]   out_i,         //   its elements, element i at [i*OBits +: OBits]
@@ -126,6 +128,9 @@ module sinkattn_pv_gather #(
   endfunction
   assign out_abs_o = beat_abs(out_i);
 
+  // Next values of the two list positions, for the top's registered reads.
+  assign prow_d_o   = row_start_i ? '0 : accept_i ? prow_q + 1'b1 : prow_q;
+  assign pv_pos_d_o = (accept_i && completes_o) ? prow_q - TokW'(gcnt_q) : pv_pos_q;
   assign pv_fire_o  = pv_fire;
   assign prow_o     = prow_q;
   assign pv_valid_o = pv_valid_q;

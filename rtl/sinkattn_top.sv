@@ -30,8 +30,16 @@
 // On-chip state: sink SRAM (preloaded, read-only during decode), two-bank K/V store (MSB, LSB,
 // value planes per list position), alive bitmap (one MaxLayers-bit evicted mask per (list,
 // token), so a cascade eviction is one write), token importance (scope, list, token) and head
-// importance and head-pruned masks. Memories are plain arrays with combinational reads, written
-// from one clocked process each.
+// importance and head-pruned masks. Every large memory is built from SRAM cells (rtl/cells/ram_2p.sv)
+// with one read and one write port each: the K/V store and the sink SRAM are banked by lane
+// (sinkattn_kv_store.sv, sinkattn_sink_sram.sv), a read list that three agents read is kept in
+// three copies, and the top-k feed reads the candidates' scores from TopkParallelism banks that
+// the eviction scan fills. Reads are registered; every reader gives the address of the word it
+// consumes in the next cycle (the next value of its counter: kb_d, j_d, ptr_d, topk_beat_d, h_d,
+// the gather's and the fetch's), so the read latency is hidden and the timing is that of the
+// combinational reads the SystemC model makes. Cells a reader may consume the cycle after their
+// write are write-first. The importance update and the alive bitmap's drops are read-modify-write
+// pipelines (read with the event, write the cycle after).
 //
 // The numeric contract's constants come from the generated package sinkattn_numerics_pkg, always
 // package-qualified (Yosys 0.23 rejects `import pkg::*`).
@@ -137,19 +145,12 @@ module sinkattn_top #(
   // =============================================================================================
   // Memories
   // =============================================================================================
-  logic [VecBits-1:0]        sink_k_mem [0:MaxLayers*MaxKvHeads*SinkSramTokens-1];  // sink SRAM keys
-  logic [VecBits-1:0]        sink_v_mem [0:MaxLayers*MaxKvHeads*SinkSramTokens-1];  // sink SRAM values
-  logic [VecBits-1:0]        q_mem      [0:MaxQHeads-1];      // this (step, layer)'s queries
+  // The cells (instances below, next to their readers): sink SRAM (u_sink), K/V store (u_kv), query
+  // buffer (u_q_mem), read lists (u_list_fm, u_list_fl, u_list_pv), token importance (u_imp_mem),
+  // alive bitmap (u_evict_mem), top-k candidates (u_cand_mem, g_cand_score[].u_score).
+  // The score scales are small register files (a distributed RAM each on an FPGA).
   logic [sinkattn_numerics_pkg::ScaleMantBits-1:0]  mant_mem   [0:MaxQHeads-1];      // score scale per query head
   logic [ShiftBits-1:0]      shift_mem  [0:MaxQHeads-1];
-  // Two banks of one job each, addressed {bank, list position}.
-  logic [TokW-1:0]           list_mem   [0:2*MaxTokens-1];    // read lists (tokens)
-  logic [HeadDim*sinkattn_numerics_pkg::KeyMsbBits-1:0] kmsb_mem [0:2*MaxTokens-1];  // K/V store: key MSB fields
-  logic [HeadDim*sinkattn_numerics_pkg::KeyLsbBits-1:0] klsb_mem [0:2*MaxTokens-1];  //   key LSB fields
-  logic [VecBits-1:0]        val_mem    [0:2*MaxTokens-1];    //   values
-  logic [sinkattn_numerics_pkg::ImportanceBits-1:0] imp_mem    [0:(1<<ImpAW)-1];     // token importance {scope, list, token}
-  logic [MaxLayers-1:0]      evict_mem  [0:(1<<EvAW)-1];      // evicted-at-layer mask {list, token}
-  logic [TokW-1:0]           cand_mem   [0:MaxTokens-1];      // top-k candidates (tokens or heads)
   logic [MaxLayers-1:0]      hpruned_q  [0:MaxQHeads-1];      // head pruned at layer mask
   logic [sinkattn_numerics_pkg::ImportanceBits-1:0] himp_q     [0:MaxQHeads-1];      // head importance
 
@@ -182,6 +183,9 @@ module sinkattn_top #(
   logic            pass2_q;                // the row's recompute pass (full keys)
   logic            refetched_q;            // the row was recomputed
   logic [TokW-1:0] kb_q;                   // key beat of the row
+  // Next values of the counters that address memories (their read is a cycle ahead)
+  logic [7:0]      gbase_d, r_d, h_d;
+  logic [TokW-1:0] j_d, topk_beat_d, ptr_d, kb_d;
   logic            first_q;                // the next probability is the row's first
   logic            disc_q;                 // discarding the MSB pass's probabilities
   logic            row_act_q;              // the row being emitted was computed
@@ -196,6 +200,7 @@ module sinkattn_top #(
   logic [7:0]      ev_layer_q, ev_group_q;
   logic [63:0]     ev_start_q, ev_end_q;
   // The controller's pulses to the other blocks (each wins over the block's own update)
+  logic            cmd_fire;               // a host command is accepted
   logic            run_start;              // a RUN is accepted: the front's next job is 0
   logic            head_clear;             // OpClear: head importance and pruned masks to zero
   logic            row_start;              // a row starts: the gather's row state to zero
@@ -248,9 +253,12 @@ module sinkattn_top #(
   // =============================================================================================
   // K/V fetch
   // =============================================================================================
-  logic                 fetch_start, fetch_lsb_start, fetch_idle, fetch_main_free, fetch_list_bank;
+  logic                 fetch_start, fetch_lsb_start, fetch_idle, fetch_main_free;
   logic [1:0]           fetch_bank_idle;
-  logic [PosW-1:0]      fetch_list_pos;
+  // The list entries the fetch's main and LSB contexts request next cycle, and their tokens
+  logic                 fetch_m_bank_d, fetch_l_bank_d;
+  logic [PosW-1:0]      fetch_m_pos_d, fetch_l_pos_d;
+  logic [TokW-1:0]      fetch_m_tok, fetch_l_tok;
   logic                 wr_valid, wr_bank;
   logic [PosW-1:0]      wr_pos;
   logic [1:0]           wr_plane;
@@ -273,7 +281,8 @@ module sinkattn_top #(
     .layer_i(l_q), .kv_heads_i(($clog2(MaxKvHeads+1))'(cfg_hkv_q)),
     .tokens_i(cfg_t_q), .head_dim_i(cfg_d_q), .pq_i(cfg_pq_q),
     .first_pos_i(sinks_end), .mid_end_i(mid_end), .list_n_i(bank_n), .list_done_i(bank_listed),
-    .list_bank_o(fetch_list_bank), .list_pos_o(fetch_list_pos), .list_tok_i(list_mem[{fetch_list_bank, fetch_list_pos}]),
+    .m_list_bank_d_o(fetch_m_bank_d), .m_list_pos_d_o(fetch_m_pos_d), .m_list_tok_i(fetch_m_tok),
+    .l_list_bank_d_o(fetch_l_bank_d), .l_list_pos_d_o(fetch_l_pos_d), .l_list_tok_i(fetch_l_tok),
     .main_free_o(fetch_main_free), .bank_idle_o(fetch_bank_idle), .idle_o(fetch_idle),
     .req_valid_o(mem_req_valid_o), .req_ready_i(mem_req_ready_i), .req_addr_o(mem_req_addr_o),
     .req_len_o(mem_req_len_o), .resp_valid_i(mem_resp_valid_i), .resp_ready_o(mem_resp_ready_o),
@@ -288,10 +297,11 @@ module sinkattn_top #(
   logic                 list_we, fscan;    // a token is appended to the front's list; a scan runs
   logic [PosW-1:0]      list_pos;          // where
   logic [KvW-1:0]       scan_list;         // alive list and token of the scan
-  logic [TokW-1:0]      scan_tok;
+  logic [TokW-1:0]      scan_tok, scan_tok_d;  // (and the one the scan reads next cycle)
   logic                 scan_evicted;      // that token is evicted at layer l
   logic [MaxQHeads-1:0] head_alive;        // per query head: not pruned at layer l
-  assign scan_evicted = evict_mem[{scan_list, PosW'(scan_tok)}][l_q];
+  logic [MaxLayers-1:0] evict_rdata;       // the alive bitmap cell's read word (below)
+  assign scan_evicted = evict_rdata[l_q];
   for (genvar h = 0; h < MaxQHeads; h++) begin : g_head_alive
     assign head_alive[h] = !hpruned_q[h][l_q];
   end
@@ -300,7 +310,7 @@ module sinkattn_top #(
     .run_start_i(run_start), .in_jobs_i(in_jobs), .release_i(job_release), .release_bank_i(bk), .cyc_i(cyc_q),
     .step_i(t_q), .kv_heads_i(cfg_hkv_q), .group_i(cfg_group_q), .ghead_i(cfg_ghead_q),
     .sinks_end_i(sinks_end), .mid_end_i(mid_end), .layer_policy_i(policy_q[l_q]), .head_alive_i(head_alive),
-    .scan_list_o(scan_list), .scan_tok_o(scan_tok), .scan_evicted_i(scan_evicted),
+    .scan_list_o(scan_list), .scan_tok_o(scan_tok), .scan_tok_d_o(scan_tok_d), .scan_evicted_i(scan_evicted),
     .fetch_main_free_i(fetch_main_free), .fetch_start_o(fetch_start), .bank_o(front_bank), .job_o(front_job),
     .list_we_o(list_we), .list_pos_o(list_pos), .scanning_o(fscan),
     .busy_o(bank_busy), .listed_o(bank_listed), .list_n_o(bank_n), .start_o(bank_start),
@@ -332,18 +342,53 @@ module sinkattn_top #(
                               wr_data[d*sinkattn_numerics_pkg::KeyLsbBits +: sinkattn_numerics_pkg::KeyLsbBits];
     end
   end
-  always_ff @(posedge clk_i) begin
-    if (wr_valid && (wr_plane == 2'd0 || wr_plane == 2'd1)) kmsb_mem[{wr_bank, wr_pos}] <= wr_msb;
-    if (wr_valid && (wr_plane == 2'd0 || wr_plane == 2'd2)) klsb_mem[{wr_bank, wr_pos}] <= wr_lsb;
-    if (wr_valid && wr_plane == 2'd3)                       val_mem[{wr_bank, wr_pos}]  <= wr_val;
-  end
+
+  // The K/V store (banked by lane) and the sink SRAM, read at the beats consumed next cycle: the
+  // row's next key beat kb_d and the P.V beat register's next position pv_pos_d.
+  localparam int KvEntryW = $clog2(MaxLayers * MaxKvHeads);
+  logic [TokW-1:0]                                        pv_pos_d;
+  logic [QkLanes*HeadDim*sinkattn_numerics_pkg::KeyMsbBits-1:0] kv_k_msb;
+  logic [QkLanes*HeadDim*sinkattn_numerics_pkg::KeyLsbBits-1:0] kv_k_lsb;
+  logic [PvLanes*VecBits-1:0]                             kv_v, sink_v;
+  logic [QkLanes*VecBits-1:0]                             sink_k;
+  sinkattn_kv_store #(.HeadDim(HeadDim), .QkLanes(QkLanes), .PvLanes(PvLanes), .MaxTokens(MaxTokens)) u_kv (
+    .clk_i,
+    .wr_valid_i(wr_valid), .wr_bank_i(wr_bank), .wr_pos_i(wr_pos),
+    .wr_msb_i(wr_plane == 2'd0 || wr_plane == 2'd1), .wr_lsb_i(wr_plane == 2'd0 || wr_plane == 2'd2),
+    .wr_val_i(wr_plane == 2'd3), .msb_i(wr_msb), .lsb_i(wr_lsb), .val_i(wr_val),
+    .k_bank_i(bk), .k_row_i(($clog2((MaxTokens + QkLanes - 1) / QkLanes + 1))'(kb_d)), .k_msb_o(kv_k_msb), .k_lsb_o(kv_k_lsb),
+    .v_bank_i(bk), .v_row_i(($clog2((MaxTokens + PvLanes - 1) / PvLanes + 1))'(32'(pv_pos_d) / PvLanes)), .v_o(kv_v)
+  );
+  sinkattn_sink_sram #(.HeadDim(HeadDim), .QkLanes(QkLanes), .PvLanes(PvLanes), .MaxLayers(MaxLayers),
+                       .MaxKvHeads(MaxKvHeads), .SinkSramTokens(SinkSramTokens)) u_sink (
+    .clk_i,
+    .we_k_i(cmd_fire && cmd_op_i == sinkattn_host_pkg::OpSinkK), .we_v_i(cmd_fire && cmd_op_i == sinkattn_host_pkg::OpSinkV),
+    .waddr_i(SinkAW'(cmd_addr_i)), .wdata_i(cmd_vec_i),
+    .entry_i(KvEntryW'(32'(l_q) * MaxKvHeads + 32'(KvW'(g_q)))),
+    .k_beat_i(32'(kb_d)), .k_o(sink_k), .v_beat_i(32'(pv_pos_d) / PvLanes), .v_o(sink_v)
+  );
+
+  // Read lists, one copy per reader (the front writes all three): the fetch's main context
+  // (which follows the list as it grows, so it is write-first), its LSB context and the
+  // importance update (both read a complete list).
+  logic [TokW-1:0] list_pv_tok;            // the token at the gather's list position prow
+  logic [TokW-1:0] prow_d;                 // the gather's next prow
+  ram_2p #(.Width(TokW), .Depth(2 * MaxTokens), .WriteFirst(1)) u_list_fm (
+    .clk_i, .we_i(list_we), .waddr_i({front_bank, list_pos}), .wdata_i(scan_tok), .wmask_i(1'b1),
+    .re_i(1'b1), .raddr_i({fetch_m_bank_d, fetch_m_pos_d}), .rdata_o(fetch_m_tok)
+  );
+  ram_2p #(.Width(TokW), .Depth(2 * MaxTokens)) u_list_fl (
+    .clk_i, .we_i(list_we), .waddr_i({front_bank, list_pos}), .wdata_i(scan_tok), .wmask_i(1'b1),
+    .re_i(1'b1), .raddr_i({fetch_l_bank_d, fetch_l_pos_d}), .rdata_o(fetch_l_tok)
+  );
+  ram_2p #(.Width(TokW), .Depth(2 * MaxTokens)) u_list_pv (
+    .clk_i, .we_i(list_we), .waddr_i({front_bank, list_pos}), .wdata_i(scan_tok), .wmask_i(1'b1),
+    .re_i(1'b1), .raddr_i({bk, PosW'(prow_d)}), .rdata_o(list_pv_tok)
+  );
 
   // =============================================================================================
   // Q.K lanes
   // =============================================================================================
-  logic [SinkAW-1:0] sink_base;            // sink SRAM entry of token 0 of (l, g)
-  assign sink_base = SinkAW'((32'(l_q) * MaxKvHeads + 32'(KvW'(g_q))) * SinkSramTokens);
-
   logic                        qk_q_we, qk_k_valid, qk_k_ready, qk_s_valid, qk_s_ready, qk_s_last;
   logic [QkLanes*VecBits-1:0]  qk_k;
   logic [QkLanes-1:0]          qk_lv, qk_s_lv;
@@ -359,10 +404,10 @@ module sinkattn_top #(
     assign qk_lv[i] = pos < n_b;
     for (genvar d = 0; d < HeadDim; d++) begin : g_el
       assign store_key[d*sinkattn_numerics_pkg::DataBits +: sinkattn_numerics_pkg::DataBits] =
-        {kmsb_mem[{bk, PosW'(pos)}][d*sinkattn_numerics_pkg::KeyMsbBits +: sinkattn_numerics_pkg::KeyMsbBits],
-         klsb_mem[{bk, PosW'(pos)}][d*sinkattn_numerics_pkg::KeyLsbBits +: sinkattn_numerics_pkg::KeyLsbBits]};
+        {kv_k_msb[(i*HeadDim + d)*sinkattn_numerics_pkg::KeyMsbBits +: sinkattn_numerics_pkg::KeyMsbBits],
+         kv_k_lsb[(i*HeadDim + d)*sinkattn_numerics_pkg::KeyLsbBits +: sinkattn_numerics_pkg::KeyLsbBits]};
     end
-    assign qk_k[i*VecBits +: VecBits] = (pos < sinks_end) ? sink_k_mem[sink_base + SinkAW'(pos)] : store_key;
+    assign qk_k[i*VecBits +: VecBits] = (pos < sinks_end) ? sink_k[i*VecBits +: VecBits] : store_key;
     assign lane_ok[i] = !qk_lv[i] || (pos < b_k_done && (!pass2_q || pos < b_lsb_done));
   end
   assign keys_ready = &lane_ok;
@@ -370,9 +415,16 @@ module sinkattn_top #(
   assign qk_k_valid = (st_q == StRowQk) && keys_ready;
   assign qk_q_we    = (st_q == StRowStart) && !hpruned_q[h_cur[HqW-1:0]][l_q];
 
+  // Query buffer: the host writes it while idle; read at the head of the row starting next cycle.
+  logic [VecBits-1:0] q_row;
+  ram_2p #(.Width(VecBits), .Depth(MaxQHeads < 2 ? 2 : MaxQHeads)) u_q_mem (
+    .clk_i, .we_i(cmd_fire && cmd_op_i == sinkattn_host_pkg::OpQuery), .waddr_i(($clog2(MaxQHeads < 2 ? 2 : MaxQHeads))'(cmd_addr_i)),
+    .wdata_i(cmd_vec_i), .wmask_i(1'b1), .re_i(1'b1), .raddr_i(($clog2(MaxQHeads < 2 ? 2 : MaxQHeads))'(h_d)), .rdata_o(q_row)
+  );
+
   qk_lanes #(.HeadDim(HeadDim), .QkLanes(QkLanes)) u_qk (
     .clk_i, .rst_ni,
-    .q_we_i(qk_q_we), .q_i(q_mem[h_cur[HqW-1:0]]),
+    .q_we_i(qk_q_we), .q_i(q_row),
     .k_valid_i(qk_k_valid), .k_ready_o(qk_k_ready), .k_i(qk_k), .k_msb_only_i(cfg_pq_q && !pass2_q),
     .k_lane_valid_i(qk_lv), .k_last_i(qk_k_last),
     .s_valid_o(qk_s_valid), .s_ready_i(qk_s_ready), .s_o(qk_s), .s_lane_valid_o(qk_s_lv), .s_last_o(qk_s_last)
@@ -409,7 +461,7 @@ module sinkattn_top #(
   assign v_ready    = (prow < sinks_end) || (prow < b_v_done);
   assign sm_p_ready = (st_q == StRowSm) && sm_p_valid && (disc_now || (v_ready && (!completes || pv_free)));
   assign p_fire     = sm_p_valid && sm_p_ready;
-  assign imp_addr_p = {scope, list_g, PosW'(list_mem[{bk, PosW'(prow)}])};
+  assign imp_addr_p = {scope, list_g, PosW'(list_pv_tok)};
 
   // =============================================================================================
   // P.V gather (sinkattn_pv_gather.sv) and P.V lanes
@@ -428,16 +480,16 @@ module sinkattn_top #(
     .clk_i, .rst_ni,
     .row_start_i(row_start),
     .accept_i(p_fire && !disc_now), .p_i(sm_p), .p_last_i(sm_p_last),
-    .completes_o(completes), .free_o(pv_free), .prow_o(prow),
+    .completes_o(completes), .free_o(pv_free), .prow_o(prow), .prow_d_o(prow_d),
     .pv_valid_o(pv_valid), .pv_ready_i(pv_ready), .pv_fire_o(pv_fire), .pv_p_o(pv_p), .pv_lv_o(pv_lv),
-    .pv_last_o(pv_last), .pv_pos_o(pv_pos),
+    .pv_last_o(pv_last), .pv_pos_o(pv_pos), .pv_pos_d_o(pv_pos_d),
     .out_valid_i(pv_out_valid), .out_i(pv_out), .out_last_i(pv_out_last), .out_abs_o(out_abs),
     .row_o(row_out), .out_done_o(out_done)
   );
   for (genvar i = 0; i < PvLanes; i++) begin : g_pv_lane
     logic [TokW-1:0] pos;
     assign pos = pv_pos + TokW'(i);
-    assign pv_v[i*VecBits +: VecBits] = (pos < sinks_end) ? sink_v_mem[sink_base + SinkAW'(pos)] : val_mem[{bk, PosW'(pos)}];
+    assign pv_v[i*VecBits +: VecBits] = (pos < sinks_end) ? sink_v[i*VecBits +: VecBits] : kv_v[i*VecBits +: VecBits];
   end
   pv_lanes #(.HeadDim(HeadDim), .PvLanes(PvLanes), .MaxTokens(MaxTokens), .OutLanes(OutLanes)) u_pv (
     .clk_i, .rst_ni,
@@ -460,18 +512,38 @@ module sinkattn_top #(
   assign ev_list        = KvW'(g_q);
   assign tk_start_valid = (st_q == StSelStart);
   assign tk_in_valid    = (st_q == StSelFeed);
-  for (genvar i = 0; i < TopkParallelism; i++) begin : g_tk_lane
-    logic [PosW-1:0] pos, tok;
-    assign pos = PosW'(topk_beat_q * TokW'(TopkParallelism) + TokW'(i));
-    assign tok = PosW'(cand_mem[pos]);
-    assign tk_scores[i*sinkattn_numerics_pkg::ImportanceBits +: sinkattn_numerics_pkg::ImportanceBits] =
-      sel_hp_q ? himp_q[tok[HqW-1:0]] : imp_mem[{scope, cfg_ghead_q ? ev_list : KvW'(0), tok}];
+  // Candidates: the scans (head pruning, eviction) append each candidate's token to u_cand_mem and
+  // its score to bank cnt mod TopkParallelism of the score banks, so that one top-k input beat is
+  // one row of every bank. The walk reads the token at ptr_d.
+  localparam int CandRows = (MaxTokens + TopkParallelism - 1) / TopkParallelism;
+  localparam int CandRowW = $clog2(CandRows < 2 ? 2 : CandRows);
+  logic                   cand_we;
+  logic [TokW-1:0]        cand_tok, cand_rtok;
+  logic [sinkattn_numerics_pkg::ImportanceBits-1:0] cand_score;
+  logic [sinkattn_numerics_pkg::ImportanceBits-1:0] imp_rdata;   // the importance cell's read word (below)
+  assign cand_we    = (st_q == StHpScan && !hpruned_q[j_q[HqW-1:0]][l_q]) || (st_q == StEvScan && !evict_rdata[l_q]);
+  assign cand_tok   = j_q;
+  assign cand_score = (st_q == StHpScan) ? himp_q[j_q[HqW-1:0]] : imp_rdata;
+  ram_2p #(.Width(TokW), .Depth(MaxTokens)) u_cand_mem (
+    .clk_i, .we_i(cand_we), .waddr_i(PosW'(cnt_q)), .wdata_i(cand_tok), .wmask_i(1'b1),
+    .re_i(1'b1), .raddr_i(PosW'(ptr_d)), .rdata_o(cand_rtok)
+  );
+  for (genvar i = 0; i < TopkParallelism; i++) begin : g_cand_score
+    // (The genvar stays out of the cell's port expressions: Icarus 11 then takes it for a variable.)
+    logic                                             we;
+    logic [sinkattn_numerics_pkg::ImportanceBits-1:0] score;
+    assign we = cand_we && 32'(cnt_q) % TopkParallelism == i;
+    ram_2p #(.Width(sinkattn_numerics_pkg::ImportanceBits), .Depth(CandRows < 2 ? 2 : CandRows)) u_score (
+      .clk_i, .we_i(we), .waddr_i(CandRowW'(32'(cnt_q) / TopkParallelism)),
+      .wdata_i(cand_score), .wmask_i(1'b1), .re_i(1'b1), .raddr_i(CandRowW'(topk_beat_d)), .rdata_o(score)
+    );
+    assign tk_scores[i*sinkattn_numerics_pkg::ImportanceBits +: sinkattn_numerics_pkg::ImportanceBits] = score;
   end
   assign tk_out_ready = (st_q == StSelOut) && tk_out_valid && (ptr_q == TokW'(tk_out_index));
   assign drop = (st_q == StSelOut) &&
                 ((tk_out_valid && ptr_q < TokW'(tk_out_index)) ||
                  (!tk_out_valid && (done_seen_q || tk_done) && ptr_q < cnt_q));
-  assign drop_tok   = PosW'(cand_mem[PosW'(ptr_q)]);
+  assign drop_tok   = PosW'(cand_rtok);
   assign sel_finish = (st_q == StSelOut) && !tk_out_valid && (done_seen_q || tk_done) && ptr_q >= cnt_q;
   topk_engine #(.TopkParallelism(TopkParallelism), .ScoreW(sinkattn_numerics_pkg::ImportanceBits), .MaxN(MaxTokens),
                 .TopkLfsrSeed(TopkLfsrSeed)) u_topk (
@@ -486,7 +558,6 @@ module sinkattn_top #(
   // =============================================================================================
   // Memory writes (one clocked process per memory group, enables from the controller)
   // =============================================================================================
-  logic cmd_fire;
   assign cmd_ready_o = (st_q == StIdle);
   assign cmd_fire    = cmd_valid_i && cmd_ready_o;
 
@@ -497,34 +568,96 @@ module sinkattn_top #(
   assign imp_addr_load = {LayW'(cmd_addr_i[sinkattn_host_pkg::ImportanceAddrScopeLsb +: sinkattn_host_pkg::ImportanceAddrScopeWidth]),
                           KvW'(cmd_addr_i[sinkattn_host_pkg::ImportanceAddrListLsb +: sinkattn_host_pkg::ImportanceAddrListWidth]),
                           PosW'(cmd_addr_i[sinkattn_host_pkg::ImportanceAddrTokenLsb +: sinkattn_host_pkg::ImportanceAddrTokenWidth])};
-  logic [TokW-1:0] ev_scan_tok;
-  assign ev_scan_tok = j_q;
-
   always_ff @(posedge clk_i) begin
-    if (cmd_fire && cmd_op_i == sinkattn_host_pkg::OpSinkK) sink_k_mem[SinkAW'(cmd_addr_i)] <= cmd_vec_i;
-    if (cmd_fire && cmd_op_i == sinkattn_host_pkg::OpSinkV) sink_v_mem[SinkAW'(cmd_addr_i)] <= cmd_vec_i;
     if (cmd_fire && cmd_op_i == sinkattn_host_pkg::OpQuery) begin
-      q_mem[HqW'(cmd_addr_i)]     <= cmd_vec_i;
       mant_mem[HqW'(cmd_addr_i)]  <= cmd_data_i[sinkattn_host_pkg::QueryMantLsb +: sinkattn_numerics_pkg::ScaleMantBits];
       shift_mem[HqW'(cmd_addr_i)] <= cmd_data_i[sinkattn_host_pkg::QueryShiftLsb +: ShiftBits];
     end
-    if (list_we) list_mem[{front_bank, list_pos}] <= scan_tok;
-    if (st_q == StHpScan && !hpruned_q[j_q[HqW-1:0]][l_q]) cand_mem[PosW'(cnt_q)] <= j_q;
-    if (st_q == StEvScan && !evict_mem[{KvW'(g_q), PosW'(j_q)}][l_q]) cand_mem[PosW'(cnt_q)] <= ev_scan_tok;
-    // Token importance: cleared by the sweep, accumulated from accepted probabilities.
-    if (st_q == StClear)
-      imp_mem[{LayW'(cl_s_q), KvW'(cl_l_q), PosW'(cl_t_q)}] <= '0;
-    else if (imp_load)
-      imp_mem[imp_addr_load] <= cmd_data_i[sinkattn_numerics_pkg::ImportanceBits-1:0];
-    else if (p_fire && !disc_now && prow >= sinks_end)
-      imp_mem[imp_addr_p] <= imp_mem[imp_addr_p] + sinkattn_numerics_pkg::ImportanceBits'(sm_p);
-    // Alive bitmap: cleared by the sweep, evicted-at masks set by the top-k walk.
-    if (st_q == StClear && cl_s_q == '0)
-      evict_mem[{KvW'(cl_l_q), PosW'(cl_t_q)}] <= '0;
-    else if (drop && !sel_hp_q)
-      evict_mem[{KvW'(g_q), PosW'(drop_tok)}] <= evict_mem[{KvW'(g_q), PosW'(drop_tok)}] |
-        (cfg_cascade_q ? ge_mask : (MaxLayers'(1) << l_q));
   end
+
+  // Token importance {scope, list, token}: one cell, one reader and one writer. The reader is the
+  // eviction scan (the token the scan counts next cycle, j_d) or the update, which reads the word
+  // of the probability it accepts and writes the sum the cycle after (acc_*_q). Two updates of one
+  // word are never that close: a list holds a token once, and a row's last update is many cycles
+  // before the next row's first. The writer is the clear sweep, the host's prefill load or the
+  // update, never two at once (idle, clear and run are different states).
+  logic             ev_scan_next;          // the eviction scan counts a token next cycle
+  logic             acc_fire;              // an accepted probability updates its token's importance
+  logic             acc_valid_q;           // the update's write stage
+  logic [ImpAW-1:0] acc_addr_q;
+  logic [PBits-1:0] acc_p_q;
+  logic             imp_we;
+  logic [ImpAW-1:0] imp_waddr, imp_raddr;
+  logic [sinkattn_numerics_pkg::ImportanceBits-1:0] imp_wdata;
+  assign ev_scan_next = (st_q == StEvStart) || (st_q == StEvScan);
+  assign acc_fire     = p_fire && !disc_now && prow >= sinks_end;
+  assign imp_raddr    = ev_scan_next ? {scope, cfg_ghead_q ? ev_list : KvW'(0), PosW'(j_d)} : imp_addr_p;
+  assign imp_we       = (st_q == StClear) || imp_load || acc_valid_q;
+  assign imp_waddr    = (st_q == StClear) ? {LayW'(cl_s_q), KvW'(cl_l_q), PosW'(cl_t_q)} :
+                        imp_load ? imp_addr_load : acc_addr_q;
+  assign imp_wdata    = (st_q == StClear) ? '0 :
+                        imp_load ? cmd_data_i[sinkattn_numerics_pkg::ImportanceBits-1:0] :
+                        imp_rdata + sinkattn_numerics_pkg::ImportanceBits'(acc_p_q);
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      acc_valid_q <= 1'b0; acc_addr_q <= '0; acc_p_q <= '0;
+    end else begin
+      acc_valid_q <= acc_fire;
+      if (acc_fire) begin
+        acc_addr_q <= imp_addr_p;
+        acc_p_q    <= sm_p;
+      end
+    end
+  end
+  ram_2p #(.Width(sinkattn_numerics_pkg::ImportanceBits), .Depth(1 << ImpAW)) u_imp_mem (
+    .clk_i, .we_i(imp_we), .waddr_i(imp_waddr), .wdata_i(imp_wdata), .wmask_i(1'b1),
+    .re_i(1'b1), .raddr_i(imp_raddr), .rdata_o(imp_rdata)
+  );
+`ifndef SYNTHESIS
+  always @(posedge clk_i) begin
+    if (acc_fire && acc_valid_q && imp_addr_p == acc_addr_q)
+      $fatal(1, "sinkattn_top: importance updates of one word in consecutive cycles");
+  end
+`endif
+
+  // Alive bitmap: one MaxLayers-bit evicted-at mask per {list, token}, one cell. The reader is
+  // the list scan of the front's job or the eviction scan, whichever counts a token next cycle
+  // (they never run together), or, during the top-k walk, the drop: a drop reads its token's word
+  // and writes it back with its layers' bits set the cycle after (drop_*_q; a walk drops a token
+  // once, and no scan reads within two cycles of the walk's end). The clear sweep writes too,
+  // in a state of its own.
+  logic                 drop_valid_q;      // the drop's write stage
+  logic [EvAW-1:0]      drop_addr_q;
+  logic [MaxLayers-1:0] drop_mask_q;
+  logic                 evict_we;
+  logic [EvAW-1:0]      evict_waddr, evict_raddr;
+  logic [MaxLayers-1:0] evict_wdata;
+  assign evict_we    = (st_q == StClear && cl_s_q == '0) || drop_valid_q;
+  assign evict_waddr = (st_q == StClear) ? {KvW'(cl_l_q), PosW'(cl_t_q)} : drop_addr_q;
+  assign evict_wdata = (st_q == StClear) ? '0 : (evict_rdata | drop_mask_q);
+  assign evict_raddr = (st_q == StSelOut) ? {KvW'(g_q), PosW'(drop_tok)} :
+                       ev_scan_next ? {KvW'(g_q), PosW'(j_d)} : {scan_list, PosW'(scan_tok_d)};
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      drop_valid_q <= 1'b0; drop_addr_q <= '0; drop_mask_q <= '0;
+    end else begin
+      drop_valid_q <= drop && !sel_hp_q;
+      if (drop && !sel_hp_q) begin
+        drop_addr_q <= {KvW'(g_q), PosW'(drop_tok)};
+        drop_mask_q <= cfg_cascade_q ? ge_mask : (MaxLayers'(1) << l_q);
+      end
+    end
+  end
+`ifndef SYNTHESIS
+  always @(posedge clk_i) begin
+    if (drop && !sel_hp_q && drop_valid_q && {KvW'(g_q), PosW'(drop_tok)} == drop_addr_q)
+      $fatal(1, "sinkattn_top: drops of one token in consecutive cycles");
+  end
+`endif
+  ram_2p #(.Width(MaxLayers), .Depth(1 << EvAW)) u_evict_mem (
+    .clk_i, .we_i(evict_we), .waddr_i(evict_waddr), .wdata_i(evict_wdata), .wmask_i(1'b1),
+    .re_i(1'b1), .raddr_i(evict_raddr), .rdata_o(evict_rdata)
+  );
 
   // =============================================================================================
   // Configuration registers: the host's OpReg, OpLayer and OpPolicy writes (commands are
@@ -597,6 +730,41 @@ module sinkattn_top #(
   end
 
   // =============================================================================================
+  // Address counters: the controller's counters that address memories, with their next values
+  // (the cells' read addresses, a cycle ahead). Each moves in the states named.
+  // =============================================================================================
+  logic tk_last_beat;                      // the top-k input beat is the candidates' last
+  logic redo;                              // the row's MSB pass was too flat: recompute it
+  assign tk_last_beat = (topk_beat_q + 1'b1) * TokW'(TopkParallelism) >= cnt_q;
+  assign redo         = (st_q == StRowSm) && p_fire && disc_now && sm_p_last;
+  // Query head: the group's first head moves to the next group after a job, the row walks it.
+  assign gbase_d = run_start ? '0 :
+                   (st_q == StGrpWait && fetch_bank_idle[bk] && 8'(g_q) + 8'd1 < cfg_hkv_q) ? gbase_q + cfg_group_q :
+                   gbase_q;
+  assign r_d     = (st_q == StGrpStart) ? '0 :
+                   (st_q == StRowEmit && row_ready_i && r_q + 8'd1 < cfg_group_q) ? r_q + 8'd1 : r_q;
+  assign h_d     = gbase_d + r_d;
+  // Head-pruning scan (0 ..) and eviction scan (the sinks' end ..).
+  assign j_d     = run_start ? '0 :
+                   (st_q == StEvStart) ? cfg_sinks_q :
+                   ((st_q == StHpScan && 8'(j_q) + 8'd1 < cfg_hq_q) || (st_q == StEvScan && j_q + 1'b1 < mid_end)) ?
+                     j_q + 1'b1 : j_q;
+  // Top-k input beats, then the output walk.
+  assign topk_beat_d = (st_q == StSelStart && tk_start_ready) ? '0 :
+                       (st_q == StSelFeed && tk_in_ready) ? topk_beat_q + 1'b1 : topk_beat_q;
+  assign ptr_d   = (st_q == StSelFeed && tk_in_ready && tk_last_beat) ? '0 :
+                   ((tk_out_valid && tk_out_ready) || drop) ? ptr_q + 1'b1 : ptr_q;
+  // Key beats of the row, from 0 again for the recompute.
+  assign kb_d    = (st_q == StRowStart || redo) ? '0 : (qk_k_valid && qk_k_ready) ? kb_q + 1'b1 : kb_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      gbase_q <= '0; r_q <= '0; j_q <= '0; topk_beat_q <= '0; ptr_q <= '0; kb_q <= '0;
+    end else begin
+      gbase_q <= gbase_d; r_q <= r_d; j_q <= j_d; topk_beat_q <= topk_beat_d; ptr_q <= ptr_d; kb_q <= kb_d;
+    end
+  end
+
+  // =============================================================================================
   // Controller: the state machine of docs/policy.md's order and the event register. What it
   // restarts in the other blocks goes out as pulses, which win over the blocks' own updates.
   // =============================================================================================
@@ -609,11 +777,11 @@ module sinkattn_top #(
     if (!rst_ni) begin
       st_q <= StIdle;
       cyc_q <= '0;
-      t_q <= '0; l_q <= '0; g_q <= '0; gbase_q <= '0; r_q <= '0; j_q <= '0;
-      cnt_q <= '0; kk_q <= '0; sel_hp_q <= 1'b0; prefill_q <= 1'b0; topk_beat_q <= '0; ptr_q <= '0;
+      t_q <= '0; l_q <= '0; g_q <= '0;
+      cnt_q <= '0; kk_q <= '0; sel_hp_q <= 1'b0; prefill_q <= 1'b0;
       done_seen_q <= 1'b0; phase_start_q <= '0;
       lsb_started_q <= 1'b0;
-      pass2_q <= 1'b0; refetched_q <= 1'b0; kb_q <= '0; first_q <= 1'b0; disc_q <= 1'b0;
+      pass2_q <= 1'b0; refetched_q <= 1'b0; first_q <= 1'b0; disc_q <= 1'b0;
       row_act_q <= 1'b0;
       cl_s_q <= '0; cl_l_q <= '0; cl_t_q <= '0;
       ev_valid_q <= 1'b0; ev_kind_q <= '0; ev_step_q <= '0; ev_tokens_q <= '0; ev_layer_q <= '0;
@@ -635,10 +803,8 @@ module sinkattn_top #(
                 t_q <= cmd_data_i[sinkattn_host_pkg::RunStepLsb +: TokW];
                 l_q <= cmd_data_i[sinkattn_host_pkg::RunLayerLsb +: LayW];
                 phase_start_q <= cyc_q;
-                j_q <= '0;
                 cnt_q <= '0;
                 g_q <= '0;
-                gbase_q <= '0;
                 prefill_q <= cmd_data_i[sinkattn_host_pkg::RunPrefillLsb];
                 // A prefill pass is the eviction phase alone; a decode run starts with head pruning.
                 if (cmd_data_i[sinkattn_host_pkg::RunPrefillLsb])
@@ -674,7 +840,6 @@ module sinkattn_top #(
         StHpScan: begin
           if (!hpruned_q[j_q[HqW-1:0]][l_q]) cnt_q <= cnt_q + 1'b1;
           if (8'(j_q) + 8'd1 >= cfg_hq_q) st_q <= StHpDec;
-          else j_q <= j_q + 1'b1;
         end
         StHpDec: begin
           if (cnt_q > TokW'(keep_q[l_q])) begin
@@ -689,25 +854,16 @@ module sinkattn_top #(
         end
         // -------------------------------------------------------------------------------------
         StSelStart: begin
-          if (tk_start_ready) begin
-            topk_beat_q <= '0;
-            st_q <= StSelFeed;
-          end
+          if (tk_start_ready) st_q <= StSelFeed;
         end
         StSelFeed: begin
-          if (tk_in_ready) begin
-            topk_beat_q <= topk_beat_q + 1'b1;
-            if ((topk_beat_q + 1'b1) * TokW'(TopkParallelism) >= cnt_q) begin
-              ptr_q <= '0;
-              done_seen_q <= 1'b0;
-              st_q <= StSelOut;
-            end
+          if (tk_in_ready && tk_last_beat) begin
+            done_seen_q <= 1'b0;
+            st_q <= StSelOut;
           end
         end
         StSelOut: begin
           if (tk_done) done_seen_q <= 1'b1;
-          if (tk_out_valid && tk_out_ready) ptr_q <= ptr_q + 1'b1;
-          if (drop) ptr_q <= ptr_q + 1'b1;
           if (sel_finish) begin
             ev_valid_q <= 1'b1; ev_group_q <= sel_hp_q ? 8'd0 : 8'(g_q); ev_tokens_q <= 16'(cnt_q);
             ev_kind_q <= sel_hp_q ? sinkattn_host_pkg::EvHeadPruning : sinkattn_host_pkg::EvEviction;
@@ -719,14 +875,12 @@ module sinkattn_top #(
         // One KV-head job.
         StGrpStart: begin
           // The rows of job g start when the front has completed its list.
-          r_q           <= '0;
           lsb_started_q <= 1'b0;
           if (bank_busy[bk] && bank_listed[bk]) st_q <= StRowStart;
         end
         StRowStart: begin
           pass2_q     <= 1'b0;
           refetched_q <= 1'b0;
-          kb_q        <= '0;
           first_q     <= 1'b1;
           disc_q      <= 1'b0;
           if (hpruned_q[h_cur[HqW-1:0]][l_q]) begin
@@ -738,10 +892,7 @@ module sinkattn_top #(
           end
         end
         StRowQk: begin
-          if (qk_k_valid && qk_k_ready) begin
-            kb_q <= kb_q + 1'b1;
-            if (qk_k_last) st_q <= StRowSm;
-          end
+          if (qk_k_valid && qk_k_ready && qk_k_last) st_q <= StRowSm;
         end
         StRowSm: begin
           if (p_fire) begin
@@ -752,7 +903,6 @@ module sinkattn_top #(
               if (!lsb_started_q) lsb_started_q <= 1'b1;
               refetched_q <= 1'b1;
               pass2_q     <= 1'b1;
-              kb_q        <= '0;
               first_q     <= 1'b1;
               disc_q      <= 1'b0;
               st_q        <= StRowQk;
@@ -767,10 +917,7 @@ module sinkattn_top #(
         StRowEmit: begin
           if (row_ready_i) begin
             if (r_q + 8'd1 >= cfg_group_q) st_q <= StGrpWait;
-            else begin
-              r_q  <= r_q + 8'd1;
-              st_q <= StRowStart;
-            end
+            else st_q <= StRowStart;
           end
         end
         StGrpWait: begin
@@ -783,7 +930,6 @@ module sinkattn_top #(
               st_q <= StEvStart;
             end else begin
               g_q     <= g_q + 1'b1;
-              gbase_q <= gbase_q + cfg_group_q;
               st_q    <= StGrpStart;
             end
           end
@@ -793,15 +939,13 @@ module sinkattn_top #(
         StEvStart: begin
           phase_start_q <= cyc_q;
           cnt_q <= '0;
-          j_q   <= cfg_sinks_q;
           if ((cfg_ghead_q ? (pol_g == sinkattn_host_pkg::PolicyTopk) : any_topk) && cfg_sinks_q < mid_end)
             st_q <= StEvScan;
           else st_q <= StEvNext;
         end
         StEvScan: begin
-          if (!evict_mem[{KvW'(g_q), PosW'(j_q)}][l_q]) cnt_q <= cnt_q + 1'b1;
+          if (!evict_rdata[l_q]) cnt_q <= cnt_q + 1'b1;
           if (j_q + 1'b1 >= mid_end) st_q <= StEvDec;
-          else j_q <= j_q + 1'b1;
         end
         StEvDec: begin
           if (cnt_q > budget_q[l_q]) begin
@@ -879,7 +1023,7 @@ module sinkattn_top #(
     end
   end
 
-  assign fetch_lsb_start = (st_q == StRowSm) && p_fire && disc_now && sm_p_last && !lsb_started_q;
+  assign fetch_lsb_start = redo && !lsb_started_q;
 
   // =============================================================================================
   // Outputs
@@ -904,5 +1048,10 @@ module sinkattn_top #(
   /* verilator lint_off UNUSEDSIGNAL */
   logic unused;
   assign unused = ^{tk_out_last, tk_lfsr, tk_pass_pivot, qk_s_last, cmd_addr_i, cmd_data_i};
+  // Read addresses and words whose top bits are always zero: tokens and list positions are below
+  // MaxTokens (a TokW value's top bit is for the count MaxTokens itself), query heads below
+  // MaxQHeads.
+  logic unused_top_bits;
+  assign unused_top_bits = ^{h_d, scan_tok_d, list_pv_tok, prow_d, cand_rtok};
   /* verilator lint_on UNUSEDSIGNAL */
 endmodule

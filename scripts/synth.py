@@ -8,17 +8,19 @@ Usage: synth.py --preset-svh FILE --gen-dir DIR --out CSV [--set Name=value ...]
 the normal test run does); the override is recorded in the CSV's params column. The preset's own
 sizes take minutes and run under the slow label.
 
-Each block is synthesized twice: generic `synth` (cell count) and `synth_xilinx` (LUT, FF, DSP,
-BRAM). Block parameters come from the preset's generated header and the numeric contract's
-(GEN_DIR/sinkattn_numerics_pkg.sv), never from this script.
+Each block is synthesized twice: generic `synth` (logic cells, every inferred memory kept as an
+SRAM or ROM macro, as an ASIC flow hands memories to an SRAM compiler) and `synth_xilinx` (LUT,
+FF, DSP, BRAM: the memories go to the FPGA memory mapper). Block parameters come from the
+preset's generated header and the numeric contract's (GEN_DIR/sinkattn_numerics_pkg.sv), never
+from this script. Each row has the block's memory bits, a block-RAM lower bound and Yosys's run
+time.
 
 The block `top` is synthesized bottom-up, as large designs are: every datapath block on its own
 (one row each), then the top's own logic (controller, K/V fetch, muxing, counters) with those
-blocks as black boxes (row `top_logic`), and a `top_total` row that adds them up. Memories of at
-least --macro-bits bits are not handed to the FPGA memory mapper: they are kept as opaque SRAM
-macros, and their geometry (words, width, ports, read style) goes to a second CSV next to --out
-(`*_memories.csv`) with a block-RAM lower bound, because the top's big arrays have combinational
-reads and several read ports, which no block RAM offers (rtl/README.md).
+blocks as black boxes (row `top_logic`, also alone as the block `top_logic`), and a `top_total`
+row that adds them up. The top's memories (words, width, ports, read style: the SRAM macro list of
+the ASIC view) go to a second CSV next to --out (`*_memories.csv`). --macro-bits N keeps memories
+of at least N bits out of the FPGA memory mapper as opaque macros (default 0: none).
 """
 import argparse
 import csv
@@ -27,6 +29,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -113,15 +116,42 @@ def row(name, top, resolved, cells, xc):
     carry = sum(n for c, n in xc.items() if c.startswith("CARRY"))
     return {"block": name, "top": top, "cells": cells, "lut": lut, "ff": ff, "dsp": dsp, "bram": bram,
             "lutram": lutram, "carry": carry, "macro_bits": 0, "macro_bram36_lower_bound": 0,
+            "memory_bits": 0, "memory_bram36_lower_bound": 0, "yosys_seconds": 0,
             "params": " ".join(f"{p}={v}" for p, v in resolved.items() if not str(v).startswith('"'))}
 
 
+def generic_logic(head, top, work, name):
+    """The generic (ASIC) flow: every inferred memory kept as one SRAM or ROM macro (an SRAM
+    compiler's job, not the gate mapper's: mapped to gates, a block's banks and tables become
+    flip-flops and read-mux trees that dominate its cell count and Yosys's run time), the rest
+    mapped to generic gates. Returns the logic cells (macros and black boxes excluded), the
+    memories and the log."""
+    dump_file = os.path.join(work, name + "_memories.txt")
+    log = run_yosys(f"{head}synth -top {top} -run begin:fine; tee -q -o {dump_file} dump t:$mem_v2; "
+                    f"chtype -set $__sram_macro t:$mem_v2; synth -top {top} -run fine:; stat",
+                    os.path.join(work, name + "_synth.log"))
+    with open(dump_file) as f:
+        mems = memories(f.read())
+    cells, gc = last_stat(log)
+    opaque = sum(n for c, n in gc.items() if c == "$__sram_macro" or any(c.endswith(b) for b in DATAPATH))
+    for m in mems:
+        # Block RAM if each memory were one simple-dual-port RAM per read port (a lower bound:
+        # widths and depths rarely fill a RAMB36 exactly).
+        m["bram36_lower_bound"] = -(-m["bits"] // BRAM36_BITS) * m["read_ports"]
+    return cells - opaque, mems
+
+
 def synth(name, values, gen_dir, work):
+    t0 = time.time()
     top = BLOCKS[name][0]
     read, resolved = elaborate(name, values, gen_dir)
-    generic = run_yosys(f"{read}synth -top {top}; stat", os.path.join(work, name + "_synth.log"))
+    cells, mems = generic_logic(f"{read}hierarchy -top {top}; ", top, work, name)
     xil = run_yosys(f"{read}synth_xilinx -top {top}; stat", os.path.join(work, name + "_xilinx.log"))
-    return row(name, top, resolved, last_stat(generic)[0], last_stat(xil)[1])
+    r = row(name, top, resolved, cells, last_stat(xil)[1])
+    r["memory_bits"] = sum(m["bits"] for m in mems)
+    r["memory_bram36_lower_bound"] = sum(m["bram36_lower_bound"] for m in mems)
+    r["yosys_seconds"] = round(time.time() - t0, 1)
+    return r
 
 
 MEM_PARAM = re.compile(r"^\s+parameter \\(SIZE|WIDTH|RD_PORTS|WR_PORTS|RD_CLK_ENABLE) (\S+)", re.M)
@@ -142,34 +172,27 @@ def memories(dump):
 
 
 def synth_top_logic(values, gen_dir, work, macro_bits):
-    """The top with its datapath blocks as black boxes and its large memories as SRAM macros."""
+    """The top with its datapath blocks as black boxes. The generic flow keeps every memory as a
+    macro (generic_logic); synth_xilinx maps them to block RAM, or keeps those of at least
+    macro_bits bits out as SRAM macros (0: none)."""
+    t0 = time.time()
     top = BLOCKS["top"][0]
     read, resolved = elaborate("top", values, gen_dir)
     boxes = "blackbox " + " ".join("*" + b for b in DATAPATH) + "; "
     head = f"{read}hierarchy -top {top}; {boxes}"
-    # Pass 1: up to the memory inventory (the coarse netlist, memories not yet mapped).
-    dump_file = os.path.join(work, "top_memories.txt")
-    run_yosys(f"{head}synth -top {top} -run begin:fine; tee -q -o {dump_file} dump t:$mem_v2",
-              os.path.join(work, "top_mem.log"))
-    with open(dump_file) as f:
-        mems = memories(f.read())
-    macros = [m for m in mems if m["bits"] >= macro_bits]
+    cells, mems = generic_logic(head, top, work, "top")
+    macros = [m for m in mems if macro_bits and m["bits"] >= macro_bits]
     for m in mems:
         m["macro"] = m in macros
-        # Block RAM if the memory were one simple-dual-port RAM per read port (a lower bound:
-        # widths and depths rarely fill a RAMB36 exactly).
-        m["bram36_lower_bound"] = -(-m["bits"] // BRAM36_BITS) * m["read_ports"] if m["macro"] else 0
     keep = ("chtype -set $__sram_macro " + " ".join(f"*/{m['memory']}" for m in macros) + "; ") if macros else ""
-    # Pass 2 and 3: the rest of the generic and Xilinx flows, the macros left unmapped.
-    generic = run_yosys(f"{head}synth -top {top} -run begin:fine; {keep}synth -top {top} -run fine:; stat",
-                        os.path.join(work, "top_synth.log"))
     xil = run_yosys(f"{head}synth_xilinx -top {top} -run begin:map_memory; {keep}"
                     f"synth_xilinx -top {top} -run map_memory:; stat", os.path.join(work, "top_xilinx.log"))
-    cells, gc = last_stat(generic)
-    opaque = sum(n for c, n in gc.items() if c == "$__sram_macro" or any(c.endswith(b) for b in DATAPATH))
-    logic = row("top_logic", top, resolved, cells - opaque, last_stat(xil)[1])
+    logic = row("top_logic", top, resolved, cells, last_stat(xil)[1])
+    logic["memory_bits"] = sum(m["bits"] for m in mems)
     logic["macro_bits"] = sum(m["bits"] for m in macros)
     logic["macro_bram36_lower_bound"] = sum(m["bram36_lower_bound"] for m in macros)
+    logic["memory_bram36_lower_bound"] = sum(m["bram36_lower_bound"] for m in mems)
+    logic["yosys_seconds"] = round(time.time() - t0, 1)
     return logic, mems
 
 
@@ -183,8 +206,9 @@ def synth_top(values, gen_dir, work, macro_bits):
     rows.append(logic)
     report(logic)
     total = dict(logic, block="top_total")
-    for k in ("cells", "lut", "ff", "dsp", "bram", "lutram", "carry", "macro_bits", "macro_bram36_lower_bound"):
-        total[k] = sum(r[k] for r in rows)
+    for k in ("cells", "lut", "ff", "dsp", "bram", "lutram", "carry", "macro_bits", "macro_bram36_lower_bound",
+              "memory_bits", "memory_bram36_lower_bound", "yosys_seconds"):
+        total[k] = round(sum(r[k] for r in rows), 1)
     rows.append(total)
     return rows, mems
 
@@ -209,8 +233,9 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--set", action="append", default=[], metavar="Name=value",
                     help="override a preset parameter")
-    ap.add_argument("--macro-bits", type=int, default=BRAM36_BITS, metavar="N",
-                    help="top: memories of at least N bits stay SRAM macros (default: one RAMB36)")
+    ap.add_argument("--macro-bits", type=int, default=0, metavar="N",
+                    help="top: memories of at least N bits stay SRAM macros, the ASIC view "
+                         "(default 0: every memory goes to the FPGA memory mapper)")
     ap.add_argument("blocks", nargs="*")
     a = ap.parse_args()
     values = preset_params(os.path.join(a.gen_dir, "sinkattn_numerics_pkg.sv"))
@@ -224,10 +249,11 @@ def main():
         values[m.group(1)] = int(m.group(2))
     names = a.blocks or sorted(n for n in BLOCKS if n != "top")
     for n in names:
-        if n not in BLOCKS:
-            raise SystemExit(f"error: synth.py: block: unknown block '{n}' (have: {', '.join(sorted(BLOCKS))})")
-    if a.macro_bits < 1:
-        raise SystemExit(f"error: synth.py: --macro-bits: {a.macro_bits} is not a positive bit count")
+        if n not in BLOCKS and n != "top_logic":
+            raise SystemExit(f"error: synth.py: block: unknown block '{n}' "
+                             f"(have: {', '.join(sorted(BLOCKS) + ['top_logic'])})")
+    if a.macro_bits < 0:
+        raise SystemExit(f"error: synth.py: --macro-bits: {a.macro_bits} is not a bit count (0: no macros)")
     if "top" in names:  # the top's rows include every datapath block
         names = [n for n in names if n not in DATAPATH]
     rows, mems = [], []
@@ -236,6 +262,10 @@ def main():
             if n == "top":
                 top_rows, mems = synth_top(values, a.gen_dir, work, a.macro_bits)
                 rows += top_rows
+            elif n == "top_logic":  # the top's own logic and memories, the blocks as black boxes
+                logic, mems = synth_top_logic(values, a.gen_dir, work, a.macro_bits)
+                rows.append(logic)
+                report(logic)
             else:
                 rows.append(synth(n, values, a.gen_dir, work))
                 report(rows[-1])

@@ -1,7 +1,7 @@
 // The on-chip memory inventory of the RTL, one entry per array, sized as the RTL sizes it. The
 // area test checks every entry against the memories Yosys infers (configs/area/calibration/
-// yosys_memories.csv): words, width and ports. When the RTL's memories change (issue #12: SRAM
-// cells with registered reads, banked by lane), this list is the one place to follow it.
+// yosys_memories.csv, and live in the rtl-labelled test area_memories_yosys): words, width and
+// ports. When the RTL's memories change, this list is the one place to follow it.
 #include <algorithm>
 
 #include "sinkattn/area.hpp"
@@ -27,33 +27,42 @@ std::vector<MemoryGeometry> memory_inventory(const HwConfig& hw) {
   const int shift_bits = clog2(num::kScaleShiftMax + 1);
   const int p = hw.topk_parallelism;
   const int qk = hw.qk_lanes, pv = hw.pv_lanes;
-  const long long sink_words = static_cast<long long>(hw.max_layers) * hw.max_kv_heads * hw.sink_sram_tokens;
+  const auto ceil_div = [](long long a, long long b) { return (a + b - 1) / b; };
+  const auto at_least_2 = [](long long w) { return std::max(2LL, w); };  // ram_2p's Depth >= 2
+  const long long entries = static_cast<long long>(hw.max_layers) * hw.max_kv_heads;  // (layer, KV head)
   constexpr int kTagDepth = 64;  // kv_fetch's requests in flight, fixed by sinkattn_top
   // softmax_unit: two banks of MaxTokens scores and exps, addressed {bank, index}.
   const long long sm_words = 2LL << (n > 1 ? clog2(n) : 1);
 
-  // name, block, words, width, read ports, write ports, banks. Read ports follow the RTL's
-  // readers: each Q.K lane reads the key stores and the sink keys, each P.V lane the values and
-  // sink values, each top-k lane the candidate list and the importance store, plus the
-  // controller's own reads.
+  // name, block, words, width, read ports, write ports, banks. Every memory of the top is a
+  // ram_2p cell (one registered read port, one write port); where a datapath reads several words
+  // a cycle, the memory is banked by lane, one cell per lane ("[]" in the name).
   return {
-      // sinkattn_top.sv: sink SRAM, MaxLayers x MaxKvHeads x SinkSramTokens rows of D elements.
-      {"sink_k_mem", "sink_sram", sink_words, vec_bits, qk, 1, 1},
-      {"sink_v_mem", "sink_sram", sink_words, vec_bits, pv, 1, 1},
-      // The double-buffered K/V store: two banks of MaxTokens rows (key MSB, key LSB, value).
-      {"kmsb_mem", "kv_store", 2 * n, static_cast<int>(d) * num::kKeyMsbBits, qk, 1, 1},
-      {"klsb_mem", "kv_store", 2 * n, static_cast<int>(d) * num::kKeyLsbBits, qk, 1, 1},
-      {"val_mem", "kv_store", 2 * n, vec_bits, pv, 1, 1},
-      // Read lists of the two store banks (the list scan writes, the fetch and P.V feed read).
-      {"list_mem", "read_lists", 2 * n, tok_w, 2, 1, 1},
-      // Token importance {layer scope, list, token}: each top-k lane reads, the update reads too.
-      {"imp_mem", "importance", 1LL << (lay_w + kv_w + pos_w), num::kImportanceBits, p + 1, 1, 1},
-      // Evicted-at-layer masks {list, token}: the list scan, the eviction update and the count.
-      {"evict_mem", "alive_bitmap", 1LL << (kv_w + pos_w), hw.max_layers, 3, 1, 1},
-      // Top-k candidates (tokens or heads): each top-k lane and the eviction read.
-      {"cand_mem", "topk_candidates", n, tok_w, p + 1, 1, 1},
-      // This (step, layer)'s queries and their score scales, one per query head.
-      {"q_mem", "query_buffer", hw.max_q_heads, vec_bits, 1, 1, 1},
+      // sinkattn_sink_sram.sv: per (layer, KV head), SinkSramTokens rows of D elements, sink token
+      // s in key cell s mod QkLanes and value cell s mod PvLanes.
+      {"u_sink.g_k[].u_key.mem", "sink_sram", at_least_2(entries * ceil_div(hw.sink_sram_tokens, qk)), vec_bits, 1, 1,
+       qk},
+      {"u_sink.g_v[].u_val.mem", "sink_sram", at_least_2(entries * ceil_div(hw.sink_sram_tokens, pv)), vec_bits, 1, 1,
+       pv},
+      // sinkattn_kv_store.sv: two job banks of MaxTokens list positions, position i in key cell
+      // i mod QkLanes (MSB and LSB planes) and value cell i mod PvLanes.
+      {"u_kv.g_k[].u_msb.mem", "kv_store", 2 * ceil_div(n, qk), static_cast<int>(d) * num::kKeyMsbBits, 1, 1, qk},
+      {"u_kv.g_k[].u_lsb.mem", "kv_store", 2 * ceil_div(n, qk), static_cast<int>(d) * num::kKeyLsbBits, 1, 1, qk},
+      {"u_kv.g_v[].u_val.mem", "kv_store", 2 * ceil_div(n, pv), vec_bits, 1, 1, pv},
+      // Read lists of the two job banks, one copy per reader: the fetch's main and LSB contexts
+      // and the importance update.
+      {"u_list_fm.mem", "read_lists", 2 * n, tok_w, 1, 1, 1},
+      {"u_list_fl.mem", "read_lists", 2 * n, tok_w, 1, 1, 1},
+      {"u_list_pv.mem", "read_lists", 2 * n, tok_w, 1, 1, 1},
+      // Token importance {layer scope, list, token}: the eviction scan or the update reads.
+      {"u_imp_mem.mem", "importance", 1LL << (lay_w + kv_w + pos_w), num::kImportanceBits, 1, 1, 1},
+      // Evicted-at-layer masks {list, token}, bit lanes: the list scan or the eviction scan reads.
+      {"u_evict_mem.mem", "alive_bitmap", 1LL << (kv_w + pos_w), hw.max_layers, 1, 1, 1},
+      // Top-k candidates: tokens (the walk reads) and scores in TopkParallelism banks (the feed).
+      {"u_cand_mem.mem", "topk_candidates", n, tok_w, 1, 1, 1},
+      {"g_cand_score[].u_score.mem", "topk_candidates", at_least_2(ceil_div(n, p)), num::kImportanceBits, 1, 1, p},
+      // This (step, layer)'s queries (a cell) and their score scales (register files).
+      {"u_q_mem.mem", "query_buffer", at_least_2(hw.max_q_heads), vec_bits, 1, 1, 1},
       {"mant_mem", "query_buffer", hw.max_q_heads, num::kScaleMantBits, 1, 1, 1},
       {"shift_mem", "query_buffer", hw.max_q_heads, shift_bits, 1, 1, 1},
       // kv_fetch.sv: tags of the DRAM requests in flight {bank, pos, plane, last}.

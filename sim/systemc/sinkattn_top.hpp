@@ -3,7 +3,12 @@
 // softmax_unit.hpp, pv_gather.hpp, pv_lanes.hpp, topk_engine.hpp), and the top's own processes
 // (memory writes, configuration registers, head state, controller, counters) are one member
 // function each, in sinkattn_top.cpp, with the RTL's register names. Memories are index arrays:
-// data travels as list positions and trace rows (cells.hpp).
+// data travels as list positions and trace rows (cells.hpp). The model reads them as it reads
+// registers, the cycle it uses the word; the RTL's SRAM cells read a cycle ahead at the next value
+// of the reader's counter (write-first where a word may be used the cycle after its write), so
+// the two see the same word in the same cycle and the cells need no timing of their own here.
+// The RTL's importance update and alive-bitmap drop write a cycle later than the model does;
+// no reader looks at those words in between (rtl/sinkattn_top.sv says why).
 //
 // Port values are plain members: the host sets the inputs, calls comb(), samples the outputs,
 // then edge().

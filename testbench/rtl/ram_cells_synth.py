@@ -16,12 +16,13 @@ import subprocess
 import sys
 import tempfile
 
-# cell, Width, Depth, MaskBits
+# cell, Width, Depth, MaskBits, WriteFirst (ram_2p's bypass: its registers sit outside the array)
 CASES = [
-    ("ram_2p", 48, 4096, 48),   # importance-store-like words, one word enable
-    ("ram_2p", 64, 1024, 8),    # byte enables
-    ("ram_1p", 72, 2048, 72),   # single port
-    ("ram_1p", 32, 8192, 8),    # single port, byte enables
+    ("ram_2p", 48, 4096, 48, 0),   # importance-store-like words, one word enable
+    ("ram_2p", 64, 1024, 8, 0),    # byte enables
+    ("ram_2p", 64, 2048, 64, 1),   # K/V-store-like cell with the write-first bypass
+    ("ram_1p", 72, 2048, 72, 0),   # single port
+    ("ram_1p", 32, 8192, 8, 0),    # single port, byte enables
 ]
 BRAM36_BITS = 36 * 1024
 
@@ -37,10 +38,11 @@ def param(cell, name):
     return int(v, 2) if isinstance(v, str) else int(v)
 
 
-def check(cells_dir, cell, width, depth, mask_bits, work):
+def check(cells_dir, cell, width, depth, mask_bits, write_first, work):
     src = os.path.abspath(os.path.join(cells_dir, f"{cell}.sv"))
-    chparam = f"chparam -set Width {width} -set Depth {depth} -set MaskBits {mask_bits} {cell}"
-    where = f"{cell} {depth}x{width} (MaskBits {mask_bits})"
+    chparam = (f"chparam -set Width {width} -set Depth {depth} -set MaskBits {mask_bits}"
+               + (f" -set WriteFirst {write_first}" if cell == "ram_2p" else "") + f" {cell}")
+    where = f"{cell} {depth}x{width} (MaskBits {mask_bits}{', WriteFirst' if write_first else ''})"
     errors = []
 
     # (1) Inferred memory: one $mem_v2, one write and one read port, registered read.
@@ -72,7 +74,9 @@ def check(cells_dir, cell, width, depth, mask_bits, work):
         errors.append(f"{stat['num_memories']} memories left unmapped")
     if not bound <= bram36 <= 2 * bound:
         errors.append(f"{bram36} RAMB36 equivalents, expected {bound} .. {2 * bound}")
-    if flops > 2 * width:  # address/output registers at most; storage in flip-flops would be depth x width
+    # Address/output registers (and the bypass's data and hit registers) at most; storage in
+    # flip-flops would be depth x width.
+    if flops > (4 if write_first else 2) * width:
         errors.append(f"{flops} flip-flops: storage was not mapped to block RAM")
     print(f"{where}: {bram36:g} RAMB36 (bound {bound}), {flops} flip-flops"
           + ("" if not errors else " -- FAIL: " + "; ".join(errors)))

@@ -20,6 +20,7 @@
 
 #include "Vram_1p.h"
 #include "Vram_2p.h"
+#include "Vram_2p_wf.h"
 #include "test_seed.hpp"
 
 #ifndef SINKATTN_TB_RAM_WIDTH
@@ -79,11 +80,14 @@ void tick(Top& t) {
   t.eval();
 }
 
-TEST(Ram2p, RandomTrafficMatchesReference) {
+// ram_2p, read-first (WriteFirst = 0) or with the write-first bypass (WriteFirst = 1).
+template <typename Top>
+void ram_2p_random_traffic(bool write_first) {
+  const char* cell = write_first ? "ram_2p (WriteFirst)" : "ram_2p";
   const std::uint64_t seed = sinkattn::testing::test_seed(1);
   std::mt19937_64 rng(seed);
   auto ctx = std::make_unique<VerilatedContext>();
-  Vram_2p t(ctx.get(), "ram_2p");
+  Top t(ctx.get(), "ram_2p");
   t.clk_i = 0;
   t.we_i = 0;
   t.re_i = 0;
@@ -94,7 +98,7 @@ TEST(Ram2p, RandomTrafficMatchesReference) {
   for (int c = 0; c < kCycles; ++c) {
     const bool we = rng() % 2, re = rng() % 3 != 0;
     const int waddr = static_cast<int>(rng() % kDepth);
-    // A quarter of the reads go to the address being written: read-first must hold.
+    // A quarter of the reads go to the address being written: read-first (or write-first) must hold.
     const int raddr = rng() % 4 == 0 ? waddr : static_cast<int>(rng() % kDepth);
     const std::uint32_t wdata = static_cast<std::uint32_t>(rng()) & kWordMask;
     const int lanes = rng() % 2 ? (1 << kLanes) - 1 : static_cast<int>(rng() % (1u << kLanes));
@@ -104,24 +108,34 @@ TEST(Ram2p, RandomTrafficMatchesReference) {
     t.wmask_i = lanes;
     t.re_i = re;
     t.raddr_i = raddr;
-    if (re) {  // read-first: the word as it is before this cycle's write
+    if (re && !write_first) {  // read-first: the word as it is before this cycle's write
       out = {ref.word[raddr], ref.known[raddr]};
       last_addr = raddr;
-      ++reads;
-      collisions += we && raddr == waddr && lanes != 0;
     }
     if (we) {
       ref.write(waddr, wdata, lanes);
       partial += lanes != (1 << kLanes) - 1;
     }
+    if (re && write_first) {  // write-first: the written lanes are the new ones
+      out = {ref.word[raddr], ref.known[raddr]};
+      last_addr = raddr;
+    }
+    if (re) {
+      ++reads;
+      collisions += we && raddr == waddr && lanes != 0;
+    }
     tick(t);
-    ASSERT_TRUE(out.matches(t.rdata_o)) << mismatch("ram_2p", seed, c, last_addr, out, t.rdata_o);
+    ASSERT_TRUE(out.matches(t.rdata_o)) << mismatch(cell, seed, c, last_addr, out, t.rdata_o);
   }
   // The traffic exercised what it claims to.
   EXPECT_GT(reads, kCycles / 2);
   EXPECT_GT(collisions, kCycles / 20);
   EXPECT_GT(partial, kCycles / 8);
 }
+
+TEST(Ram2p, RandomTrafficMatchesReference) { ram_2p_random_traffic<Vram_2p>(false); }
+
+TEST(Ram2p, WriteFirstRandomTrafficMatchesReference) { ram_2p_random_traffic<Vram_2p_wf>(true); }
 
 TEST(Ram1p, RandomTrafficMatchesReference) {
   const std::uint64_t seed = sinkattn::testing::test_seed(1);
