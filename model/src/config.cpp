@@ -302,6 +302,13 @@ Config read_config(const Reader& r, const std::string& file) {
   // Two comparators at least: the engine's score memory is P banks of one row per beat.
   hw.topk_parallelism = static_cast<int>(r.integer("hw.topk_parallelism", 2, 256));
   if (!is_pow2(hw.topk_parallelism)) r.fail("hw.topk_parallelism", "must be a power of two");
+  // The top-k engine keeps max_tokens / P rows in each of its P score banks, two at least
+  // (rtl/topk_engine.sv refuses any other size at elaboration).
+  if (hw.max_tokens % hw.topk_parallelism != 0 || hw.max_tokens < 2 * hw.topk_parallelism)
+    r.fail("hw.max_tokens", std::to_string(hw.max_tokens) + " is not a multiple of hw.topk_parallelism (" +
+                                std::to_string(hw.topk_parallelism) +
+                                ") of at least two: the top-k engine keeps max_tokens / topk_parallelism rows in each "
+                                "of its banks");
   hw.topk_lfsr_seed = static_cast<int>(r.integer("hw.topk_lfsr_seed", 1, 65535));
   hw.dram.bytes_per_cycle = static_cast<int>(r.integer("hw.dram.bytes_per_cycle", 1, 4096));
   hw.dram.latency_cycles = static_cast<int>(r.integer("hw.dram.latency_cycles", 0, 100000));

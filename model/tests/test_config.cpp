@@ -279,7 +279,7 @@ TEST_F(ConfigFiles, PerLayerWithoutListSchedule) {
                "policy.heavy_hitters.budget.per_layer", "only read with schedule 'list'");
 }
 TEST_F(ConfigFiles, SinksPlusWindowMustFitCache) {
-  expect_error("name: x\nbase: base\nhw:\n  max_tokens: 100\npolicy:\n  sinks: 4\n  window: 100\n", "policy.window", "must fit the KV cache");
+  expect_error("name: x\nbase: base\nhw:\n  max_tokens: 96\npolicy:\n  sinks: 4\n  window: 100\n", "policy.window", "must fit the KV cache");
 }
 TEST_F(ConfigFiles, SinksMustFitSinkSram) {
   expect_error("name: x\nbase: base\npolicy:\n  sinks: 9\n", "policy.sinks", "do not fit hw.sink_sram_tokens");
@@ -430,6 +430,10 @@ TEST_F(ConfigFiles, LfsrSeedZero) { expect_error("name: x\nbase: base\nhw:\n  to
 TEST_F(ConfigFiles, TopkNeedsTwoComparators) { expect_error("name: x\nbase: base\nhw:\n  topk_parallelism: 1\n", "hw.topk_parallelism", "out of range"); }
 TEST_F(ConfigFiles, MaxTokensFitsTheLfsrModulo) { expect_error("name: x\nbase: base\nhw:\n  max_tokens: 65536\n", "hw.max_tokens", "out of range"); }
 TEST_F(ConfigFiles, ImportanceWidthOverflows) { expect_error("name: x\nbase: base\nhw:\n  max_tokens: 65535\n  max_layers: 1024\n  max_q_heads: 1024\n", "hw.max_tokens", "importance"); }
+TEST_F(ConfigFiles, MaxTokensFillsTheTopkBanks) {
+  expect_error("name: x\nbase: base\nhw:\n  max_tokens: 100\n", "hw.max_tokens", "not a multiple of hw.topk_parallelism");
+  expect_error("name: x\nbase: base\nhw:\n  max_tokens: 16\n", "hw.max_tokens", "of at least two");
+}
 TEST_F(ConfigFiles, NotPowerOfTwo) { expect_error("name: x\nbase: base\nhw:\n  topk_parallelism: 12\n", "hw.topk_parallelism", "power of two"); }
 TEST_F(ConfigFiles, UnknownBase) { expect_error("name: x\nbase: nosuch\n", "base", "no preset named 'nosuch'"); }
 TEST_F(ConfigFiles, MissingName) { expect_error("base: base\n", "name", "missing"); }
