@@ -127,8 +127,9 @@ def generic_logic(head, top, work, name):
     mapped to generic gates. Returns the logic cells (macros and black boxes excluded), the
     memories and the log."""
     dump_file = os.path.join(work, name + "_memories.txt")
-    log = run_yosys(f"{head}synth -top {top} -run begin:fine; tee -q -o {dump_file} dump t:$mem_v2; "
-                    f"chtype -set $__sram_macro t:$mem_v2; synth -top {top} -run fine:; stat",
+    # Flattened, so that every instance of a memory cell is its own $mem_v2 (one per bank).
+    log = run_yosys(f"{head}synth -flatten -top {top} -run begin:fine; tee -q -o {dump_file} dump t:$mem_v2; "
+                    f"chtype -set $__sram_macro t:$mem_v2; synth -flatten -top {top} -run fine:; stat",
                     os.path.join(work, name + "_synth.log"))
     with open(dump_file) as f:
         mems = memories(f.read())
