@@ -3,7 +3,7 @@
 // values by list position.
 //
 // Every plane is banked by lane, so that a beat reads one word from each cell and no cell has
-// more than one read and one write port (ram_2p):
+// more than one read and one write port (cells/ram_2p_lanes.sv, Lanes ram_2p cells each):
 //   - keys: QkLanes cells per plane; list position p lives in cell p mod QkLanes, row p / QkLanes
 //     of the job's bank, so a Q.K beat kb reads row kb of every cell;
 //   - values: PvLanes cells; a P.V beat starts at a multiple of PvLanes (sinkattn_pv_gather), so
@@ -73,33 +73,23 @@ module sinkattn_kv_store #(
   assign k_raddr = addr_k(k_bank_i, (PosW+1)'(k_row_i));
   assign v_raddr = addr_v(v_bank_i, (PosW+1)'(v_row_i));
 
-  // (The genvar stays out of the cells' port expressions and part-selects: Icarus 11 then takes
-  // it for a variable.)
-  for (genvar i = 0; i < QkLanes; i++) begin : g_k
-    logic            lane_we;
-    logic [MsbW-1:0] msb;
-    logic [LsbW-1:0] lsb;
-    assign lane_we = wr_valid_i && (32'(wr_pos_i) % QkLanes == i);
-    ram_2p #(.Width(MsbW), .Depth(DepthK), .WriteFirst(1)) u_msb (
-      .clk_i, .we_i(lane_we && wr_msb_i), .waddr_i(k_waddr), .wdata_i(msb_i), .wmask_i(1'b1),
-      .re_i(1'b1), .raddr_i(k_raddr), .rdata_o(msb)
-    );
-    ram_2p #(.Width(LsbW), .Depth(DepthK), .WriteFirst(1)) u_lsb (
-      .clk_i, .we_i(lane_we && wr_lsb_i), .waddr_i(k_waddr), .wdata_i(lsb_i), .wmask_i(1'b1),
-      .re_i(1'b1), .raddr_i(k_raddr), .rdata_o(lsb)
-    );
-    assign k_msb_o[i*MsbW +: MsbW] = msb;
-    assign k_lsb_o[i*LsbW +: LsbW] = lsb;
-  end
+  localparam int LaneKW = (QkLanes > 1) ? $clog2(QkLanes) : 1;
+  localparam int LaneVW = (PvLanes > 1) ? $clog2(PvLanes) : 1;
+  logic [LaneKW-1:0] k_wlane;
+  logic [LaneVW-1:0] v_wlane;
+  assign k_wlane = LaneKW'(32'(wr_pos_i) % QkLanes);
+  assign v_wlane = LaneVW'(32'(wr_pos_i) % PvLanes);
 
-  for (genvar i = 0; i < PvLanes; i++) begin : g_v
-    logic               we;
-    logic [VecBits-1:0] val;
-    assign we = wr_valid_i && wr_val_i && (32'(wr_pos_i) % PvLanes == i);
-    ram_2p #(.Width(VecBits), .Depth(DepthV)) u_val (
-      .clk_i, .we_i(we), .waddr_i(v_waddr), .wdata_i(val_i),
-      .wmask_i(1'b1), .re_i(1'b1), .raddr_i(v_raddr), .rdata_o(val)
-    );
-    assign v_o[i*VecBits +: VecBits] = val;
-  end
+  ram_2p_lanes #(.Width(MsbW), .Lanes(QkLanes), .Depth(DepthK), .WriteFirst(1)) u_msb (
+    .clk_i, .we_i(wr_valid_i && wr_msb_i), .wlane_i(k_wlane), .waddr_i(k_waddr), .wdata_i(msb_i),
+    .raddr_i(k_raddr), .rdata_o(k_msb_o)
+  );
+  ram_2p_lanes #(.Width(LsbW), .Lanes(QkLanes), .Depth(DepthK), .WriteFirst(1)) u_lsb (
+    .clk_i, .we_i(wr_valid_i && wr_lsb_i), .wlane_i(k_wlane), .waddr_i(k_waddr), .wdata_i(lsb_i),
+    .raddr_i(k_raddr), .rdata_o(k_lsb_o)
+  );
+  ram_2p_lanes #(.Width(VecBits), .Lanes(PvLanes), .Depth(DepthV)) u_val (
+    .clk_i, .we_i(wr_valid_i && wr_val_i), .wlane_i(v_wlane), .waddr_i(v_waddr), .wdata_i(val_i),
+    .raddr_i(v_raddr), .rdata_o(v_o)
+  );
 endmodule

@@ -56,26 +56,14 @@ module sinkattn_sink_sram #(
   assign k_waddr = AddrK'(w_entry * SinkRowsK + w_tok / QkLanes);
   assign v_waddr = AddrV'(w_entry * SinkRowsV + w_tok / PvLanes);
 
-  // (The genvar stays out of the cells' port expressions and part-selects: Icarus 11 then takes
-  // it for a variable.)
-  for (genvar i = 0; i < QkLanes; i++) begin : g_k
-    logic               we;
-    logic [VecBits-1:0] rdata;
-    assign we = we_k_i && (w_tok % QkLanes == i);
-    ram_2p #(.Width(VecBits), .Depth(DepthK)) u_key (
-      .clk_i, .we_i(we), .waddr_i(k_waddr), .wdata_i(wdata_i), .wmask_i(1'b1),
-      .re_i(1'b1), .raddr_i(k_raddr), .rdata_o(rdata)
-    );
-    assign k_o[i*VecBits +: VecBits] = rdata;
-  end
-  for (genvar i = 0; i < PvLanes; i++) begin : g_v
-    logic               we;
-    logic [VecBits-1:0] rdata;
-    assign we = we_v_i && (w_tok % PvLanes == i);
-    ram_2p #(.Width(VecBits), .Depth(DepthV)) u_val (
-      .clk_i, .we_i(we), .waddr_i(v_waddr), .wdata_i(wdata_i), .wmask_i(1'b1),
-      .re_i(1'b1), .raddr_i(v_raddr), .rdata_o(rdata)
-    );
-    assign v_o[i*VecBits +: VecBits] = rdata;
-  end
+  localparam int LaneKW = (QkLanes > 1) ? $clog2(QkLanes) : 1;
+  localparam int LaneVW = (PvLanes > 1) ? $clog2(PvLanes) : 1;
+  ram_2p_lanes #(.Width(VecBits), .Lanes(QkLanes), .Depth(DepthK)) u_key (
+    .clk_i, .we_i(we_k_i), .wlane_i(LaneKW'(w_tok % QkLanes)), .waddr_i(k_waddr), .wdata_i(wdata_i),
+    .raddr_i(k_raddr), .rdata_o(k_o)
+  );
+  ram_2p_lanes #(.Width(VecBits), .Lanes(PvLanes), .Depth(DepthV)) u_val (
+    .clk_i, .we_i(we_v_i), .wlane_i(LaneVW'(w_tok % PvLanes)), .waddr_i(v_waddr), .wdata_i(wdata_i),
+    .raddr_i(v_raddr), .rdata_o(v_o)
+  );
 endmodule

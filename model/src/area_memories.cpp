@@ -40,15 +40,15 @@ std::vector<MemoryGeometry> memory_inventory(const HwConfig& hw) {
   return {
       // sinkattn_sink_sram.sv: per (layer, KV head), SinkSramTokens rows of D elements, sink token
       // s in key cell s mod QkLanes and value cell s mod PvLanes.
-      {"u_sink.g_k[].u_key.mem", "sink_sram", at_least_2(entries * ceil_div(hw.sink_sram_tokens, qk)), vec_bits, 1, 1,
+      {"u_sink.u_key.g_lane[].u_ram.mem", "sink_sram", at_least_2(entries * ceil_div(hw.sink_sram_tokens, qk)), vec_bits, 1, 1,
        qk},
-      {"u_sink.g_v[].u_val.mem", "sink_sram", at_least_2(entries * ceil_div(hw.sink_sram_tokens, pv)), vec_bits, 1, 1,
+      {"u_sink.u_val.g_lane[].u_ram.mem", "sink_sram", at_least_2(entries * ceil_div(hw.sink_sram_tokens, pv)), vec_bits, 1, 1,
        pv},
       // sinkattn_kv_store.sv: two job banks of MaxTokens list positions, position i in key cell
       // i mod QkLanes (MSB and LSB planes) and value cell i mod PvLanes.
-      {"u_kv.g_k[].u_msb.mem", "kv_store", 2 * ceil_div(n, qk), static_cast<int>(d) * num::kKeyMsbBits, 1, 1, qk},
-      {"u_kv.g_k[].u_lsb.mem", "kv_store", 2 * ceil_div(n, qk), static_cast<int>(d) * num::kKeyLsbBits, 1, 1, qk},
-      {"u_kv.g_v[].u_val.mem", "kv_store", 2 * ceil_div(n, pv), vec_bits, 1, 1, pv},
+      {"u_kv.u_msb.g_lane[].u_ram.mem", "kv_store", 2 * ceil_div(n, qk), static_cast<int>(d) * num::kKeyMsbBits, 1, 1, qk},
+      {"u_kv.u_lsb.g_lane[].u_ram.mem", "kv_store", 2 * ceil_div(n, qk), static_cast<int>(d) * num::kKeyLsbBits, 1, 1, qk},
+      {"u_kv.u_val.g_lane[].u_ram.mem", "kv_store", 2 * ceil_div(n, pv), vec_bits, 1, 1, pv},
       // Read lists of the two job banks, one copy per reader: the fetch's main and LSB contexts
       // and the importance update.
       {"u_list_fm.mem", "read_lists", 2 * n, tok_w, 1, 1, 1},

@@ -18,7 +18,7 @@ namespace sinkattn {
 // One on-chip memory of the RTL: `banks` identical arrays of words x width bits, each with its
 // own read and write ports (a ROM has no write port).
 struct MemoryGeometry {
-  std::string name;   // the RTL memory as Yosys names it (u_imp_mem.mem, u_kv.g_k[].u_msb.mem, ...)
+  std::string name;   // the RTL memory as Yosys names it (u_imp_mem.mem, u_kv.u_msb.g_lane[].u_ram.mem, ...)
   std::string block;  // the block it belongs to in the breakdown
   long long words = 0;
   int width = 0;
