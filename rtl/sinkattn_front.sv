@@ -7,7 +7,8 @@
 // job two before and, if the job fetches anything, the K/V fetch's main context is free. It then
 // scans tokens 0..t one per cycle and appends each token the job reads (sinks, the window, and the
 // middle by the head policy and the alive bitmap) to the bank's list, which the fetch follows as
-// it grows. A job whose query heads are all pruned at this layer is taken as an empty, complete
+// it grows. A streaming head reads no middle token, so its scan jumps from the sinks to the
+// window (otherwise the fetch would wait t - W - S cycles for the window's first token). A job whose query heads are all pruned at this layer is taken as an empty, complete
 // list without a scan.
 //
 // Per bank it keeps: busy (from the take to the controller's release), listed (the list is
@@ -88,6 +89,8 @@ module sinkattn_front #(
   // Job fg's head policy, its alive list and whether any of its query heads is alive.
   logic                 bank, take, active;
   logic [PolBits-1:0]   pol;
+  logic                 skip_mid;          // the job reads no middle token (streaming head)
+  logic [TokW-1:0]      tok_first, tok_next;  // the scan's first token and the one after tok_q
   logic [MaxQHeads-1:0] group_alive;
   assign bank = job_q[0];
   assign pol  = layer_policy_i[PolBits*KvW'(job_q) +: PolBits];
@@ -95,6 +98,11 @@ module sinkattn_front #(
     assign group_alive[h] = (h >= 32'(head_base_q)) && (h < 32'(head_base_q) + 32'(group_i)) && head_alive_i[h];
   end
   assign active = |group_alive;
+  // The scan's walk: 0 .. t, over the middle [sinks_end, mid_end) in one step when it is skipped
+  // (mid_end <= t: the window is never empty, so the walk still ends at t).
+  assign skip_mid  = (pol == sinkattn_host_pkg::PolicyStreaming) && sinks_end_i < mid_end_i && mid_end_i <= step_i;
+  assign tok_first = (skip_mid && sinks_end_i == '0) ? mid_end_i : '0;
+  assign tok_next  = (skip_mid && tok_q + 1'b1 == sinks_end_i) ? mid_end_i : tok_q + 1'b1;
   // The front takes job job_q when the back is in the job phase, the job's bank is free and (if
   // the job fetches anything) the fetch's main context is free.
   assign take = in_jobs_i && !scan_q && (8'(job_q) < kv_heads_i) && !busy_q[bank] && (fetch_main_free_i || !active);
@@ -125,7 +133,7 @@ module sinkattn_front #(
         k_done_q[bank]   <= sinks_end_i;
         v_done_q[bank]   <= sinks_end_i;
         lsb_done_q[bank] <= sinks_end_i;
-        tok_q            <= '0;
+        tok_q            <= tok_first;
         if (active) begin
           listed_q[bank] <= 1'b0;
           scan_q         <= 1'b1;
@@ -142,7 +150,7 @@ module sinkattn_front #(
           job_q          <= job_q + 1'b1;
           head_base_q    <= head_base_q + group_i;
         end else begin
-          tok_q <= tok_q + 1'b1;
+          tok_q <= tok_next;
         end
       end
       // The controller's pulses, after (over) the front's own updates.
@@ -156,7 +164,7 @@ module sinkattn_front #(
 
   assign scan_list_o   = ghead_i ? KvW'(job_q) : '0;
   assign scan_tok_o    = tok_q;
-  assign scan_tok_d_o  = take ? '0 : (scan_q && tok_q != step_i) ? tok_q + 1'b1 : tok_q;
+  assign scan_tok_d_o  = take ? tok_first : (scan_q && tok_q != step_i) ? tok_next : tok_q;
   assign fetch_start_o = take && active;
   assign bank_o        = bank;
   assign job_o         = KvW'(job_q);

@@ -35,7 +35,7 @@
 // (sinkattn_kv_store.sv, sinkattn_sink_sram.sv), a read list that three agents read is kept in
 // three copies, and the top-k feed reads the candidates' scores from TopkParallelism banks that
 // the eviction scan fills. Reads are registered; every reader gives the address of the word it
-// consumes in the next cycle (the next value of its counter: kb_d, j_d, ptr_d, topk_beat_d, h_d,
+// consumes in the next cycle (the next value of its counter: kb_d, j_d, ptr_d, topk_beat_d, ih_d,
 // the gather's and the fetch's), so the read latency is hidden and the timing is that of the
 // combinational reads the SystemC model makes. Cells a reader may consume the cycle after their
 // write are write-first. The importance update and the alive bitmap's drops are read-modify-write
@@ -159,10 +159,25 @@ module sinkattn_top #(
   // =============================================================================================
   typedef enum logic [4:0] {
     StIdle, StClear, StHpScan, StHpDec, StSelStart, StSelFeed, StSelOut, StGrpStart,
-    StRowStart, StRowQk, StRowSm, StRowOut, StRowEmit, StGrpWait, StEvStart, StEvScan, StEvDec,
+    StRowStart, StRowSm, StRowOut, StRowEmit, StGrpWait, StEvStart, StEvScan, StEvDec,
     StEvNext, StDone
   } state_e;
   state_e st_q;
+  // The row issue: a second small state machine that feeds the rows of the current job into the
+  // Q.K lanes ahead of the controller, which retires them (StRowStart .. StRowEmit) in order.
+  typedef enum logic [1:0] {
+    IsIdle,   // between rows: skips pruned heads, starts the next row when the row tags have room
+    IsStart,  // one cycle: the row's query into the Q.K lanes, its tag into u_row_tag
+    IsQk,     // the row's key beats, each when its keys are in the store
+    IsWait    // progressive quantization: an MSB row waits for its first probability (redo or not)
+  } issue_e;
+  issue_e          is_q;
+  logic [7:0]      ir_q;                   // row of the group the issue starts next / is issuing
+  logic            ipass2_q;               // the row being issued is a recompute pass (full keys)
+  logic            rows_on;                // the controller is in the rows of a job
+  logic            iss_more;               // the group has rows left to issue
+  logic            iss_pruned;             // the issue's head is pruned at this layer (no row)
+  logic            decide;                 // an MSB row's first probability: redo (disc_now) or not
 
   logic [63:0]     cyc_q;                  // cycle counter since reset
   logic [TokW-1:0] t_q;                    // step
@@ -180,11 +195,11 @@ module sinkattn_top #(
   logic            done_seen_q;
   logic [63:0]     phase_start_q;          // event start stamps
   logic            lsb_started_q;          // the job's LSB phase was requested
-  logic            pass2_q;                // the row's recompute pass (full keys)
-  logic            refetched_q;            // the row was recomputed
-  logic [TokW-1:0] kb_q;                   // key beat of the row
+  logic            pass2_q;                // the retiring row's recompute pass (full keys)
+  logic            refetched_q;            // the retiring row was recomputed
+  logic [TokW-1:0] kb_q;                   // key beat of the row being issued
   // Next values of the counters that address memories (their read is a cycle ahead)
-  logic [7:0]      gbase_d, r_d, h_d;
+  logic [7:0]      gbase_d, r_d, ir_d, ih_d;
   logic [TokW-1:0] j_d, topk_beat_d, ptr_d, kb_d;
   logic            first_q;                // the next probability is the row's first
   logic            disc_q;                 // discarding the MSB pass's probabilities
@@ -213,7 +228,8 @@ module sinkattn_top #(
   // =============================================================================================
   logic [TokW-1:0] sinks_end, mid_end, t_plus1;
   logic [7:0]      lists;                  // alive lists per layer
-  logic [7:0]      h_cur;                  // query head of the current row
+  logic [7:0]      h_cur;                  // query head of the row the controller retires
+  logic [7:0]      ih;                     // query head of the row the issue starts or issues
   logic [LayW-1:0] scope;                  // importance scope of this layer
   logic [KvW-1:0]  list_g;                 // importance / alive list of the job
   logic [MaxLayers-1:0] ge_mask;           // layers >= l
@@ -235,11 +251,12 @@ module sinkattn_top #(
   assign mid_end   = (win_start < cfg_sinks_q) ? cfg_sinks_q : win_start;
   assign lists     = cfg_ghead_q ? cfg_hkv_q : 8'd1;
   assign h_cur     = gbase_q + r_q;
+  assign ih        = gbase_q + ir_q;
   assign scope     = cfg_cascade_q ? '0 : l_q;
   assign list_g    = cfg_ghead_q ? KvW'(g_q) : '0;
   assign pol_g     = policy_q[l_q][PolBits*KvW'(g_q) +: PolBits];
   assign bk        = g_q[0];
-  assign in_jobs   = (st_q == StGrpStart) || (st_q == StRowStart) || (st_q == StRowQk) || (st_q == StRowSm) ||
+  assign in_jobs   = (st_q == StGrpStart) || (st_q == StRowStart) || (st_q == StRowSm) ||
                      (st_q == StRowOut) || (st_q == StRowEmit) || (st_q == StGrpWait);
   for (genvar i = 0; i < MaxLayers; i++) begin : g_ge_mask
     assign ge_mask[i] = (i >= 32'(l_q));
@@ -408,24 +425,26 @@ module sinkattn_top #(
          kv_k_lsb[(i*HeadDim + d)*sinkattn_numerics_pkg::KeyLsbBits +: sinkattn_numerics_pkg::KeyLsbBits]};
     end
     assign qk_k[i*VecBits +: VecBits] = (pos < sinks_end) ? sink_k[i*VecBits +: VecBits] : store_key;
-    assign lane_ok[i] = !qk_lv[i] || (pos < b_k_done && (!pass2_q || pos < b_lsb_done));
+    assign lane_ok[i] = !qk_lv[i] || (pos < b_k_done && (!ipass2_q || pos < b_lsb_done));
   end
   assign keys_ready = &lane_ok;
   assign qk_k_last  = (kb_q + 1'b1) * TokW'(QkLanes) >= n_b;
-  assign qk_k_valid = (st_q == StRowQk) && keys_ready;
-  assign qk_q_we    = (st_q == StRowStart) && !hpruned_q[h_cur[HqW-1:0]][l_q];
+  assign qk_k_valid = (is_q == IsQk) && keys_ready;
+  assign qk_q_we    = (is_q == IsStart);   // (also the row tag's push: Icarus 11 takes an enum
+                                           // label in a port expression for an implicit net)
 
-  // Query buffer: the host writes it while idle; read at the head of the row starting next cycle.
+  // Query buffer: the host writes it while idle; read at the head of the row the issue starts
+  // next cycle.
   logic [VecBits-1:0] q_row;
   ram_2p #(.Width(VecBits), .Depth(MaxQHeads < 2 ? 2 : MaxQHeads)) u_q_mem (
     .clk_i, .we_i(cmd_fire && cmd_op_i == sinkattn_host_pkg::OpQuery), .waddr_i(($clog2(MaxQHeads < 2 ? 2 : MaxQHeads))'(cmd_addr_i)),
-    .wdata_i(cmd_vec_i), .wmask_i(1'b1), .re_i(1'b1), .raddr_i(($clog2(MaxQHeads < 2 ? 2 : MaxQHeads))'(h_d)), .rdata_o(q_row)
+    .wdata_i(cmd_vec_i), .wmask_i(1'b1), .re_i(1'b1), .raddr_i(($clog2(MaxQHeads < 2 ? 2 : MaxQHeads))'(ih_d)), .rdata_o(q_row)
   );
 
   qk_lanes #(.HeadDim(HeadDim), .QkLanes(QkLanes)) u_qk (
     .clk_i, .rst_ni,
     .q_we_i(qk_q_we), .q_i(q_row),
-    .k_valid_i(qk_k_valid), .k_ready_o(qk_k_ready), .k_i(qk_k), .k_msb_only_i(cfg_pq_q && !pass2_q),
+    .k_valid_i(qk_k_valid), .k_ready_o(qk_k_ready), .k_i(qk_k), .k_msb_only_i(cfg_pq_q && !ipass2_q),
     .k_lane_valid_i(qk_lv), .k_last_i(qk_k_last),
     .s_valid_o(qk_s_valid), .s_ready_i(qk_s_ready), .s_o(qk_s), .s_lane_valid_o(qk_s_lv), .s_last_o(qk_s_last)
   );
@@ -441,6 +460,18 @@ module sinkattn_top #(
     .out_valid_o(sm_s_valid), .out_ready_i(sm_s_ready), .out_s_o(sm_s), .out_last_o(sm_s_last), .out_take_o(ser_take)
   );
 
+  // Row tags: the query head of each issued row, from its start to its last score into the
+  // softmax, whose first score takes the head's score scale. Rows in between are in the Q.K
+  // pipeline and the serializer; the issue waits while the tags are full.
+  localparam int RowTagDepth = 4;
+  logic       tag_full, tag_empty;
+  logic [HqW-1:0] sm_h;                    // query head of the row entering the softmax
+  sync_fifo #(.Width(HqW), .Depth(RowTagDepth)) u_row_tag (
+    .clk_i, .rst_ni,
+    .push_i(qk_q_we), .data_i(ih[HqW-1:0]), .pop_i(ser_take && sm_s_last),
+    .data_o(sm_h), .empty_o(tag_empty), .full_o(tag_full)
+  );
+
   // =============================================================================================
   // Softmax
   // =============================================================================================
@@ -449,7 +480,7 @@ module sinkattn_top #(
   softmax_unit #(.MaxTokens(MaxTokens), .Exp2LutFile(Exp2LutFile), .RecipLutFile(RecipLutFile)) u_sm (
     .clk_i, .rst_ni,
     .s_valid_i(sm_s_valid), .s_ready_o(sm_s_ready), .s_i(sm_s),
-    .s_last_i(sm_s_last), .mant_i(mant_mem[h_cur[HqW-1:0]]), .shift_i(shift_mem[h_cur[HqW-1:0]]),
+    .s_last_i(sm_s_last), .mant_i(mant_mem[sm_h]), .shift_i(shift_mem[sm_h]),
     .p_valid_o(sm_p_valid), .p_ready_i(sm_p_ready), .p_o(sm_p), .p_last_o(sm_p_last), .p_max_o(sm_pmax)
   );
 
@@ -734,16 +765,20 @@ module sinkattn_top #(
   // (the cells' read addresses, a cycle ahead). Each moves in the states named.
   // =============================================================================================
   logic tk_last_beat;                      // the top-k input beat is the candidates' last
-  logic redo;                              // the row's MSB pass was too flat: recompute it
   assign tk_last_beat = (topk_beat_q + 1'b1) * TokW'(TopkParallelism) >= cnt_q;
-  assign redo         = (st_q == StRowSm) && p_fire && disc_now && sm_p_last;
   // Query head: the group's first head moves to the next group after a job, the row walks it.
   assign gbase_d = run_start ? '0 :
                    (st_q == StGrpWait && fetch_bank_idle[bk] && 8'(g_q) + 8'd1 < cfg_hkv_q) ? gbase_q + cfg_group_q :
                    gbase_q;
   assign r_d     = (st_q == StGrpStart) ? '0 :
                    (st_q == StRowEmit && row_ready_i && r_q + 8'd1 < cfg_group_q) ? r_q + 8'd1 : r_q;
-  assign h_d     = gbase_d + r_d;
+  // The issue's row: from 0 at the job's start; on after a pruned head, after the last key beat
+  // of a row that needs no decision, or after an MSB row's first probability said "no redo".
+  assign ir_d    = (st_q == StGrpStart) ? '0 :
+                   ((is_q == IsIdle && iss_more && iss_pruned) ||
+                    (is_q == IsQk && qk_k_valid && qk_k_ready && qk_k_last && !(cfg_pq_q && !ipass2_q)) ||
+                    (is_q == IsWait && decide && !disc_now)) ? ir_q + 8'd1 : ir_q;
+  assign ih_d    = gbase_d + ir_d;
   // Head-pruning scan (0 ..) and eviction scan (the sinks' end ..).
   assign j_d     = run_start ? '0 :
                    (st_q == StEvStart) ? cfg_sinks_q :
@@ -754,15 +789,64 @@ module sinkattn_top #(
                        (st_q == StSelFeed && tk_in_ready) ? topk_beat_q + 1'b1 : topk_beat_q;
   assign ptr_d   = (st_q == StSelFeed && tk_in_ready && tk_last_beat) ? '0 :
                    ((tk_out_valid && tk_out_ready) || drop) ? ptr_q + 1'b1 : ptr_q;
-  // Key beats of the row, from 0 again for the recompute.
-  assign kb_d    = (st_q == StRowStart || redo) ? '0 : (qk_k_valid && qk_k_ready) ? kb_q + 1'b1 : kb_q;
+  // Key beats of the row being issued, from 0 at its start (the recompute is a row of its own).
+  assign kb_d    = (is_q == IsStart) ? '0 : (qk_k_valid && qk_k_ready) ? kb_q + 1'b1 : kb_q;
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      gbase_q <= '0; r_q <= '0; j_q <= '0; topk_beat_q <= '0; ptr_q <= '0; kb_q <= '0;
+      gbase_q <= '0; r_q <= '0; ir_q <= '0; j_q <= '0; topk_beat_q <= '0; ptr_q <= '0; kb_q <= '0;
     end else begin
-      gbase_q <= gbase_d; r_q <= r_d; j_q <= j_d; topk_beat_q <= topk_beat_d; ptr_q <= ptr_d; kb_q <= kb_d;
+      gbase_q <= gbase_d; r_q <= r_d; ir_q <= ir_d; j_q <= j_d; topk_beat_q <= topk_beat_d; ptr_q <= ptr_d;
+      kb_q <= kb_d;
     end
   end
+
+  // =============================================================================================
+  // Row issue: the rows of the job go into the Q.K lanes one after the other while the controller
+  // retires the older ones, so the softmax unit holds up to three rows (one per engine) instead
+  // of one. With progressive quantization an MSB row's first probability decides whether it is
+  // recomputed with full keys; the issue waits for that decision before the next row, and
+  // issues the recompute at once when it is needed (the retire side discards the MSB row's
+  // probabilities meanwhile). Rows are retired in the order they are issued.
+  // =============================================================================================
+  assign rows_on    = (st_q == StRowStart) || (st_q == StRowSm) || (st_q == StRowOut) || (st_q == StRowEmit);
+  assign iss_more   = rows_on && ir_q < cfg_group_q;
+  assign iss_pruned = hpruned_q[ih[HqW-1:0]][l_q];
+  assign decide     = (st_q == StRowSm) && p_fire && first_q && cfg_pq_q && !pass2_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      is_q <= IsIdle; ipass2_q <= 1'b0;
+    end else if (st_q == StGrpStart) begin
+      is_q <= IsIdle; ipass2_q <= 1'b0;
+    end else begin
+      case (is_q)
+        IsIdle:  if (iss_more && !iss_pruned && !tag_full) is_q <= IsStart;
+        IsStart: is_q <= IsQk;
+        IsQk: begin
+          if (qk_k_valid && qk_k_ready && qk_k_last) begin
+            if (cfg_pq_q && !ipass2_q) is_q <= IsWait;
+            else begin
+              is_q     <= IsIdle;
+              ipass2_q <= 1'b0;
+            end
+          end
+        end
+        IsWait: begin
+          if (decide) begin
+            // The recompute goes in now; the tags are empty (the MSB row's last score is in).
+            ipass2_q <= disc_now;
+            is_q     <= disc_now ? IsStart : IsIdle;
+          end
+        end
+        default: is_q <= IsIdle;
+      endcase
+    end
+  end
+`ifndef SYNTHESIS
+  always @(posedge clk_i) begin
+    if (is_q == IsStart && tag_full) $fatal(1, "sinkattn_top: a row starts with the row tags full");
+    if (decide && is_q != IsWait) $fatal(1, "sinkattn_top: a redo decision with no row waiting for it");
+  end
+`endif
 
   // =============================================================================================
   // Controller: the state machine of docs/policy.md's order and the event register. What it
@@ -878,6 +962,7 @@ module sinkattn_top #(
           lsb_started_q <= 1'b0;
           if (bank_busy[bk] && bank_listed[bk]) st_q <= StRowStart;
         end
+        // The rows are retired here in the order the row issue (above) feeds them in.
         StRowStart: begin
           pass2_q     <= 1'b0;
           refetched_q <= 1'b0;
@@ -888,24 +973,24 @@ module sinkattn_top #(
             st_q <= StRowEmit;
           end else begin
             row_act_q <= 1'b1;
-            st_q <= StRowQk;
+            st_q <= StRowSm;
           end
-        end
-        StRowQk: begin
-          if (qk_k_valid && qk_k_ready && qk_k_last) st_q <= StRowSm;
         end
         StRowSm: begin
           if (p_fire) begin
             first_q <= 1'b0;
             disc_q  <= disc_now;
+            if (decide && disc_now) begin
+              // The MSB pass was too flat: fetch the LSB plane (once per job); the issue
+              // recomputes the row with full keys.
+              lsb_started_q <= 1'b1;
+              refetched_q   <= 1'b1;
+            end
             if (disc_now && sm_p_last) begin
-              // The MSB pass was too flat: fetch the LSB plane (once per job) and recompute.
-              if (!lsb_started_q) lsb_started_q <= 1'b1;
-              refetched_q <= 1'b1;
+              // The MSB pass's probabilities are all discarded: the recompute's come next.
               pass2_q     <= 1'b1;
               first_q     <= 1'b1;
               disc_q      <= 1'b0;
-              st_q        <= StRowQk;
             end else if (!disc_now && sm_p_last) begin
               st_q <= StRowOut;
             end
@@ -985,7 +1070,7 @@ module sinkattn_top #(
         sinkattn_host_pkg::CtrCycles:         ctr_inc[c] = 64'(st_q != StIdle && st_q != StClear);
         sinkattn_host_pkg::CtrRows:           ctr_inc[c] = 64'(row_taken && row_act_q);
         sinkattn_host_pkg::CtrPrunedRows:     ctr_inc[c] = 64'(row_taken && !row_act_q);
-        sinkattn_host_pkg::CtrLsbRefetches:   ctr_inc[c] = 64'((st_q == StRowSm) && p_fire && disc_now && sm_p_last);
+        sinkattn_host_pkg::CtrLsbRefetches:   ctr_inc[c] = 64'(decide && disc_now);
         sinkattn_host_pkg::CtrSramSinkHits:   ctr_inc[c] = 64'(list_we && scan_tok < sinks_end);
         sinkattn_host_pkg::CtrTokenReads:     ctr_inc[c] = 64'(list_we);
         sinkattn_host_pkg::CtrMacs:           ctr_inc[c] = (row_taken && row_act_q) ?
@@ -1001,7 +1086,7 @@ module sinkattn_top #(
         sinkattn_host_pkg::CtrPvBusy:         ctr_inc[c] = 64'(pv_fire || pv_out_valid);
         sinkattn_host_pkg::CtrTopkBusy:       ctr_inc[c] = 64'(!tk_start_ready);
         sinkattn_host_pkg::CtrFetchBusy:      ctr_inc[c] = 64'(!fetch_idle);
-        sinkattn_host_pkg::CtrDataStall:      ctr_inc[c] = 64'((st_q == StRowQk && !keys_ready) ||
+        sinkattn_host_pkg::CtrDataStall:      ctr_inc[c] = 64'((is_q == IsQk && !keys_ready) ||
                                                                (st_q == StRowSm && sm_p_valid && !disc_now && !v_ready));
         sinkattn_host_pkg::CtrDramReqStall:   ctr_inc[c] = 64'(mem_req_valid_o && !mem_req_ready_i);
         sinkattn_host_pkg::CtrListScan:       ctr_inc[c] = 64'(fscan);
@@ -1023,7 +1108,7 @@ module sinkattn_top #(
     end
   end
 
-  assign fetch_lsb_start = redo && !lsb_started_q;
+  assign fetch_lsb_start = decide && disc_now && !lsb_started_q;
 
   // =============================================================================================
   // Outputs
@@ -1052,6 +1137,6 @@ module sinkattn_top #(
   // MaxTokens (a TokW value's top bit is for the count MaxTokens itself), query heads below
   // MaxQHeads.
   logic unused_top_bits;
-  assign unused_top_bits = ^{h_d, scan_tok_d, list_pv_tok, prow_d, cand_rtok};
+  assign unused_top_bits = ^{ih, ih_d, scan_tok_d, list_pv_tok, prow_d, cand_rtok, tag_empty};
   /* verilator lint_on UNUSEDSIGNAL */
 endmodule

@@ -35,9 +35,12 @@ struct Front : sc_core::sc_module {
   int pol = 0;                          // head policy of job `job` at this layer (host::kPolicy*)
   bool scan_evicted = false;            // token `tok` is evicted at this layer (alive list scan_list())
   bool fetch_main_free = false;         // the K/V fetch's main context can take a job
+  int step = 0;                         // decode step t: the scan covers tokens 0..t
 
   // ---- combinational ----
   bool bank = false, active = false, take = false, fetch_start = false, list_we = false;
+  bool skip_mid = false;             // the job reads no middle token (streaming head): the scan
+  int tok_first = 0, tok_next = 0;   //   jumps from the sinks to the window; its first and next token
 
   // `hpruned`: the top's head-pruned masks (head_alive_i is their layer bit, negated).
   Front(sc_core::sc_module_name nm, const std::vector<std::uint64_t>& hpruned, int max_q_heads)
@@ -52,14 +55,18 @@ struct Front : sc_core::sc_module {
     // The front takes job `job` when its bank is free and, if it fetches, the main context is free.
     take = in_jobs && !scan && job < kv_heads && !busy[bank] && (fetch_main_free || !active);
     fetch_start = take && active;
+    // The scan's walk: 0 .. t, over the middle in one step when it is skipped (mid_end <= t).
+    skip_mid = pol == host::kPolicyStreaming && sinks_end < mid_end && mid_end <= step;
+    tok_first = skip_mid && sinks_end == 0 ? mid_end : 0;
+    tok_next = skip_mid && tok + 1 == sinks_end ? mid_end : tok + 1;
     // The list scan includes token `tok`: sink, window, or middle by the head policy.
     list_we = scan && (tok < sinks_end || tok >= mid_end || pol == host::kPolicyRetrieval ||
                        (pol == host::kPolicyTopk && !scan_evicted));
   }
 
-  // `cyc`: the cycle counter (the take's stamp); `step`: t; the store write of kv_fetch.
-  void edge(bool run_start, bool release, bool release_bank, std::uint64_t cyc, int step, bool wr_valid, int wr_bank,
-            int wr_pos, int wr_plane) {
+  // `cyc`: the cycle counter (the take's stamp); the store write of kv_fetch.
+  void edge(bool run_start, bool release, bool release_bank, std::uint64_t cyc, bool wr_valid, int wr_bank, int wr_pos,
+            int wr_plane) {
     if (wr_valid) {  // store pointers (per bank, the fetch writes rows in list order)
       if (wr_plane == 2) lsb_done[wr_bank] = wr_pos + 1;
       else if (wr_plane == 3) v_done[wr_bank] = wr_pos + 1;
@@ -71,7 +78,7 @@ struct Front : sc_core::sc_module {
       start[b] = cyc;
       n[b] = 0;
       k_done[b] = v_done[b] = lsb_done[b] = sinks_end;
-      tok = 0;
+      tok = tok_first;
       if (active) {
         listed[b] = false;
         scan = true;
@@ -89,7 +96,7 @@ struct Front : sc_core::sc_module {
         ++job;
         head_base += group;
       } else {
-        ++tok;
+        tok = tok_next;
       }
     }
     // The controller's pulses, after (over) the front's own updates.

@@ -83,7 +83,8 @@ void SinkattnTop::skip_clear_partial(std::uint64_t n) {
 
 std::string SinkattnTop::debug_state() const {
   std::ostringstream o;
-  o << "state " << st_ << " job " << g_ << " row " << r_ << " front job " << front.job
+  o << "state " << st_ << " job " << g_ << " row " << r_ << " issue " << is_ << " row " << ir_
+    << (ipass2_ ? " (recompute)" : "") << " tags " << row_tag_.size() << " front job " << front.job
     << (front.scan ? " scanning" : "");
   for (int b = 0; b < 2; ++b)
     o << "; bank " << b << (front.busy[b] ? " busy" : " free") << (front.listed[b] ? " listed" : "") << " n "
@@ -112,8 +113,13 @@ void SinkattnTop::comb_derived() {
   for (int i = 0; i < cfg_hkv_; ++i) any_topk_ |= policy_code(l_, i) == host::kPolicyTopk;
   bk_ = g_ & 1;
   n_b_ = front.n[bk_];
-  in_jobs_ = st_ == StGrpStart || st_ == StRowStart || st_ == StRowQk || st_ == StRowSm || st_ == StRowOut ||
-             st_ == StRowEmit || st_ == StGrpWait;
+  in_jobs_ = st_ == StGrpStart || st_ == StRowStart || st_ == StRowSm || st_ == StRowOut || st_ == StRowEmit ||
+             st_ == StGrpWait;
+  grp_start_ = st_ == StGrpStart;
+  rows_on_ = st_ == StRowStart || st_ == StRowSm || st_ == StRowOut || st_ == StRowEmit;
+  iss_more_ = rows_on_ && ir_ < cfg_group_;
+  ih_ = gbase_ + ir_;
+  iss_pruned_ = (hpruned_[ih_ % hw_.max_q_heads] & lbit_) != 0;
   cmd_ready = st_ == StIdle;
   cmd_fire_ = cmd_valid && cmd_ready;
   // The controller's pulses.
@@ -148,6 +154,7 @@ void SinkattnTop::comb() {
   front.ghead = cfg_ghead_;
   front.sinks_end = sinks_end_;
   front.mid_end = mid_end_;
+  front.step = t_;
   front.layer_bit = lbit_;
   front.pol = policy_code(l_, front.job);
   front.scan_evicted = front.scan && (evict_at(front.scan_list(), front.tok) & lbit_);
@@ -161,10 +168,10 @@ void SinkattnTop::comb() {
     const int pos = kb_ * QL + i;
     const bool lv = pos < n_b_;
     qk_in_.lv[i] = lv;
-    if (lv && (pos >= front.k_done[bk_] || (pass2_ && pos >= front.lsb_done[bk_]))) keys_ready_ = false;
+    if (lv && (pos >= front.k_done[bk_] || (ipass2_ && pos >= front.lsb_done[bk_]))) keys_ready_ = false;
   }
   qk_k_last_ = (kb_ + 1) * QL >= n_b_;
-  qk_k_valid_ = st_ == StRowQk && keys_ready_;
+  qk_k_valid_ = is_ == IsQk && keys_ready_;
   // ---- serializer and softmax input ----
   sm.comb_in();
   ser.comb(sm.s_ready);
@@ -176,8 +183,10 @@ void SinkattnTop::comb() {
   sm.s_valid = ser.valid;
   sm.s_last = ser.out_last;
   sm.s_in = ser.out_s;
-  sm.mant_in = mant_[h_cur_ % hw_.max_q_heads];
-  sm.shift_in = shift_[h_cur_ % hw_.max_q_heads];
+  // The score scale of the row entering the softmax (the head of the row tags).
+  const int sm_h = row_tag_.empty() ? 0 : row_tag_.front();
+  sm.mant_in = mant_[sm_h % hw_.max_q_heads];
+  sm.shift_in = shift_[sm_h % hw_.max_q_heads];
 
   // ---- probabilities into the P.V gather and lanes ----
   pv.pv_valid = gather.pv_valid;
@@ -193,6 +202,7 @@ void SinkattnTop::comb() {
   if (st_ == StRowSm && p_valid) p_ready = disc_now_ ? true : (v_ready_ && (!gather.completes || gather.free));
   sm.p_ready = p_ready;
   p_fire_ = p_valid && p_ready;
+  decide_ = st_ == StRowSm && p_fire_ && first_ && cfg_pq_ && !pass2_;
   sm.comb();
   pv_out_valid_ = pv.out_valid;
   pv_out_last_ = pv.out_last;
@@ -209,7 +219,7 @@ void SinkattnTop::comb() {
   sel_finish_ = st_ == StSelOut && !tk.out_valid && (done_seen_ || tk.done) && ptr_ >= cnt_;
 
   // ---- K/V fetch job control ----
-  fetch_lsb_start_ = st_ == StRowSm && p_fire_ && disc_now_ && sm_p_last_ && !lsb_started_;
+  fetch_lsb_start_ = decide_ && disc_now_ && !lsb_started_;
   fetch.start = front.fetch_start;
   fetch.start_bank = front.bank;
   fetch.start_group = front.job;
@@ -226,29 +236,29 @@ void SinkattnTop::comb() {
 
 void SinkattnTop::edge() {
   const std::uint64_t cyc_q = cyc_;  // registers the later blocks read, before this edge
-  const int t_q = t_;
   const QkLanes::Beat qk_out = qk.out();  // the serializer takes the qk output before the qk pipeline moves
   edge_datapath();
   edge_counters();
   edge_memories();
   edge_controller();
+  edge_issue();
   edge_config();
   edge_heads();
   ser.edge(qk_out);
   gather.edge(row_start_, p_fire_ && !disc_now_, sm_p_, sm_p_last_, pv_out_last_);
-  front.edge(run_start_, job_release_, bk_, cyc_q, t_q, fetch.wr_valid, fetch.wr_bank, fetch.wr_pos, fetch.wr_plane);
+  front.edge(run_start_, job_release_, bk_, cyc_q, fetch.wr_valid, fetch.wr_bank, fetch.wr_pos, fetch.wr_plane);
 }
 
 void SinkattnTop::edge_datapath() {
   const int QL = hw_.qk_lanes, PL = hw_.pv_lanes;
   if (qk_fire_) {  // the beat's scores, with the query register as it is before this edge
     qk_in_.last = qk_k_last_;
-    const bool msb_only = cfg_pq_ && !pass2_;
+    const bool msb_only = cfg_pq_ && !ipass2_;
     for (int i = 0; i < QL; ++i)
       qk_in_.s[i] = qk_in_.lv[i] ? dot(qk_q_, k_row(kb_ * QL + i), d_, msb_only) : 0;
   }
   qk.edge(qk_in_);
-  if (st_ == StRowStart && !(hpruned_[h_cur_] & lbit_)) qk_q_ = q_[h_cur_];  // q_we
+  if (is_ == IsStart) qk_q_ = q_[ih_ % hw_.max_q_heads];  // q_we
 
   // P.V input beat (the gather's beat register)
   for (int i = 0; i < PL; ++i) {
@@ -277,7 +287,7 @@ void SinkattnTop::edge_counters() {
   ctr_[host::kCtrCycles] += busy;
   ctr_[host::kCtrRows] += row_taken && row_act_;
   ctr_[host::kCtrPrunedRows] += row_taken && !row_act_;
-  ctr_[host::kCtrLsbRefetches] += st_ == StRowSm && p_fire_ && disc_now_ && sm_p_last_;
+  ctr_[host::kCtrLsbRefetches] += decide_ && disc_now_;
   ctr_[host::kCtrSramSinkHits] += front.list_we && front.tok < sinks_end_;
   ctr_[host::kCtrTokenReads] += front.list_we;
   if (row_taken && row_act_) ctr_[host::kCtrMacs] += static_cast<std::uint64_t>(n_b_) * cfg_d_ * (refetched_ ? 3 : 2);
@@ -293,7 +303,7 @@ void SinkattnTop::edge_counters() {
   ctr_[host::kCtrPvBusy] += gather.pv_fire || pv_out_valid_;
   ctr_[host::kCtrTopkBusy] += !tk.start_ready;
   ctr_[host::kCtrFetchBusy] += !fetch.idle;
-  ctr_[host::kCtrDataStall] += (st_ == StRowQk && !keys_ready_) || (st_ == StRowSm && sm.p_valid && !disc_now_ && !v_ready_);
+  ctr_[host::kCtrDataStall] += (is_ == IsQk && !keys_ready_) || (st_ == StRowSm && sm.p_valid && !disc_now_ && !v_ready_);
   ctr_[host::kCtrDramReqStall] += fetch.req_valid && !fetch.req_ready;
   ctr_[host::kCtrListScan] += front.scan;
   ctr_[host::kCtrSelectCycles] +=
@@ -475,9 +485,9 @@ void SinkattnTop::edge_controller() {
       lsb_started_ = false;
       if (front.busy[bk_] && front.listed[bk_]) st_ = StRowStart;
       break;
+    // The rows are retired here in the order the row issue (edge_issue) feeds them in.
     case StRowStart:
       pass2_ = refetched_ = false;
-      kb_ = 0;
       first_ = true;
       disc_ = false;
       if (hpruned_[h_cur_] & lbit_) {
@@ -485,27 +495,24 @@ void SinkattnTop::edge_controller() {
         st_ = StRowEmit;
       } else {
         row_act_ = true;
-        st_ = StRowQk;
-      }
-      break;
-    case StRowQk:
-      if (qk_fire_) {
-        ++kb_;
-        if (qk_k_last_) st_ = StRowSm;
+        st_ = StRowSm;
       }
       break;
     case StRowSm:
       if (p_fire_) {
         first_ = false;
         disc_ = disc_now_;
-        if (disc_now_ && sm_p_last_) {
-          // The MSB pass was too flat: fetch the LSB plane (once per job) and recompute.
+        if (decide_ && disc_now_) {
+          // The MSB pass was too flat: fetch the LSB plane (once per job); the issue recomputes
+          // the row with full keys.
           lsb_started_ = true;
-          refetched_ = pass2_ = true;
-          kb_ = 0;
+          refetched_ = true;
+        }
+        if (disc_now_ && sm_p_last_) {
+          // The MSB pass's probabilities are all discarded: the recompute's come next.
+          pass2_ = true;
           first_ = true;
           disc_ = false;
-          st_ = StRowQk;
         } else if (!disc_now_ && sm_p_last_) {
           st_ = StRowOut;
         }
@@ -568,6 +575,57 @@ void SinkattnTop::edge_controller() {
     case StDone:
       g_ = 0;
       st_ = StIdle;
+      break;
+  }
+}
+
+// The row issue (rtl/sinkattn_top.sv, "Row issue"): the job's rows into the Q.K lanes, ahead of
+// the controller; an MSB row with progressive quantization waits for its first probability.
+void SinkattnTop::edge_issue() {
+  const bool tag_full = static_cast<int>(row_tag_.size()) >= kRowTagDepth;  // before this edge
+  // Row tags: pushed when a row starts, popped when its last score enters the softmax.
+  if (ser.take && ser.out_last) row_tag_.pop_front();
+  if (is_ == IsStart) row_tag_.push_back(ih_);
+  if (grp_start_) {  // a job's rows begin: the issue starts from its first row
+    is_ = IsIdle;
+    ipass2_ = false;
+    ir_ = 0;
+    return;
+  }
+  switch (is_) {
+    case IsIdle:
+      if (iss_more_ && iss_pruned_) ++ir_;
+      else if (iss_more_ && !tag_full) is_ = IsStart;
+      break;
+    case IsStart:
+      kb_ = 0;
+      is_ = IsQk;
+      break;
+    case IsQk:
+      if (qk_fire_) {
+        ++kb_;
+        if (qk_k_last_) {
+          if (cfg_pq_ && !ipass2_) {
+            is_ = IsWait;
+          } else {
+            ++ir_;
+            ipass2_ = false;
+            is_ = IsIdle;
+          }
+        }
+      }
+      break;
+    case IsWait:
+      if (decide_) {
+        // The recompute goes in now; the tags are empty (the MSB row's last score is in).
+        ipass2_ = disc_now_;
+        if (disc_now_) {
+          is_ = IsStart;
+        } else {
+          ++ir_;
+          is_ = IsIdle;
+        }
+      }
       break;
   }
 }

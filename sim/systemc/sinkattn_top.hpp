@@ -18,6 +18,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -38,9 +39,13 @@ namespace sinkattn::sim {
 
 struct SinkattnTop : sc_core::sc_module {
   enum State {
-    StIdle, StClear, StHpScan, StHpDec, StSelStart, StSelFeed, StSelOut, StGrpStart, StRowStart, StRowQk,
+    StIdle, StClear, StHpScan, StHpDec, StSelStart, StSelFeed, StSelOut, StGrpStart, StRowStart,
     StRowSm, StRowOut, StRowEmit, StGrpWait, StEvStart, StEvScan, StEvDec, StEvNext, StDone
   };
+  // The row issue (rtl/sinkattn_top.sv's is_q): feeds the job's rows into the Q.K lanes ahead of
+  // the controller, which retires them in order.
+  enum IssueState { IsIdle, IsStart, IsQk, IsWait };
+  static constexpr int kRowTagDepth = 4;  // the RTL's RowTagDepth (u_row_tag)
 
   // ---- ports ----
   bool cmd_valid = false;
@@ -89,6 +94,7 @@ struct SinkattnTop : sc_core::sc_module {
   void edge_config();       // the configuration registers (the host's writes)
   void edge_heads();        // head importance and head-pruned masks
   void edge_controller();   // the state machine and the event register
+  void edge_issue();        // the row issue and its row tags
 
   std::size_t imp_index(int scope, int list, int tok) const {
     return (static_cast<std::size_t>(scope) * tr_.shape.kv_heads + list) * tr_.shape.tokens + tok;
@@ -142,6 +148,11 @@ struct SinkattnTop : sc_core::sc_module {
   bool lsb_started_ = false, pass2_ = false, refetched_ = false, first_ = false, disc_ = false;
   int kb_ = 0;
   bool row_act_ = false;
+  // Row issue
+  IssueState is_ = IsIdle;
+  int ir_ = 0;               // row of the group the issue starts next / is issuing
+  bool ipass2_ = false;      // the row being issued is a recompute pass
+  std::deque<int> row_tag_;  // query heads of the issued rows not yet wholly in the softmax
   int cl_s_ = 0, cl_l_ = 0, cl_t_ = 0;
   // Event register
   bool ev_valid_q_ = false;
@@ -152,6 +163,8 @@ struct SinkattnTop : sc_core::sc_module {
   int sinks_end_ = 0, mid_end_ = 0, lists_ = 0, h_cur_ = 0, scope_ = 0, list_g_ = 0, pol_g_ = 0;
   std::uint64_t lbit_ = 0, ge_mask_ = 0;
   bool any_topk_ = false, in_jobs_ = false;
+  bool grp_start_ = false, rows_on_ = false, iss_more_ = false, iss_pruned_ = false, decide_ = false;
+  int ih_ = 0;  // query head of the row the issue starts or issues
   bool bk_ = false;  // bank of the back's job g
   int n_b_ = 0;
   bool keys_ready_ = false, qk_k_valid_ = false, qk_k_last_ = false, qk_fire_ = false;
