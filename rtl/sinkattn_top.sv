@@ -166,18 +166,23 @@ module sinkattn_top #(
   // The row issue: a second small state machine that feeds the rows of the current job into the
   // Q.K lanes ahead of the controller, which retires them (StRowStart .. StRowEmit) in order.
   typedef enum logic [1:0] {
-    IsIdle,   // between rows: skips pruned heads, starts the next row when the row tags have room
+    IsIdle,   // between rows: skips pruned heads, starts the next row (or the recompute) when
+              // the row tags have room
     IsStart,  // one cycle: the row's query into the Q.K lanes, its tag into u_row_tag
-    IsQk,     // the row's key beats, each when its keys are in the store
-    IsWait    // progressive quantization: an MSB row waits for its first probability (redo or not)
+    IsQk      // the row's key beats, each when its keys are in the store
   } issue_e;
   issue_e          is_q;
   logic [7:0]      ir_q;                   // row of the group the issue starts next / is issuing
   logic            ipass2_q;               // the row being issued is a recompute pass (full keys)
+  logic            epoch_q;                // the issue's epoch: flips at every redo decision
+  logic            rw_q;                   // a recompute is to be issued next (rewind) ...
+  logic [7:0]      rw_row_q;               //   of this row
   logic            rows_on;                // the controller is in the rows of a job
   logic            iss_more;               // the group has rows left to issue
   logic            iss_pruned;             // the issue's head is pruned at this layer (no row)
   logic            decide;                 // an MSB row's first probability: redo (disc_now) or not
+  logic            redo;                   // the decision is a redo
+  logic            sq_now;                 // the probability at the softmax output is of a squashed row
 
   logic [63:0]     cyc_q;                  // cycle counter since reset
   logic [TokW-1:0] t_q;                    // step
@@ -460,16 +465,25 @@ module sinkattn_top #(
     .out_valid_o(sm_s_valid), .out_ready_i(sm_s_ready), .out_s_o(sm_s), .out_last_o(sm_s_last), .out_take_o(ser_take)
   );
 
-  // Row tags: the query head of each issued row, from its start to its last score into the
-  // softmax, whose first score takes the head's score scale. Rows in between are in the Q.K
-  // pipeline and the serializer; the issue waits while the tags are full.
+  // Row tags: each issued row's {epoch, query head}, from its start to its last score into the
+  // softmax (u_row_tag: the row's first score takes the head's score scale; the rows in between
+  // are in the Q.K pipeline and the serializer, and the issue waits while these tags are full),
+  // then its epoch on to its last probability (u_ret_tag: a row whose epoch is not the issue's
+  // was squashed by a redo and is discarded). The softmax unit holds at most four rows whose
+  // scores are all in (three engines and the output FIFO's tail of a fourth).
   localparam int RowTagDepth = 4;
-  logic       tag_full, tag_empty;
+  localparam int RetTagDepth = 4;
+  logic           tag_full, tag_empty, ret_full, ret_empty, sm_epoch, ret_epoch;
   logic [HqW-1:0] sm_h;                    // query head of the row entering the softmax
-  sync_fifo #(.Width(HqW), .Depth(RowTagDepth)) u_row_tag (
+  sync_fifo #(.Width(HqW + 1), .Depth(RowTagDepth)) u_row_tag (
     .clk_i, .rst_ni,
-    .push_i(qk_q_we), .data_i(ih[HqW-1:0]), .pop_i(ser_take && sm_s_last),
-    .data_o(sm_h), .empty_o(tag_empty), .full_o(tag_full)
+    .push_i(qk_q_we), .data_i({epoch_q, ih[HqW-1:0]}), .pop_i(ser_take && sm_s_last),
+    .data_o({sm_epoch, sm_h}), .empty_o(tag_empty), .full_o(tag_full)
+  );
+  sync_fifo #(.Width(1), .Depth(RetTagDepth)) u_ret_tag (
+    .clk_i, .rst_ni,
+    .push_i(ser_take && sm_s_last), .data_i(sm_epoch), .pop_i(sm_p_valid && sm_p_ready && sm_p_last),
+    .data_o(ret_epoch), .empty_o(ret_empty), .full_o(ret_full)
   );
 
   // =============================================================================================
@@ -488,7 +502,10 @@ module sinkattn_top #(
   logic disc_now, p_fire, v_ready, completes, pv_free, pv_fire;
   logic [TokW-1:0]  prow;                  // list position of the row's next probability (gather)
   logic [ImpAW-1:0] imp_addr_p;
-  assign disc_now   = first_q ? (cfg_pq_q && !pass2_q && sm_pmax < cfg_tau_q) : disc_q;
+  // A squashed row's probabilities are discarded as they come; so are those of an MSB pass that
+  // needs the recompute (disc_now), from its first probability, which decides, to its last.
+  assign sq_now     = (ret_epoch != epoch_q) && !(disc_q && !first_q);
+  assign disc_now   = sq_now ? 1'b1 : first_q ? (cfg_pq_q && !pass2_q && sm_pmax < cfg_tau_q) : disc_q;
   assign v_ready    = (prow < sinks_end) || (prow < b_v_done);
   assign sm_p_ready = (st_q == StRowSm) && sm_p_valid && (disc_now || (v_ready && (!completes || pv_free)));
   assign p_fire     = sm_p_valid && sm_p_ready;
@@ -774,10 +791,11 @@ module sinkattn_top #(
                    (st_q == StRowEmit && row_ready_i && r_q + 8'd1 < cfg_group_q) ? r_q + 8'd1 : r_q;
   // The issue's row: from 0 at the job's start; on after a pruned head, after the last key beat
   // of a row that needs no decision, or after an MSB row's first probability said "no redo".
+  // The rewind to a recompute goes back to its row.
   assign ir_d    = (st_q == StGrpStart) ? '0 :
+                   (is_q == IsIdle && rw_q) ? rw_row_q :
                    ((is_q == IsIdle && iss_more && iss_pruned) ||
-                    (is_q == IsQk && qk_k_valid && qk_k_ready && qk_k_last && !(cfg_pq_q && !ipass2_q)) ||
-                    (is_q == IsWait && decide && !disc_now)) ? ir_q + 8'd1 : ir_q;
+                    (is_q == IsQk && qk_k_valid && qk_k_ready && qk_k_last)) ? ir_q + 8'd1 : ir_q;
   assign ih_d    = gbase_d + ir_d;
   // Head-pruning scan (0 ..) and eviction scan (the sinks' end ..).
   assign j_d     = run_start ? '0 :
@@ -804,37 +822,45 @@ module sinkattn_top #(
   // Row issue: the rows of the job go into the Q.K lanes one after the other while the controller
   // retires the older ones, so the softmax unit holds up to three rows (one per engine) instead
   // of one. With progressive quantization an MSB row's first probability decides whether it is
-  // recomputed with full keys; the issue waits for that decision before the next row, and
-  // issues the recompute at once when it is needed (the retire side discards the MSB row's
-  // probabilities meanwhile). Rows are retired in the order they are issued.
+  // recomputed with full keys. The issue does not wait for that decision: it goes on with the
+  // next rows, and a redo squashes them (the epoch flips, so their tags say so and the retire
+  // discards their probabilities), lets the row being issued finish, then rewinds to the
+  // recompute and issues the squashed rows again. Rows are retired in the order they are issued,
+  // so the outputs leave in head order as before; a redo costs the squashed rows' time.
   // =============================================================================================
   assign rows_on    = (st_q == StRowStart) || (st_q == StRowSm) || (st_q == StRowOut) || (st_q == StRowEmit);
   assign iss_more   = rows_on && ir_q < cfg_group_q;
   assign iss_pruned = hpruned_q[ih[HqW-1:0]][l_q];
-  assign decide     = (st_q == StRowSm) && p_fire && first_q && cfg_pq_q && !pass2_q;
+  assign decide     = (st_q == StRowSm) && p_fire && first_q && !sq_now && cfg_pq_q && !pass2_q;
+  assign redo       = decide && disc_now;
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      is_q <= IsIdle; ipass2_q <= 1'b0;
+      is_q <= IsIdle; ipass2_q <= 1'b0; epoch_q <= 1'b0; rw_q <= 1'b0; rw_row_q <= '0;
     end else if (st_q == StGrpStart) begin
-      is_q <= IsIdle; ipass2_q <= 1'b0;
+      is_q <= IsIdle; ipass2_q <= 1'b0; rw_q <= 1'b0;
     end else begin
+      if (redo) begin
+        epoch_q  <= !epoch_q;
+        rw_q     <= 1'b1;
+        rw_row_q <= r_q;
+      end
       case (is_q)
-        IsIdle:  if (iss_more && !iss_pruned && !tag_full) is_q <= IsStart;
+        IsIdle: begin
+          if (rw_q) begin
+            if (!tag_full) begin
+              rw_q     <= 1'b0;
+              ipass2_q <= 1'b1;
+              is_q     <= IsStart;
+            end
+          end else if (iss_more && !iss_pruned && !tag_full && !redo) begin
+            is_q <= IsStart;
+          end
+        end
         IsStart: is_q <= IsQk;
         IsQk: begin
           if (qk_k_valid && qk_k_ready && qk_k_last) begin
-            if (cfg_pq_q && !ipass2_q) is_q <= IsWait;
-            else begin
-              is_q     <= IsIdle;
-              ipass2_q <= 1'b0;
-            end
-          end
-        end
-        IsWait: begin
-          if (decide) begin
-            // The recompute goes in now; the tags are empty (the MSB row's last score is in).
-            ipass2_q <= disc_now;
-            is_q     <= disc_now ? IsStart : IsIdle;
+            is_q     <= IsIdle;
+            ipass2_q <= 1'b0;
           end
         end
         default: is_q <= IsIdle;
@@ -844,7 +870,8 @@ module sinkattn_top #(
 `ifndef SYNTHESIS
   always @(posedge clk_i) begin
     if (is_q == IsStart && tag_full) $fatal(1, "sinkattn_top: a row starts with the row tags full");
-    if (decide && is_q != IsWait) $fatal(1, "sinkattn_top: a redo decision with no row waiting for it");
+    if (ser_take && sm_s_last && ret_full) $fatal(1, "sinkattn_top: a row enters the softmax with the retire tags full");
+    if (sm_p_valid && ret_empty) $fatal(1, "sinkattn_top: a probability with no retire tag");
   end
 `endif
 
@@ -977,10 +1004,10 @@ module sinkattn_top #(
           end
         end
         StRowSm: begin
-          if (p_fire) begin
+          if (p_fire && !sq_now) begin
             first_q <= 1'b0;
             disc_q  <= disc_now;
-            if (decide && disc_now) begin
+            if (redo) begin
               // The MSB pass was too flat: fetch the LSB plane (once per job); the issue
               // recomputes the row with full keys.
               lsb_started_q <= 1'b1;
@@ -1070,7 +1097,7 @@ module sinkattn_top #(
         sinkattn_host_pkg::CtrCycles:         ctr_inc[c] = 64'(st_q != StIdle && st_q != StClear);
         sinkattn_host_pkg::CtrRows:           ctr_inc[c] = 64'(row_taken && row_act_q);
         sinkattn_host_pkg::CtrPrunedRows:     ctr_inc[c] = 64'(row_taken && !row_act_q);
-        sinkattn_host_pkg::CtrLsbRefetches:   ctr_inc[c] = 64'(decide && disc_now);
+        sinkattn_host_pkg::CtrLsbRefetches:   ctr_inc[c] = 64'(redo);
         sinkattn_host_pkg::CtrSramSinkHits:   ctr_inc[c] = 64'(list_we && scan_tok < sinks_end);
         sinkattn_host_pkg::CtrTokenReads:     ctr_inc[c] = 64'(list_we);
         sinkattn_host_pkg::CtrMacs:           ctr_inc[c] = (row_taken && row_act_q) ?
@@ -1108,7 +1135,7 @@ module sinkattn_top #(
     end
   end
 
-  assign fetch_lsb_start = decide && disc_now && !lsb_started_q;
+  assign fetch_lsb_start = redo && !lsb_started_q;
 
   // =============================================================================================
   // Outputs
@@ -1132,11 +1159,12 @@ module sinkattn_top #(
   // Signals read only by the tests or kept for waveforms.
   /* verilator lint_off UNUSEDSIGNAL */
   logic unused;
-  assign unused = ^{tk_out_last, tk_lfsr, tk_pass_pivot, qk_s_last, cmd_addr_i, cmd_data_i};
+  assign unused = ^{tag_empty, ret_empty, ret_full,  // read by the simulation checks only
+                    tk_out_last, tk_lfsr, tk_pass_pivot, qk_s_last, cmd_addr_i, cmd_data_i};
   // Read addresses and words whose top bits are always zero: tokens and list positions are below
   // MaxTokens (a TokW value's top bit is for the count MaxTokens itself), query heads below
   // MaxQHeads.
   logic unused_top_bits;
-  assign unused_top_bits = ^{ih, ih_d, scan_tok_d, list_pv_tok, prow_d, cand_rtok, tag_empty};
+  assign unused_top_bits = ^{ih, ih_d, scan_tok_d, list_pv_tok, prow_d, cand_rtok};
   /* verilator lint_on UNUSEDSIGNAL */
 endmodule

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <iostream>
 #include <sstream>
 
 namespace sinkattn::sim {
@@ -184,7 +185,7 @@ void SinkattnTop::comb() {
   sm.s_last = ser.out_last;
   sm.s_in = ser.out_s;
   // The score scale of the row entering the softmax (the head of the row tags).
-  const int sm_h = row_tag_.empty() ? 0 : row_tag_.front();
+  const int sm_h = row_tag_.empty() ? 0 : row_tag_.front().head;
   sm.mant_in = mant_[sm_h % hw_.max_q_heads];
   sm.shift_in = shift_[sm_h % hw_.max_q_heads];
 
@@ -195,14 +196,18 @@ void SinkattnTop::comb() {
   sm_p_ = p_valid ? sm.head().p : 0;
   sm_pmax_ = p_valid ? sm.head().pmax : 0;
   sm_p_last_ = p_valid && sm.head().last;
-  disc_now_ = first_ ? (cfg_pq_ && !pass2_ && sm_pmax_ < cfg_tau_) : disc_;
+  // A squashed row's probabilities are discarded as they come; so are those of an MSB pass that
+  // needs the recompute, from its first probability, which decides, to its last.
+  sq_now_ = (ret_tag_.empty() ? epoch_ : ret_tag_.front()) != epoch_ && !(disc_ && !first_);
+  disc_now_ = sq_now_ || (first_ ? (cfg_pq_ && !pass2_ && sm_pmax_ < cfg_tau_) : disc_);
   v_ready_ = gather.prow < sinks_end_ || gather.prow < front.v_done[bk_];
   gather.comb_in(sm_p_last_, pv.pv_ready);
   bool p_ready = false;
   if (st_ == StRowSm && p_valid) p_ready = disc_now_ ? true : (v_ready_ && (!gather.completes || gather.free));
   sm.p_ready = p_ready;
   p_fire_ = p_valid && p_ready;
-  decide_ = st_ == StRowSm && p_fire_ && first_ && cfg_pq_ && !pass2_;
+  decide_ = st_ == StRowSm && p_fire_ && first_ && !sq_now_ && cfg_pq_ && !pass2_;
+  redo_ = decide_ && disc_now_;
   sm.comb();
   pv_out_valid_ = pv.out_valid;
   pv_out_last_ = pv.out_last;
@@ -219,7 +224,7 @@ void SinkattnTop::comb() {
   sel_finish_ = st_ == StSelOut && !tk.out_valid && (done_seen_ || tk.done) && ptr_ >= cnt_;
 
   // ---- K/V fetch job control ----
-  fetch_lsb_start_ = decide_ && disc_now_ && !lsb_started_;
+  fetch_lsb_start_ = redo_ && !lsb_started_;
   fetch.start = front.fetch_start;
   fetch.start_bank = front.bank;
   fetch.start_group = front.job;
@@ -287,7 +292,7 @@ void SinkattnTop::edge_counters() {
   ctr_[host::kCtrCycles] += busy;
   ctr_[host::kCtrRows] += row_taken && row_act_;
   ctr_[host::kCtrPrunedRows] += row_taken && !row_act_;
-  ctr_[host::kCtrLsbRefetches] += decide_ && disc_now_;
+  ctr_[host::kCtrLsbRefetches] += redo_;
   ctr_[host::kCtrSramSinkHits] += front.list_we && front.tok < sinks_end_;
   ctr_[host::kCtrTokenReads] += front.list_we;
   if (row_taken && row_act_) ctr_[host::kCtrMacs] += static_cast<std::uint64_t>(n_b_) * cfg_d_ * (refetched_ ? 3 : 2);
@@ -499,10 +504,10 @@ void SinkattnTop::edge_controller() {
       }
       break;
     case StRowSm:
-      if (p_fire_) {
+      if (p_fire_ && !sq_now_) {
         first_ = false;
         disc_ = disc_now_;
-        if (decide_ && disc_now_) {
+        if (redo_) {
           // The MSB pass was too flat: fetch the LSB plane (once per job); the issue recomputes
           // the row with full keys.
           lsb_started_ = true;
@@ -580,22 +585,48 @@ void SinkattnTop::edge_controller() {
 }
 
 // The row issue (rtl/sinkattn_top.sv, "Row issue"): the job's rows into the Q.K lanes, ahead of
-// the controller; an MSB row with progressive quantization waits for its first probability.
+// the controller; a redo squashes the rows issued after the redone one and rewinds to it.
 void SinkattnTop::edge_issue() {
-  const bool tag_full = static_cast<int>(row_tag_.size()) >= kRowTagDepth;  // before this edge
-  // Row tags: pushed when a row starts, popped when its last score enters the softmax.
-  if (ser.take && ser.out_last) row_tag_.pop_front();
-  if (is_ == IsStart) row_tag_.push_back(ih_);
+  // Registers as they are before this edge.
+  const bool tag_full = static_cast<int>(row_tag_.size()) >= kRowTagDepth;
+  const bool rw_q = rw_;
+  // Row tags: pushed when a row starts, on to the retire tags when its last score enters the
+  // softmax, popped there at its last probability.
+  if (ser.take && ser.out_last && static_cast<int>(ret_tag_.size()) >= kRetTagDepth) {
+    std::cerr << "sinkattn_top (SystemC): a row enters the softmax with the retire tags full\n";
+    std::abort();
+  }
+  if (p_fire_ && sm_p_last_) ret_tag_.pop_front();
+  if (ser.take && ser.out_last) {
+    ret_tag_.push_back(row_tag_.front().epoch);
+    row_tag_.pop_front();
+  }
+  if (is_ == IsStart) row_tag_.push_back({ih_ % hw_.max_q_heads, epoch_});
   if (grp_start_) {  // a job's rows begin: the issue starts from its first row
     is_ = IsIdle;
-    ipass2_ = false;
+    ipass2_ = rw_ = false;
     ir_ = 0;
     return;
   }
+  if (redo_) {
+    epoch_ = !epoch_;
+    rw_ = true;
+    rw_row_ = r_;
+  }
   switch (is_) {
     case IsIdle:
-      if (iss_more_ && iss_pruned_) ++ir_;
-      else if (iss_more_ && !tag_full) is_ = IsStart;
+      if (rw_q) {  // the rewind: the recompute of row rw_row_
+        ir_ = rw_row_;
+        if (!tag_full) {
+          rw_ = false;
+          ipass2_ = true;
+          is_ = IsStart;
+        }
+      } else if (iss_more_ && iss_pruned_) {
+        ++ir_;
+      } else if (iss_more_ && !tag_full && !redo_) {
+        is_ = IsStart;
+      }
       break;
     case IsStart:
       kb_ = 0;
@@ -605,24 +636,8 @@ void SinkattnTop::edge_issue() {
       if (qk_fire_) {
         ++kb_;
         if (qk_k_last_) {
-          if (cfg_pq_ && !ipass2_) {
-            is_ = IsWait;
-          } else {
-            ++ir_;
-            ipass2_ = false;
-            is_ = IsIdle;
-          }
-        }
-      }
-      break;
-    case IsWait:
-      if (decide_) {
-        // The recompute goes in now; the tags are empty (the MSB row's last score is in).
-        ipass2_ = disc_now_;
-        if (disc_now_) {
-          is_ = IsStart;
-        } else {
           ++ir_;
+          ipass2_ = false;
           is_ = IsIdle;
         }
       }

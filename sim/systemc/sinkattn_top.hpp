@@ -44,8 +44,9 @@ struct SinkattnTop : sc_core::sc_module {
   };
   // The row issue (rtl/sinkattn_top.sv's is_q): feeds the job's rows into the Q.K lanes ahead of
   // the controller, which retires them in order.
-  enum IssueState { IsIdle, IsStart, IsQk, IsWait };
+  enum IssueState { IsIdle, IsStart, IsQk };
   static constexpr int kRowTagDepth = 4;  // the RTL's RowTagDepth (u_row_tag)
+  static constexpr int kRetTagDepth = 4;  // the RTL's RetTagDepth (u_ret_tag)
 
   // ---- ports ----
   bool cmd_valid = false;
@@ -152,7 +153,15 @@ struct SinkattnTop : sc_core::sc_module {
   IssueState is_ = IsIdle;
   int ir_ = 0;               // row of the group the issue starts next / is issuing
   bool ipass2_ = false;      // the row being issued is a recompute pass
-  std::deque<int> row_tag_;  // query heads of the issued rows not yet wholly in the softmax
+  bool epoch_ = false;       // the issue's epoch: flips at every redo decision
+  bool rw_ = false;          // a recompute is to be issued next (rewind) ...
+  int rw_row_ = 0;           //   of this row
+  struct RowTag {
+    int head;
+    bool epoch;
+  };
+  std::deque<RowTag> row_tag_;  // issued rows not yet wholly in the softmax
+  std::deque<bool> ret_tag_;    // epochs of the rows wholly in the softmax, not yet retired
   int cl_s_ = 0, cl_l_ = 0, cl_t_ = 0;
   // Event register
   bool ev_valid_q_ = false;
@@ -164,6 +173,7 @@ struct SinkattnTop : sc_core::sc_module {
   std::uint64_t lbit_ = 0, ge_mask_ = 0;
   bool any_topk_ = false, in_jobs_ = false;
   bool grp_start_ = false, rows_on_ = false, iss_more_ = false, iss_pruned_ = false, decide_ = false;
+  bool redo_ = false, sq_now_ = false;
   int ih_ = 0;  // query head of the row the issue starts or issues
   bool bk_ = false;  // bank of the back's job g
   int n_b_ = 0;
