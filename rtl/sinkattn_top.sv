@@ -27,6 +27,12 @@
 // The front starts a job when its bank has been released by the job two before and the
 // fetch's main context is free; the rows of a job start when its list is complete.
 //
+// Rows in flight: a row issue state machine (is_q) feeds the job's rows into the Q.K lanes while
+// the controller retires the older ones in order, so the softmax unit's three engines hold three
+// rows. It speculates past progressive quantization's decision: a recompute squashes the rows
+// issued after the redone one (an epoch in each row's tag) and rewinds (rtl/top_latency.md,
+// "The row issue").
+//
 // On-chip state: sink SRAM (preloaded, read-only during decode), two-bank K/V store (MSB, LSB,
 // value planes per list position), alive bitmap (one MaxLayers-bit evicted mask per (list,
 // token), so a cascade eviction is one write), token importance (scope, list, token) and head
