@@ -64,6 +64,9 @@ module sinkattn_front #(
   output logic [1:0]           listed_o,          // the job's list is complete
   output logic [2*TokW-1:0]    list_n_o,          // list length so far
   output logic [2*64-1:0]      start_o,           // cycle the front took the job
+  output logic [2*KvW-1:0]     job_of_o,          // the job (KV head) the bank holds
+  output logic [1:0]           walked_o,          // the bank's list was scanned in this run (its
+                                                  //   job was taken with a head alive)
   // Store writes (kv_fetch's completed plane rows) and the store's done pointers
   input  logic                 wr_valid_i,        // a plane row is written into the store
   input  logic                 wr_bank_i,         //   its bank
@@ -81,6 +84,8 @@ module sinkattn_front #(
   logic [TokW-1:0] k_done_q   [0:1];       // per bank: store done pointers
   logic [TokW-1:0] v_done_q   [0:1];
   logic [TokW-1:0] lsb_done_q [0:1];
+  logic [KvW-1:0]  job_of_q   [0:1];       // per bank: its job
+  logic [1:0]      walked_q;               // per bank: scanned in this run
   logic [KvW:0]    job_q;                  // next job (KV head) the front takes
   logic [7:0]      head_base_q;            // its first query head
   logic            scan_q;                 // scanning job job_q's tokens
@@ -113,9 +118,10 @@ module sinkattn_front #(
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      busy_q <= '0; listed_q <= '0;
+      busy_q <= '0; listed_q <= '0; walked_q <= '0;
       for (int b = 0; b < 2; b++) begin
         n_q[b] <= '0; start_q[b] <= '0; k_done_q[b] <= '0; v_done_q[b] <= '0; lsb_done_q[b] <= '0;
+        job_of_q[b] <= '0;
       end
       job_q <= '0; head_base_q <= '0; scan_q <= 1'b0; tok_q <= '0;
     end else begin
@@ -134,6 +140,8 @@ module sinkattn_front #(
         v_done_q[bank]   <= sinks_end_i;
         lsb_done_q[bank] <= sinks_end_i;
         tok_q            <= tok_first;
+        job_of_q[bank]   <= KvW'(job_q);
+        walked_q[bank]   <= active;
         if (active) begin
           listed_q[bank] <= 1'b0;
           scan_q         <= 1'b1;
@@ -157,6 +165,7 @@ module sinkattn_front #(
       if (run_start_i) begin
         job_q       <= '0;
         head_base_q <= '0;
+        walked_q    <= '0;
       end
       if (release_i) busy_q[release_bank_i] <= 1'b0;
     end
@@ -171,10 +180,12 @@ module sinkattn_front #(
   assign list_pos_o    = PosW'(n_q[bank]);
   assign scanning_o    = scan_q;
   assign busy_o        = busy_q;
+  assign walked_o      = walked_q;
   assign listed_o      = listed_q;
   for (genvar b = 0; b < 2; b++) begin : g_bank_out
     assign list_n_o[b*TokW +: TokW]   = n_q[b];
     assign start_o[b*64 +: 64]        = start_q[b];
+    assign job_of_o[b*KvW +: KvW]     = job_of_q[b];
     assign k_done_o[b*TokW +: TokW]   = k_done_q[b];
     assign v_done_o[b*TokW +: TokW]   = v_done_q[b];
     assign lsb_done_o[b*TokW +: TokW] = lsb_done_q[b];

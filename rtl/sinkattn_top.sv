@@ -212,6 +212,12 @@ module sinkattn_top #(
   // Next values of the counters that address memories (their read is a cycle ahead)
   logic [7:0]      gbase_d, r_d, ir_d, ih_d;
   logic [TokW-1:0] j_d, topk_beat_d, ptr_d, kb_d;
+  // The eviction scan from a read list (below, "Eviction from a read list")
+  logic            evl_q;                  // the scan walks a bank's read list, not the tokens
+  logic            evl_bank_q;             //   that bank
+  logic [TokW-1:0] evl_end_q;              //   the list position after its middle
+  logic            evl_v_q;                // last cycle's position was a candidate: its score is read now
+  logic [TokW-1:0] evl_tok_q;              //   its token
   logic            first_q;                // the next probability is the row's first
   logic            disc_q;                 // discarding the MSB pass's probabilities
   logic            row_act_q;              // the row being emitted was computed
@@ -298,6 +304,8 @@ module sinkattn_top #(
   logic [1:0]           bank_busy, bank_listed;
   logic [2*TokW-1:0]    bank_n, bank_k_done, bank_v_done, bank_lsb_done;  // per bank, bank b at [b*TokW +: TokW]
   logic [2*64-1:0]      bank_start;
+  logic [2*KvW-1:0]     bank_job;          // per bank, its job (bank b at [b*KvW +: KvW])
+  logic [1:0]           bank_walked;       // per bank, its list was scanned in this run
 
   kv_fetch #(
     .HeadDim(HeadDim), .MaxTokens(MaxTokens), .MaxLayers(MaxLayers), .MaxKvHeads(MaxKvHeads),
@@ -342,6 +350,7 @@ module sinkattn_top #(
     .fetch_main_free_i(fetch_main_free), .fetch_start_o(fetch_start), .bank_o(front_bank), .job_o(front_job),
     .list_we_o(list_we), .list_pos_o(list_pos), .scanning_o(fscan),
     .busy_o(bank_busy), .listed_o(bank_listed), .list_n_o(bank_n), .start_o(bank_start),
+    .job_of_o(bank_job), .walked_o(bank_walked),
     .wr_valid_i(wr_valid), .wr_bank_i(wr_bank), .wr_pos_i(wr_pos), .wr_plane_i(wr_plane),
     .k_done_o(bank_k_done), .v_done_o(bank_v_done), .lsb_done_o(bank_lsb_done)
   );
@@ -399,7 +408,10 @@ module sinkattn_top #(
   // Read lists, one copy per reader (the front writes all three): the fetch's main context
   // (which follows the list as it grows, so it is write-first), its LSB context and the
   // importance update (both read a complete list).
-  logic [TokW-1:0] list_pv_tok;            // the token at the gather's list position prow
+  logic [TokW-1:0] list_pv_tok;            // the token at the gather's list position prow (or at
+                                           // the eviction scan's, j_q, when it walks a list)
+  logic            evl_next;               // the eviction scan walks a list next cycle
+  logic            evl_bank_now;           //   that list's bank
   logic [TokW-1:0] prow_d;                 // the gather's next prow
   ram_2p #(.Width(TokW), .Depth(2 * MaxTokens), .WriteFirst(1)) u_list_fm (
     .clk_i, .we_i(list_we), .waddr_i({front_bank, list_pos}), .wdata_i(scan_tok), .wmask_i(1'b1),
@@ -411,7 +423,7 @@ module sinkattn_top #(
   );
   ram_2p #(.Width(TokW), .Depth(2 * MaxTokens)) u_list_pv (
     .clk_i, .we_i(list_we), .waddr_i({front_bank, list_pos}), .wdata_i(scan_tok), .wmask_i(1'b1),
-    .re_i(1'b1), .raddr_i({bk, PosW'(prow_d)}), .rdata_o(list_pv_tok)
+    .re_i(1'b1), .raddr_i(evl_next ? {evl_bank_now, PosW'(j_d)} : {bk, PosW'(prow_d)}), .rdata_o(list_pv_tok)
   );
 
   // =============================================================================================
@@ -575,8 +587,9 @@ module sinkattn_top #(
   logic [TokW-1:0]        cand_tok, cand_rtok;
   logic [sinkattn_numerics_pkg::ImportanceBits-1:0] cand_score;
   logic [sinkattn_numerics_pkg::ImportanceBits-1:0] imp_rdata;   // the importance cell's read word (below)
-  assign cand_we    = (st_q == StHpScan && !hpruned_q[j_q[HqW-1:0]][l_q]) || (st_q == StEvScan && !evict_rdata[l_q]);
-  assign cand_tok   = j_q;
+  assign cand_we    = (st_q == StHpScan && !hpruned_q[j_q[HqW-1:0]][l_q]) ||
+                      (st_q == StEvScan && (evl_q ? evl_v_q : !evict_rdata[l_q]));
+  assign cand_tok   = (st_q == StEvScan && evl_q) ? evl_tok_q : j_q;
   assign cand_score = (st_q == StHpScan) ? himp_q[j_q[HqW-1:0]] : imp_rdata;
   ram_2p #(.Width(TokW), .Depth(MaxTokens)) u_cand_mem (
     .clk_i, .we_i(cand_we), .waddr_i(PosW'(cnt_q)), .wdata_i(cand_tok), .wmask_i(1'b1),
@@ -645,7 +658,8 @@ module sinkattn_top #(
   logic [sinkattn_numerics_pkg::ImportanceBits-1:0] imp_wdata;
   assign ev_scan_next = (st_q == StEvStart) || (st_q == StEvScan);
   assign acc_fire     = p_fire && !disc_now && prow >= sinks_end;
-  assign imp_raddr    = ev_scan_next ? {scope, cfg_ghead_q ? ev_list : KvW'(0), PosW'(j_d)} : imp_addr_p;
+  assign imp_raddr    = ev_scan_next ? {scope, cfg_ghead_q ? ev_list : KvW'(0), PosW'(evl_q && st_q == StEvScan ? list_pv_tok : j_d)} :
+                        imp_addr_p;
   assign imp_we       = (st_q == StClear) || imp_load || acc_valid_q;
   assign imp_waddr    = (st_q == StClear) ? {LayW'(cl_s_q), KvW'(cl_l_q), PosW'(cl_t_q)} :
                         imp_load ? imp_addr_load : acc_addr_q;
@@ -806,7 +820,8 @@ module sinkattn_top #(
   // Head-pruning scan (0 ..) and eviction scan (the sinks' end ..).
   assign j_d     = run_start ? '0 :
                    (st_q == StEvStart) ? cfg_sinks_q :
-                   ((st_q == StHpScan && 8'(j_q) + 8'd1 < cfg_hq_q) || (st_q == StEvScan && j_q + 1'b1 < mid_end)) ?
+                   ((st_q == StHpScan && 8'(j_q) + 8'd1 < cfg_hq_q) ||
+                    (st_q == StEvScan && (evl_q ? j_q < evl_end_q : j_q + 1'b1 < mid_end))) ?
                      j_q + 1'b1 : j_q;
   // Top-k input beats, then the output walk.
   assign topk_beat_d = (st_q == StSelStart && tk_start_ready) ? '0 :
@@ -821,6 +836,38 @@ module sinkattn_top #(
     end else begin
       gbase_q <= gbase_d; r_q <= r_d; ir_q <= ir_d; j_q <= j_d; topk_beat_q <= topk_beat_d; ptr_q <= ptr_d;
       kb_q <= kb_d;
+    end
+  end
+
+  // =============================================================================================
+  // Eviction from a read list: a topk job's read list holds, between its sinks and its window,
+  // exactly the tokens alive at this layer in its alive list, in token order, which are the
+  // eviction's candidates (no eviction runs between a run's list scans and its eviction phase,
+  // and a layer's alive lists are evicted one by one, each touching only itself). So when the
+  // last job of the list's (token granularity: the run's last job; head granularity: job g)
+  // is still in its bank, scanned in this run and topk, the eviction scan walks that list's
+  // middle, K + 1 positions or so, instead of every token S .. mid_end - 1. The list read is a
+  // cycle ahead of the importance read, so a candidate is written the cycle after its position.
+  // =============================================================================================
+  logic            evl_ok;                 // at StEvStart: list g's scan can walk a read list
+  logic            evl_bank;               //   which bank
+  logic [KvW-1:0]  evl_job;                //   its job
+  logic [TokW-1:0] evl_end;                //   the position after its middle: n - window tokens
+  logic [TokW-1:0] evl_n;
+  assign evl_bank     = cfg_ghead_q ? g_q[0] : cfg_hkv_q[0] ^ 1'b1;  // job Hkv - 1's bank
+  assign evl_job      = evl_bank ? bank_job[KvW +: KvW] : bank_job[0 +: KvW];
+  assign evl_n        = evl_bank ? bank_n[TokW +: TokW] : bank_n[0 +: TokW];
+  assign evl_end      = evl_n - (t_plus1 - mid_end);
+  assign evl_ok       = bank_walked[evl_bank] && (!cfg_ghead_q || evl_job == KvW'(g_q)) &&
+                        policy_q[l_q][PolBits*evl_job +: PolBits] == sinkattn_host_pkg::PolicyTopk;
+  assign evl_next     = (st_q == StEvStart) ? evl_ok : (st_q == StEvScan && evl_q);
+  assign evl_bank_now = (st_q == StEvStart) ? evl_bank : evl_bank_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      evl_v_q <= 1'b0; evl_tok_q <= '0;
+    end else begin
+      evl_v_q   <= (st_q == StEvScan) && evl_q && j_q < evl_end_q;
+      evl_tok_q <= list_pv_tok;
     end
   end
 
@@ -900,6 +947,7 @@ module sinkattn_top #(
       lsb_started_q <= 1'b0;
       pass2_q <= 1'b0; refetched_q <= 1'b0; first_q <= 1'b0; disc_q <= 1'b0;
       row_act_q <= 1'b0;
+      evl_q <= 1'b0; evl_bank_q <= 1'b0; evl_end_q <= '0;
       cl_s_q <= '0; cl_l_q <= '0; cl_t_q <= '0;
       ev_valid_q <= 1'b0; ev_kind_q <= '0; ev_step_q <= '0; ev_tokens_q <= '0; ev_layer_q <= '0;
       ev_group_q <= '0; ev_start_q <= '0; ev_end_q <= '0;
@@ -1057,13 +1105,17 @@ module sinkattn_top #(
         StEvStart: begin
           phase_start_q <= cyc_q;
           cnt_q <= '0;
+          evl_q      <= evl_ok;
+          evl_bank_q <= evl_bank;
+          evl_end_q  <= evl_end;
           if ((cfg_ghead_q ? (pol_g == sinkattn_host_pkg::PolicyTopk) : any_topk) && cfg_sinks_q < mid_end)
             st_q <= StEvScan;
           else st_q <= StEvNext;
         end
         StEvScan: begin
-          if (!evict_rdata[l_q]) cnt_q <= cnt_q + 1'b1;
-          if (j_q + 1'b1 >= mid_end) st_q <= StEvDec;
+          // Walking a list: positions S .. evl_end - 1, then one cycle for the last score.
+          if (evl_q ? evl_v_q : !evict_rdata[l_q]) cnt_q <= cnt_q + 1'b1;
+          if (evl_q ? j_q >= evl_end_q : j_q + 1'b1 >= mid_end) st_q <= StEvDec;
         end
         StEvDec: begin
           if (cnt_q > budget_q[l_q]) begin

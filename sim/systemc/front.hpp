@@ -21,6 +21,8 @@ struct Front : sc_core::sc_module {
   std::array<bool, 2> busy{}, listed{};
   std::array<int, 2> n{}, k_done{}, v_done{}, lsb_done{};
   std::array<std::uint64_t, 2> start{};
+  std::array<int, 2> job_of{};        // per bank: its job (KV head)
+  std::array<bool, 2> walked{};       // per bank: its list was scanned in this run
   int job = 0;        // next job (KV head) the front takes
   int head_base = 0;  // its first query head
   bool scan = false;  // scanning job `job`'s tokens
@@ -79,6 +81,8 @@ struct Front : sc_core::sc_module {
       n[b] = 0;
       k_done[b] = v_done[b] = lsb_done[b] = sinks_end;
       tok = tok_first;
+      job_of[b] = job;
+      walked[b] = active;
       if (active) {
         listed[b] = false;
         scan = true;
@@ -100,7 +104,10 @@ struct Front : sc_core::sc_module {
       }
     }
     // The controller's pulses, after (over) the front's own updates.
-    if (run_start) job = head_base = 0;
+    if (run_start) {
+      job = head_base = 0;
+      walked = {false, false};
+    }
     if (release) busy[release_bank] = false;
   }
 

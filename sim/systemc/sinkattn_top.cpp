@@ -329,7 +329,8 @@ void SinkattnTop::edge_memories() {
   }
   if (front.list_we) list_at(front.bank, front.n[front.bank]) = front.tok;
   if (st_ == StHpScan && !(hpruned_[j_] & lbit_)) cand_[cnt_] = j_;
-  if (st_ == StEvScan && !(evict_at(g_, j_) & lbit_)) cand_[cnt_] = j_;
+  if (st_ == StEvScan && (evl_ ? j_ < evl_end_ : !(evict_at(g_, j_) & lbit_)))
+    cand_[cnt_] = evl_ ? list_at(evl_bank_, j_) : j_;
   // Token importance: cleared by the sweep, loaded by the host's prefill, accumulated from
   // accepted probabilities.
   if (st_ == StClear) {
@@ -550,15 +551,24 @@ void SinkattnTop::edge_controller() {
       }
       break;
     // Eviction: g walks the alive lists of layer l.
-    case StEvStart:
+    case StEvStart: {
       phase_start_ = cyc_ - 1;
       cnt_ = 0;
       j_ = cfg_sinks_;
+      // Eviction from a read list (rtl/sinkattn_top.sv): the list's last job, if still in its
+      // bank, scanned in this run and topk, holds the candidates between its sinks and window.
+      // (The RTL writes each candidate the cycle after its position; the count is the same.)
+      const int b = cfg_ghead_ ? (g_ & 1) : ((cfg_hkv_ - 1) & 1);
+      const int job = front.job_of[b];
+      evl_ = front.walked[b] && (!cfg_ghead_ || job == g_) && policy_code(l_, job) == host::kPolicyTopk;
+      evl_bank_ = b != 0;
+      evl_end_ = front.n[b] - (t_ + 1 - mid_end_);
       st_ = ((cfg_ghead_ ? pol_g_ == host::kPolicyTopk : any_topk_) && cfg_sinks_ < mid_end_) ? StEvScan : StEvNext;
       break;
-    case StEvScan:
-      if (!(evict_at(g_, j_) & lbit_)) ++cnt_;
-      if (j_ + 1 >= mid_end_) st_ = StEvDec;
+    }
+    case StEvScan:  // walking a list: positions S .. evl_end_ - 1, then one cycle for the last score
+      if (evl_ ? j_ < evl_end_ : !(evict_at(g_, j_) & lbit_)) ++cnt_;
+      if (evl_ ? j_ >= evl_end_ : j_ + 1 >= mid_end_) st_ = StEvDec;
       else ++j_;
       break;
     case StEvDec:

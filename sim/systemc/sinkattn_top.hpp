@@ -149,6 +149,10 @@ struct SinkattnTop : sc_core::sc_module {
   bool lsb_started_ = false, pass2_ = false, refetched_ = false, first_ = false, disc_ = false;
   int kb_ = 0;
   bool row_act_ = false;
+  // Eviction from a read list
+  bool evl_ = false;       // the eviction scan walks a bank's read list
+  bool evl_bank_ = false;  //   that bank
+  int evl_end_ = 0;        //   the list position after its middle
   // Row issue
   IssueState is_ = IsIdle;
   int ir_ = 0;               // row of the group the issue starts next / is issuing
