@@ -12,9 +12,10 @@
 // list without a scan.
 //
 // Per bank it keeps: busy (from the take to the controller's release), listed (the list is
-// complete), the list length, the take's cycle (the job event's start stamp) and the store's
+// complete), the list length, the take's cycle (the job event's start stamp), the store's
 // done pointers (positions below are in the store, per plane kind; the fetch writes a bank's rows
-// of one kind in list order).
+// of one kind in list order), and which job it holds and whether that job's list was scanned in
+// this run (the eviction scan walks such a list instead of the tokens; rtl/sinkattn_top.sv).
 //
 // The controller's pulses win over the front's own updates: run_start_i restarts the job
 // counter, release_i frees the back's bank.
