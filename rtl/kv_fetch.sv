@@ -2,11 +2,15 @@
 // reassembles the returned beats into plane rows for the double-buffered K/V store.
 //
 // Two request contexts, each tied to one store bank (the bank holds one job's list and rows):
-//  - main: per list position from the first non-sink one (sinks come from the sink SRAM and are
-//    never requested), the key plane (MSB plane with progressive quantization, else the
-//    full-precision key) then the value plane. One job at a time (start_i only when main_free_o);
-//    positions are requested as soon as the controller has appended them to the bank's list
-//    (list_n_i grows while it scans), so fetch overlaps the list scan and the compute.
+//  - main: the list positions from the first non-sink one (sinks come from the sink SRAM and are
+//    never requested), each position's key plane (MSB plane with progressive quantization, else
+//    the full-precision key) and value plane, through two pointers: at every plane-row boundary
+//    the next key row goes first if its position is in the list, else the next value row of a
+//    position whose key is requested. Keys thus arrive as early as the list allows (the rows'
+//    Q.K and softmax run while the values stream), and values fill the DRAM while the list scan
+//    has no key to give. One job at a time (start_i only when main_free_o); positions are
+//    requested as soon as the controller has appended them to the bank's list (list_n_i grows
+//    while it scans), so fetch overlaps the list scan and the compute.
 //  - LSB (lsb_start_i, at most once per job): the key LSB plane of every non-sink position of a
 //    job whose list is complete. It is on the critical path (a row waits for it), so it has
 //    priority over the main context, which by then is usually prefetching the next job into
@@ -55,8 +59,10 @@ module kv_fetch #(
   // The list entries each context requests next cycle (the top's registered list reads) and,
   // this cycle, the tokens of the entries they request now
   output logic                       m_list_bank_d_o,  // main context: bank
-  output logic [$clog2(MaxTokens)-1:0] m_list_pos_d_o, //   and position
+  output logic [$clog2(MaxTokens)-1:0] m_list_pos_d_o, //   and its key pointer's position
   input  logic [$clog2(MaxTokens+1)-1:0] m_list_tok_i, //   token of this cycle's entry
+  output logic [$clog2(MaxTokens)-1:0] v_list_pos_d_o, //   its value pointer's position (same bank)
+  input  logic [$clog2(MaxTokens+1)-1:0] v_list_tok_i, //   token of this cycle's entry
   output logic                       l_list_bank_d_o,  // LSB context: bank
   output logic [$clog2(MaxTokens)-1:0] l_list_pos_d_o, //   and position
   input  logic [$clog2(MaxTokens+1)-1:0] l_list_tok_i, //   token of this cycle's entry
@@ -113,8 +119,9 @@ module kv_fetch #(
   logic            m_act_q;      // main phase running
   logic            m_bank_q;
   logic [KvW-1:0]  m_group_q;
-  logic [TokW-1:0] m_pos_q;      // position being requested
-  logic            m_vplane_q;   // 0 = key plane, 1 = value plane of m_pos_q
+  logic [TokW-1:0] m_pos_q;      // key pointer: the next position whose key row is requested
+  logic [TokW-1:0] m_vpos_q;     // value pointer: the next position whose value row is requested
+  logic            m_vplane_q;   // the row in progress (m_off_q != 0) is a value row
   logic [OffW-1:0] m_off_q;      // byte offset of the next burst in the row
   logic            l_act_q;      // LSB phase running
   logic            l_bank_q;
@@ -124,6 +131,7 @@ module kv_fetch #(
 
   logic [TokW-1:0] m_list_n, l_list_n;
   logic            m_have, l_have, use_l;
+  logic            k_have, v_have, sel_v;  // main: a key row / a value row to request; value row now
   logic            bank;
   logic [KvW-1:0]  group;
   logic [PosW-1:0] pos;          // a requested position is below the list length
@@ -139,33 +147,39 @@ module kv_fetch #(
   // Icarus-safe style: every variable written once per evaluation (see sinkattn_top.sv).
   assign m_list_n   = list_n_i[32'(m_bank_q) * TokW +: TokW];
   assign l_list_n   = list_n_i[32'(l_bank_q) * TokW +: TokW];
-  assign m_have     = m_act_q && (m_pos_q < m_list_n);
+  assign k_have     = m_act_q && (m_pos_q < m_list_n);
+  assign v_have     = m_act_q && (m_vpos_q < m_pos_q);
+  assign sel_v      = (m_off_q != '0) ? m_vplane_q : !k_have;
+  assign m_have     = (m_off_q != '0) || k_have || v_have;
   assign l_have     = l_act_q && (l_pos_q < l_list_n);
   // The LSB context goes first, but never into the middle of a main plane row's bursts.
   assign use_l      = l_have && (m_off_q == '0);
   assign bank       = use_l ? l_bank_q : m_bank_q;
   assign group      = use_l ? l_group_q : m_group_q;
-  assign pos        = use_l ? PosW'(l_pos_q) : PosW'(m_pos_q);
+  assign pos        = use_l ? PosW'(l_pos_q) : sel_v ? PosW'(m_vpos_q) : PosW'(m_pos_q);
   assign off        = use_l ? l_off_q : m_off_q;
-  assign plane      = use_l ? 2'd2 : m_vplane_q ? 2'd3 : pq_i ? 2'd1 : 2'd0;
+  assign plane      = use_l ? 2'd2 : sel_v ? 2'd3 : pq_i ? 2'd1 : 2'd0;
   assign row_bytes  = (plane == 2'd1) ? bytes_msb : (plane == 2'd2) ? bytes_lsb : bytes_full;
   assign rem        = row_bytes - off;
   assign len        = (32'(rem) > DramBurstBytes) ? LenW'(DramBurstBytes) : LenW'(rem);
   assign last_burst = (32'(rem) <= DramBurstBytes);
 
-  // The token of the requested entry, and each context's next entry: a context moves to the next
-  // position after the last burst of the position's last plane row.
+  // The token of the requested entry, and each pointer's next entry: a pointer moves to the next
+  // position after the last burst of its plane row.
   logic [TokW-1:0] list_tok;
   logic            m_bank_d, l_bank_d;
-  logic [TokW-1:0] m_pos_d, l_pos_d;
-  assign list_tok = use_l ? l_list_tok_i : m_list_tok_i;
+  logic [TokW-1:0] m_pos_d, m_vpos_d, l_pos_d;
+  assign list_tok = use_l ? l_list_tok_i : sel_v ? v_list_tok_i : m_list_tok_i;
   assign m_bank_d   = start_i ? start_bank_i : m_bank_q;
   assign m_pos_d    = start_i ? first_pos_i :
-                      (req_fire && !use_l && last_burst && m_vplane_q) ? m_pos_q + 1'b1 : m_pos_q;
+                      (req_fire && !use_l && last_burst && !sel_v) ? m_pos_q + 1'b1 : m_pos_q;
+  assign m_vpos_d   = start_i ? first_pos_i :
+                      (req_fire && !use_l && last_burst && sel_v) ? m_vpos_q + 1'b1 : m_vpos_q;
   assign l_bank_d   = lsb_start_i ? lsb_bank_i : l_bank_q;
   assign l_pos_d    = lsb_start_i ? first_pos_i : (req_fire && use_l && last_burst) ? l_pos_q + 1'b1 : l_pos_q;
   assign m_list_bank_d_o = m_bank_d;
   assign m_list_pos_d_o  = PosW'(m_pos_d);
+  assign v_list_pos_d_o  = PosW'(m_vpos_d);
   assign l_list_bank_d_o = l_bank_d;
   assign l_list_pos_d_o  = PosW'(l_pos_d);
   assign req_valid_o = (use_l | m_have) & ~tag_full;
@@ -192,6 +206,7 @@ module kv_fetch #(
       m_bank_q   <= 1'b0;
       m_group_q  <= '0;
       m_pos_q    <= '0;
+      m_vpos_q   <= '0;
       m_vplane_q <= 1'b0;
       m_off_q    <= '0;
       l_act_q    <= 1'b0;
@@ -207,16 +222,9 @@ module kv_fetch #(
         m_vplane_q <= 1'b0;
         m_off_q    <= '0;
       end else if (req_fire && !use_l) begin
-        if (!last_burst) begin
-          m_off_q <= m_off_q + OffW'(len);
-        end else begin
-          m_off_q <= '0;
-          if (!m_vplane_q) begin
-            m_vplane_q <= 1'b1;
-          end else begin
-            m_vplane_q <= 1'b0;
-          end
-        end
+        m_vplane_q <= sel_v;
+        if (!last_burst) m_off_q <= m_off_q + OffW'(len);
+        else             m_off_q <= '0;
       end else if (m_act_q && list_done_i[m_bank_q] && !m_have) begin
         m_act_q <= 1'b0;  // every position of the finished list is requested
       end
@@ -237,6 +245,7 @@ module kv_fetch #(
       // Each context's list entry (its next value addresses the top's list reads).
       m_bank_q <= m_bank_d;
       m_pos_q  <= m_pos_d;
+      m_vpos_q <= m_vpos_d;
       l_bank_q <= l_bank_d;
       l_pos_q  <= l_pos_d;
     end

@@ -293,6 +293,8 @@ module sinkattn_top #(
   logic                 fetch_m_bank_d, fetch_l_bank_d;
   logic [PosW-1:0]      fetch_m_pos_d, fetch_l_pos_d;
   logic [TokW-1:0]      fetch_m_tok, fetch_l_tok;
+  logic [PosW-1:0]      fetch_v_pos_d;     // the main context's value pointer (same bank)
+  logic [TokW-1:0]      fetch_v_tok;
   logic                 wr_valid, wr_bank;
   logic [PosW-1:0]      wr_pos;
   logic [1:0]           wr_plane;
@@ -318,6 +320,7 @@ module sinkattn_top #(
     .tokens_i(cfg_t_q), .head_dim_i(cfg_d_q), .pq_i(cfg_pq_q),
     .first_pos_i(sinks_end), .mid_end_i(mid_end), .list_n_i(bank_n), .list_done_i(bank_listed),
     .m_list_bank_d_o(fetch_m_bank_d), .m_list_pos_d_o(fetch_m_pos_d), .m_list_tok_i(fetch_m_tok),
+    .v_list_pos_d_o(fetch_v_pos_d), .v_list_tok_i(fetch_v_tok),
     .l_list_bank_d_o(fetch_l_bank_d), .l_list_pos_d_o(fetch_l_pos_d), .l_list_tok_i(fetch_l_tok),
     .main_free_o(fetch_main_free), .bank_idle_o(fetch_bank_idle), .idle_o(fetch_idle),
     .req_valid_o(mem_req_valid_o), .req_ready_i(mem_req_ready_i), .req_addr_o(mem_req_addr_o),
@@ -405,9 +408,10 @@ module sinkattn_top #(
     .k_beat_i(32'(kb_d)), .k_o(sink_k), .v_beat_i(32'(pv_pos_d) / PvLanes), .v_o(sink_v)
   );
 
-  // Read lists, one copy per reader (the front writes all three): the fetch's main context
-  // (which follows the list as it grows, so it is write-first), its LSB context and the
-  // importance update (both read a complete list).
+  // Read lists, one copy per reader (the front writes all four): the fetch's main context's key
+  // pointer (which follows the list as it grows, so it is write-first) and value pointer (a
+  // position whose key row was requested, so written at least a cycle before), its LSB context
+  // (a complete list) and the importance update (a complete list; also the eviction scan's).
   logic [TokW-1:0] list_pv_tok;            // the token at the gather's list position prow (or at
                                            // the eviction scan's, j_q, when it walks a list)
   logic            evl_next;               // the eviction scan walks a list next cycle
@@ -416,6 +420,10 @@ module sinkattn_top #(
   ram_2p #(.Width(TokW), .Depth(2 * MaxTokens), .WriteFirst(1)) u_list_fm (
     .clk_i, .we_i(list_we), .waddr_i({front_bank, list_pos}), .wdata_i(scan_tok), .wmask_i(1'b1),
     .re_i(1'b1), .raddr_i({fetch_m_bank_d, fetch_m_pos_d}), .rdata_o(fetch_m_tok)
+  );
+  ram_2p #(.Width(TokW), .Depth(2 * MaxTokens)) u_list_fv (
+    .clk_i, .we_i(list_we), .waddr_i({front_bank, list_pos}), .wdata_i(scan_tok), .wmask_i(1'b1),
+    .re_i(1'b1), .raddr_i({fetch_m_bank_d, fetch_v_pos_d}), .rdata_o(fetch_v_tok)
   );
   ram_2p #(.Width(TokW), .Depth(2 * MaxTokens)) u_list_fl (
     .clk_i, .we_i(list_we), .waddr_i({front_bank, list_pos}), .wdata_i(scan_tok), .wmask_i(1'b1),

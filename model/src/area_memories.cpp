@@ -49,9 +49,10 @@ std::vector<MemoryGeometry> memory_inventory(const HwConfig& hw) {
       {"u_kv.u_msb.g_lane[].u_ram.mem", "kv_store", 2 * ceil_div(n, qk), static_cast<int>(d) * num::kKeyMsbBits, 1, 1, qk},
       {"u_kv.u_lsb.g_lane[].u_ram.mem", "kv_store", 2 * ceil_div(n, qk), static_cast<int>(d) * num::kKeyLsbBits, 1, 1, qk},
       {"u_kv.u_val.g_lane[].u_ram.mem", "kv_store", 2 * ceil_div(n, pv), vec_bits, 1, 1, pv},
-      // Read lists of the two job banks, one copy per reader: the fetch's main and LSB contexts
-      // and the importance update.
+      // Read lists of the two job banks, one copy per reader: the fetch's main context (its key
+      // and value pointers) and LSB context, and the importance update.
       {"u_list_fm.mem", "read_lists", 2 * n, tok_w, 1, 1, 1},
+      {"u_list_fv.mem", "read_lists", 2 * n, tok_w, 1, 1, 1},
       {"u_list_fl.mem", "read_lists", 2 * n, tok_w, 1, 1, 1},
       {"u_list_pv.mem", "read_lists", 2 * n, tok_w, 1, 1, 1},
       // Token importance {layer scope, list, token}: the eviction scan or the update reads.

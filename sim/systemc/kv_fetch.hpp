@@ -17,9 +17,11 @@ struct KvFetch : sc_core::sc_module {
   // Parameters
   int burst_bytes = 64, tag_depth = 64, plane_shift = 7;
   // Registers: the main context (one job's key and value planes) and the LSB context
+  // (main: pos is the key pointer, vpos the value pointer, vplane the kind of the row in
+  // progress while off != 0; rtl/kv_fetch.sv)
   struct Context {
     bool act = false, bank = false, vplane = false;
-    int group = 0, pos = 0, off = 0;
+    int group = 0, pos = 0, off = 0, vpos = 0;
   } m, l;
   struct Tag {
     bool bank;
@@ -37,7 +39,7 @@ struct KvFetch : sc_core::sc_module {
   bool req_ready = false, resp_valid = false, resp_last = false;
   // Combinational outputs
   int plane = 0, len = 0;
-  bool use_l = false, m_have = false, last_burst = false, req_valid = false, req_fire = false, idle = true;
+  bool use_l = false, m_have = false, sel_v = false, last_burst = false, req_valid = false, req_fire = false, idle = true;
   bool main_free = true;
   std::array<bool, 2> bank_idle{true, true};
   std::uint64_t addr = 0;
@@ -53,15 +55,18 @@ struct KvFetch : sc_core::sc_module {
   }
   // The list entry the request side reads this cycle (before comb_req: list_tok = list[bank][pos]).
   void comb_sel() {
-    m_have = m.act && m.pos < list_n[m.bank];
+    const bool k_have = m.act && m.pos < list_n[m.bank];
+    const bool v_have = m.act && m.vpos < m.pos;
+    sel_v = m.off != 0 ? m.vplane : !k_have;  // the next key row first, else a value row
+    m_have = m.off != 0 || k_have || v_have;
     const bool l_have = l.act && l.pos < list_n[l.bank];
     use_l = l_have && m.off == 0;  // LSB first, between main plane rows
   }
   bool sel_bank() const { return use_l ? l.bank : m.bank; }
-  int sel_pos() const { return use_l ? l.pos : m.pos; }
+  int sel_pos() const { return use_l ? l.pos : sel_v ? m.vpos : m.pos; }
   void comb_req() {
     const Context& c = use_l ? l : m;
-    plane = use_l ? 2 : m.vplane ? 3 : (pq ? 1 : 0);
+    plane = use_l ? 2 : sel_v ? 3 : (pq ? 1 : 0);
     const int rem = row_bytes(plane) - c.off;
     len = rem > burst_bytes ? burst_bytes : rem;
     last_burst = rem <= burst_bytes;
@@ -100,25 +105,21 @@ struct KvFetch : sc_core::sc_module {
     }
     // Main context
     if (start) {
-      m = Context{true, start_bank, false, start_group, first_pos, 0};
+      m = Context{true, start_bank, false, start_group, first_pos, 0, first_pos};
     } else if (req_fire && !use_l) {
+      m.vplane = sel_v;
       if (!last_burst) {
         m.off += len;
       } else {
         m.off = 0;
-        if (!m.vplane) {
-          m.vplane = true;
-        } else {
-          m.vplane = false;
-          ++m.pos;
-        }
+        ++(sel_v ? m.vpos : m.pos);
       }
     } else if (m.act && list_done[m.bank] && !m_have) {
       m.act = false;
     }
     // LSB context
     if (lsb_start) {
-      l = Context{true, lsb_bank, false, lsb_group, first_pos, 0};
+      l = Context{true, lsb_bank, false, lsb_group, first_pos, 0, 0};
     } else if (req_fire && use_l) {
       if (!last_burst) {
         l.off += len;
