@@ -38,8 +38,8 @@
 // token), so a cascade eviction is one write), token importance (scope, list, token) and head
 // importance and head-pruned masks. Every large memory is built from SRAM cells (rtl/cells/ram_2p.sv)
 // with one read and one write port each: the K/V store and the sink SRAM are banked by lane
-// (sinkattn_kv_store.sv, sinkattn_sink_sram.sv), a read list that three agents read is kept in
-// three copies, and the top-k feed reads the candidates' scores from TopkParallelism banks that
+// (sinkattn_kv_store.sv, sinkattn_sink_sram.sv), a read list that four agents read is kept in
+// four copies, and the top-k feed reads the candidates' scores from TopkParallelism banks that
 // the eviction scan fills. Reads are registered; every reader gives the address of the word it
 // consumes in the next cycle (the next value of its counter: kb_d, j_d, ptr_d, topk_beat_d, ih_d,
 // the gather's and the fetch's), so the read latency is hidden and the timing is that of the
