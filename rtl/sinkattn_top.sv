@@ -817,9 +817,8 @@ module sinkattn_top #(
                    gbase_q;
   assign r_d     = (st_q == StGrpStart) ? '0 :
                    (st_q == StRowEmit && row_ready_i && r_q + 8'd1 < cfg_group_q) ? r_q + 8'd1 : r_q;
-  // The issue's row: from 0 at the job's start; on after a pruned head, after the last key beat
-  // of a row that needs no decision, or after an MSB row's first probability said "no redo".
-  // The rewind to a recompute goes back to its row.
+  // The issue's row: from 0 at the job's start; on after a pruned head or after a row's last key
+  // beat; back to the redone row when the issue rewinds to its recompute.
   assign ir_d    = (st_q == StGrpStart) ? '0 :
                    (is_q == IsIdle && rw_q) ? rw_row_q :
                    ((is_q == IsIdle && iss_more && iss_pruned) ||
@@ -852,8 +851,8 @@ module sinkattn_top #(
   // exactly the tokens alive at this layer in its alive list, in token order, which are the
   // eviction's candidates (no eviction runs between a run's list scans and its eviction phase,
   // and a layer's alive lists are evicted one by one, each touching only itself). So when the
-  // last job of the list's (token granularity: the run's last job; head granularity: job g)
-  // is still in its bank, scanned in this run and topk, the eviction scan walks that list's
+  // list's last job (token granularity: the run's last job; head granularity: job g) is still
+  // in its bank, was scanned in this run and is topk, the eviction scan walks that read list's
   // middle, K + 1 positions or so, instead of every token S .. mid_end - 1. The list read is a
   // cycle ahead of the importance read, so a candidate is written the cycle after its position.
   // =============================================================================================

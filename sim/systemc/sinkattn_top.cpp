@@ -618,7 +618,7 @@ void SinkattnTop::edge_issue() {
     ir_ = 0;
     return;
   }
-  if (redo_) {
+  if (redo_) {  // (in StRowSm, where edge_controller leaves r_ alone)
     epoch_ = !epoch_;
     rw_ = true;
     rw_row_ = r_;
