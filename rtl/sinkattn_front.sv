@@ -8,8 +8,9 @@
 // scans tokens 0..t one per cycle and appends each token the job reads (sinks, the window, and the
 // middle by the head policy and the alive bitmap) to the bank's list, which the fetch follows as
 // it grows. A streaming head reads no middle token, so its scan jumps from the sinks to the
-// window (otherwise the fetch would wait t - W - S cycles for the window's first token). A job whose query heads are all pruned at this layer is taken as an empty, complete
-// list without a scan.
+// window (otherwise the fetch would wait t - W - S cycles for the window's first token). A job
+// whose query heads are all pruned at this layer is taken as an empty, complete list without a
+// scan.
 //
 // Per bank it keeps: busy (from the take to the controller's release), listed (the list is
 // complete), the list length, the take's cycle (the job event's start stamp), the store's
