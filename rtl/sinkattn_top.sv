@@ -1224,7 +1224,8 @@ module sinkattn_top #(
   // Signals read only by the tests or kept for waveforms.
   /* verilator lint_off UNUSEDSIGNAL */
   logic unused;
-  assign unused = ^{tag_empty, ret_empty, ret_full,  // read by the simulation checks only
+  assign unused = ^{ret_empty, ret_full,  // read by the simulation checks only
+                    tag_empty,            // the issue needs only the row tags' full flag
                     tk_out_last, tk_lfsr, tk_pass_pivot, qk_s_last, cmd_addr_i, cmd_data_i};
   // Read addresses and words whose top bits are always zero: tokens and list positions are below
   // MaxTokens (a TokW value's top bit is for the count MaxTokens itself), query heads below
