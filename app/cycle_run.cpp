@@ -80,7 +80,8 @@ int report_cycle_run(const char* mode, const CycleArgs& a, const Config& cfg, co
   add_run_options(j, a);
   if (!a.model.empty()) j["model"] = a.model;
   j["hw"] = {{"qk_lanes", cfg.hw.qk_lanes}, {"pv_lanes", cfg.hw.pv_lanes}, {"head_dim", cfg.hw.head_dim},
-             {"topk_parallelism", cfg.hw.topk_parallelism}, {"dram_bytes_per_cycle", cfg.hw.dram.bytes_per_cycle},
+             {"topk_parallelism", cfg.hw.topk_parallelism}, {"scan_width", cfg.hw.scan_width},
+             {"dram_bytes_per_cycle", cfg.hw.dram.bytes_per_cycle},
              {"dram_latency_cycles", cfg.hw.dram.latency_cycles}, {"dram_burst_bytes", cfg.hw.dram.burst_bytes}};
   j["outputs_sha256"] = sha256_hex(r.run.out.data(), r.run.out.size() * sizeof(r.run.out[0]));
   j["golden_outputs_sha256"] = sha256_hex(gold.out.data(), gold.out.size() * sizeof(gold.out[0]));

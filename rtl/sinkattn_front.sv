@@ -5,12 +5,16 @@
 // A job is one KV head g of the (step, layer) run. The front takes job fg_q into bank fg_q[0]
 // when the back (the controller's rows) is in the job phase, the bank has been released by the
 // job two before and, if the job fetches anything, the K/V fetch's main context is free. It then
-// scans tokens 0..t one per cycle and appends each token the job reads (sinks, the window, and the
-// middle by the head policy and the alive bitmap) to the bank's list, which the fetch follows as
-// it grows. A streaming head reads no middle token, so its scan jumps from the sinks to the
-// window (otherwise the fetch would wait t - W - S cycles for the window's first token). A job
-// whose query heads are all pruned at this layer is taken as an empty, complete list without a
-// scan.
+// scans tokens 0..t and appends each token the job reads (sinks, the window, and the middle by
+// the head policy and the alive bitmap) to the bank's list, which the fetch follows as it grows.
+// The scan looks at one word of the alive bitmap a cycle, ScanWidth tokens: it appends the first
+// token at or after tok_q in that word that the job reads and moves past it, or, when the word
+// has none, moves to the next word. So a middle of evicted tokens costs a cycle per word, not per
+// token, and the fetch gets the job's first middle token sooner. The next position depends on the
+// word read this cycle, so the bitmap's read address for the next cycle (scan_tok_d_o) follows
+// from it. A streaming head reads no middle token, so its scan jumps from the sinks to the window
+// (otherwise the fetch would wait for the scan to cross the middle). A job whose query heads are
+// all pruned at this layer is taken as an empty, complete list without a scan.
 //
 // Per bank it keeps: busy (from the take to the controller's release), listed (the list is
 // complete), the list length, the take's cycle (the job event's start stamp), the store's
@@ -24,6 +28,7 @@ module sinkattn_front #(
   parameter int MaxTokens  = 4096,  // hw.max_tokens: list positions and token indices
   parameter int MaxQHeads  = 32,    // hw.max_q_heads: query heads (the alive mask's width)
   parameter int MaxKvHeads = 32,    // hw.max_kv_heads: KV heads, one job each
+  parameter int ScanWidth  = 8,     // hw.scan_width: tokens per alive-bitmap word (a power of two)
   // Derived, not to be overridden (the port list uses them)
   localparam int TokW    = $clog2(MaxTokens + 1),  // token counts and indices 0..MaxTokens
   localparam int PosW    = $clog2(MaxTokens),      // list positions
@@ -49,16 +54,18 @@ module sinkattn_front #(
   input  logic [MaxQHeads-1:0] head_alive_i,      // per query head: not pruned at this layer
   // Alive bitmap read for the scanned token (the top's alive bitmap cell, read a cycle ahead)
   output logic [KvW-1:0]       scan_list_o,       // alive list of the front's job
-  output logic [TokW-1:0]      scan_tok_o,        // token being scanned
-  output logic [TokW-1:0]      scan_tok_d_o,      //   and next cycle's (the alive bitmap read's address)
-  input  logic                 scan_evicted_i,    // that token is evicted at this layer
+  output logic [TokW-1:0]      scan_tok_d_o,      // the scan's position next cycle (its word is the
+                                                  //   alive bitmap read's address)
+  input  logic [ScanWidth-1:0] scan_word_evicted_i,  // lane i: token tok_q's word base + i is
+                                                  //   evicted at this layer
   // K/V fetch
   input  logic                 fetch_main_free_i, // the fetch's main context can take a job
   output logic                 fetch_start_o,     // pulse: the taken job fetches (some head alive)
   output logic                 bank_o,            // bank of the front's job
   output logic [KvW-1:0]       job_o,             // the front's job (KV head) (the fetch's start group)
   // List writes
-  output logic                 list_we_o,         // append scan_tok_o to bank bank_o ...
+  output logic                 list_we_o,         // append token list_tok_o to bank bank_o ...
+  output logic [TokW-1:0]      list_tok_o,
   output logic [PosW-1:0]      list_pos_o,        //   at this position
   output logic                 scanning_o,        // a list scan is running (a counter's event)
   // Per bank, bank b at [b*W +: W]
@@ -91,13 +98,14 @@ module sinkattn_front #(
   logic [KvW:0]    job_q;                  // next job (KV head) the front takes
   logic [7:0]      head_base_q;            // its first query head
   logic            scan_q;                 // scanning job job_q's tokens
-  logic [TokW-1:0] tok_q;                  // scan index
+  logic [TokW-1:0] tok_q;                  // scan position: the first token not yet looked at
 
   // Job fg's head policy, its alive list and whether any of its query heads is alive.
   logic                 bank, take, active;
   logic [PolBits-1:0]   pol;
   logic                 skip_mid;          // the job reads no middle token (streaming head)
-  logic [TokW-1:0]      tok_first, tok_next;  // the scan's first token and the one after tok_q
+  logic [TokW-1:0]      tok_first, tok_next;  // the scan's first position and its next
+  logic                 scan_last;         // the scan's last cycle: tok_next is past the step
   logic [MaxQHeads-1:0] group_alive;
   assign bank = job_q[0];
   assign pol  = layer_policy_i[PolBits*KvW'(job_q) +: PolBits];
@@ -105,18 +113,41 @@ module sinkattn_front #(
     assign group_alive[h] = (h >= 32'(head_base_q)) && (h < 32'(head_base_q) + 32'(group_i)) && head_alive_i[h];
   end
   assign active = |group_alive;
-  // The scan's walk: 0 .. t, over the middle [sinks_end, mid_end) in one step when it is skipped
-  // (mid_end <= t: the window is never empty, so the walk still ends at t).
+  // The scan's walk: 0 .. t, word by word, over the middle [sinks_end, mid_end) in one step when
+  // it is skipped (mid_end <= t: the window is never empty, so the walk still ends at t).
   assign skip_mid  = (pol == sinkattn_host_pkg::PolicyStreaming) && sinks_end_i < mid_end_i && mid_end_i <= step_i;
   assign tok_first = (skip_mid && sinks_end_i == '0) ? mid_end_i : '0;
-  assign tok_next  = (skip_mid && tok_q + 1'b1 == sinks_end_i) ? mid_end_i : tok_q + 1'b1;
+  // The word's lanes: lane i is token base + i; the first lane at or after tok_q (and not past the
+  // step) whose token the job reads is appended.
+  logic [TokW-1:0]        word_base;
+  logic [ScanWidth-1:0]   lane_rd;         // lane i's token is read by the job
+  logic                   found;
+  logic [TokW-1:0]        emit_tok, next_pos;
+  // The lowest set lane of v (0 when none). A function: its loop variable and result are its own,
+  // so no module variable is written twice in one evaluation (Icarus re-triggers on that).
+  function automatic logic [TokW-1:0] first_lane(input logic [ScanWidth-1:0] v);
+    first_lane = '0;
+    for (int i = ScanWidth - 1; i >= 0; i = i - 1) if (v[i]) first_lane = TokW'(i);
+  endfunction
+  assign word_base = (tok_q / TokW'(ScanWidth)) * TokW'(ScanWidth);
+  for (genvar i = 0; i < ScanWidth; i++) begin : g_lane
+    logic [TokW-1:0] lt;
+    assign lt         = word_base + TokW'(i);
+    assign lane_rd[i] = lt >= tok_q && lt <= step_i &&
+                        (lt < sinks_end_i || lt >= mid_end_i || pol == sinkattn_host_pkg::PolicyRetrieval ||
+                         (pol == sinkattn_host_pkg::PolicyTopk && !scan_word_evicted_i[i]));
+  end
+  assign found     = |lane_rd;
+  assign emit_tok  = word_base + first_lane(lane_rd);
+  assign next_pos  = found ? emit_tok + 1'b1 : word_base + TokW'(ScanWidth);
+  assign tok_next  = (skip_mid && next_pos >= sinks_end_i && next_pos < mid_end_i) ? mid_end_i : next_pos;
+  assign scan_last = tok_next > step_i;
   // The front takes job job_q when the back is in the job phase, the job's bank is free and (if
   // the job fetches anything) the fetch's main context is free.
   assign take = in_jobs_i && !scan_q && (8'(job_q) < kv_heads_i) && !busy_q[bank] && (fetch_main_free_i || !active);
-  // The list scan includes token tok_q at (t, l, fg): sink, window, or middle by the head policy.
-  assign list_we_o = scan_q &&
-                     (tok_q < sinks_end_i || tok_q >= mid_end_i || pol == sinkattn_host_pkg::PolicyRetrieval ||
-                      (pol == sinkattn_host_pkg::PolicyTopk && !scan_evicted_i));
+  // The list scan appends the word's first token the job reads at (t, l, fg).
+  assign list_we_o  = scan_q && found;
+  assign list_tok_o = emit_tok;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -154,7 +185,7 @@ module sinkattn_front #(
         end
       end else if (scan_q) begin
         if (list_we_o) n_q[bank] <= n_q[bank] + 1'b1;
-        if (tok_q == step_i) begin
+        if (scan_last) begin
           listed_q[bank] <= 1'b1;
           scan_q         <= 1'b0;
           job_q          <= job_q + 1'b1;
@@ -174,8 +205,7 @@ module sinkattn_front #(
   end
 
   assign scan_list_o   = ghead_i ? KvW'(job_q) : '0;
-  assign scan_tok_o    = tok_q;
-  assign scan_tok_d_o  = take ? tok_first : (scan_q && tok_q != step_i) ? tok_next : tok_q;
+  assign scan_tok_d_o  = take ? tok_first : (scan_q && !scan_last) ? tok_next : tok_q;
   assign fetch_start_o = take && active;
   assign bank_o        = bank;
   assign job_o         = KvW'(job_q);

@@ -35,7 +35,8 @@
 //
 // On-chip state: sink SRAM (preloaded, read-only during decode), two-bank K/V store (MSB, LSB,
 // value planes per list position), alive bitmap (one MaxLayers-bit evicted mask per (list,
-// token), so a cascade eviction is one write), token importance (scope, list, token) and head
+// token), so a cascade eviction is one write; ScanWidth tokens a word, so the list scan sees a
+// word a cycle), token importance (scope, list, token) and head
 // importance and head-pruned masks. Every large memory is built from SRAM cells (rtl/cells/ram_2p.sv)
 // with one read and one write port each: the K/V store and the sink SRAM are banked by lane
 // (sinkattn_kv_store.sv, sinkattn_sink_sram.sv), a read list that four agents read is kept in
@@ -67,6 +68,7 @@ module sinkattn_top #(
   parameter int SinkSramTokens    = 8,      // hw.sink_sram_tokens
   parameter int TopkParallelism   = 16,     // hw.topk_parallelism
   parameter int TopkLfsrSeed      = 44257,  // hw.topk_lfsr_seed
+  parameter int ScanWidth         = 8,      // hw.scan_width: tokens per alive-bitmap word
   parameter int DramBytesPerCycle = 16,     // hw.dram.bytes_per_cycle (the DRAM beat width)
   parameter int DramBurstBytes    = 64,     // hw.dram.burst_bytes
   parameter int AddrBits          = 40,     // DRAM byte address width
@@ -126,7 +128,8 @@ module sinkattn_top #(
   localparam int KvW       = $clog2(MaxKvHeads);
   localparam int SinkAW    = $clog2(MaxLayers * MaxKvHeads * SinkSramTokens);
   localparam int ImpAW     = LayW + KvW + PosW;         // {scope, list, token}
-  localparam int EvAW      = KvW + PosW;                // {list, token}
+  localparam int EvWordW   = $clog2(MaxTokens / ScanWidth);  // alive-bitmap words per list
+  localparam int EvAW      = KvW + EvWordW;             // {list, word}
   localparam int ShiftBits = $clog2(sinkattn_numerics_pkg::ScaleShiftMax + 1);
   localparam int PBits     = sinkattn_numerics_pkg::ProbFracBits + 1;
   localparam int ScoreBits = 32;
@@ -336,22 +339,27 @@ module sinkattn_top #(
   logic                 list_we, fscan;    // a token is appended to the front's list; a scan runs
   logic [PosW-1:0]      list_pos;          // where
   logic [KvW-1:0]       scan_list;         // alive list and token of the scan
-  logic [TokW-1:0]      scan_tok, scan_tok_d;  // (and the one the scan reads next cycle)
-  logic                 scan_evicted;      // that token is evicted at layer l
+  logic [TokW-1:0]      scan_tok;          // the token the scan appends (list_we)
+  logic [TokW-1:0]      scan_tok_d;        // the scan's position next cycle (its word is read)
+  logic [ScanWidth-1:0] scan_evicted;      // per lane of the scan's word: evicted at layer l
   logic [MaxQHeads-1:0] head_alive;        // per query head: not pruned at layer l
-  logic [MaxLayers-1:0] evict_rdata;       // the alive bitmap cell's read word (below)
-  assign scan_evicted = evict_rdata[l_q];
+  logic [ScanWidth*MaxLayers-1:0] evict_rdata;  // the alive bitmap cell's read word (below)
+  logic                 ev_j_evicted;      // the eviction scan's token j_q is evicted at layer l
+  for (genvar i = 0; i < ScanWidth; i++) begin : g_scan_evicted
+    assign scan_evicted[i] = evict_rdata[i*MaxLayers + 32'(l_q)];
+  end
   for (genvar h = 0; h < MaxQHeads; h++) begin : g_head_alive
     assign head_alive[h] = !hpruned_q[h][l_q];
   end
-  sinkattn_front #(.MaxTokens(MaxTokens), .MaxQHeads(MaxQHeads), .MaxKvHeads(MaxKvHeads)) u_front (
+  sinkattn_front #(.MaxTokens(MaxTokens), .MaxQHeads(MaxQHeads), .MaxKvHeads(MaxKvHeads),
+                   .ScanWidth(ScanWidth)) u_front (
     .clk_i, .rst_ni,
     .run_start_i(run_start), .in_jobs_i(in_jobs), .release_i(job_release), .release_bank_i(bk), .cyc_i(cyc_q),
     .step_i(t_q), .kv_heads_i(cfg_hkv_q), .group_i(cfg_group_q), .ghead_i(cfg_ghead_q),
     .sinks_end_i(sinks_end), .mid_end_i(mid_end), .layer_policy_i(policy_q[l_q]), .head_alive_i(head_alive),
-    .scan_list_o(scan_list), .scan_tok_o(scan_tok), .scan_tok_d_o(scan_tok_d), .scan_evicted_i(scan_evicted),
+    .scan_list_o(scan_list), .scan_tok_d_o(scan_tok_d), .scan_word_evicted_i(scan_evicted),
     .fetch_main_free_i(fetch_main_free), .fetch_start_o(fetch_start), .bank_o(front_bank), .job_o(front_job),
-    .list_we_o(list_we), .list_pos_o(list_pos), .scanning_o(fscan),
+    .list_we_o(list_we), .list_tok_o(scan_tok), .list_pos_o(list_pos), .scanning_o(fscan),
     .busy_o(bank_busy), .listed_o(bank_listed), .list_n_o(bank_n), .start_o(bank_start),
     .job_of_o(bank_job), .walked_o(bank_walked),
     .wr_valid_i(wr_valid), .wr_bank_i(wr_bank), .wr_pos_i(wr_pos), .wr_plane_i(wr_plane),
@@ -596,7 +604,7 @@ module sinkattn_top #(
   logic [sinkattn_numerics_pkg::ImportanceBits-1:0] cand_score;
   logic [sinkattn_numerics_pkg::ImportanceBits-1:0] imp_rdata;   // the importance cell's read word (below)
   assign cand_we    = (st_q == StHpScan && !hpruned_q[j_q[HqW-1:0]][l_q]) ||
-                      (st_q == StEvScan && (evl_q ? evl_v_q : !evict_rdata[l_q]));
+                      (st_q == StEvScan && (evl_q ? evl_v_q : !ev_j_evicted));
   assign cand_tok   = (st_q == StEvScan && evl_q) ? evl_tok_q : j_q;
   assign cand_score = (st_q == StHpScan) ? himp_q[j_q[HqW-1:0]] : imp_rdata;
   ram_2p #(.Width(TokW), .Depth(MaxTokens)) u_cand_mem (
@@ -696,42 +704,51 @@ module sinkattn_top #(
   end
 `endif
 
-  // Alive bitmap: one MaxLayers-bit evicted-at mask per {list, token}, one cell. The reader is
-  // the list scan of the front's job or the eviction scan, whichever counts a token next cycle
-  // (they never run together), or, during the top-k walk, the drop: a drop reads its token's word
-  // and writes it back with its layers' bits set the cycle after (drop_*_q; a walk drops a token
-  // once, and no scan reads within two cycles of the walk's end). The clear sweep writes too,
-  // in a state of its own.
+  // Alive bitmap: one MaxLayers-bit evicted-at mask per {list, token}, ScanWidth tokens a word
+  // (lane i of word w is token w * ScanWidth + i), one cell with a write enable per lane. The
+  // reader is the list scan of the front's job (a word a cycle) or the eviction scan (its token's
+  // lane), whichever looks at a token next cycle (they never run together), or, during the top-k
+  // walk, the drop: a drop reads its token's word and writes its lane back with its layers' bits
+  // set the cycle after (drop_*_q; a walk drops a token once, the other lanes keep their words,
+  // and no scan reads within two cycles of the walk's end). The clear sweep writes too, a lane a
+  // cycle, in a state of its own.
   logic                 drop_valid_q;      // the drop's write stage
-  logic [EvAW-1:0]      drop_addr_q;
-  logic [MaxLayers-1:0] drop_mask_q;
+  logic [TokW-1:0]      drop_tok_q;        //   its token
+  logic [MaxLayers-1:0] drop_mask_q;       //   and the layers it leaves
   logic                 evict_we;
   logic [EvAW-1:0]      evict_waddr, evict_raddr;
-  logic [MaxLayers-1:0] evict_wdata;
+  logic [TokW-1:0]      evict_wtok;        // the token whose lane is written
+  logic [MaxLayers-1:0] evict_wlane;       //   its new mask
+  logic [ScanWidth-1:0] evict_wmask;
   assign evict_we    = (st_q == StClear && cl_s_q == '0) || drop_valid_q;
-  assign evict_waddr = (st_q == StClear) ? {KvW'(cl_l_q), PosW'(cl_t_q)} : drop_addr_q;
-  assign evict_wdata = (st_q == StClear) ? '0 : (evict_rdata | drop_mask_q);
-  assign evict_raddr = (st_q == StSelOut) ? {KvW'(g_q), PosW'(drop_tok)} :
-                       ev_scan_next ? {KvW'(g_q), PosW'(j_d)} : {scan_list, PosW'(scan_tok_d)};
+  assign evict_wtok  = (st_q == StClear) ? TokW'(cl_t_q) : drop_tok_q;
+  assign evict_waddr = {(st_q == StClear) ? KvW'(cl_l_q) : KvW'(g_q), EvWordW'(evict_wtok / TokW'(ScanWidth))};
+  assign evict_wlane = (st_q == StClear) ? '0 :
+                       (evict_rdata[(32'(drop_tok_q) % ScanWidth) * MaxLayers +: MaxLayers] | drop_mask_q);
+  assign evict_wmask = ScanWidth'(1) << (32'(evict_wtok) % ScanWidth);
+  assign evict_raddr = (st_q == StSelOut) ? {KvW'(g_q), EvWordW'(TokW'(drop_tok) / TokW'(ScanWidth))} :
+                       ev_scan_next ? {KvW'(g_q), EvWordW'(j_d / TokW'(ScanWidth))} :
+                                      {scan_list, EvWordW'(scan_tok_d / TokW'(ScanWidth))};
+  assign ev_j_evicted = evict_rdata[(32'(j_q) % ScanWidth) * MaxLayers + 32'(l_q)];
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      drop_valid_q <= 1'b0; drop_addr_q <= '0; drop_mask_q <= '0;
+      drop_valid_q <= 1'b0; drop_tok_q <= '0; drop_mask_q <= '0;
     end else begin
       drop_valid_q <= drop && !sel_hp_q;
       if (drop && !sel_hp_q) begin
-        drop_addr_q <= {KvW'(g_q), PosW'(drop_tok)};
+        drop_tok_q  <= TokW'(drop_tok);
         drop_mask_q <= cfg_cascade_q ? ge_mask : (MaxLayers'(1) << l_q);
       end
     end
   end
 `ifndef SYNTHESIS
   always @(posedge clk_i) begin
-    if (drop && !sel_hp_q && drop_valid_q && {KvW'(g_q), PosW'(drop_tok)} == drop_addr_q)
+    if (drop && !sel_hp_q && drop_valid_q && TokW'(drop_tok) == drop_tok_q)
       $fatal(1, "sinkattn_top: drops of one token in consecutive cycles");
   end
 `endif
-  ram_2p #(.Width(MaxLayers), .Depth(1 << EvAW)) u_evict_mem (
-    .clk_i, .we_i(evict_we), .waddr_i(evict_waddr), .wdata_i(evict_wdata), .wmask_i(1'b1),
+  ram_2p #(.Width(ScanWidth * MaxLayers), .Depth(1 << EvAW), .MaskBits(MaxLayers)) u_evict_mem (
+    .clk_i, .we_i(evict_we), .waddr_i(evict_waddr), .wdata_i({ScanWidth{evict_wlane}}), .wmask_i(evict_wmask),
     .re_i(1'b1), .raddr_i(evict_raddr), .rdata_o(evict_rdata)
   );
 
@@ -1121,7 +1138,7 @@ module sinkattn_top #(
         end
         StEvScan: begin
           // Walking a list: positions S .. evl_end - 1, then one cycle for the last score.
-          if (evl_q ? evl_v_q : !evict_rdata[l_q]) cnt_q <= cnt_q + 1'b1;
+          if (evl_q ? evl_v_q : !ev_j_evicted) cnt_q <= cnt_q + 1'b1;
           if (evl_q ? j_q >= evl_end_q : j_q + 1'b1 >= mid_end) st_q <= StEvDec;
         end
         StEvDec: begin

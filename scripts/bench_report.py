@@ -97,7 +97,10 @@ def roofline(*paths):
     """RTL cycles against max(compute at full lane use, DRAM bytes / bandwidth), one row per preset.
 
     Each argument is one run's JSON result (`sinkattn rtl --json`), named by its `preset`.
-    Every run must use the same hardware and trace, so that the ratios compare the policies."""
+    Every run must use the same hardware and trace, so that the ratios compare the policies.
+    The bound is the decode's (the prefill pass reads no DRAM); `ratio` counts every cycle of the
+    run, `decode` leaves out the prefill pass's (importance loads and the eviction pass), which a
+    long prompt makes long and a run of 32 decode steps does not amortize."""
     runs = {}
     for path in paths:
         with open(path) as f:
@@ -110,7 +113,7 @@ def roofline(*paths):
     print(f"model: {first.get('model', '?')}; hardware: {first['hw']['qk_lanes']} Q.K and "
           f"{first['hw']['pv_lanes']} P.V lanes, {first['hw']['dram_bytes_per_cycle']} DRAM bytes/cycle")
     print(f"{'preset':<13} {'cycles':>10} {'compute':>9} {'memory':>9} {'bound':>9} {'ratio':>6} "
-          f"{'softmax':>9} {'DRAM bytes':>11} {'sim cyc/s':>10}")
+          f"{'prefill':>8} {'decode':>6} {'softmax':>9} {'DRAM bytes':>11} {'sim cyc/s':>10}")
     for name, r in runs.items():
         c = r["counters"]
         lanes_qk, lanes_pv, bw = r["hw"]["qk_lanes"], r["hw"]["pv_lanes"], r["hw"]["dram_bytes_per_cycle"]
@@ -121,7 +124,9 @@ def roofline(*paths):
         bound = max(compute, memory)
         # The softmax unit takes one score per cycle: the rows' lengths are a lower bound too.
         softmax = c["macs"] / (2 * d)
+        prefill = r.get("prefill", {}).get("engine", {}).get("cycles", 0)
         print(f"{name:<13} {r['cycles']:>10} {compute:>9.0f} {memory:>9.0f} {bound:>9.0f} {r['cycles'] / bound:>6.2f} "
+              f"{prefill:>8} {(r['cycles'] - prefill) / bound:>6.2f} "
               f"{softmax:>9.0f} {r['dram_bytes']:>11} {r['simulated_cycles_per_second']:>10.0f}")
     if "dense" in runs:
         dn = runs["dense"]

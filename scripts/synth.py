@@ -57,7 +57,7 @@ BLOCKS = {
             {"HeadDim": "HeadDim", "QkLanes": "QkLanes", "PvLanes": "PvLanes", "MaxTokens": "MaxTokens",
              "MaxLayers": "MaxLayers", "MaxQHeads": "MaxQHeads", "MaxKvHeads": "MaxKvHeads",
              "SinkSramTokens": "SinkSramTokens", "TopkParallelism": "TopkParallelism",
-             "TopkLfsrSeed": "TopkLfsrSeed", "DramBytesPerCycle": "DramBytesPerCycle",
+             "TopkLfsrSeed": "TopkLfsrSeed", "ScanWidth": "ScanWidth", "DramBytesPerCycle": "DramBytesPerCycle",
              "DramBurstBytes": "DramBurstBytes",
              "Exp2LutFile": '"@GEN@/exp2_lut.hex"', "RecipLutFile": '"@GEN@/recip_lut.hex"'}),
 }

@@ -57,8 +57,10 @@ std::vector<MemoryGeometry> memory_inventory(const HwConfig& hw) {
       {"u_list_pv.mem", "read_lists", 2 * n, tok_w, 1, 1, 1},
       // Token importance {layer scope, list, token}: the eviction scan or the update reads.
       {"u_imp_mem.mem", "importance", 1LL << (lay_w + kv_w + pos_w), num::kImportanceBits, 1, 1, 1},
-      // Evicted-at-layer masks {list, token}, bit lanes: the list scan or the eviction scan reads.
-      {"u_evict_mem.mem", "alive_bitmap", 1LL << (kv_w + pos_w), hw.max_layers, 1, 1, 1},
+      // Evicted-at-layer masks {list, word} of scan_width tokens each (a write lane per token):
+      // the list scan (a word a cycle) or the eviction scan reads.
+      {"u_evict_mem.mem", "alive_bitmap", 1LL << (kv_w + clog2(n / hw.scan_width)),
+       static_cast<int>(hw.max_layers) * hw.scan_width, 1, 1, 1},
       // Top-k candidates: tokens (the walk reads) and scores in TopkParallelism banks (the feed).
       {"u_cand_mem.mem", "topk_candidates", n, tok_w, 1, 1, 1},
       {"g_cand_score[].u_score.mem", "topk_candidates", at_least_2(ceil_div(n, p)), num::kImportanceBits, 1, 1, p},

@@ -65,6 +65,7 @@ const std::map<std::string, Kind>& schema() {
       {"hw.pv_lanes", Kind::kInt},
       {"hw.topk_parallelism", Kind::kInt},
       {"hw.topk_lfsr_seed", Kind::kInt},
+      {"hw.scan_width", Kind::kInt},
       {"hw.dram.bytes_per_cycle", Kind::kInt},
       {"hw.dram.latency_cycles", Kind::kInt},
       {"hw.dram.burst_bytes", Kind::kInt},
@@ -310,6 +311,15 @@ Config read_config(const Reader& r, const std::string& file) {
                                 ") of at least two: the top-k engine keeps max_tokens / topk_parallelism rows in each "
                                 "of its banks");
   hw.topk_lfsr_seed = static_cast<int>(r.integer("hw.topk_lfsr_seed", 1, 65535));
+  // The list scan reads one alive-bitmap word of scan_width tokens a cycle. The bitmap holds
+  // whole words, two per list at least (a RAM of one word has no address).
+  hw.scan_width = static_cast<int>(r.integer("hw.scan_width", 1, 64));
+  if (!is_pow2(hw.scan_width)) r.fail("hw.scan_width", "must be a power of two");
+  if (hw.max_tokens % hw.scan_width != 0 || hw.max_tokens < 2 * hw.scan_width)
+    r.fail("hw.scan_width", std::to_string(hw.scan_width) + " does not divide hw.max_tokens (" +
+                                std::to_string(hw.max_tokens) +
+                                ") into two words at least: the alive bitmap holds max_tokens / scan_width words "
+                                "per list");
   hw.dram.bytes_per_cycle = static_cast<int>(r.integer("hw.dram.bytes_per_cycle", 1, 4096));
   hw.dram.latency_cycles = static_cast<int>(r.integer("hw.dram.latency_cycles", 0, 100000));
   hw.dram.burst_bytes = static_cast<int>(r.integer("hw.dram.burst_bytes", 1, 65536));
@@ -533,6 +543,7 @@ const std::vector<std::pair<const char*, HwField>>& rtl_fields() {
       {"PvLanes", [](HwConfig& h) -> int& { return h.pv_lanes; }},
       {"TopkParallelism", [](HwConfig& h) -> int& { return h.topk_parallelism; }},
       {"TopkLfsrSeed", [](HwConfig& h) -> int& { return h.topk_lfsr_seed; }},
+      {"ScanWidth", [](HwConfig& h) -> int& { return h.scan_width; }},
       {"DramBytesPerCycle", [](HwConfig& h) -> int& { return h.dram.bytes_per_cycle; }},
       {"DramBurstBytes", [](HwConfig& h) -> int& { return h.dram.burst_bytes; }},
   };

@@ -129,6 +129,7 @@ std::vector<std::pair<std::string, long long>> expected_parameters(const std::st
       {"PvLanes", i("hw.pv_lanes")},
       {"TopkParallelism", i("hw.topk_parallelism")},
       {"TopkLfsrSeed", i("hw.topk_lfsr_seed")},
+      {"ScanWidth", i("hw.scan_width")},
       {"DramBytesPerCycle", i("hw.dram.bytes_per_cycle")},
       {"DramLatencyCycles", i("hw.dram.latency_cycles")},
       {"DramBurstBytes", i("hw.dram.burst_bytes")},
@@ -173,8 +174,14 @@ TEST(Presets, GeneratedHeadersCarryTheYamlParameters) {
   }
   EXPECT_GE(presets, 7);
   // And the compiled traits are the ones in the text (the build includes what it generated).
-  EXPECT_EQ(params::sinkattn::kSinks, expected_parameters("sinkattn")[13].second);
-  EXPECT_EQ(params::streamingllm::kWindow, expected_parameters("streamingllm")[14].second);
+  const auto value = [](const std::string& preset, const std::string& name) {
+    for (const auto& [n, v] : expected_parameters(preset))
+      if (n == name) return v;
+    ADD_FAILURE() << preset << " has no parameter " << name;
+    return -1LL;
+  };
+  EXPECT_EQ(params::sinkattn::kSinks, value("sinkattn", "Sinks"));
+  EXPECT_EQ(params::streamingllm::kWindow, value("streamingllm", "Window"));
 }
 
 TEST(Ramp, NonIncreasingAndHitsBothEnds) {
@@ -433,6 +440,16 @@ TEST_F(ConfigFiles, ImportanceWidthOverflows) { expect_error("name: x\nbase: bas
 TEST_F(ConfigFiles, MaxTokensFillsTheTopkBanks) {
   expect_error("name: x\nbase: base\nhw:\n  max_tokens: 100\n", "hw.max_tokens", "not a multiple of hw.topk_parallelism");
   expect_error("name: x\nbase: base\nhw:\n  max_tokens: 16\n", "hw.max_tokens", "of at least two");
+}
+TEST_F(ConfigFiles, ScanWidthIsAWholeWordOfTheBitmap) {
+  expect_error("name: x\nbase: base\nhw:\n  scan_width: 0\n", "hw.scan_width", "out of range");
+  expect_error("name: x\nbase: base\nhw:\n  scan_width: 128\n", "hw.scan_width", "out of range");
+  expect_error("name: x\nbase: base\nhw:\n  scan_width: 6\n", "hw.scan_width", "power of two");
+  // 2504 = 8 x 313: a multiple of 8, not of 16.
+  expect_error("name: x\nbase: base\nhw:\n  max_tokens: 2504\n  topk_parallelism: 8\n  scan_width: 16\n",
+               "hw.scan_width", "does not divide hw.max_tokens");
+  expect_error("name: x\nbase: base\nhw:\n  max_tokens: 64\n  topk_parallelism: 4\n  scan_width: 64\n",
+               "hw.scan_width", "two words at least");
 }
 TEST_F(ConfigFiles, NotPowerOfTwo) { expect_error("name: x\nbase: base\nhw:\n  topk_parallelism: 12\n", "hw.topk_parallelism", "power of two"); }
 TEST_F(ConfigFiles, UnknownBase) { expect_error("name: x\nbase: nosuch\n", "base", "no preset named 'nosuch'"); }

@@ -3,6 +3,10 @@
 // complete), list length, take stamp and the store's done pointers. The controller's pulses
 // (run_start, release) win over the front's own updates, as in the RTL.
 //
+// The scan looks at one word of the alive bitmap a cycle (hw.scan_width tokens): it appends the
+// first token at or after `tok` in that word that the job reads and moves past it, or, when the
+// word has none, moves to the next word.
+//
 // How the block models are evaluated: sim/systemc/cells.hpp.
 #pragma once
 
@@ -26,7 +30,7 @@ struct Front : sc_core::sc_module {
   int job = 0;        // next job (KV head) the front takes
   int head_base = 0;  // its first query head
   bool scan = false;  // scanning job `job`'s tokens
-  int tok = 0;        // scan index
+  int tok = 0;        // scan index: the first token not yet looked at
 
   // ---- inputs, set by the top before comb() / edge() ----
   bool in_jobs = false;                 // the back is in the job phase of the run
@@ -35,7 +39,8 @@ struct Front : sc_core::sc_module {
   int sinks_end = 0, mid_end = 0;       // the step's sink and window boundaries
   std::uint64_t layer_bit = 0;          // 1 << l: the head-pruned masks' bit of this layer
   int pol = 0;                          // head policy of job `job` at this layer (host::kPolicy*)
-  bool scan_evicted = false;            // token `tok` is evicted at this layer (alive list scan_list())
+  std::uint64_t word_evicted = 0;       // bit i: token scan_word_base() + i is evicted at this layer
+                                        //   (alive list scan_list())
   bool fetch_main_free = false;         // the K/V fetch's main context can take a job
   int step = 0;                         // decode step t: the scan covers tokens 0..t
 
@@ -43,12 +48,16 @@ struct Front : sc_core::sc_module {
   bool bank = false, active = false, take = false, fetch_start = false, list_we = false;
   bool skip_mid = false;             // the job reads no middle token (streaming head): the scan
   int tok_first = 0, tok_next = 0;   //   jumps from the sinks to the window; its first and next token
+  int emit = 0;                      // the token appended this cycle (when list_we)
+  bool last = false;                 // the scan's last cycle: tok_next is past the step
 
   // `hpruned`: the top's head-pruned masks (head_alive_i is their layer bit, negated).
-  Front(sc_core::sc_module_name nm, const std::vector<std::uint64_t>& hpruned, int max_q_heads)
-      : sc_core::sc_module(nm), hpruned_(hpruned), max_q_heads_(max_q_heads) {}
+  // `scan_width`: hw.scan_width, tokens per alive-bitmap word (a power of two, at most 64).
+  Front(sc_core::sc_module_name nm, const std::vector<std::uint64_t>& hpruned, int max_q_heads, int scan_width)
+      : sc_core::sc_module(nm), hpruned_(hpruned), max_q_heads_(max_q_heads), scan_width_(scan_width) {}
 
-  int scan_list() const { return ghead ? job : 0; }  // the alive list of the front's job
+  int scan_list() const { return ghead ? job : 0; }                // the alive list of the front's job
+  int scan_word_base() const { return tok / scan_width_ * scan_width_; }  // first token of tok's word
 
   void comb() {
     bank = job & 1;
@@ -57,13 +66,28 @@ struct Front : sc_core::sc_module {
     // The front takes job `job` when its bank is free and, if it fetches, the main context is free.
     take = in_jobs && !scan && job < kv_heads && !busy[bank] && (fetch_main_free || !active);
     fetch_start = take && active;
-    // The scan's walk: 0 .. t, over the middle in one step when it is skipped (mid_end <= t).
+    // The scan's walk: 0 .. t, word by word, over the middle in one step when it is skipped
+    // (mid_end <= t: the window is never empty, so the walk still ends at t).
     skip_mid = pol == host::kPolicyStreaming && sinks_end < mid_end && mid_end <= step;
     tok_first = skip_mid && sinks_end == 0 ? mid_end : 0;
-    tok_next = skip_mid && tok + 1 == sinks_end ? mid_end : tok + 1;
-    // The list scan includes token `tok`: sink, window, or middle by the head policy.
-    list_we = scan && (tok < sinks_end || tok >= mid_end || pol == host::kPolicyRetrieval ||
-                       (pol == host::kPolicyTopk && !scan_evicted));
+    // The first token of the word at or after `tok` that the job reads: sink, window, or middle
+    // by the head policy.
+    const int base = scan_word_base();
+    bool found = false;
+    emit = 0;
+    for (int i = tok - base; i < scan_width_ && !found; ++i) {
+      const int j = base + i;
+      if (j > step) break;
+      if (j < sinks_end || j >= mid_end || pol == host::kPolicyRetrieval ||
+          (pol == host::kPolicyTopk && !((word_evicted >> i) & 1))) {
+        found = true;
+        emit = j;
+      }
+    }
+    list_we = scan && found;
+    const int next = found ? emit + 1 : base + scan_width_;
+    tok_next = skip_mid && next >= sinks_end && next < mid_end ? mid_end : next;
+    last = tok_next > step;
   }
 
   // `cyc`: the cycle counter (the take's stamp); the store write of kv_fetch.
@@ -94,7 +118,7 @@ struct Front : sc_core::sc_module {
     } else if (scan) {
       const int b = bank;
       if (list_we) ++n[b];
-      if (tok == step) {
+      if (last) {
         listed[b] = true;
         scan = false;
         ++job;
@@ -114,6 +138,7 @@ struct Front : sc_core::sc_module {
  private:
   const std::vector<std::uint64_t>& hpruned_;
   const int max_q_heads_;
+  const int scan_width_;
 };
 
 }  // namespace sinkattn::sim

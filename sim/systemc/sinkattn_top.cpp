@@ -28,7 +28,7 @@ std::int32_t dot(const std::int16_t* q, const std::int16_t* k, int d, bool msb_o
 
 SinkattnTop::SinkattnTop(sc_core::sc_module_name n, const Config& cfg, const IntTrace& tr)
     : sc_core::sc_module(n), hw_(cfg.hw), tr_(tr), d_(tr.shape.head_dim), fetch("kv_fetch"),
-      front("front", hpruned_, cfg.hw.max_q_heads), qk("qk_lanes", cfg.hw.head_dim, cfg.hw.qk_lanes),
+      front("front", hpruned_, cfg.hw.max_q_heads, cfg.hw.scan_width), qk("qk_lanes", cfg.hw.head_dim, cfg.hw.qk_lanes),
       ser("serializer", cfg.hw.qk_lanes), sm("softmax_unit", cfg.hw.max_tokens),
       gather("pv_gather", cfg.hw.pv_lanes, tr.shape.head_dim), pv("pv_lanes", cfg.hw.head_dim, tr.shape.head_dim),
       tk("topk_engine") {
@@ -158,7 +158,12 @@ void SinkattnTop::comb() {
   front.step = t_;
   front.layer_bit = lbit_;
   front.pol = policy_code(l_, front.job);
-  front.scan_evicted = front.scan && (evict_at(front.scan_list(), front.tok) & lbit_);
+  front.word_evicted = 0;
+  if (front.scan) {  // the alive bitmap word the scan looks at (tokens past the trace never read)
+    const int base = front.scan_word_base();
+    for (int i = 0; i < hw_.scan_width && base + i < tr_.shape.tokens; ++i)
+      if (evict_at(front.scan_list(), base + i) & lbit_) front.word_evicted |= std::uint64_t{1} << i;
+  }
   front.fetch_main_free = fetch.main_free;
   front.comb();
 
@@ -293,7 +298,7 @@ void SinkattnTop::edge_counters() {
   ctr_[host::kCtrRows] += row_taken && row_act_;
   ctr_[host::kCtrPrunedRows] += row_taken && !row_act_;
   ctr_[host::kCtrLsbRefetches] += redo_;
-  ctr_[host::kCtrSramSinkHits] += front.list_we && front.tok < sinks_end_;
+  ctr_[host::kCtrSramSinkHits] += front.list_we && front.emit < sinks_end_;
   ctr_[host::kCtrTokenReads] += front.list_we;
   if (row_taken && row_act_) ctr_[host::kCtrMacs] += static_cast<std::uint64_t>(n_b_) * cfg_d_ * (refetched_ ? 3 : 2);
   ctr_[host::kCtrEvictions] += drop_ && !sel_hp_;
@@ -327,7 +332,7 @@ void SinkattnTop::edge_memories() {
         static_cast<std::uint32_t>((cmd_data >> host::kQueryMant.lsb) & ((1u << num::kScaleMantBits) - 1));
     shift_[cmd_addr % hw_.max_q_heads] = static_cast<int>(host::kQueryShift.get(cmd_data));
   }
-  if (front.list_we) list_at(front.bank, front.n[front.bank]) = front.tok;
+  if (front.list_we) list_at(front.bank, front.n[front.bank]) = front.emit;
   if (st_ == StHpScan && !(hpruned_[j_] & lbit_)) cand_[cnt_] = j_;
   if (st_ == StEvScan && (evl_ ? j_ < evl_end_ : !(evict_at(g_, j_) & lbit_)))
     cand_[cnt_] = evl_ ? list_at(evl_bank_, j_) : j_;

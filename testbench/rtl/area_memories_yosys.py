@@ -2,7 +2,7 @@
 """The on-chip memory inventory (`sinkattn area --memories`, model/src/area_memories.cpp) against
 the memories Yosys infers from the top's RTL, live, at several small hardware configurations:
 lanes that are and are not powers of two, Q.K and P.V lanes that differ, a sink SRAM smaller than
-a beat.
+a beat, alive-bitmap words of 2, 4 and 8 tokens.
 
 For each configuration the test writes a preset (base: sinkattn_hw_tiny, whose short window and
 budget fit small hardware, with the hw overrides), asks the
@@ -27,16 +27,16 @@ REGISTER_FILE_MAX_BITS = 1024
 # (name, hw overrides, policy overrides)
 POINTS = [
     ("tiny", dict(head_dim=8, qk_lanes=2, pv_lanes=2, max_tokens=64, max_layers=2, max_q_heads=4, max_kv_heads=2,
-                  sink_sram_tokens=4, topk_parallelism=4), {}),
+                  sink_sram_tokens=4, topk_parallelism=4, scan_width=4), {}),
     ("odd_lanes", dict(head_dim=8, qk_lanes=3, pv_lanes=5, max_tokens=104, max_layers=2, max_q_heads=4,
-                       max_kv_heads=2, sink_sram_tokens=6, topk_parallelism=8), {}),
+                       max_kv_heads=2, sink_sram_tokens=6, topk_parallelism=8, scan_width=2), {}),
     ("sinks_below_a_beat", dict(head_dim=16, qk_lanes=4, pv_lanes=1, max_tokens=128, max_layers=4, max_q_heads=8,
-                                max_kv_heads=4, sink_sram_tokens=2, topk_parallelism=4), {"sinks": 2}),
+                                max_kv_heads=4, sink_sram_tokens=2, topk_parallelism=4, scan_width=8), {"sinks": 2}),
 ]
 
 PARAM = {"head_dim": "HeadDim", "qk_lanes": "QkLanes", "pv_lanes": "PvLanes", "max_tokens": "MaxTokens",
          "max_layers": "MaxLayers", "max_q_heads": "MaxQHeads", "max_kv_heads": "MaxKvHeads",
-         "sink_sram_tokens": "SinkSramTokens", "topk_parallelism": "TopkParallelism"}
+         "sink_sram_tokens": "SinkSramTokens", "topk_parallelism": "TopkParallelism", "scan_width": "ScanWidth"}
 
 
 def inventory(cli, name, hw, policy, work):

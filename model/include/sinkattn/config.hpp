@@ -69,6 +69,7 @@ struct HwConfig {
   int pv_lanes = 4;
   int topk_parallelism = 16;
   int topk_lfsr_seed = 0xACE1;
+  int scan_width = 8;  // tokens the list scan looks at per cycle (one alive-bitmap word)
   DramConfig dram;
 };
 
