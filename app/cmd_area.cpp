@@ -3,7 +3,10 @@
 // the hardware parameters alone.
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <string>
+#include <tuple>
 
 #include "commands.hpp"
 #include "sinkattn/area.hpp"
@@ -41,13 +44,32 @@ void print(const nlohmann::json& j, bool memories) {
                 j["area_memory_bits"].get<long long>(), j["area_memory_bits"].get<double>() * 1e-6);
   std::cout << line;
   if (memories) {
-    std::cout << "  memories (words x width, read/write ports, banks, kind, copies):\n";
+    std::cout << "  memories (words x width, read/write ports, banks, kind, copies; macros: count x words x width):\n";
     for (const auto& m : j["memories"]) {
-      std::snprintf(line, sizeof line, "    %-30s %-16s %9lld x %-5d %2dR%dW x%-3d %-5s x%-2d %14.0f um2\n",
+      std::snprintf(line, sizeof line, "    %-30s %-16s %9lld x %-5d %2dR%dW x%-3d %-5s x%-2d %14.0f um2",
                     m["name"].get<std::string>().c_str(), m["block"].get<std::string>().c_str(),
                     m["words"].get<long long>(), m["width"].get<int>(), m["read_ports"].get<int>(),
                     m["write_ports"].get<int>(), m["banks"].get<int>(), m["kind"].get<std::string>().c_str(),
                     m["copies"].get<int>(), m["um2"].get<double>());
+      std::cout << line;
+      if (m["macros"].get<long long>() > 0) {
+        std::snprintf(line, sizeof line, "   %5lld x %lld x %d", m["macros"].get<long long>(),
+                      m["macro_words"].get<long long>(), m["macro_width"].get<int>());
+        std::cout << line;
+      }
+      std::cout << "\n";
+    }
+    std::cout << "  SRAM and ROM macros, every one with one read and one write port at most:\n";
+    std::map<std::tuple<long long, int, std::string>, long long> shapes;  // (words, width, ports) -> count
+    for (const auto& m : j["memories"])
+      if (m["macros"].get<long long>() > 0) {
+        const bool rom = m["write_ports"].get<int>() == 0;
+        const std::string ports = rom ? "1R (ROM)" : m["read_ports"].get<int>() ? "1R1W" : "1RW";
+        shapes[{m["macro_words"].get<long long>(), m["macro_width"].get<int>(), ports}] += m["macros"].get<long long>();
+      }
+    for (const auto& [shape, n] : shapes) {
+      const auto& [words, width, ports] = shape;
+      std::snprintf(line, sizeof line, "    %6lld x %6lld words x %3d bits, %s\n", n, words, width, ports.c_str());
       std::cout << line;
     }
   }

@@ -46,6 +46,7 @@ struct AreaModel {
   std::vector<Block> logic;
   struct Memory {
     long long flop_max_bits = 0;
+    long long macro_max_words = 0, macro_max_width = 0;  // the largest macro the compiler builds
     double flop_um2 = 0, mux_um2 = 0, bitcell_um2 = 0, two_port_factor = 0, rom_factor = 0, array_efficiency = 0,
            row_um2 = 0, column_um2 = 0, control_um2 = 0;
   } memory;
@@ -171,11 +172,23 @@ void load_memory(AreaModel& m, const std::string& file, const YAML::Node& mem) {
       {"row_um2", &AreaModel::Memory::row_um2},
       {"column_um2", &AreaModel::Memory::column_um2},
       {"control_um2", &AreaModel::Memory::control_um2}};
-  std::set<std::string> keys = {"flop_max_bits", "density_check"};
+  std::set<std::string> keys = {"flop_max_bits", "density_check", "macro_max_words", "macro_max_width"};
   for (const auto& [k, _] : figures) keys.insert(k);
   only_keys(file, mem, "memory", keys);
   m.memory.flop_max_bits = static_cast<long long>(positive(file, need(file, mem, "flop_max_bits", "memory.flop_max_bits"),
                                                            "memory.flop_max_bits", true));
+  for (const auto& [k, member] : {std::pair<const char*, long long AreaModel::Memory::*>{
+                                      "macro_max_words", &AreaModel::Memory::macro_max_words},
+                                  {"macro_max_width", &AreaModel::Memory::macro_max_width}}) {
+    const std::string path = std::string("memory.") + k;
+    const YAML::Node f = need(file, mem, k, path);
+    only_keys(file, f, path, {"value", "source"});
+    const YAML::Node v = need(file, f, "value", path + ".value");
+    const double d = positive(file, v, path + ".value");
+    if (d != std::floor(d) || d > 1e12) throw InputError(at(file, v), path + ".value", "must be a whole number of at most 10^12");
+    m.memory.*member = static_cast<long long>(d);
+    text(file, f, "source", path + ".source");
+  }
   for (const auto& [k, member] : figures) {
     const std::string path = std::string("memory.") + k;
     const YAML::Node f = need(file, mem, k, path);
@@ -304,24 +317,40 @@ MemoryArea memory_area(const AreaModel& m, const MemoryGeometry& g) {
   MemoryArea a;
   a.geometry = g;
   const double words = static_cast<double>(g.words), width = g.width, bits = words * width;
+  // A macro of the tile's shape: its cells and its periphery (a word line per word, a column per
+  // bit of width, the control).
+  const auto macro_um2 = [&](double cell_factor) {
+    const double mw = static_cast<double>(a.macro_words), mb = a.macro_width;
+    return mw * mb * mm.bitcell_um2 * cell_factor / mm.array_efficiency + mw * mm.row_um2 + mb * mm.column_um2 +
+           mm.control_um2;
+  };
+  // The compiler's tiling: as few tiles as fit its largest macro, every tile the same shape.
+  const auto tile = [&] {
+    const long long word_tiles = (g.words + mm.macro_max_words - 1) / mm.macro_max_words;
+    const long long width_tiles = (g.width + mm.macro_max_width - 1) / mm.macro_max_width;
+    a.macro_words = (g.words + word_tiles - 1) / word_tiles;
+    a.macro_width = static_cast<int>((g.width + width_tiles - 1) / width_tiles);
+    return word_tiles * width_tiles;
+  };
   double per_bank = 0;
   if (g.write_ports == 0) {
     a.kind = "rom";
-    per_bank = bits * mm.bitcell_um2 * mm.rom_factor / mm.array_efficiency + words * mm.row_um2 + width * mm.column_um2 +
-               mm.control_um2;
+    const long long tiles = tile();
+    a.macros = tiles * g.banks;
+    per_bank = static_cast<double>(tiles) * macro_um2(mm.rom_factor);
   } else if (bits < static_cast<double>(mm.flop_max_bits)) {
     // Register array: a write-enabled flop per bit and a words-to-1 mux tree per bit and read port.
     a.kind = "flops";
     per_bank = bits * mm.flop_um2 + g.read_ports * (words - 1) * width * mm.mux_um2;
   } else {
-    // SRAM macro: one read and one write port in one two-port macro (a single port in a 6T
+    // SRAM macros: one read and one write port in one two-port macro (a single port in a 6T
     // one); more read ports by one copy per read port.
     a.kind = "sram";
     const bool two_port = g.read_ports >= 1 && g.write_ports >= 1;
     a.copies = std::max(1, g.read_ports);
-    const double factor = two_port ? mm.two_port_factor : 1.0;
-    per_bank = a.copies * (bits * mm.bitcell_um2 * factor / mm.array_efficiency + words * mm.row_um2 +
-                           width * mm.column_um2 + mm.control_um2);
+    const long long tiles = tile();
+    a.macros = tiles * a.copies * g.banks;
+    per_bank = static_cast<double>(a.copies * tiles) * macro_um2(two_port ? mm.two_port_factor : 1.0);
   }
   a.um2 = per_bank * g.banks;
   return a;

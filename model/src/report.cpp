@@ -128,7 +128,8 @@ nlohmann::json area_report(const Config& cfg, const AreaModel& area) {
     mems.push_back({{"name", m.geometry.name}, {"block", m.geometry.block}, {"words", m.geometry.words},
                     {"width", m.geometry.width}, {"read_ports", m.geometry.read_ports},
                     {"write_ports", m.geometry.write_ports}, {"banks", m.geometry.banks}, {"bits", m.geometry.bits()},
-                    {"kind", m.kind}, {"copies", m.copies}, {"um2", m.um2}});
+                    {"kind", m.kind}, {"copies", m.copies}, {"macro_words", m.macro_words},
+                    {"macro_width", m.macro_width}, {"macros", m.macros}, {"um2", m.um2}});
   j["memories"] = mems;
   j["area_model"] = p.name;
   j["provenance"] = {{"table", p.file}, {"fit", p.fit_file}, {"description", p.description}, {"node_nm", p.node_nm},

@@ -220,6 +220,43 @@ TEST(Area, MemoryKinds) {
   EXPECT_LT(per_bit, 0.78);
 }
 
+TEST(Area, MacrosTileEveryMemoryWithinTheCompilersLargest) {
+  // Every SRAM and ROM of the default preset is built from equal macros of at most 8 Ki words x
+  // 144 bits (configs/area/nangate45.yaml), with one read and one write port each, that together
+  // hold its bits; a register array has none.
+  const auto model = load_area_model("nangate45");
+  const AreaReport r = area_of(load_config("sinkattn"), *model);
+  long long macros = 0;
+  for (const MemoryArea& m : r.memories) {
+    const MemoryGeometry& g = m.geometry;
+    if (m.kind == "flops") {
+      EXPECT_EQ(m.macros, 0) << g.name;
+      continue;
+    }
+    EXPECT_LE(m.macro_words, 8192) << g.name;
+    EXPECT_LE(m.macro_width, 144) << g.name;
+    const long long tiles = m.macros / (static_cast<long long>(g.banks) * m.copies);
+    EXPECT_EQ(tiles * g.banks * m.copies, m.macros) << g.name;
+    // The tiles cover the array: words and width, each split into equal parts.
+    const long long word_tiles = (g.words + m.macro_words - 1) / m.macro_words;
+    const long long width_tiles = (g.width + m.macro_width - 1) / m.macro_width;
+    EXPECT_EQ(word_tiles * width_tiles, tiles) << g.name;
+    EXPECT_GE(m.macro_words * word_tiles, g.words) << g.name;
+    EXPECT_GE(static_cast<long long>(m.macro_width) * width_tiles, g.width) << g.name;
+    EXPECT_LE(g.read_ports, 1) << g.name << ": one read port per macro (the top's memories are all 1R1W)";
+    EXPECT_LE(g.write_ports, 1) << g.name;
+    macros += m.macros;
+  }
+  // The 4 Mi-word importance store alone is 512 macros of 8 Ki x 48.
+  EXPECT_GE(macros, 512);
+  // Tiling costs periphery: a deep array split in two costs a column set and a control more.
+  const MemoryArea deep = memory_area(*model, {"a", "b", 16384, 48, 1, 1, 1});
+  const MemoryArea half = memory_area(*model, {"a", "b", 8192, 48, 1, 1, 1});
+  EXPECT_EQ(deep.macros, 2);
+  EXPECT_EQ(half.macros, 1);
+  EXPECT_NEAR(deep.um2, 2 * half.um2, 1e-9 * deep.um2);
+}
+
 class AreaFiles : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -259,6 +296,8 @@ TEST_F(AreaFiles, BadTablesNameFileLineAndField) {
   expect_error("expr: \"QkLanes*HeadDim\"", "expr: \"QkLanes*Bogus\"", "logic.qk_lanes.terms[0].expr");
   expect_error("expr: \"QkLanes*HeadDim\"", "expr: \"QkLanes*(HeadDim\"", "logic.qk_lanes.terms[0].expr");
   expect_error("bitcell_um2: {value: 0.346", "bitcell_um2: {value: -1", "memory.bitcell_um2.value");
+  expect_error("macro_max_words: {value: 8192", "macro_max_words: {value: 0", "memory.macro_max_words.value");
+  expect_error("macro_max_width: {value: 144", "macro_max_width: {value: 14.5", "memory.macro_max_width.value");
   expect_error("node_nm: 45", "node_nm: 45\nspeed: 3", "speed: unknown field");
   expect_error("um2: 0.532", "um2: many", "cells[0].um2");
   expect_error("name: multipliers_and_adder_trees", "name: renamed", "blocks.qk_lanes.terms[0].name");

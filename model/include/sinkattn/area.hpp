@@ -52,6 +52,12 @@ struct MemoryArea {
   MemoryGeometry geometry;
   std::string kind;  // "flops" (register array), "sram" (macro), "rom" (macro)
   int copies = 1;    // macro copies per bank (one per read port beyond a two-port macro)
+  // The macros a memory compiler builds it from ("sram" and "rom"; 0 for "flops"): the array
+  // split into word and width tiles of at most the model's largest macro, every tile the same
+  // macro_words x macro_width shape, `macros` of them in all (banks x copies x tiles).
+  long long macro_words = 0;
+  int macro_width = 0;
+  long long macros = 0;
   double um2 = 0;
 };
 
