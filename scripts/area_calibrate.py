@@ -40,7 +40,7 @@ ROOT = synth.ROOT
 # Parameters not named keep the small base below. "fit" points determine the coefficients;
 # "holdout" points only check them.
 BASE = {"HeadDim": 8, "QkLanes": 2, "PvLanes": 2, "MaxTokens": 64, "MaxLayers": 2, "MaxQHeads": 4,
-        "MaxKvHeads": 2, "SinkSramTokens": 4, "TopkParallelism": 4}
+        "MaxKvHeads": 2, "SinkSramTokens": 4, "TopkParallelism": 4, "ScanWidth": 8}
 POINTS = {
     "qk_lanes": [
         ("fit", {"HeadDim": 4, "QkLanes": 1}), ("fit", {"HeadDim": 8, "QkLanes": 1}),
@@ -69,9 +69,11 @@ POINTS = {
     "top_logic": [
         ("fit", {}), ("fit", {"QkLanes": 1, "PvLanes": 1}), ("fit", {"HeadDim": 16}),
         ("fit", {"MaxTokens": 256}), ("fit", {"MaxLayers": 4, "MaxQHeads": 8}),
-        ("fit", {"MaxKvHeads": 4, "TopkParallelism": 8}),
+        ("fit", {"MaxKvHeads": 4, "TopkParallelism": 8}), ("fit", {"ScanWidth": 1}),
+        ("fit", {"ScanWidth": 32, "MaxTokens": 256}),
         ("holdout", {"HeadDim": 16, "PvLanes": 1, "MaxTokens": 128, "MaxLayers": 4}),
         ("holdout", {"QkLanes": 1, "MaxQHeads": 8, "MaxKvHeads": 4, "TopkParallelism": 8}),
+        ("holdout", {"ScanWidth": 16, "MaxTokens": 128}),
     ],
 }
 # top_logic is the top with its datapath blocks as black boxes (synth.py's bottom-up flow).

@@ -71,17 +71,10 @@ Config point_config(const std::map<std::string, long long>& p) {
   Config c = load_config("sinkattn");
   HwConfig& h = c.hw;
   h.head_dim = 8, h.qk_lanes = 2, h.pv_lanes = 2, h.max_tokens = 64, h.max_layers = 2, h.max_q_heads = 4;
-  h.max_kv_heads = 2, h.sink_sram_tokens = 4, h.topk_parallelism = 4;
-  const std::map<std::string, int HwConfig::*> fields = {
-      {"HeadDim", &HwConfig::head_dim},       {"QkLanes", &HwConfig::qk_lanes},
-      {"PvLanes", &HwConfig::pv_lanes},       {"MaxTokens", &HwConfig::max_tokens},
-      {"MaxLayers", &HwConfig::max_layers},   {"MaxQHeads", &HwConfig::max_q_heads},
-      {"MaxKvHeads", &HwConfig::max_kv_heads}, {"SinkSramTokens", &HwConfig::sink_sram_tokens},
-      {"TopkParallelism", &HwConfig::topk_parallelism}};
-  for (const auto& [k, v] : p) {
-    EXPECT_TRUE(fields.count(k)) << "calibration parameter " << k << " has no HwConfig field here";
-    if (fields.count(k)) h.*fields.at(k) = static_cast<int>(v);
-  }
+  h.max_kv_heads = 2, h.sink_sram_tokens = 4, h.topk_parallelism = 4, h.scan_width = 8;
+  // The RTL top's parameter names, through the one table that maps them to fields.
+  for (const auto& [k, v] : p)
+    EXPECT_TRUE(set_rtl_parameter(h, k, v)) << "calibration parameter " << k << " is no RTL top parameter";
   return c;
 }
 
