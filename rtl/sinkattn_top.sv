@@ -314,7 +314,8 @@ module sinkattn_top #(
 
   kv_fetch #(
     .HeadDim(HeadDim), .MaxTokens(MaxTokens), .MaxLayers(MaxLayers), .MaxKvHeads(MaxKvHeads),
-    .DramBytesPerCycle(DramBytesPerCycle), .DramBurstBytes(DramBurstBytes), .TagDepth(64), .AddrBits(AddrBits)
+    .DramBytesPerCycle(DramBytesPerCycle), .DramBurstBytes(DramBurstBytes),
+    .TagDepth(sinkattn_host_pkg::QueueFetchTags), .AddrBits(AddrBits)
   ) u_fetch (
     .clk_i, .rst_ni,
     .start_i(fetch_start), .start_bank_i(front_bank), .start_group_i(front_job),
@@ -504,9 +505,10 @@ module sinkattn_top #(
   // are in the Q.K pipeline and the serializer, and the issue waits while these tags are full),
   // then its epoch on to its last probability (u_ret_tag: a row whose epoch is not the issue's
   // was squashed by a redo and is discarded). The softmax unit holds at most four rows whose
-  // scores are all in (three engines and the output FIFO's tail of a fourth).
-  localparam int RowTagDepth = 4;
-  localparam int RetTagDepth = 4;
+  // scores are all in (three engines and the output FIFO's tail of a fourth). The depths are the
+  // host contract's queues (configs/host_contract.yaml), which the SystemC model reads too.
+  localparam int RowTagDepth = sinkattn_host_pkg::QueueRowTags;
+  localparam int RetTagDepth = sinkattn_host_pkg::QueueRetTags;
   logic           tag_full, tag_empty, ret_full, ret_empty, sm_epoch, ret_epoch;
   logic [HqW-1:0] sm_h;                    // query head of the row entering the softmax
   sync_fifo #(.Width(HqW + 1), .Depth(RowTagDepth)) u_row_tag (

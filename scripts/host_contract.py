@@ -11,7 +11,7 @@ from yaml_input import fail, load_mapping
 SECTIONS = {
     "opcode_bits": int, "opcodes": list, "reg_addr_bits": int, "registers": list, "fields": dict,
     "policy_bits": int, "policies": list, "event_kind_bits": int, "events": list,
-    "counter_sel_bits": int, "counters": list,
+    "counter_sel_bits": int, "counters": list, "queues": list,
 }
 GOLDEN_PATH = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*")
 NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -67,6 +67,13 @@ def load(path):
         g = e.get("golden")
         if g is not None and (not isinstance(g, str) or not GOLDEN_PATH.fullmatch(g)):
             fail(path, f"counters[{i}].golden", f"{g!r} is not a member path such as topk.passes")
+    c["queues"] = _entries(path, doc, "queues", None, 0)
+    for i, e in enumerate(c["queues"]):
+        d = e.get("depth")
+        if not isinstance(d, int) or isinstance(d, bool) or not 1 <= d <= 4096:
+            fail(path, f"queues[{i}].depth", f"{d!r} is not an integer in [1, 4096]")
+        if e.get("power_of_two") and d & (d - 1):
+            fail(path, f"queues[{i}].depth", f"{d} is not a power of two")
     for group, fields in doc["fields"].items():
         if not isinstance(fields, list):
             fail(path, f"fields.{group}", "must be a list")
@@ -111,6 +118,9 @@ def sv_package(c, src):
           f"  localparam int NumCtr = {len(c['counters'])};"]
     for i, e in enumerate(c["counters"]):
         L.append(f"  localparam int Ctr{camel(e['name'])} = {i};")
+    L += ["", "  // Queue depths inside the top that set its cycle timing (the SystemC model's too)"]
+    for e in c["queues"]:
+        L.append(f"  localparam int Queue{camel(e['name'])} = {e['depth']};  // {e.get('doc', '')}")
     L += ["", "endpackage", "/* verilator lint_on UNUSEDPARAM */", ""]
     return "\n".join(L)
 
@@ -179,7 +189,10 @@ def cpp_header(c, src):
             L.append(f"    {{\"{e['name']}\", kCtr{camel(e['name'])},")
             L.append(f"     [](const Counters& c) {{ return static_cast<std::uint64_t>(c.{g}); }},")
             L.append(f"     [](Counters& c, std::uint64_t v) {{ c.{g} = static_cast<decltype(c.{g})>(v); }}}},")
-    L += ["}};", "", "}  // namespace sinkattn::host", ""]
+    L += ["}};", "", "// Queue depths inside the top that set its cycle timing (rtl/sinkattn_top.sv and the SystemC",
+          "// model both take them from here)."]
+    L += [f"inline constexpr int kQueue{camel(e['name'])} = {e['depth']};  // {e.get('doc', '')}" for e in c["queues"]]
+    L += ["", "}  // namespace sinkattn::host", ""]
     return "\n".join(L)
 
 
@@ -206,7 +219,10 @@ def doc_sections(c, src):
     for i, e in enumerate(c["counters"]):
         g = f"`{e['golden']}`" if e.get("golden") else "(hardware only)"
         ctrs.append(f"| {i} | `{e['name']}` | {e.get('doc', '')} | {g} |")
-    return {"commands": "\n".join(cmds), "events": "\n".join(evs), "counters": "\n".join(ctrs)}
+    qs = [note, "", "| queue | depth | holds |", "|---|---|---|"]
+    qs += [f"| `Queue{camel(e['name'])}` | {e['depth']} | {e.get('doc', '')} |" for e in c["queues"]]
+    return {"commands": "\n".join(cmds), "events": "\n".join(evs), "counters": "\n".join(ctrs),
+            "queues": "\n".join(qs)}
 
 
 def update_doc(text, sections, doc_path):

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "sinkattn/area.hpp"
+#include "sinkattn/host_contract_gen.hpp"
 #include "sinkattn/numerics.hpp"
 
 namespace sinkattn {
@@ -30,7 +31,7 @@ std::vector<MemoryGeometry> memory_inventory(const HwConfig& hw) {
   const auto ceil_div = [](long long a, long long b) { return (a + b - 1) / b; };
   const auto at_least_2 = [](long long w) { return std::max(2LL, w); };  // ram_2p's Depth >= 2
   const long long entries = static_cast<long long>(hw.max_layers) * hw.max_kv_heads;  // (layer, KV head)
-  constexpr int kTagDepth = 64;  // kv_fetch's requests in flight, fixed by sinkattn_top
+  constexpr int kTagDepth = host::kQueueFetchTags;  // kv_fetch's requests in flight (configs/host_contract.yaml)
   // softmax_unit: two banks of MaxTokens scores and exps, addressed {bank, index}.
   const long long sm_words = 2LL << (n > 1 ? clog2(n) : 1);
 

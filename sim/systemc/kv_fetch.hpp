@@ -9,13 +9,14 @@
 #include <cstdint>
 #include <deque>
 
+#include "sinkattn/host_contract_gen.hpp"
 #include "sinkattn/numerics.hpp"
 
 namespace sinkattn::sim {
 
 struct KvFetch : sc_core::sc_module {
   // Parameters
-  int burst_bytes = 64, tag_depth = 64, plane_shift = 7;
+  int burst_bytes = 64, tag_depth = host::kQueueFetchTags, plane_shift = 7;
   // Registers: the main context (one job's key and value planes) and the LSB context
   // (main: pos is the key pointer, vpos the value pointer, vplane the kind of the row in
   // progress while off != 0; rtl/kv_fetch.sv)

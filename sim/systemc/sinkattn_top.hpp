@@ -45,8 +45,8 @@ struct SinkattnTop : sc_core::sc_module {
   // The row issue (rtl/sinkattn_top.sv's is_q): feeds the job's rows into the Q.K lanes ahead of
   // the controller, which retires them in order.
   enum IssueState { IsIdle, IsStart, IsQk };
-  static constexpr int kRowTagDepth = 4;  // the RTL's RowTagDepth (u_row_tag)
-  static constexpr int kRetTagDepth = 4;  // the RTL's RetTagDepth (u_ret_tag)
+  static constexpr int kRowTagDepth = host::kQueueRowTags;  // u_row_tag (configs/host_contract.yaml)
+  static constexpr int kRetTagDepth = host::kQueueRetTags;  // u_ret_tag
 
   // ---- ports ----
   bool cmd_valid = false;
