@@ -52,7 +52,7 @@ module sinkattn_front #(
   input  logic [TokW-1:0]      mid_end_i,         // tokens from here on are the window
   input  logic [PolBits*MaxKvHeads-1:0] layer_policy_i,  // head policy per KV head of this layer
   input  logic [MaxQHeads-1:0] head_alive_i,      // per query head: not pruned at this layer
-  // Alive bitmap read for the scanned token (the top's alive bitmap cell, read a cycle ahead)
+  // Alive bitmap read for the scan's word (the top's alive bitmap cell, read a cycle ahead)
   output logic [KvW-1:0]       scan_list_o,       // alive list of the front's job
   output logic [TokW-1:0]      scan_tok_d_o,      // the scan's position next cycle (its word is the
                                                   //   alive bitmap read's address)
@@ -65,7 +65,7 @@ module sinkattn_front #(
   output logic [KvW-1:0]       job_o,             // the front's job (KV head) (the fetch's start group)
   // List writes
   output logic                 list_we_o,         // append token list_tok_o to bank bank_o ...
-  output logic [TokW-1:0]      list_tok_o,
+  output logic [TokW-1:0]      list_tok_o,        //   the token
   output logic [PosW-1:0]      list_pos_o,        //   at this position
   output logic                 scanning_o,        // a list scan is running (a counter's event)
   // Per bank, bank b at [b*W +: W]
@@ -99,6 +99,13 @@ module sinkattn_front #(
   logic [7:0]      head_base_q;            // its first query head
   logic            scan_q;                 // scanning job job_q's tokens
   logic [TokW-1:0] tok_q;                  // scan position: the first token not yet looked at
+
+  // A word of whole lanes that tiles the tokens: the last word ends at MaxTokens, so the scan's
+  // next position never wraps TokW (the configuration loader's rule for hw.scan_width).
+  if (ScanWidth < 1 || (ScanWidth & (ScanWidth - 1)) != 0 || MaxTokens % ScanWidth != 0)
+  begin : g_bad_parameters
+    sinkattn_front_invalid_parameters_see_header u_invalid ();
+  end
 
   // Job fg's head policy, its alive list and whether any of its query heads is alive.
   logic                 bank, take, active;
