@@ -129,13 +129,8 @@ module sinkattn_front #(
   logic [TokW-1:0]        word_base;
   logic [ScanWidth-1:0]   lane_rd;         // lane i's token is read by the job
   logic                   found;
+  logic [TokW-1:0]        first_lane;      // the lowest lane whose token is read
   logic [TokW-1:0]        emit_tok, next_pos;
-  // The lowest set lane of v (0 when none). A function: its loop variable and result are its own,
-  // so no module variable is written twice in one evaluation (Icarus re-triggers on that).
-  function automatic logic [TokW-1:0] first_lane(input logic [ScanWidth-1:0] v);
-    first_lane = '0;
-    for (int i = ScanWidth - 1; i >= 0; i = i - 1) if (v[i]) first_lane = TokW'(i);
-  endfunction
   assign word_base = (tok_q / TokW'(ScanWidth)) * TokW'(ScanWidth);
   for (genvar i = 0; i < ScanWidth; i++) begin : g_lane
     logic [TokW-1:0] lt;
@@ -144,8 +139,10 @@ module sinkattn_front #(
                         (lt < sinks_end_i || lt >= mid_end_i || pol == sinkattn_host_pkg::PolicyRetrieval ||
                          (pol == sinkattn_host_pkg::PolicyTopk && !scan_word_evicted_i[i]));
   end
-  assign found     = |lane_rd;
-  assign emit_tok  = word_base + first_lane(lane_rd);
+  first_set #(.Width(ScanWidth), .IndexBits(TokW)) u_first (
+    .bits_i(lane_rd), .found_o(found), .index_o(first_lane)
+  );
+  assign emit_tok  = word_base + first_lane;
   assign next_pos  = found ? emit_tok + 1'b1 : word_base + TokW'(ScanWidth);
   assign tok_next  = (skip_mid && next_pos >= sinks_end_i && next_pos < mid_end_i) ? mid_end_i : next_pos;
   assign scan_last = tok_next > step_i;

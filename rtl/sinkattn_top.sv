@@ -346,6 +346,7 @@ module sinkattn_top #(
   logic [MaxQHeads-1:0] head_alive;        // per query head: not pruned at layer l
   logic [ScanWidth*MaxLayers-1:0] evict_rdata;  // the alive bitmap cell's read word (below)
   logic                 ev_j_evicted;      // the eviction scan's token j_q is evicted at layer l
+  logic [TokW-1:0]      ev_next;           // the token walk's next position (below)
   for (genvar i = 0; i < ScanWidth; i++) begin : g_scan_evicted
     assign scan_evicted[i] = evict_rdata[i*MaxLayers + 32'(l_q)];
   end
@@ -732,6 +733,23 @@ module sinkattn_top #(
                        ev_scan_next ? {KvW'(g_q), EvWordW'(j_d / TokW'(ScanWidth))} :
                                       {scan_list, EvWordW'(scan_tok_d / TokW'(ScanWidth))};
   assign ev_j_evicted = evict_rdata[(32'(j_q) % ScanWidth) * MaxLayers + 32'(l_q)];
+  // The eviction scan's token walk looks at the alive bitmap a word a cycle, as the front's list
+  // scan does: its next position is the word's next token alive at layer l before the window, or
+  // the next word's first token. A word of evicted tokens costs one cycle.
+  logic [TokW-1:0]      ev_word_base;      // first token of j_q's word
+  logic [ScanWidth-1:0] ev_lane_next;      // lane i: a candidate after j_q
+  logic                 ev_found;
+  logic [TokW-1:0]      ev_lane;           // the first such lane
+  assign ev_word_base = (j_q / TokW'(ScanWidth)) * TokW'(ScanWidth);
+  for (genvar i = 0; i < ScanWidth; i++) begin : g_ev_lane
+    logic [TokW-1:0] lt;
+    assign lt              = ev_word_base + TokW'(i);
+    assign ev_lane_next[i] = lt > j_q && lt < mid_end && !scan_evicted[i];
+  end
+  first_set #(.Width(ScanWidth), .IndexBits(TokW)) u_ev_first (
+    .bits_i(ev_lane_next), .found_o(ev_found), .index_o(ev_lane)
+  );
+  assign ev_next = ev_found ? ev_word_base + ev_lane : ev_word_base + TokW'(ScanWidth);
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       drop_valid_q <= 1'b0; drop_tok_q <= '0; drop_mask_q <= '0;
@@ -847,8 +865,8 @@ module sinkattn_top #(
   assign j_d     = run_start ? '0 :
                    (st_q == StEvStart) ? cfg_sinks_q :
                    ((st_q == StHpScan && 8'(j_q) + 8'd1 < cfg_hq_q) ||
-                    (st_q == StEvScan && (evl_q ? j_q < evl_end_q : j_q + 1'b1 < mid_end))) ?
-                     j_q + 1'b1 : j_q;
+                    (st_q == StEvScan && evl_q && j_q < evl_end_q)) ? j_q + 1'b1 :
+                   (st_q == StEvScan && !evl_q && ev_next < mid_end) ? ev_next : j_q;
   // Top-k input beats, then the output walk.
   assign topk_beat_d = (st_q == StSelStart && tk_start_ready) ? '0 :
                        (st_q == StSelFeed && tk_in_ready) ? topk_beat_q + 1'b1 : topk_beat_q;
@@ -1140,8 +1158,9 @@ module sinkattn_top #(
         end
         StEvScan: begin
           // Walking a list: positions S .. evl_end - 1, then one cycle for the last score.
+          // Walking the tokens: S .. mid_end - 1, a word of the alive bitmap at a time.
           if (evl_q ? evl_v_q : !ev_j_evicted) cnt_q <= cnt_q + 1'b1;
-          if (evl_q ? j_q >= evl_end_q : j_q + 1'b1 >= mid_end) st_q <= StEvDec;
+          if (evl_q ? j_q >= evl_end_q : ev_next >= mid_end) st_q <= StEvDec;
         end
         StEvDec: begin
           if (cnt_q > budget_q[l_q]) begin

@@ -8,11 +8,12 @@
 #   topk     RTL top-k engine (Verilated) quick-select cycles for SpAtten's (n, k) cells at
 #            P = 4, 16, 64 over random scores, beside SpAtten's published latency model
 #            (SINKATTN_SEED picks the scores; TOPK_VECTORS vectors per cell, default 200)
-#   roofline RTL cycles of every preset on the default preset's hardware and two decode traces
-#            (L 2, Hq 8, Hkv 2, D 64, 32 decode steps; T 512, then T 4096, the default
-#            hardware's whole KV cache) against max(compute at full lane use, DRAM bytes /
-#            bandwidth), where the cycles go (counters, per preset), and dense against each
-#            (cycles and DRAM bytes). About ten minutes: dense reads every token.
+#   roofline RTL cycles of every preset on the default preset's hardware and three decode
+#            traces (L 2, D 64, 32 decode steps: Hq 8, Hkv 2 at T 512 and at T 4096, the default
+#            hardware's whole KV cache; Hq 16, Hkv 8 at T 2048, a Llama-like GQA shape) against
+#            max(compute at full lane use, DRAM bytes / bandwidth), where the cycles go
+#            (counters, per preset), and dense against each (cycles and DRAM bytes). About
+#            fifteen minutes: dense reads every token.
 #   simspeed simulated cycles/s of the SystemC model and of the Verilated RTL on the same
 #            configuration and stimulus (default preset, 2 layers, 4 heads, 32 steps), and the ratio;
 #            then the Verilated RTL against Icarus on the tiny configuration (iverilog_top's
@@ -83,20 +84,22 @@ case "$name" in
     # duo as its documented hash fallback: the trace is not the shape of the head pattern the duo
     # preset names (Llama-3.1-8B's 32 layers x 8 KV heads; docs/policy.md, "duo").
     presets=(sinkattn streamingllm h2o spatten duo_hash dense)
-    for tokens in 512 4096; do
-      out="$BUILD_DIR/results/roofline/t$tokens"
+    # tokens:query heads:KV heads
+    for shape in 512:8:2 4096:8:2 2048:16:8; do
+      IFS=: read -r tokens hq hkv <<<"$shape"
+      out="$BUILD_DIR/results/roofline/t${tokens}_hq${hq}_hkv${hkv}"
       mkdir -p "$out"
-      "$BUILD_DIR/bin/sinkattn" gen-trace --out "$out/trace" --layers 2 --q-heads 8 --kv-heads 2 --head-dim 64 \
-        --tokens "$tokens" --prompt $((tokens - 32)) --quiet
+      "$BUILD_DIR/bin/sinkattn" gen-trace --out "$out/trace" --layers 2 --q-heads "$hq" --kv-heads "$hkv" \
+        --head-dim 64 --tokens "$tokens" --prompt $((tokens - 32)) --quiet
       files=()
       for preset in "${presets[@]}"; do
-        echo "running the RTL on $preset, T $tokens ..." >&2
+        echo "running the RTL on $preset, T $tokens, Hq $hq, Hkv $hkv ..." >&2
         config="$preset"
         [ "$preset" = duo_hash ] && config="$SINKATTN_ROOT/configs/duo/duo_hash.yaml"
         "$BUILD_DIR/bin/sinkattn" rtl --config "$config" --trace "$out/trace" --json "$out/rtl_$preset.json" --quiet
         files+=("$out/rtl_$preset.json")
       done
-      echo "== T $tokens (prompt $((tokens - 32)), 32 decode steps)"
+      echo "== T $tokens (prompt $((tokens - 32)), 32 decode steps), Hq $hq, Hkv $hkv"
       /usr/bin/python3 "$SINKATTN_ROOT/scripts/bench_report.py" roofline "${files[@]}"
     done
     ;;

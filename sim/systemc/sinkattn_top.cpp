@@ -573,8 +573,14 @@ void SinkattnTop::edge_controller() {
     }
     case StEvScan:  // walking a list: positions S .. evl_end_ - 1, then one cycle for the last score
       if (evl_ ? j_ < evl_end_ : !(evict_at(g_, j_) & lbit_)) ++cnt_;
-      if (evl_ ? j_ >= evl_end_ : j_ + 1 >= mid_end_) st_ = StEvDec;
-      else ++j_;
+      if (evl_) {
+        if (j_ >= evl_end_) st_ = StEvDec;
+        else ++j_;
+      } else {  // walking the tokens, a word of the alive bitmap a cycle
+        const int next = ev_walk_next();
+        if (next >= mid_end_) st_ = StEvDec;
+        else j_ = next;
+      }
       break;
     case StEvDec:
       if (cnt_ > budget_[l_]) {

@@ -101,6 +101,14 @@ struct SinkattnTop : sc_core::sc_module {
     return (static_cast<std::size_t>(scope) * tr_.shape.kv_heads + list) * tr_.shape.tokens + tok;
   }
   std::uint64_t& evict_at(int list, int tok) { return evict_[static_cast<std::size_t>(list) * tr_.shape.tokens + tok]; }
+  // The eviction scan's token walk after j_ (list g_), a word of hw.scan_width tokens at a time:
+  // the word's next token alive at this layer before the window, else the next word's first.
+  int ev_walk_next() {
+    const int w = hw_.scan_width, base = j_ / w * w;
+    for (int tok = j_ + 1; tok < base + w; ++tok)
+      if (tok < mid_end_ && !(evict_at(g_, tok) & lbit_)) return tok;
+    return base + w;
+  }
   // The head policy code (host::kPolicy*) of KV head `g` at `layer`, as OpPolicy wrote it.
   int policy_code(int layer, int g) const {
     return static_cast<int>((policy_[layer] >> (host::kPolicyBits * g)) & ((1u << host::kPolicyBits) - 1));
