@@ -300,12 +300,15 @@ Config read_config(const Reader& r, const std::string& file) {
   hw.sink_sram_tokens = static_cast<int>(r.integer("hw.sink_sram_tokens", 0, 4096));
   hw.qk_lanes = static_cast<int>(r.integer("hw.qk_lanes", 1, 64));
   hw.pv_lanes = static_cast<int>(r.integer("hw.pv_lanes", 1, 64));
+  // max_tokens in two or more whole units of n tokens (the top-k engine's bank rows, the alive
+  // bitmap's words).
+  const auto whole_units = [&hw](int n) { return hw.max_tokens % n == 0 && hw.max_tokens >= 2 * n; };
   // Two comparators at least: the engine's score memory is P banks of one row per beat.
   hw.topk_parallelism = static_cast<int>(r.integer("hw.topk_parallelism", 2, 256));
   if (!is_pow2(hw.topk_parallelism)) r.fail("hw.topk_parallelism", "must be a power of two");
   // The top-k engine keeps max_tokens / P rows in each of its P score banks, two at least
   // (rtl/topk_engine.sv refuses any other size at elaboration).
-  if (hw.max_tokens % hw.topk_parallelism != 0 || hw.max_tokens < 2 * hw.topk_parallelism)
+  if (!whole_units(hw.topk_parallelism))
     r.fail("hw.max_tokens", std::to_string(hw.max_tokens) + " is not a multiple of hw.topk_parallelism (" +
                                 std::to_string(hw.topk_parallelism) +
                                 ") of at least two: the top-k engine keeps max_tokens / topk_parallelism rows in each "
@@ -315,7 +318,7 @@ Config read_config(const Reader& r, const std::string& file) {
   // whole words, two per list at least (a RAM of one word has no address).
   hw.scan_width = static_cast<int>(r.integer("hw.scan_width", 1, 64));
   if (!is_pow2(hw.scan_width)) r.fail("hw.scan_width", "must be a power of two");
-  if (hw.max_tokens % hw.scan_width != 0 || hw.max_tokens < 2 * hw.scan_width)
+  if (!whole_units(hw.scan_width))
     r.fail("hw.scan_width", std::to_string(hw.scan_width) + " does not divide hw.max_tokens (" +
                                 std::to_string(hw.max_tokens) +
                                 ") into two words at least: the alive bitmap holds max_tokens / scan_width words "
