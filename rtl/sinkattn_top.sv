@@ -342,7 +342,8 @@ module sinkattn_top #(
   logic [KvW-1:0]       scan_list;         // alive list and token of the scan
   logic [TokW-1:0]      scan_tok;          // the token the scan appends (list_we)
   logic [TokW-1:0]      scan_tok_d;        // the scan's position next cycle (its word is read)
-  logic [ScanWidth-1:0] scan_evicted;      // per lane of the scan's word: evicted at layer l
+  logic [ScanWidth-1:0] scan_evicted;      // per lane of the alive bitmap's read word (the front's
+                                           //   scan's or the eviction walk's): evicted at layer l
   logic [MaxQHeads-1:0] head_alive;        // per query head: not pruned at layer l
   logic [ScanWidth*MaxLayers-1:0] evict_rdata;  // the alive bitmap cell's read word (below)
   logic                 ev_j_evicted;      // the eviction scan's token j_q is evicted at layer l
@@ -732,7 +733,7 @@ module sinkattn_top #(
   assign evict_raddr = (st_q == StSelOut) ? {KvW'(g_q), EvWordW'(TokW'(drop_tok) / TokW'(ScanWidth))} :
                        ev_scan_next ? {KvW'(g_q), EvWordW'(j_d / TokW'(ScanWidth))} :
                                       {scan_list, EvWordW'(scan_tok_d / TokW'(ScanWidth))};
-  assign ev_j_evicted = evict_rdata[(32'(j_q) % ScanWidth) * MaxLayers + 32'(l_q)];
+  assign ev_j_evicted = scan_evicted[32'(j_q) % ScanWidth];
   // The eviction scan's token walk looks at the alive bitmap a word a cycle, as the front's list
   // scan does: its next position is the word's next token alive at layer l before the window, or
   // the next word's first token. A word of evicted tokens costs one cycle.
