@@ -22,6 +22,10 @@
 // of one kind in list order), and which job it holds and whether that job's list was scanned in
 // this run (the eviction scan walks such a list instead of the tokens; rtl/sinkattn_top.sv).
 //
+// The alive bitmap's read port is shared with the controller's eviction (rtl/sinkattn_top.sv,
+// "Alive bitmap"): a word the front asked for is only there the cycle after the port was the
+// front's (scan_word_ok_i); otherwise the scan holds and asks for its word again.
+//
 // The controller's pulses win over the front's own updates: run_start_i restarts the job
 // counter, release_i frees the back's bank.
 module sinkattn_front #(
@@ -58,6 +62,8 @@ module sinkattn_front #(
                                                   //   alive bitmap read's address)
   input  logic [ScanWidth-1:0] scan_word_evicted_i,  // lane i: token tok_q's word base + i is
                                                   //   evicted at this layer
+  input  logic                 scan_word_ok_i,    // the read word is the one scan_tok_d_o asked
+                                                  //   for last cycle (the port was the front's)
   // K/V fetch
   input  logic                 fetch_main_free_i, // the fetch's main context can take a job
   output logic                 fetch_start_o,     // pulse: the taken job fetches (some head alive)
@@ -150,7 +156,7 @@ module sinkattn_front #(
   // the job fetches anything) the fetch's main context is free.
   assign take = in_jobs_i && !scan_q && (8'(job_q) < kv_heads_i) && !busy_q[bank] && (fetch_main_free_i || !active);
   // The list scan appends the word's first token the job reads at (t, l, fg).
-  assign list_we_o  = scan_q && found;
+  assign list_we_o  = scan_q && found && scan_word_ok_i;
   assign list_tok_o = emit_tok;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -187,7 +193,7 @@ module sinkattn_front #(
           job_q          <= job_q + 1'b1;
           head_base_q    <= head_base_q + group_i;
         end
-      end else if (scan_q) begin
+      end else if (scan_q && scan_word_ok_i) begin
         if (list_we_o) n_q[bank] <= n_q[bank] + 1'b1;
         if (scan_last) begin
           listed_q[bank] <= 1'b1;
@@ -209,7 +215,7 @@ module sinkattn_front #(
   end
 
   assign scan_list_o   = ghead_i ? KvW'(job_q) : '0;
-  assign scan_tok_d_o  = take ? tok_first : (scan_q && !scan_last) ? tok_next : tok_q;
+  assign scan_tok_d_o  = take ? tok_first : (scan_q && scan_word_ok_i && !scan_last) ? tok_next : tok_q;
   assign fetch_start_o = take && active;
   assign bank_o        = bank;
   assign job_o         = KvW'(job_q);

@@ -221,6 +221,9 @@ module sinkattn_top #(
   logic [TokW-1:0] evl_end_q;              //   the list position after its middle
   logic            evl_v_q;                // last cycle's position was a candidate: its score is read now
   logic [TokW-1:0] evl_tok_q;              //   its token
+  logic            evj_q;                  // the eviction of list g runs in the job phase, right
+                                           //   after job g (head granularity, "Eviction after
+                                           //   its job" below)
   logic            first_q;                // the next probability is the row's first
   logic            disc_q;                 // discarding the MSB pass's probabilities
   logic            row_act_q;              // the row being emitted was computed
@@ -240,6 +243,7 @@ module sinkattn_top #(
   logic            head_clear;             // OpClear: head importance and pruned masks to zero
   logic            row_start;              // a row starts: the gather's row state to zero
   logic            job_release;            // the back's job is over: its bank is free
+  logic            job_next;               // the back moves on from job g (g_q, gbase_q)
   // Counters
   logic [63:0]     ctr_q [0:NumCtr-1];
 
@@ -277,7 +281,7 @@ module sinkattn_top #(
   assign pol_g     = policy_q[l_q][PolBits*KvW'(g_q) +: PolBits];
   assign bk        = g_q[0];
   assign in_jobs   = (st_q == StGrpStart) || (st_q == StRowStart) || (st_q == StRowSm) ||
-                     (st_q == StRowOut) || (st_q == StRowEmit) || (st_q == StGrpWait);
+                     (st_q == StRowOut) || (st_q == StRowEmit) || (st_q == StGrpWait) || evj_q;
   for (genvar i = 0; i < MaxLayers; i++) begin : g_ge_mask
     assign ge_mask[i] = (i >= 32'(l_q));
   end
@@ -346,6 +350,7 @@ module sinkattn_top #(
                                            //   scan's or the eviction walk's): evicted at layer l
   logic [MaxQHeads-1:0] head_alive;        // per query head: not pruned at layer l
   logic [ScanWidth*MaxLayers-1:0] evict_rdata;  // the alive bitmap cell's read word (below)
+  logic                 scan_word_ok_q;    // the read word is the front's (the port was its last cycle)
   logic                 ev_j_evicted;      // the eviction scan's token j_q is evicted at layer l
   logic [TokW-1:0]      ev_next;           // the token walk's next position (below)
   for (genvar i = 0; i < ScanWidth; i++) begin : g_scan_evicted
@@ -361,6 +366,7 @@ module sinkattn_top #(
     .step_i(t_q), .kv_heads_i(cfg_hkv_q), .group_i(cfg_group_q), .ghead_i(cfg_ghead_q),
     .sinks_end_i(sinks_end), .mid_end_i(mid_end), .layer_policy_i(policy_q[l_q]), .head_alive_i(head_alive),
     .scan_list_o(scan_list), .scan_tok_d_o(scan_tok_d), .scan_word_evicted_i(scan_evicted),
+    .scan_word_ok_i(scan_word_ok_q),
     .fetch_main_free_i(fetch_main_free), .fetch_start_o(fetch_start), .bank_o(front_bank), .job_o(front_job),
     .list_we_o(list_we), .list_tok_o(scan_tok), .list_pos_o(list_pos), .scanning_o(fscan),
     .busy_o(bank_busy), .listed_o(bank_listed), .list_n_o(bank_n), .start_o(bank_start),
@@ -710,12 +716,15 @@ module sinkattn_top #(
 
   // Alive bitmap: one MaxLayers-bit evicted-at mask per {list, token}, ScanWidth tokens a word
   // (lane i of word w is token w * ScanWidth + i), one cell with a write enable per lane. The
-  // reader is the list scan of the front's job (a word a cycle) or the eviction scan (its token's
-  // lane), whichever looks at a token next cycle (they never run together), or, during the top-k
+  // readers are the eviction's token walk (its token's word, next cycle) and, during the top-k
   // walk, the drop: a drop reads its token's word and writes its lane back with its layers' bits
   // set the cycle after (drop_*_q; a walk drops a token once, the other lanes keep their words,
-  // and no scan reads within two cycles of the walk's end). The clear sweep writes too, a lane a
-  // cycle, in a state of its own.
+  // and no scan reads within two cycles of the walk's end); otherwise the port is the list scan
+  // of the front's job (a word a cycle). An eviction after its job (evj_q) runs while the front
+  // scans a later job's list, so the front's word is only there the cycle after the port was the
+  // front's (scan_word_ok_q); the eviction's list (g) is never the one the front scans (g + 1 or
+  // g + 2), so neither sees the other's writes. The clear sweep writes too, a lane a cycle, in a
+  // state of its own.
   logic                 drop_valid_q;      // the drop's write stage
   logic [TokW-1:0]      drop_tok_q;        //   its token
   logic [MaxLayers-1:0] drop_mask_q;       //   and the layers it leaves
@@ -730,8 +739,11 @@ module sinkattn_top #(
   assign evict_wlane = (st_q == StClear) ? '0 :
                        (evict_rdata[(32'(drop_tok_q) % ScanWidth) * MaxLayers +: MaxLayers] | drop_mask_q);
   assign evict_wmask = ScanWidth'(1) << (32'(evict_wtok) % ScanWidth);
-  assign evict_raddr = (st_q == StSelOut) ? {KvW'(g_q), EvWordW'(TokW'(drop_tok) / TokW'(ScanWidth))} :
-                       ev_scan_next ? {KvW'(g_q), EvWordW'(j_d / TokW'(ScanWidth))} :
+  logic ev_port_drop, ev_port_walk;      // the port is the drop's / the eviction token walk's
+  assign ev_port_drop = (st_q == StSelOut) && drop && !sel_hp_q;
+  assign ev_port_walk = ev_scan_next && !((st_q == StEvStart) ? evl_ok : evl_q);
+  assign evict_raddr = ev_port_drop ? {KvW'(g_q), EvWordW'(TokW'(drop_tok) / TokW'(ScanWidth))} :
+                       ev_port_walk ? {KvW'(g_q), EvWordW'(j_d / TokW'(ScanWidth))} :
                                       {scan_list, EvWordW'(scan_tok_d / TokW'(ScanWidth))};
   assign ev_j_evicted = scan_evicted[32'(j_q) % ScanWidth];
   // The eviction scan's token walk looks at the alive bitmap a word a cycle, as the front's list
@@ -753,8 +765,9 @@ module sinkattn_top #(
   assign ev_next = ev_found ? ev_word_base + ev_lane : ev_word_base + TokW'(ScanWidth);
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      drop_valid_q <= 1'b0; drop_tok_q <= '0; drop_mask_q <= '0;
+      drop_valid_q <= 1'b0; drop_tok_q <= '0; drop_mask_q <= '0; scan_word_ok_q <= 1'b1;
     end else begin
+      scan_word_ok_q <= !ev_port_drop && !ev_port_walk;
       drop_valid_q <= drop && !sel_hp_q;
       if (drop && !sel_hp_q) begin
         drop_tok_q  <= TokW'(drop_tok);
@@ -851,8 +864,7 @@ module sinkattn_top #(
   assign tk_last_beat = (topk_beat_q + 1'b1) * TokW'(TopkParallelism) >= cnt_q;
   // Query head: the group's first head moves to the next group after a job, the row walks it.
   assign gbase_d = run_start ? '0 :
-                   (st_q == StGrpWait && fetch_bank_idle[bk] && 8'(g_q) + 8'd1 < cfg_hkv_q) ? gbase_q + cfg_group_q :
-                   gbase_q;
+                   (job_next && 8'(g_q) + 8'd1 < cfg_hkv_q) ? gbase_q + cfg_group_q : gbase_q;
   assign r_d     = (st_q == StGrpStart) ? '0 :
                    (st_q == StRowEmit && row_ready_i && r_q + 8'd1 < cfg_group_q) ? r_q + 8'd1 : r_q;
   // The issue's row: from 0 at the job's start; on after a pruned head or after a row's last key
@@ -883,6 +895,15 @@ module sinkattn_top #(
       kb_q <= kb_d;
     end
   end
+
+  // =============================================================================================
+  // Eviction after its job: with head granularity, list g is read and scored by job g alone, so
+  // its eviction (docs/policy.md's step 3 for that list) needs nothing of the later jobs, and the
+  // later jobs read other lists. The controller runs it right after job g (evj_q), with job g's
+  // read list still in its bank, while the front scans and the fetch streams the next jobs; the
+  // bank is released at the eviction's end. The evictions still run in list order, after the
+  // run's head pruning, so the top-k engine's LFSR draws are those of the golden model.
+  // =============================================================================================
 
   // =============================================================================================
   // Eviction from a read list: a topk job's read list holds, between its sinks and its window,
@@ -980,7 +1001,10 @@ module sinkattn_top #(
   assign run_start   = cmd_fire && cmd_op_i == sinkattn_host_pkg::OpRun;
   assign head_clear  = cmd_fire && cmd_op_i == sinkattn_host_pkg::OpClear;
   assign row_start   = (st_q == StRowStart);
-  assign job_release = (st_q == StGrpWait) && fetch_bank_idle[bk];
+  // The back is done with job g: at its end, or, with an eviction after the job, at that
+  // eviction's end (the eviction walks the job's read list, so the bank is held until then).
+  assign job_next    = (st_q == StGrpWait && fetch_bank_idle[bk] && !cfg_ghead_q) || (st_q == StEvNext && evj_q);
+  assign job_release = job_next;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -992,7 +1016,7 @@ module sinkattn_top #(
       lsb_started_q <= 1'b0;
       pass2_q <= 1'b0; refetched_q <= 1'b0; first_q <= 1'b0; disc_q <= 1'b0;
       row_act_q <= 1'b0;
-      evl_q <= 1'b0; evl_bank_q <= 1'b0; evl_end_q <= '0;
+      evl_q <= 1'b0; evl_bank_q <= 1'b0; evl_end_q <= '0; evj_q <= 1'b0;
       cl_s_q <= '0; cl_l_q <= '0; cl_t_q <= '0;
       ev_valid_q <= 1'b0; ev_kind_q <= '0; ev_step_q <= '0; ev_tokens_q <= '0; ev_layer_q <= '0;
       ev_group_q <= '0; ev_start_q <= '0; ev_end_q <= '0;
@@ -1132,11 +1156,15 @@ module sinkattn_top #(
           end
         end
         StGrpWait: begin
-          // Nothing of the job left in flight: release its bank.
+          // Nothing of the job left in flight: release its bank, or, with head granularity, evict
+          // its list first ("Eviction after its job").
           if (fetch_bank_idle[bk]) begin
             ev_valid_q <= 1'b1; ev_kind_q <= sinkattn_host_pkg::EvJob; ev_group_q <= 8'(g_q); ev_tokens_q <= 16'(n_b);
             ev_step_q <= 16'(t_q); ev_layer_q <= 8'(l_q); ev_start_q <= b_start; ev_end_q <= cyc_q;
-            if (8'(g_q) + 8'd1 >= cfg_hkv_q) begin
+            if (cfg_ghead_q) begin
+              evj_q <= 1'b1;
+              st_q  <= StEvStart;
+            end else if (8'(g_q) + 8'd1 >= cfg_hkv_q) begin
               g_q <= '0;
               st_q <= StEvStart;
             end else begin
@@ -1173,7 +1201,14 @@ module sinkattn_top #(
           end
         end
         StEvNext: begin
-          if (8'(g_q) + 8'd1 >= lists) st_q <= StDone;
+          if (evj_q) begin  // back to the jobs, or the run is over
+            evj_q <= 1'b0;
+            if (8'(g_q) + 8'd1 >= cfg_hkv_q) st_q <= StDone;
+            else begin
+              g_q  <= g_q + 1'b1;
+              st_q <= StGrpStart;
+            end
+          end else if (8'(g_q) + 8'd1 >= lists) st_q <= StDone;
           else begin
             g_q  <= g_q + 1'b1;
             st_q <= StEvStart;

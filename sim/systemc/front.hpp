@@ -5,7 +5,8 @@
 //
 // The scan looks at one word of the alive bitmap a cycle (hw.scan_width tokens): it appends the
 // first token at or after `tok` in that word that the job reads and moves past it, or, when the
-// word has none, moves to the next word.
+// word has none, moves to the next word. The bitmap's read port is shared with the eviction
+// (rtl/sinkattn_front.sv): while the port was not the front's, the scan holds.
 //
 // How the block models are evaluated: sim/systemc/cells.hpp.
 #pragma once
@@ -41,6 +42,8 @@ struct Front : sc_core::sc_module {
   int pol = 0;                          // head policy of job `job` at this layer (host::kPolicy*)
   std::uint64_t word_evicted = 0;       // bit i: token scan_word_base() + i is evicted at this layer
                                         //   (alive list scan_list())
+  bool word_ok = true;                  // the alive bitmap's read port was the front's last
+                                        //   cycle, so word_evicted is its word (else it holds)
   bool fetch_main_free = false;         // the K/V fetch's main context can take a job
   int step = 0;                         // decode step t: the scan covers tokens 0..t
 
@@ -84,7 +87,7 @@ struct Front : sc_core::sc_module {
         emit = j;
       }
     }
-    list_we = scan && found;
+    list_we = scan && found && word_ok;
     const int next = found ? emit + 1 : base + scan_width_;
     tok_next = skip_mid && next >= sinks_end && next < mid_end ? mid_end : next;
     last = tok_next > step;
@@ -115,7 +118,7 @@ struct Front : sc_core::sc_module {
         ++job;
         head_base += group;
       }
-    } else if (scan) {
+    } else if (scan && word_ok) {
       const int b = bank;
       if (list_we) ++n[b];
       if (last) {

@@ -115,7 +115,7 @@ void SinkattnTop::comb_derived() {
   bk_ = g_ & 1;
   n_b_ = front.n[bk_];
   in_jobs_ = st_ == StGrpStart || st_ == StRowStart || st_ == StRowSm || st_ == StRowOut || st_ == StRowEmit ||
-             st_ == StGrpWait;
+             st_ == StGrpWait || evj_;
   grp_start_ = st_ == StGrpStart;
   rows_on_ = st_ == StRowStart || st_ == StRowSm || st_ == StRowOut || st_ == StRowEmit;
   iss_more_ = rows_on_ && ir_ < cfg_group_;
@@ -146,7 +146,9 @@ void SinkattnTop::comb() {
   fetch.list_tok = list_at(fetch.sel_bank(), std::min(fetch.sel_pos(), hw_.max_tokens - 1));
   fetch.comb_req();
   fetch.comb_port();
-  job_release_ = st_ == StGrpWait && fetch.bank_idle[bk_];
+  // The back is done with job g at its end or, with an eviction after the job, at that eviction's
+  // end (rtl/sinkattn_top.sv, "Eviction after its job").
+  job_release_ = (st_ == StGrpWait && fetch.bank_idle[bk_] && !cfg_ghead_) || (st_ == StEvNext && evj_);
 
   // ---- front ----
   front.in_jobs = in_jobs_;
@@ -164,6 +166,7 @@ void SinkattnTop::comb() {
     for (int i = 0; i < hw_.scan_width && base + i < tr_.shape.tokens; ++i)
       if (evict_at(front.scan_list(), base + i) & lbit_) front.word_evicted |= std::uint64_t{1} << i;
   }
+  front.word_ok = scan_word_ok_;
   front.fetch_main_free = fetch.main_free;
   front.comb();
 
@@ -227,6 +230,9 @@ void SinkattnTop::comb() {
           ((tk.out_valid && ptr_ < tk.out_index) || (!tk.out_valid && (done_seen_ || tk.done) && ptr_ < cnt_));
   drop_tok_ = cand_[std::min(ptr_, hw_.max_tokens - 1)];
   sel_finish_ = st_ == StSelOut && !tk.out_valid && (done_seen_ || tk.done) && ptr_ >= cnt_;
+  // The alive bitmap's read port: a drop's read, the eviction's token walk, else the front's scan.
+  ev_port_back_ = (st_ == StSelOut && drop_ && !sel_hp_) ||
+                  (st_ == StEvStart && !evl_ok()) || (st_ == StEvScan && !evl_);
 
   // ---- K/V fetch job control ----
   fetch_lsb_start_ = redo_ && !lsb_started_;
@@ -257,6 +263,7 @@ void SinkattnTop::edge() {
   ser.edge(qk_out);
   gather.edge(row_start_, p_fire_ && !disc_now_, sm_p_, sm_p_last_, pv_out_last_);
   front.edge(run_start_, job_release_, bk_, cyc_q, fetch.wr_valid, fetch.wr_bank, fetch.wr_pos, fetch.wr_plane);
+  scan_word_ok_ = !ev_port_back_;
 }
 
 void SinkattnTop::edge_datapath() {
@@ -543,9 +550,13 @@ void SinkattnTop::edge_controller() {
       }
       break;
     case StGrpWait:
-      if (job_release_) {  // nothing of the job left in flight: the front releases its bank
+      if (fetch.bank_idle[bk_]) {  // nothing of the job left in flight: release its bank or,
+                                   // with head granularity, evict its list first
         event(host::kEvJob, g_, n_b_, front.start[bk_]);
-        if (g_ + 1 >= cfg_hkv_) {
+        if (cfg_ghead_) {
+          evj_ = true;
+          st_ = StEvStart;
+        } else if (g_ + 1 >= cfg_hkv_) {
           g_ = 0;
           st_ = StEvStart;
         } else {
@@ -563,9 +574,8 @@ void SinkattnTop::edge_controller() {
       // Eviction from a read list (rtl/sinkattn_top.sv): the list's last job, if still in its
       // bank, scanned in this run and topk, holds the candidates between its sinks and window.
       // (The RTL writes each candidate the cycle after its position; the count is the same.)
-      const int b = cfg_ghead_ ? (g_ & 1) : ((cfg_hkv_ - 1) & 1);
-      const int job = front.job_of[b];
-      evl_ = front.walked[b] && (!cfg_ghead_ || job == g_) && policy_code(l_, job) == host::kPolicyTopk;
+      const int b = evl_bank();
+      evl_ = evl_ok();
       evl_bank_ = b != 0;
       evl_end_ = front.n[b] - (t_ + 1 - mid_end_);
       st_ = ((cfg_ghead_ ? pol_g_ == host::kPolicyTopk : any_topk_) && cfg_sinks_ < mid_end_) ? StEvScan : StEvNext;
@@ -592,7 +602,16 @@ void SinkattnTop::edge_controller() {
       }
       break;
     case StEvNext:
-      if (g_ + 1 >= lists_) st_ = StDone;
+      if (evj_) {  // back to the jobs, or the run is over
+        evj_ = false;
+        if (g_ + 1 >= cfg_hkv_) {
+          st_ = StDone;
+        } else {
+          ++g_;
+          gbase_ += cfg_group_;
+          st_ = StGrpStart;
+        }
+      } else if (g_ + 1 >= lists_) st_ = StDone;
       else {
         ++g_;
         st_ = StEvStart;

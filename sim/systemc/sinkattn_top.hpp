@@ -109,6 +109,13 @@ struct SinkattnTop : sc_core::sc_module {
       if (tok < mid_end_ && !(evict_at(g_, tok) & lbit_)) return tok;
     return base + w;
   }
+  // Eviction from a read list (rtl/sinkattn_top.sv): the bank of list g_'s last job and whether
+  // that job, still in its bank, scanned in this run and topk, holds the eviction's candidates.
+  int evl_bank() const { return cfg_ghead_ ? (g_ & 1) : ((cfg_hkv_ - 1) & 1); }
+  bool evl_ok() const {
+    const int b = evl_bank(), job = front.job_of[b];
+    return front.walked[b] && (!cfg_ghead_ || job == g_) && policy_code(l_, job) == host::kPolicyTopk;
+  }
   // The head policy code (host::kPolicy*) of KV head `g` at `layer`, as OpPolicy wrote it.
   int policy_code(int layer, int g) const {
     return static_cast<int>((policy_[layer] >> (host::kPolicyBits * g)) & ((1u << host::kPolicyBits) - 1));
@@ -161,6 +168,9 @@ struct SinkattnTop : sc_core::sc_module {
   bool evl_ = false;       // the eviction scan walks a bank's read list
   bool evl_bank_ = false;  //   that bank
   int evl_end_ = 0;        //   the list position after its middle
+  bool evj_ = false;       // the eviction of list g runs in the job phase, right after job g
+  bool ev_port_back_ = false;  // the alive bitmap's read port is the eviction's this cycle
+  bool scan_word_ok_ = true;   // it was the front's last cycle: the front's word is there
   // Row issue
   IssueState is_ = IsIdle;
   int ir_ = 0;               // row of the group the issue starts next / is issuing
