@@ -8,9 +8,13 @@
 // values are read by the top from the beat's first list position (pv_pos_o) on.
 // Each output beat (OutLanes elements, in order) is written into the row register, and its sum
 // of |out| (head importance, docs/policy.md) is offered to the top; out_done_o rises with the
-// row's last beat.
+// row's last beat and stays up until the top has sent the row on (out_clear_i). Meanwhile the
+// register takes no beat (out_ready_o), so the next row's outputs wait in the P.V lanes.
 //
-// row_start_i (the controller's, a new row) wins over the gather's own updates.
+// The input side (the probabilities and the beat register) and the row register are separate:
+// the next row's probabilities are gathered while the last row's outputs still come in.
+// row_start_i (the controller's, a new row) restarts the input side and wins over the gather's
+// own updates; out_clear_i empties the row register.
 module sinkattn_pv_gather #(
   parameter int HeadDim   = 128,   // hw.head_dim: output elements per row
   parameter int PvLanes   = 4,     // hw.pv_lanes: pairs per P.V beat
@@ -24,7 +28,7 @@ module sinkattn_pv_gather #(
 ) (
   input  logic                        clk_i,         // clock
   input  logic                        rst_ni,        // asynchronous reset, active low
-  input  logic                        row_start_i,   // pulse: a new row starts (clears the row's state)
+  input  logic                        row_start_i,   // pulse: a new row starts (restarts the input side)
   // Probabilities (softmax unit)
   input  logic                        accept_i,      // a probability of the row is accepted
   input  logic [PBits-1:0]            p_i,           //   its value
@@ -43,13 +47,15 @@ module sinkattn_pv_gather #(
   output logic [TokW-1:0]             pv_pos_o,      // list position of lane 0
   output logic [TokW-1:0]             pv_pos_d_o,    //   and next cycle's (the value reads' address)
   // P.V lanes output beats
-  input  logic                        out_valid_i,   // an output beat
+  input  logic                        out_valid_i,   // an output beat (taken: out_ready_o is up)
+  output logic                        out_ready_o,   // the row register takes output beats
   input  logic [OutLanes*OBits-1:0]   out_i,         //   its elements, element i at [i*OBits +: OBits]
   input  logic                        out_last_i,    //   the row's last
   output logic [IBits-1:0]            out_abs_o,     // sum of |out| over the beat (head importance)
   // The row
   output logic [HeadDim*OBits-1:0]    row_o,         // outputs, element d at [d*OBits +: OBits]
-  output logic                        out_done_o     // the row's outputs are complete
+  output logic                        out_done_o,    // the row's outputs are complete
+  input  logic                        out_clear_i    // pulse: the row was sent on; the register is free
 );
   localparam int OutBeats = HeadDim / OutLanes;
 
@@ -105,13 +111,13 @@ module sinkattn_pv_gather #(
           ob_q <= ob_q + 1'b1;
         end
       end
-      // A new row, after (over) the gather's own updates.
+      // The top's pulses, after (over) the gather's own updates: a new row's input side, the
+      // row register sent on.
       if (row_start_i) begin
-        prow_q     <= '0;
-        gcnt_q     <= '0;
-        out_done_q <= 1'b0;
-        row_q      <= '0;
+        prow_q <= '0;
+        gcnt_q <= '0;
       end
+      if (out_clear_i) out_done_q <= 1'b0;
     end
   end
 
@@ -140,4 +146,5 @@ module sinkattn_pv_gather #(
   assign pv_pos_o   = pv_pos_q;
   assign row_o      = row_q;
   assign out_done_o = out_done_q;
+  assign out_ready_o = !out_done_q;
 endmodule

@@ -168,12 +168,12 @@ module sinkattn_top #(
   // =============================================================================================
   typedef enum logic [4:0] {
     StIdle, StClear, StHpScan, StHpDec, StSelStart, StSelFeed, StSelOut, StGrpStart,
-    StRowStart, StRowSm, StRowOut, StRowEmit, StGrpWait, StEvStart, StEvScan, StEvDec,
+    StRowStart, StRowSm, StGrpWait, StEvStart, StEvScan, StEvDec,
     StEvNext, StDone
   } state_e;
   state_e st_q;
   // The row issue: a second small state machine that feeds the rows of the current job into the
-  // Q.K lanes ahead of the controller, which retires them (StRowStart .. StRowEmit) in order.
+  // Q.K lanes ahead of the controller, which retires them (StRowStart, StRowSm) in order.
   typedef enum logic [1:0] {
     IsIdle,   // between rows: skips pruned heads, starts the next row (or the recompute) when
               // the row tags have room
@@ -226,7 +226,12 @@ module sinkattn_top #(
                                            //   its job" below)
   logic            first_q;                // the next probability is the row's first
   logic            disc_q;                 // discarding the MSB pass's probabilities
-  logic            row_act_q;              // the row being emitted was computed
+  // The emit slot: a retired row waiting for its outputs and the row port ("Row emission" below)
+  logic            em_valid_q;             // holds a row
+  logic            em_act_q;               //   computed (else a pruned head: zeros, no outputs)
+  logic [7:0]      em_head_q;              //   its query head
+  logic [TokW-1:0] em_n_q;                 //   its job's list length (the counters')
+  logic            em_refetched_q;         //   it was recomputed with full keys
   // Clear sweep
   logic [LayW:0]   cl_s_q;
   logic [KvW:0]    cl_l_q;
@@ -244,6 +249,9 @@ module sinkattn_top #(
   logic            row_start;              // a row starts: the gather's row state to zero
   logic            job_release;            // the back's job is over: its bank is free
   logic            job_next;               // the back moves on from job g (g_q, gbase_q)
+  logic            grp_done;               // nothing of job g is left in flight (StGrpWait's exit)
+  logic            row_next;               // a row is retired into the emit slot: on to the next
+  logic            row_taken;              // a row leaves on the row port
   // Counters
   logic [63:0]     ctr_q [0:NumCtr-1];
 
@@ -281,7 +289,7 @@ module sinkattn_top #(
   assign pol_g     = policy_q[l_q][PolBits*KvW'(g_q) +: PolBits];
   assign bk        = g_q[0];
   assign in_jobs   = (st_q == StGrpStart) || (st_q == StRowStart) || (st_q == StRowSm) ||
-                     (st_q == StRowOut) || (st_q == StRowEmit) || (st_q == StGrpWait) || evj_q;
+                     (st_q == StGrpWait) || evj_q;
   for (genvar i = 0; i < MaxLayers; i++) begin : g_ge_mask
     assign ge_mask[i] = (i >= 32'(l_q));
   end
@@ -551,7 +559,9 @@ module sinkattn_top #(
   assign sq_now     = (ret_epoch != epoch_q) && !(disc_q && !first_q);
   assign disc_now   = sq_now ? 1'b1 : first_q ? (cfg_pq_q && !pass2_q && sm_pmax < cfg_tau_q) : disc_q;
   assign v_ready    = (prow < sinks_end) || (prow < b_v_done);
-  assign sm_p_ready = (st_q == StRowSm) && sm_p_valid && (disc_now || (v_ready && (!completes || pv_free)));
+  // A row's last probability retires the row into the emit slot, so it waits for a free slot.
+  assign sm_p_ready = (st_q == StRowSm) && sm_p_valid &&
+                      (disc_now || (v_ready && (!completes || pv_free) && (!sm_p_last || !em_valid_q)));
   assign p_fire     = sm_p_valid && sm_p_ready;
   assign imp_addr_p = {scope, list_g, PosW'(list_pv_tok)};
 
@@ -564,6 +574,7 @@ module sinkattn_top #(
   logic [TokW-1:0]             pv_pos;
   logic [PvLanes*VecBits-1:0]  pv_v;
   logic                        pv_out_valid, pv_out_last;
+  logic                        pv_out_ready, pv_out_fire;  // the gather's row register takes the beat
   logic [OutLanes*sinkattn_numerics_pkg::OutBits-1:0] pv_out;
   logic [sinkattn_numerics_pkg::ImportanceBits-1:0]   out_abs;    // sum of |out| over the output beat
   logic [HeadDim*sinkattn_numerics_pkg::OutBits-1:0]  row_out;    // the row's outputs
@@ -575,8 +586,8 @@ module sinkattn_top #(
     .completes_o(completes), .free_o(pv_free), .prow_o(prow), .prow_d_o(prow_d),
     .pv_valid_o(pv_valid), .pv_ready_i(pv_ready), .pv_fire_o(pv_fire), .pv_p_o(pv_p), .pv_lv_o(pv_lv),
     .pv_last_o(pv_last), .pv_pos_o(pv_pos), .pv_pos_d_o(pv_pos_d),
-    .out_valid_i(pv_out_valid), .out_i(pv_out), .out_last_i(pv_out_last), .out_abs_o(out_abs),
-    .row_o(row_out), .out_done_o(out_done)
+    .out_valid_i(pv_out_fire), .out_ready_o(pv_out_ready), .out_i(pv_out), .out_last_i(pv_out_last),
+    .out_abs_o(out_abs), .row_o(row_out), .out_done_o(out_done), .out_clear_i(row_taken && em_act_q)
   );
   for (genvar i = 0; i < PvLanes; i++) begin : g_pv_lane
     logic [TokW-1:0] pos;
@@ -586,8 +597,9 @@ module sinkattn_top #(
   pv_lanes #(.HeadDim(HeadDim), .PvLanes(PvLanes), .MaxTokens(MaxTokens), .OutLanes(OutLanes)) u_pv (
     .clk_i, .rst_ni,
     .pv_valid_i(pv_valid), .pv_ready_o(pv_ready), .p_i(pv_p), .v_i(pv_v), .pv_lane_valid_i(pv_lv),
-    .pv_last_i(pv_last), .out_valid_o(pv_out_valid), .out_ready_i(1'b1), .out_o(pv_out), .out_last_o(pv_out_last)
+    .pv_last_i(pv_last), .out_valid_o(pv_out_valid), .out_ready_i(pv_out_ready), .out_o(pv_out), .out_last_o(pv_out_last)
   );
+  assign pv_out_fire = pv_out_valid && pv_out_ready;
 
   // =============================================================================================
   // Top-k engine (head pruning and eviction, one LFSR in program order)
@@ -851,7 +863,8 @@ module sinkattn_top #(
         hpruned_q[h] <= '0;
       end
     end else begin
-      if (pv_out_valid) himp_q[h_cur[HqW-1:0]] <= himp_q[h_cur[HqW-1:0]] + out_abs;
+      // The outputs coming in are the emit slot's row's (a row's outputs follow its retire).
+      if (pv_out_fire) himp_q[em_head_q[HqW-1:0]] <= himp_q[em_head_q[HqW-1:0]] + out_abs;
       if (drop && sel_hp_q) hpruned_q[drop_tok[HqW-1:0]] <= hpruned_q[drop_tok[HqW-1:0]] | ge_mask;
     end
   end
@@ -866,7 +879,7 @@ module sinkattn_top #(
   assign gbase_d = run_start ? '0 :
                    (job_next && 8'(g_q) + 8'd1 < cfg_hkv_q) ? gbase_q + cfg_group_q : gbase_q;
   assign r_d     = (st_q == StGrpStart) ? '0 :
-                   (st_q == StRowEmit && row_ready_i && r_q + 8'd1 < cfg_group_q) ? r_q + 8'd1 : r_q;
+                   (row_next && r_q + 8'd1 < cfg_group_q) ? r_q + 8'd1 : r_q;
   // The issue's row: from 0 at the job's start; on after a pruned head or after a row's last key
   // beat; back to the redone row when the issue rewinds to its recompute.
   assign ir_d    = (st_q == StGrpStart) ? '0 :
@@ -947,7 +960,7 @@ module sinkattn_top #(
   // recompute and issues the squashed rows again. Rows are retired in the order they are issued,
   // so the outputs leave in head order as before; a redo costs the squashed rows' time.
   // =============================================================================================
-  assign rows_on    = (st_q == StRowStart) || (st_q == StRowSm) || (st_q == StRowOut) || (st_q == StRowEmit);
+  assign rows_on    = (st_q == StRowStart) || (st_q == StRowSm);
   assign iss_more   = rows_on && ir_q < cfg_group_q;
   assign iss_pruned = hpruned_q[ih[HqW-1:0]][l_q];
   assign decide     = (st_q == StRowSm) && p_fire && first_q && !sq_now && cfg_pq_q && !pass2_q;
@@ -995,6 +1008,30 @@ module sinkattn_top #(
 `endif
 
   // =============================================================================================
+  // Row emission: a row is retired when its last probability is taken (a pruned head's row at
+  // its StRowStart); it then waits in the emit slot for its outputs (the P.V lanes' output
+  // beats into the gather's row register) and for the row port, while the controller goes on
+  // with the next row. A row's last probability waits for a free slot, so the slot's row is
+  // the one whose outputs come in, and rows leave in the order they retire (head order).
+  // =============================================================================================
+  assign row_next  = (st_q == StRowStart && hpruned_q[h_cur[HqW-1:0]][l_q] && !em_valid_q) ||
+                     (st_q == StRowSm && p_fire && !disc_now && sm_p_last);
+  assign row_taken = row_valid_o && row_ready_i;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      em_valid_q <= 1'b0; em_act_q <= 1'b0; em_head_q <= '0; em_n_q <= '0; em_refetched_q <= 1'b0;
+    end else if (row_next) begin  // (never with row_taken: the slot is empty)
+      em_valid_q     <= 1'b1;
+      em_act_q       <= (st_q == StRowSm);
+      em_head_q      <= h_cur;
+      em_n_q         <= n_b;
+      em_refetched_q <= refetched_q;
+    end else if (row_taken) begin
+      em_valid_q <= 1'b0;
+    end
+  end
+
+  // =============================================================================================
   // Controller: the state machine of docs/policy.md's order and the event register. What it
   // restarts in the other blocks goes out as pulses, which win over the blocks' own updates.
   // =============================================================================================
@@ -1003,7 +1040,8 @@ module sinkattn_top #(
   assign row_start   = (st_q == StRowStart);
   // The back is done with job g: at its end, or, with an eviction after the job, at that
   // eviction's end (the eviction walks the job's read list, so the bank is held until then).
-  assign job_next    = (st_q == StGrpWait && fetch_bank_idle[bk] && !cfg_ghead_q) || (st_q == StEvNext && evj_q);
+  assign grp_done    = (st_q == StGrpWait) && fetch_bank_idle[bk] && !pv_valid;
+  assign job_next    = (grp_done && !cfg_ghead_q) || (st_q == StEvNext && evj_q);
   assign job_release = job_next;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -1015,7 +1053,6 @@ module sinkattn_top #(
       done_seen_q <= 1'b0; phase_start_q <= '0;
       lsb_started_q <= 1'b0;
       pass2_q <= 1'b0; refetched_q <= 1'b0; first_q <= 1'b0; disc_q <= 1'b0;
-      row_act_q <= 1'b0;
       evl_q <= 1'b0; evl_bank_q <= 1'b0; evl_end_q <= '0; evj_q <= 1'b0;
       cl_s_q <= '0; cl_l_q <= '0; cl_t_q <= '0;
       ev_valid_q <= 1'b0; ev_kind_q <= '0; ev_step_q <= '0; ev_tokens_q <= '0; ev_layer_q <= '0;
@@ -1118,13 +1155,9 @@ module sinkattn_top #(
           refetched_q <= 1'b0;
           first_q     <= 1'b1;
           disc_q      <= 1'b0;
-          if (hpruned_q[h_cur[HqW-1:0]][l_q]) begin
-            row_act_q <= 1'b0;
-            st_q <= StRowEmit;
-          end else begin
-            row_act_q <= 1'b1;
-            st_q <= StRowSm;
-          end
+          // A pruned head's row has nothing to compute: it goes into the emit slot when free.
+          if (!hpruned_q[h_cur[HqW-1:0]][l_q]) st_q <= StRowSm;
+          else if (row_next) st_q <= (r_q + 8'd1 >= cfg_group_q) ? StGrpWait : StRowStart;
         end
         StRowSm: begin
           if (p_fire && !sq_now) begin
@@ -1142,23 +1175,16 @@ module sinkattn_top #(
               first_q     <= 1'b1;
               disc_q      <= 1'b0;
             end else if (!disc_now && sm_p_last) begin
-              st_q <= StRowOut;
+              // Retired into the emit slot (row_next): on with the next row while its outputs
+              // come in and it waits for the row port.
+              st_q <= (r_q + 8'd1 >= cfg_group_q) ? StGrpWait : StRowStart;
             end
           end
         end
-        StRowOut: begin
-          if (out_done) st_q <= StRowEmit;
-        end
-        StRowEmit: begin
-          if (row_ready_i) begin
-            if (r_q + 8'd1 >= cfg_group_q) st_q <= StGrpWait;
-            else st_q <= StRowStart;
-          end
-        end
         StGrpWait: begin
-          // Nothing of the job left in flight: release its bank, or, with head granularity, evict
-          // its list first ("Eviction after its job").
-          if (fetch_bank_idle[bk]) begin
+          // Nothing of the job left in flight (its last P.V beat has taken its values): release
+          // its bank, or, with head granularity, evict its list first ("Eviction after its job").
+          if (grp_done) begin
             ev_valid_q <= 1'b1; ev_kind_q <= sinkattn_host_pkg::EvJob; ev_group_q <= 8'(g_q); ev_tokens_q <= 16'(n_b);
             ev_step_q <= 16'(t_q); ev_layer_q <= 8'(l_q); ev_start_q <= b_start; ev_end_q <= cyc_q;
             if (cfg_ghead_q) begin
@@ -1215,8 +1241,11 @@ module sinkattn_top #(
           end
         end
         StDone: begin
-          g_q  <= '0;
-          st_q <= StIdle;
+          // The run's last row has left (the next run's commands change what it is sent with).
+          if (!em_valid_q) begin
+            g_q  <= '0;
+            st_q <= StIdle;
+          end
         end
         default: st_q <= StIdle;
       endcase
@@ -1227,20 +1256,18 @@ module sinkattn_top #(
   // Performance counters, in the manner of Ibex's: what each counter adds this cycle, by name
   // (configs/host_contract.yaml, sinkattn_host_pkg::Ctr*), then one register process for all.
   // =============================================================================================
-  logic        row_taken;                  // a row leaves on the row port
   logic [63:0] ctr_inc [0:NumCtr-1];
-  assign row_taken = (st_q == StRowEmit) && row_ready_i;
   always_comb begin
     for (int c = 0; c < NumCtr; c++) begin
       case (c)
         sinkattn_host_pkg::CtrCycles:         ctr_inc[c] = 64'(st_q != StIdle && st_q != StClear);
-        sinkattn_host_pkg::CtrRows:           ctr_inc[c] = 64'(row_taken && row_act_q);
-        sinkattn_host_pkg::CtrPrunedRows:     ctr_inc[c] = 64'(row_taken && !row_act_q);
+        sinkattn_host_pkg::CtrRows:           ctr_inc[c] = 64'(row_taken && em_act_q);
+        sinkattn_host_pkg::CtrPrunedRows:     ctr_inc[c] = 64'(row_taken && !em_act_q);
         sinkattn_host_pkg::CtrLsbRefetches:   ctr_inc[c] = 64'(redo);
         sinkattn_host_pkg::CtrSramSinkHits:   ctr_inc[c] = 64'(list_we && scan_tok < sinks_end);
         sinkattn_host_pkg::CtrTokenReads:     ctr_inc[c] = 64'(list_we);
-        sinkattn_host_pkg::CtrMacs:           ctr_inc[c] = (row_taken && row_act_q) ?
-                                                64'(n_b) * 64'(cfg_d_q) * (refetched_q ? 64'd3 : 64'd2) : 64'd0;
+        sinkattn_host_pkg::CtrMacs:           ctr_inc[c] = (row_taken && em_act_q) ?
+                                                64'(em_n_q) * 64'(cfg_d_q) * (em_refetched_q ? 64'd3 : 64'd2) : 64'd0;
         sinkattn_host_pkg::CtrEvictions:      ctr_inc[c] = 64'(drop && !sel_hp_q);
         sinkattn_host_pkg::CtrDramWindow:     ctr_inc[c] = 64'(by_window);
         sinkattn_host_pkg::CtrDramMiddle:     ctr_inc[c] = 64'(by_middle);
@@ -1249,7 +1276,7 @@ module sinkattn_top #(
         sinkattn_host_pkg::CtrTopkElements:   ctr_inc[c] = tk_pass ? 64'(tk_pass_count) : 64'd0;
         sinkattn_host_pkg::CtrQkBusy:         ctr_inc[c] = 64'(qk_k_valid && qk_k_ready);
         sinkattn_host_pkg::CtrSoftmaxBusy:    ctr_inc[c] = 64'(ser_take || (sm_p_valid && sm_p_ready));
-        sinkattn_host_pkg::CtrPvBusy:         ctr_inc[c] = 64'(pv_fire || pv_out_valid);
+        sinkattn_host_pkg::CtrPvBusy:         ctr_inc[c] = 64'(pv_fire || pv_out_fire);
         sinkattn_host_pkg::CtrTopkBusy:       ctr_inc[c] = 64'(!tk_start_ready);
         sinkattn_host_pkg::CtrFetchBusy:      ctr_inc[c] = 64'(!fetch_idle);
         sinkattn_host_pkg::CtrDataStall:      ctr_inc[c] = 64'((is_q == IsQk && !keys_ready) ||
@@ -1258,7 +1285,7 @@ module sinkattn_top #(
         sinkattn_host_pkg::CtrListScan:       ctr_inc[c] = 64'(fscan);
         sinkattn_host_pkg::CtrSelectCycles:   ctr_inc[c] = 64'(st_q == StHpScan || st_q == StEvScan || st_q == StSelStart ||
                                                                st_q == StSelFeed || st_q == StSelOut);
-        sinkattn_host_pkg::CtrRowTokens:      ctr_inc[c] = (row_taken && row_act_q) ? 64'(n_b) : 64'd0;
+        sinkattn_host_pkg::CtrRowTokens:      ctr_inc[c] = (row_taken && em_act_q) ? 64'(em_n_q) : 64'd0;
         sinkattn_host_pkg::CtrImportanceUpdates: ctr_inc[c] = 64'(p_fire && !disc_now && prow >= sinks_end);
         sinkattn_host_pkg::CtrImportanceLoads:   ctr_inc[c] = 64'(imp_load);
         sinkattn_host_pkg::CtrPrefillCycles:  ctr_inc[c] = 64'(st_q != StIdle && st_q != StClear && prefill_q);
@@ -1279,12 +1306,12 @@ module sinkattn_top #(
   // =============================================================================================
   // Outputs
   // =============================================================================================
-  assign row_valid_o  = (st_q == StRowEmit);
+  assign row_valid_o  = em_valid_q && (!em_act_q || out_done);
   assign row_step_o   = 16'(t_q);
   assign row_layer_o  = 8'(l_q);
-  assign row_head_o   = h_cur;
-  assign row_active_o = row_act_q;
-  assign row_data_o   = row_out;
+  assign row_head_o   = em_head_q;
+  assign row_active_o = em_act_q;
+  assign row_data_o   = em_act_q ? row_out : '0;
   assign ev_valid_o   = ev_valid_q;
   assign ev_kind_o    = ev_kind_q;
   assign ev_step_o    = ev_step_q;

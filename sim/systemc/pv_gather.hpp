@@ -1,7 +1,9 @@
 // The P.V gather (rtl/sinkattn_pv_gather.sv): the softmax unit's accepted probabilities gathered
 // into P.V input beats of PvLanes (probability, list position) pairs, and the P.V lanes' output
-// beats gathered into the row register with their sum of |out| (head importance). row_start
-// (the controller's, a new row) wins over the gather's own updates, as in the RTL.
+// beats gathered into the row register with their sum of |out| (head importance). The row
+// register takes beats while it is not done (out_ready); out_clear (the row was sent on) frees
+// it. row_start (the controller's, a new row) restarts the input side and wins over the
+// gather's own updates, as in the RTL.
 //
 // How the block models are evaluated: sim/systemc/cells.hpp.
 #pragma once
@@ -61,8 +63,8 @@ struct PvGather : sc_core::sc_module {
   }
 
   // `accept`: a probability `p` of the row is accepted (`p_last`: the row's last); `out_last`:
-  // the output beat is the row's last.
-  void edge(bool row_start, bool accept, std::uint32_t p, bool p_last, bool out_last) {
+  // the output beat is the row's last; `out_clear`: the row register's row was sent on.
+  void edge(bool row_start, bool accept, std::uint32_t p, bool p_last, bool out_last, bool out_clear) {
     if (pv_fire) pv_valid = false;
     if (accept) {
       const int gc = gcnt;
@@ -91,12 +93,9 @@ struct PvGather : sc_core::sc_module {
         ++ob;
       }
     }
-    // A new row, after (over) the gather's own updates.
-    if (row_start) {
-      prow = gcnt = 0;
-      out_done = false;
-      std::fill(row.begin(), row.end(), 0);
-    }
+    // The top's pulses, after (over) the gather's own updates.
+    if (row_start) prow = gcnt = 0;
+    if (out_clear) out_done = false;
   }
 
  private:

@@ -1,5 +1,5 @@
 // P.V lanes (rtl/pv_lanes.sv): product stage, accumulate stage, output buffer drained
-// OutLanes elements per cycle (out_ready is tied high in the top).
+// OutLanes elements per cycle while out_ready (the gather's row register is free).
 //
 // How the block models are evaluated: sim/systemc/cells.hpp.
 #pragma once
@@ -30,6 +30,7 @@ struct PvLanes : sc_core::sc_module {
   std::vector<std::int16_t> ob;
   // Inputs
   bool pv_valid = false;
+  bool out_ready = true;
   // Combinational
   bool a_take = false, ob_load = false, pv_ready = false, p_load = false, out_valid = false, out_last = false;
 
@@ -40,7 +41,7 @@ struct PvLanes : sc_core::sc_module {
     ob.assign(static_cast<std::size_t>(out_beats) * kOutLanes, 0);
   }
   void comb() {
-    const bool ob_free = ob_cnt == 0 || ob_cnt == 1;
+    const bool ob_free = ob_cnt == 0 || (ob_cnt == 1 && out_ready);
     a_take = prod_valid && (!prod.last || ob_free);
     ob_load = a_take && prod.last;
     pv_ready = !prod_valid || a_take;
@@ -60,7 +61,7 @@ struct PvLanes : sc_core::sc_module {
       row_open = !prod.last;
     }
     if (ob_load) ob_cnt = out_beats;
-    else if (out_valid) --ob_cnt;
+    else if (out_valid && out_ready) --ob_cnt;
     if (pv_ready) prod_valid = pv_valid;
     if (p_load) prod = in;
   }

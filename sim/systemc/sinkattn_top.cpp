@@ -50,6 +50,7 @@ SinkattnTop::SinkattnTop(sc_core::sc_module_name n, const Config& cfg, const Int
   shift_.assign(hw_.max_q_heads, 0);
   hpruned_.assign(hw_.max_q_heads, 0);
   himp_.assign(hw_.max_q_heads, 0);
+  zero_row_.assign(tr.shape.head_dim, 0);
   // Importance and alive bitmap, sized by the trace (the RTL's arrays are MaxLayers x
   // MaxKvHeads x MaxTokens; only entries below the trace's sizes are ever touched).
   imp_.assign(static_cast<std::size_t>(tr.shape.layers) * tr.shape.kv_heads * tr.shape.tokens, 0);
@@ -114,10 +115,9 @@ void SinkattnTop::comb_derived() {
   for (int i = 0; i < cfg_hkv_; ++i) any_topk_ |= policy_code(l_, i) == host::kPolicyTopk;
   bk_ = g_ & 1;
   n_b_ = front.n[bk_];
-  in_jobs_ = st_ == StGrpStart || st_ == StRowStart || st_ == StRowSm || st_ == StRowOut || st_ == StRowEmit ||
-             st_ == StGrpWait || evj_;
+  in_jobs_ = st_ == StGrpStart || st_ == StRowStart || st_ == StRowSm || st_ == StGrpWait || evj_;
   grp_start_ = st_ == StGrpStart;
-  rows_on_ = st_ == StRowStart || st_ == StRowSm || st_ == StRowOut || st_ == StRowEmit;
+  rows_on_ = st_ == StRowStart || st_ == StRowSm;
   iss_more_ = rows_on_ && ir_ < cfg_group_;
   ih_ = gbase_ + ir_;
   iss_pruned_ = (hpruned_[ih_ % hw_.max_q_heads] & lbit_) != 0;
@@ -148,7 +148,8 @@ void SinkattnTop::comb() {
   fetch.comb_port();
   // The back is done with job g at its end or, with an eviction after the job, at that eviction's
   // end (rtl/sinkattn_top.sv, "Eviction after its job").
-  job_release_ = (st_ == StGrpWait && fetch.bank_idle[bk_] && !cfg_ghead_) || (st_ == StEvNext && evj_);
+  grp_done_ = st_ == StGrpWait && fetch.bank_idle[bk_] && !gather.pv_valid;  // its last P.V beat took its values
+  job_release_ = (grp_done_ && !cfg_ghead_) || (st_ == StEvNext && evj_);
 
   // ---- front ----
   front.in_jobs = in_jobs_;
@@ -199,6 +200,7 @@ void SinkattnTop::comb() {
 
   // ---- probabilities into the P.V gather and lanes ----
   pv.pv_valid = gather.pv_valid;
+  pv.out_ready = !gather.out_done;  // the gather's row register takes output beats
   pv.comb();
   const bool p_valid = sm.p_valid;
   sm_p_ = p_valid ? sm.head().p : 0;
@@ -211,15 +213,20 @@ void SinkattnTop::comb() {
   v_ready_ = gather.prow < sinks_end_ || gather.prow < front.v_done[bk_];
   gather.comb_in(sm_p_last_, pv.pv_ready);
   bool p_ready = false;
-  if (st_ == StRowSm && p_valid) p_ready = disc_now_ ? true : (v_ready_ && (!gather.completes || gather.free));
+  // A row's last probability retires the row into the emit slot, so it waits for a free slot.
+  if (st_ == StRowSm && p_valid)
+    p_ready = disc_now_ ? true : (v_ready_ && (!gather.completes || gather.free) && (!sm_p_last_ || !em_valid_));
   sm.p_ready = p_ready;
   p_fire_ = p_valid && p_ready;
   decide_ = st_ == StRowSm && p_fire_ && first_ && !sq_now_ && cfg_pq_ && !pass2_;
   redo_ = decide_ && disc_now_;
+  row_next_ = (st_ == StRowStart && (hpruned_[h_cur_] & lbit_) && !em_valid_) ||
+              (st_ == StRowSm && p_fire_ && !disc_now_ && sm_p_last_);
   sm.comb();
   pv_out_valid_ = pv.out_valid;
+  pv_out_fire_ = pv.out_valid && pv.out_ready;
   pv_out_last_ = pv.out_last;
-  gather.comb_out(pv_out_valid_, pv.out_beat(), pv.ob);
+  gather.comb_out(pv_out_fire_, pv.out_beat(), pv.ob);
 
   // ---- top-k engine ----
   tk.start_valid = st_ == StSelStart;
@@ -243,7 +250,7 @@ void SinkattnTop::comb() {
   fetch.lsb_bank = bk_;
   fetch.lsb_group = g_;
 
-  row_valid = st_ == StRowEmit;
+  row_valid = em_valid_ && (!em_act_ || gather.out_done);
   ev_valid = ev_valid_q_;
   ev = ev_q_;
 }
@@ -253,15 +260,18 @@ void SinkattnTop::comb() {
 void SinkattnTop::edge() {
   const std::uint64_t cyc_q = cyc_;  // registers the later blocks read, before this edge
   const QkLanes::Beat qk_out = qk.out();  // the serializer takes the qk output before the qk pipeline moves
+  row_taken_ = row_valid && row_ready;
+  em_valid_pre_ = em_valid_;  // the slot as the controller sees it (edge_emit runs first)
   edge_datapath();
   edge_counters();
   edge_memories();
+  edge_emit();
   edge_controller();
   edge_issue();
   edge_config();
   edge_heads();
   ser.edge(qk_out);
-  gather.edge(row_start_, p_fire_ && !disc_now_, sm_p_, sm_p_last_, pv_out_last_);
+  gather.edge(row_start_, p_fire_ && !disc_now_, sm_p_, sm_p_last_, pv_out_last_, row_taken_ && em_act_);
   front.edge(run_start_, job_release_, bk_, cyc_q, fetch.wr_valid, fetch.wr_bank, fetch.wr_pos, fetch.wr_plane);
   scan_word_ok_ = !ev_port_back_;
 }
@@ -299,15 +309,15 @@ void SinkattnTop::edge_datapath() {
 // What each counter adds this cycle, by name (configs/host_contract.yaml), as the RTL's ctr_inc.
 void SinkattnTop::edge_counters() {
   const bool busy = st_ != StIdle && st_ != StClear;
-  const bool row_taken = st_ == StRowEmit && row_ready;
+  const bool row_taken = row_taken_;
   const bool accepted = p_fire_ && !disc_now_;
   ctr_[host::kCtrCycles] += busy;
-  ctr_[host::kCtrRows] += row_taken && row_act_;
-  ctr_[host::kCtrPrunedRows] += row_taken && !row_act_;
+  ctr_[host::kCtrRows] += row_taken && em_act_;
+  ctr_[host::kCtrPrunedRows] += row_taken && !em_act_;
   ctr_[host::kCtrLsbRefetches] += redo_;
   ctr_[host::kCtrSramSinkHits] += front.list_we && front.emit < sinks_end_;
   ctr_[host::kCtrTokenReads] += front.list_we;
-  if (row_taken && row_act_) ctr_[host::kCtrMacs] += static_cast<std::uint64_t>(n_b_) * cfg_d_ * (refetched_ ? 3 : 2);
+  if (row_taken && em_act_) ctr_[host::kCtrMacs] += static_cast<std::uint64_t>(em_n_) * cfg_d_ * (em_refetched_ ? 3 : 2);
   ctr_[host::kCtrEvictions] += drop_ && !sel_hp_;
   ctr_[host::kCtrDramWindow] += fetch.by_window;
   ctr_[host::kCtrDramMiddle] += fetch.by_middle;
@@ -317,7 +327,7 @@ void SinkattnTop::edge_counters() {
   ctr_[host::kCtrTopkElements] = tk.elements;
   ctr_[host::kCtrQkBusy] += qk_fire_;
   ctr_[host::kCtrSoftmaxBusy] += ser.take || p_fire_;
-  ctr_[host::kCtrPvBusy] += gather.pv_fire || pv_out_valid_;
+  ctr_[host::kCtrPvBusy] += gather.pv_fire || pv_out_fire_;
   ctr_[host::kCtrTopkBusy] += !tk.start_ready;
   ctr_[host::kCtrFetchBusy] += !fetch.idle;
   ctr_[host::kCtrDataStall] += (is_ == IsQk && !keys_ready_) || (st_ == StRowSm && sm.p_valid && !disc_now_ && !v_ready_);
@@ -325,7 +335,7 @@ void SinkattnTop::edge_counters() {
   ctr_[host::kCtrListScan] += front.scan;
   ctr_[host::kCtrSelectCycles] +=
       st_ == StHpScan || st_ == StEvScan || st_ == StSelStart || st_ == StSelFeed || st_ == StSelOut;
-  if (row_taken && row_act_) ctr_[host::kCtrRowTokens] += static_cast<std::uint64_t>(n_b_);
+  if (row_taken && em_act_) ctr_[host::kCtrRowTokens] += static_cast<std::uint64_t>(em_n_);
   ctr_[host::kCtrImportanceUpdates] += accepted && gather.prow >= sinks_end_;
   ctr_[host::kCtrImportanceLoads] += cmd_fire_ && cmd_op == host::kOpImportance;
   ctr_[host::kCtrPrefillCycles] += busy && prefill_;
@@ -400,6 +410,19 @@ void SinkattnTop::edge_config() {
   }
 }
 
+// The emit slot (rtl/sinkattn_top.sv, "Row emission"), from the registers before this edge.
+void SinkattnTop::edge_emit() {
+  if (row_next_) {  // (never with row_taken_: the slot is empty)
+    em_valid_ = true;
+    em_act_ = st_ == StRowSm;
+    em_head_ = h_cur_;
+    em_n_ = n_b_;
+    em_refetched_ = refetched_;
+  } else if (row_taken_) {
+    em_valid_ = false;
+  }
+}
+
 // Head state: importance (the sum of |out| of the head's rows) and the pruned-at-layer masks
 // (set by the head-pruning top-k walk), both cleared by OpClear.
 void SinkattnTop::edge_heads() {
@@ -408,7 +431,8 @@ void SinkattnTop::edge_heads() {
     std::fill(hpruned_.begin(), hpruned_.end(), 0);
     return;
   }
-  if (pv_out_valid_) himp_[h_cur_] = (himp_[h_cur_] + gather.out_abs) & kImpMask;
+  // The outputs coming in are the emit slot's row's (a row's outputs follow its retire).
+  if (pv_out_fire_) himp_[em_head_] = (himp_[em_head_] + gather.out_abs) & kImpMask;
   if (drop_ && sel_hp_) hpruned_[drop_tok_] |= ge_mask_;
 }
 
@@ -508,13 +532,9 @@ void SinkattnTop::edge_controller() {
       pass2_ = refetched_ = false;
       first_ = true;
       disc_ = false;
-      if (hpruned_[h_cur_] & lbit_) {
-        row_act_ = false;
-        st_ = StRowEmit;
-      } else {
-        row_act_ = true;
-        st_ = StRowSm;
-      }
+      // A pruned head's row has nothing to compute: it goes into the emit slot when free.
+      if (!(hpruned_[h_cur_] & lbit_)) st_ = StRowSm;
+      else if (row_next_) next_row();
       break;
     case StRowSm:
       if (p_fire_ && !sq_now_) {
@@ -532,26 +552,15 @@ void SinkattnTop::edge_controller() {
           first_ = true;
           disc_ = false;
         } else if (!disc_now_ && sm_p_last_) {
-          st_ = StRowOut;
-        }
-      }
-      break;
-    case StRowOut:
-      if (gather.out_done) st_ = StRowEmit;  // the gather's register, before this edge
-      break;
-    case StRowEmit:
-      if (row_ready) {
-        if (r_ + 1 >= cfg_group_) {
-          st_ = StGrpWait;
-        } else {
-          ++r_;
-          st_ = StRowStart;
+          // Retired into the emit slot (row_next_): on with the next row while its outputs come
+          // in and it waits for the row port.
+          next_row();
         }
       }
       break;
     case StGrpWait:
-      if (fetch.bank_idle[bk_]) {  // nothing of the job left in flight: release its bank or,
-                                   // with head granularity, evict its list first
+      if (grp_done_) {  // nothing of the job left in flight: release its bank or, with head
+                        // granularity, evict its list first
         event(host::kEvJob, g_, n_b_, front.start[bk_]);
         if (cfg_ghead_) {
           evj_ = true;
@@ -617,9 +626,11 @@ void SinkattnTop::edge_controller() {
         st_ = StEvStart;
       }
       break;
-    case StDone:
-      g_ = 0;
-      st_ = StIdle;
+    case StDone:  // the run's last row has left (the next run's commands change what it is sent with)
+      if (!em_valid_pre_) {
+        g_ = 0;
+        st_ = StIdle;
+      }
       break;
   }
 }

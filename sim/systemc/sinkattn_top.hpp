@@ -40,7 +40,7 @@ namespace sinkattn::sim {
 struct SinkattnTop : sc_core::sc_module {
   enum State {
     StIdle, StClear, StHpScan, StHpDec, StSelStart, StSelFeed, StSelOut, StGrpStart, StRowStart,
-    StRowSm, StRowOut, StRowEmit, StGrpWait, StEvStart, StEvScan, StEvDec, StEvNext, StDone
+    StRowSm, StGrpWait, StEvStart, StEvScan, StEvDec, StEvNext, StDone
   };
   // The row issue (rtl/sinkattn_top.sv's is_q): feeds the job's rows into the Q.K lanes ahead of
   // the controller, which retires them in order.
@@ -64,9 +64,9 @@ struct SinkattnTop : sc_core::sc_module {
   std::uint64_t counter(int i) const { return ctr_[i]; }
   int row_step() const { return t_; }
   int row_layer() const { return l_; }
-  int row_head() const { return gbase_ + r_; }
-  bool row_active() const { return row_act_; }
-  const std::vector<std::int16_t>& row_data() const { return gather.row; }
+  int row_head() const { return em_head_; }
+  bool row_active() const { return em_act_; }
+  const std::vector<std::int16_t>& row_data() const { return em_act_ ? gather.row : zero_row_; }
   // Cycles the controller can skip in bulk from the current state with nothing else moving,
   // or 0 (the clear sweep: one entry per cycle, no handshake).
   std::uint64_t clear_cycles_left() const;
@@ -96,6 +96,7 @@ struct SinkattnTop : sc_core::sc_module {
   void edge_heads();        // head importance and head-pruned masks
   void edge_controller();   // the state machine and the event register
   void edge_issue();        // the row issue and its row tags
+  void edge_emit();         // the emit slot
 
   std::size_t imp_index(int scope, int list, int tok) const {
     return (static_cast<std::size_t>(scope) * tr_.shape.kv_heads + list) * tr_.shape.tokens + tok;
@@ -108,6 +109,15 @@ struct SinkattnTop : sc_core::sc_module {
     for (int tok = j_ + 1; tok < base + w; ++tok)
       if (tok < mid_end_ && !(evict_at(g_, tok) & lbit_)) return tok;
     return base + w;
+  }
+  // After a row's retire: the job's next row, or the end of its rows.
+  void next_row() {
+    if (r_ + 1 >= cfg_group_) {
+      st_ = StGrpWait;
+    } else {
+      ++r_;
+      st_ = StRowStart;
+    }
   }
   // Eviction from a read list (rtl/sinkattn_top.sv): the bank of list g_'s last job and whether
   // that job, still in its bank, scanned in this run and topk, holds the eviction's candidates.
@@ -163,7 +173,11 @@ struct SinkattnTop : sc_core::sc_module {
   bool prefill_ = false;  // the run is a prefill eviction pass
   bool lsb_started_ = false, pass2_ = false, refetched_ = false, first_ = false, disc_ = false;
   int kb_ = 0;
-  bool row_act_ = false;
+  // The emit slot (rtl/sinkattn_top.sv, "Row emission"): a retired row waiting for its outputs
+  // and the row port
+  bool em_valid_ = false, em_act_ = false, em_refetched_ = false;
+  int em_head_ = 0, em_n_ = 0;
+  std::vector<std::int16_t> zero_row_;  // a pruned head's row
   // Eviction from a read list
   bool evl_ = false;       // the eviction scan walks a bank's read list
   bool evl_bank_ = false;  //   that bank
@@ -205,7 +219,10 @@ struct SinkattnTop : sc_core::sc_module {
   bool sm_p_last_ = false;
   std::uint32_t sm_p_ = 0, sm_pmax_ = 0;
   PvLanes::Beat pv_in_;
-  bool pv_out_valid_ = false, pv_out_last_ = false;
+  bool pv_out_valid_ = false, pv_out_last_ = false, pv_out_fire_ = false;
+  bool row_next_ = false, grp_done_ = false;  // a row retires into the emit slot; job g is done
+  bool row_taken_ = false;                    // a row leaves on the row port (set at the edge)
+  bool em_valid_pre_ = false;                 // em_valid_ before this edge
   bool drop_ = false, sel_finish_ = false, cmd_fire_ = false;
   int drop_tok_ = 0;
   bool fetch_lsb_start_ = false;
