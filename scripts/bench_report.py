@@ -99,8 +99,8 @@ def roofline(*paths):
     Each argument is one run's JSON result (`sinkattn rtl --json`), named by its `preset`.
     Every run must use the same hardware and trace, so that the ratios compare the policies.
     The bound is the decode's (the prefill pass reads no DRAM); `ratio` counts every cycle of the
-    run, `decode` leaves out the prefill pass's (importance loads and the eviction pass), which a
-    long prompt makes long and a run of 32 decode steps does not amortize."""
+    run, `decode` leaves out the prefill pass's eviction pass (`prefill`), which a long prompt
+    makes long and a run of 32 decode steps does not amortize."""
     runs = {}
     for path in paths:
         with open(path) as f:
@@ -124,7 +124,9 @@ def roofline(*paths):
         bound = max(compute, memory)
         # The softmax unit takes one score per cycle: the rows' lengths are a lower bound too.
         softmax = c["macs"] / (2 * d)
-        prefill = r.get("prefill", {}).get("engine", {}).get("cycles", 0)
+        # The prefill pass's cycles inside `cycles` (its eviction pass; its importance loads are
+        # taken while the controller is idle, which `cycles` does not count).
+        prefill = r.get("prefill", {}).get("engine", {}).get("eviction_pass_cycles", 0)
         print(f"{name:<13} {r['cycles']:>10} {compute:>9.0f} {memory:>9.0f} {bound:>9.0f} {r['cycles'] / bound:>6.2f} "
               f"{prefill:>8} {(r['cycles'] - prefill) / bound:>6.2f} "
               f"{softmax:>9.0f} {r['dram_bytes']:>11} {r['simulated_cycles_per_second']:>10.0f}")
