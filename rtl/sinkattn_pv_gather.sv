@@ -14,7 +14,8 @@
 // The input side (the probabilities and the beat register) and the row register are separate:
 // the next row's probabilities are gathered while the last row's outputs still come in.
 // row_start_i (the controller's, a new row) restarts the input side and wins over the gather's
-// own updates; out_clear_i empties the row register.
+// own updates; out_clear_i empties the row register (to zeros: a pruned head's row, which has
+// no outputs, is sent with the register as it is).
 module sinkattn_pv_gather #(
   parameter int HeadDim   = 128,   // hw.head_dim: output elements per row
   parameter int PvLanes   = 4,     // hw.pv_lanes: pairs per P.V beat
@@ -55,7 +56,7 @@ module sinkattn_pv_gather #(
   // The row
   output logic [HeadDim*OBits-1:0]    row_o,         // outputs, element d at [d*OBits +: OBits]
   output logic                        out_done_o,    // the row's outputs are complete
-  input  logic                        out_clear_i    // pulse: the row was sent on; the register is free
+  input  logic                        out_clear_i    // pulse: a row was sent on; the register to zero
 );
   localparam int OutBeats = HeadDim / OutLanes;
 
@@ -117,7 +118,10 @@ module sinkattn_pv_gather #(
         prow_q <= '0;
         gcnt_q <= '0;
       end
-      if (out_clear_i) out_done_q <= 1'b0;
+      if (out_clear_i) begin
+        out_done_q <= 1'b0;
+        row_q      <= '0;
+      end
     end
   end
 

@@ -246,7 +246,7 @@ module sinkattn_top #(
   logic            cmd_fire;               // a host command is accepted
   logic            run_start;              // a RUN is accepted: the front's next job is 0
   logic            head_clear;             // OpClear: head importance and pruned masks to zero
-  logic            row_start;              // a row starts: the gather's row state to zero
+  logic            row_start;              // a row starts: the gather's input side to zero
   logic            job_release;            // the back's job is over: its bank is free
   logic            job_next;               // the back moves on from job g (g_q, gbase_q)
   logic            grp_done;               // nothing of job g is left in flight (StGrpWait's exit)
@@ -587,7 +587,7 @@ module sinkattn_top #(
     .pv_valid_o(pv_valid), .pv_ready_i(pv_ready), .pv_fire_o(pv_fire), .pv_p_o(pv_p), .pv_lv_o(pv_lv),
     .pv_last_o(pv_last), .pv_pos_o(pv_pos), .pv_pos_d_o(pv_pos_d),
     .out_valid_i(pv_out_fire), .out_ready_o(pv_out_ready), .out_i(pv_out), .out_last_i(pv_out_last),
-    .out_abs_o(out_abs), .row_o(row_out), .out_done_o(out_done), .out_clear_i(row_taken && em_act_q)
+    .out_abs_o(out_abs), .row_o(row_out), .out_done_o(out_done), .out_clear_i(row_taken)
   );
   for (genvar i = 0; i < PvLanes; i++) begin : g_pv_lane
     logic [TokW-1:0] pos;
@@ -1311,7 +1311,7 @@ module sinkattn_top #(
   assign row_layer_o  = 8'(l_q);
   assign row_head_o   = em_head_q;
   assign row_active_o = em_act_q;
-  assign row_data_o   = em_act_q ? row_out : '0;
+  assign row_data_o   = row_out;  // zeros for a pruned head's row (the last send cleared it)
   assign ev_valid_o   = ev_valid_q;
   assign ev_kind_o    = ev_kind_q;
   assign ev_step_o    = ev_step_q;

@@ -1,8 +1,8 @@
 // The P.V gather (rtl/sinkattn_pv_gather.sv): the softmax unit's accepted probabilities gathered
 // into P.V input beats of PvLanes (probability, list position) pairs, and the P.V lanes' output
 // beats gathered into the row register with their sum of |out| (head importance). The row
-// register takes beats while it is not done (out_ready); out_clear (the row was sent on) frees
-// it. row_start (the controller's, a new row) restarts the input side and wins over the
+// register takes beats while it is not done (out_ready); out_clear (a row was sent on) empties
+// it to zeros, which is what a pruned head's row is sent with. row_start (the controller's, a new row) restarts the input side and wins over the
 // gather's own updates, as in the RTL.
 //
 // How the block models are evaluated: sim/systemc/cells.hpp.
@@ -63,7 +63,7 @@ struct PvGather : sc_core::sc_module {
   }
 
   // `accept`: a probability `p` of the row is accepted (`p_last`: the row's last); `out_last`:
-  // the output beat is the row's last; `out_clear`: the row register's row was sent on.
+  // the output beat is the row's last; `out_clear`: a row was sent on (the register to zero).
   void edge(bool row_start, bool accept, std::uint32_t p, bool p_last, bool out_last, bool out_clear) {
     if (pv_fire) pv_valid = false;
     if (accept) {
@@ -95,7 +95,10 @@ struct PvGather : sc_core::sc_module {
     }
     // The top's pulses, after (over) the gather's own updates.
     if (row_start) prow = gcnt = 0;
-    if (out_clear) out_done = false;
+    if (out_clear) {
+      out_done = false;
+      std::fill(row.begin(), row.end(), 0);
+    }
   }
 
  private:

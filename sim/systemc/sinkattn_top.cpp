@@ -50,7 +50,6 @@ SinkattnTop::SinkattnTop(sc_core::sc_module_name n, const Config& cfg, const Int
   shift_.assign(hw_.max_q_heads, 0);
   hpruned_.assign(hw_.max_q_heads, 0);
   himp_.assign(hw_.max_q_heads, 0);
-  zero_row_.assign(tr.shape.head_dim, 0);
   // Importance and alive bitmap, sized by the trace (the RTL's arrays are MaxLayers x
   // MaxKvHeads x MaxTokens; only entries below the trace's sizes are ever touched).
   imp_.assign(static_cast<std::size_t>(tr.shape.layers) * tr.shape.kv_heads * tr.shape.tokens, 0);
@@ -271,7 +270,7 @@ void SinkattnTop::edge() {
   edge_config();
   edge_heads();
   ser.edge(qk_out);
-  gather.edge(row_start_, p_fire_ && !disc_now_, sm_p_, sm_p_last_, pv_out_last_, row_taken_ && em_act_);
+  gather.edge(row_start_, p_fire_ && !disc_now_, sm_p_, sm_p_last_, pv_out_last_, row_taken_);
   front.edge(run_start_, job_release_, bk_, cyc_q, fetch.wr_valid, fetch.wr_bank, fetch.wr_pos, fetch.wr_plane);
   scan_word_ok_ = !ev_port_back_;
 }

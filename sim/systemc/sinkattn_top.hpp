@@ -66,7 +66,7 @@ struct SinkattnTop : sc_core::sc_module {
   int row_layer() const { return l_; }
   int row_head() const { return em_head_; }
   bool row_active() const { return em_act_; }
-  const std::vector<std::int16_t>& row_data() const { return em_act_ ? gather.row : zero_row_; }
+  const std::vector<std::int16_t>& row_data() const { return gather.row; }  // zeros for a pruned head
   // Cycles the controller can skip in bulk from the current state with nothing else moving,
   // or 0 (the clear sweep: one entry per cycle, no handshake).
   std::uint64_t clear_cycles_left() const;
@@ -177,7 +177,6 @@ struct SinkattnTop : sc_core::sc_module {
   // and the row port
   bool em_valid_ = false, em_act_ = false, em_refetched_ = false;
   int em_head_ = 0, em_n_ = 0;
-  std::vector<std::int16_t> zero_row_;  // a pruned head's row
   // Eviction from a read list
   bool evl_ = false;       // the eviction scan walks a bank's read list
   bool evl_bank_ = false;  //   that bank
