@@ -1,5 +1,11 @@
-// Softmax unit: one row of n int32 scores in, n Q1.15 probabilities out, bit-exact with
-// num::softmax_row (docs/numerics.md, "Softmax").
+// Softmax unit: rows of n int32 scores in, n Q1.15 probabilities a row out, bit-exact with
+// num::softmax_row (docs/numerics.md, "Softmax"), row by row or a group of rows token-major.
+//
+// Groups: the rows of one KV head's group read the same keys and values, so the top retires them
+// together (docs/group_retire.md): a group is up to MaxGroup rows of the same n, the last marked
+// with s_glast_i, and its probabilities leave token-major: for token j, p(0, j), p(1, j), ...,
+// p(G-1, j), each entry with its row (p_row_o). A row alone is a group of one (s_glast_i with
+// every s_last_i), which is the row-by-row unit this block used to be, cycle for cycle.
 //
 // The row maximum must be known before the first exp2, and the row sum before the first
 // probability, so every row passes three engines, each streaming one score per cycle:
@@ -12,28 +18,32 @@
 //   OUT  reads the exp bank back and emits p = (e * R + 2^(sh-1)) >> sh, sh = lead + 1, through a
 //        small FIFO that absorbs p_ready_i back-pressure.
 //
-// Buffering: two score banks (2 x MaxTokens x 32 bits) between IN and EXP and two exp banks
-// (2 x MaxTokens x ExpOutBits) between EXP and OUT, each pair one simple dual-port RAM (one write,
-// one read port), so the three engines work on three consecutive rows at once. A bank is handed
-// on when its row is complete and handed back as soon as the last read of it has been issued.
-// Metadata travels with the banks (n, s_max, M, E for the score banks; n, R, lead, p_max for the
-// exp banks) and, inside EXP and OUT, with every pipeline stage, so an engine starts the next
-// row in the cycle after the previous row's last issue.
+// Buffering: two score banks (2 x MaxTokens x 32 bits) between IN and EXP and two exp slots
+// (2 x MaxGroup x MaxTokens x ExpOutBits, a group's rows each) between EXP and OUT, each one
+// simple dual-port RAM (one write, one read port), so IN and EXP work on consecutive rows and OUT
+// on the group before EXP's. A score bank is handed on when its row is complete, an exp slot when
+// its group's last row has its reciprocal; each is handed back as soon as the last read of it
+// has been issued. Metadata travels with the banks (n, s_max, M, E and the group-last flag for
+// the score banks; n, the row count and per row R, lead, p_max for the exp slots) and, inside EXP
+// and OUT, with every pipeline stage, so an engine starts the next row in the cycle after the
+// previous row's last issue. OUT reads one exp-slot word a cycle: (j, r) with r counting fastest.
 //
 // Timing (rtl/datapath_latency.md; checked by testbench/rtl/softmax_unit_tb.cpp):
 //   one row alone, no back-pressure: 3n + 9 cycles from the first score accepted to the last
 //   probability taken; R back-to-back rows of n: (R + 2) n + 6 floor((R + 1) / 2) + 3 cycles,
 //   i.e. a steady-state rate of 2 rows per 2n + 6 cycles (the exp banks are the limit: a bank is
 //   busy from the start of EXP to the end of OUT, and the EXP pipeline tail plus the reciprocal
-//   put 6 cycles between a row's last EXP issue and its first OUT issue).
+//   put 6 cycles between a row's last EXP issue and its first OUT issue). Groups of G rows:
+//   rtl/datapath_latency.md (sinkattn::latency::softmax_group_cycles).
 //
 // The scale constant (M, E) is sampled with the first score of each row. A row must end with
-// s_last_i after at most MaxTokens scores.
+// s_last_i after at most MaxTokens scores; a group has at most MaxGroup rows, all of the same n.
 //
 // The numeric contract's constants come from the generated package sinkattn_numerics_pkg, named in
 // the parameter list so that the ANSI port list can use them.
 module softmax_unit #(
   parameter int MaxTokens    = 4096,              // longest row (scores per bank)
+  parameter int MaxGroup     = 1,                 // most rows of a group (an exp slot's rows)
   parameter int OutFifoDepth = 4,                 // >= 4 keeps OUT at one probability per cycle
   parameter     Exp2LutFile  = "exp2_lut.hex",    // generated EXP2 table ($readmemh), set by the build
   parameter     RecipLutFile = "recip_lut.hex",   // generated RECIP table ($readmemh), set by the build
@@ -50,7 +60,8 @@ module softmax_unit #(
   // Derived, not to be overridden (the port list uses them)
   localparam int ScoreBits = 32,  // int32 scores (contract)
   localparam int ShiftBits = $clog2(ScaleShiftMax + 1),
-  localparam int PBits     = ProbFracBits + 1  // Q1.15 in 16 bits
+  localparam int PBits     = ProbFracBits + 1,  // Q1.15 in 16 bits
+  localparam int RowW      = (MaxGroup > 1) ? $clog2(MaxGroup) : 1  // a row's index in its group
 ) (
   input  logic                     clk_i,      // clock
   input  logic                     rst_ni,     // asynchronous reset, active low
@@ -58,13 +69,17 @@ module softmax_unit #(
   output logic                     s_ready_o,  // score accepted when valid & ready
   input  logic [ScoreBits-1:0]     s_i,        // signed int32 score
   input  logic                     s_last_i,   // last score of the row
+  input  logic                     s_glast_i,  // with s_last_i: the row is its group's last
   input  logic [ScaleMantBits-1:0] mant_i,     // score-scale mantissa M; read with a row's first score
   input  logic [ShiftBits-1:0]     shift_i,    // score-scale shift E in [ScaleShiftMin, ScaleShiftMax]; ditto
   output logic                     p_valid_o,  // probability valid
   input  logic                     p_ready_i,  // probability taken when valid & ready
   output logic [PBits-1:0]         p_o,        // probability, unsigned Q1.15
-  output logic                     p_last_o,   // last probability of the row
-  output logic [PBits-1:0]         p_max_o     // the row's p_max (progressive quantization), valid with p_valid_o
+  output logic [RowW-1:0]          p_row_o,    // its row in the group (entries go token-major)
+  output logic                     p_last_o,   // last probability of the group
+  // The p_max of each row of the group (progressive quantization), row r at [r*PBits +: PBits],
+  // zero beyond the group's rows; valid with p_valid_o
+  output logic [MaxGroup*PBits-1:0] p_max_o
 );
 
   localparam int IdxBits   = (MaxTokens > 1) ? $clog2(MaxTokens) : 1;  // index inside a bank
@@ -80,14 +95,18 @@ module softmax_unit #(
   localparam int NormBits  = ExpOutBits + RecipOutBits + 1;         // e * R + 2^(sh-1) < 2^33
   localparam int NormOff   = RecipOutBits - ProbFracBits;           // sh = lead + NormOff
   localparam int AddrBits  = IdxBits + 1;                           // {bank, index}
+  localparam int SlotRows  = 2 * MaxGroup;                          // the exp slots' rows
+  localparam int SrBits    = $clog2(SlotRows);                      // slot * MaxGroup + row
+  localparam int GCntBits  = $clog2(MaxGroup + 1);                  // rows of a group, 1 .. MaxGroup
   localparam int FifoCntBits = $clog2(OutFifoDepth + 1);
-  localparam int EntryBits = 1 + 2 * PBits;                         // {last, p_max, p}
+  localparam int EntryBits = 1 + RowW + (MaxGroup + 1) * PBits;     // {last, row, p_max per row, p}
 
   // =============================================================================================
   // Banks and their hand-over flags
   // =============================================================================================
-  // The two score banks (IN writes, EXP reads) and the two exp banks (EXP writes, OUT reads) are
-  // one ram_2p cell each, addressed {bank, index}; they are instantiated next to their writers.
+  // The two score banks (IN writes, EXP reads) and the two exp slots (EXP writes, OUT reads) are
+  // one ram_2p cell each, addressed {bank, index} and {slot * MaxGroup + row, index}; they are
+  // instantiated next to their writers.
   // Explicit [0:N-1] ranges: Icarus warns about $readmemh into [N]-declared arrays.
   logic [ExpOutBits-1:0]   exp2_rom  [0:2**LogitFracBits-1];  // EXP2 table
   logic [RecipOutBits-1:0] recip_rom [0:2**RecipLutBits-1];   // RECIP table
@@ -98,19 +117,22 @@ module softmax_unit #(
   end
 
   logic [1:0] sb_full_q, sb_full_d;  // score bank holds a complete row not yet read by EXP
-  logic [1:0] eb_busy_q, eb_busy_d;  // exp bank reserved by EXP, not yet fully read by OUT
-  logic [1:0] eb_ready_q, eb_ready_d;  // exp bank's reciprocal is known: OUT may read it
+  logic [1:0] eb_busy_q, eb_busy_d;  // exp slot reserved by EXP, not yet fully read by OUT
+  logic [1:0] eb_ready_q, eb_ready_d;  // exp slot's group has all its reciprocals: OUT may read it
 
   // Score-bank metadata, bank b at [b*W +: W]: written by IN, read by EXP when it starts the row.
   logic [2*CntBits-1:0]       sb_n_q;
   logic [2*ScoreBits-1:0]     sb_max_q;
   logic [2*ScaleMantBits-1:0] sb_mant_q;
   logic [2*ShiftBits-1:0]     sb_shift_q;
-  // Exp-bank metadata: n written by EXP at the row's start, the rest by the reciprocal stage.
-  logic [2*CntBits-1:0]       eb_n_q;
-  logic [2*RecipOutBits-1:0]  eb_recip_q;
-  logic [2*LeadBits-1:0]      eb_lead_q;
-  logic [2*PBits-1:0]         eb_pmax_q;
+  logic [1:0]                 sb_glast_q;  // the bank's row is its group's last
+  // Exp-slot metadata: n written by EXP at each row's start, the rest by the reciprocal stage,
+  // per row at slot * MaxGroup + row.
+  logic [2*CntBits-1:0]             eb_n_q;
+  logic [2*GCntBits-1:0]            eb_rows_q;
+  logic [SlotRows*RecipOutBits-1:0] eb_recip_q;
+  logic [SlotRows*LeadBits-1:0]     eb_lead_q;
+  logic [SlotRows*PBits-1:0]        eb_pmax_q;
 
   // =============================================================================================
   // IN engine
@@ -139,6 +161,7 @@ module softmax_unit #(
   always_ff @(posedge clk_i) begin
     if (in_take) begin
       sb_n_q[in_bank_q*CntBits +: CntBits] <= CntBits'(in_idx_q) + CntBits'(1);
+      if (s_last_i) sb_glast_q[in_bank_q] <= s_glast_i;
       if (in_first) begin
         sb_mant_q[in_bank_q*ScaleMantBits +: ScaleMantBits] <= mant_i;
         sb_shift_q[in_bank_q*ShiftBits +: ShiftBits]        <= shift_i;
@@ -154,6 +177,8 @@ module softmax_unit #(
   // octave shift, exp-bank write and row sum (X4). No stalls once a row has started.
   // =============================================================================================
   logic                     x_bank;     // bank of the row being issued (or next to issue)
+  logic                     x_slot_q;   // exp slot of its group
+  logic [RowW-1:0]          x_row_q;    // its row in the group (0: the slot is still to reserve)
   logic                     x_start, x_issue, x_issue_last;
   logic [IdxBits-1:0]       x_cur_idx;
   logic [CntBits-1:0]       x_cur_n;
@@ -161,12 +186,13 @@ module softmax_unit #(
   logic [ScaleMantBits-1:0] x_cur_mant;
   logic [ShiftBits-1:0]     x_cur_shift;
 
-  // A row starts when its scores are complete and its exp bank has been handed back by OUT; the
-  // first issue reads the row's constants straight from the bank so there is no start-up bubble.
+  // A row starts when its scores are complete and, for a group's first row, its exp slot has
+  // been handed back by OUT; the first issue reads the row's constants straight from the bank so
+  // there is no start-up bubble.
   row_issue #(.IdxBits(IdxBits), .CntBits(CntBits), .MetaBits(ScoreBits + ScaleMantBits + ShiftBits)) u_x_issue (
     .clk_i,
     .rst_ni,
-    .ready_i     (sb_full_q[x_bank] & ~eb_busy_q[x_bank]),
+    .ready_i     (sb_full_q[x_bank] & ((x_row_q != '0) | ~eb_busy_q[x_slot_q])),
     .credit_i    (1'b1),
     .bank_n_i    (sb_n_q[x_bank*CntBits +: CntBits]),
     .bank_meta_i ({sb_max_q[x_bank*ScoreBits +: ScoreBits], sb_mant_q[x_bank*ScaleMantBits +: ScaleMantBits],
@@ -181,11 +207,22 @@ module softmax_unit #(
   );
 
   always_ff @(posedge clk_i) begin
-    if (x_start) eb_n_q[x_bank*CntBits +: CntBits] <= x_cur_n;
+    if (x_start) eb_n_q[x_slot_q*CntBits +: CntBits] <= x_cur_n;
+  end
+  // The slot moves on after a group's last row.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      x_slot_q <= 1'b0;
+      x_row_q  <= '0;
+    end else if (x_issue_last) begin
+      x_slot_q <= x_slot_q ^ sb_glast_q[x_bank];
+      x_row_q  <= sb_glast_q[x_bank] ? '0 : x_row_q + RowW'(1);
+    end
   end
 
   // X1: score from the bank; each stage carries the row constants it still needs.
-  logic                     x1_valid_q, x1_last_q, x1_bank_q;
+  logic                     x1_valid_q, x1_last_q, x1_slot_q, x1_glast_q;
+  logic [RowW-1:0]          x1_row_q;
   logic [ScoreBits-1:0]     x1_score_q, x1_max_q;
   logic [ScaleMantBits-1:0] x1_mant_q;
   logic [ShiftBits-1:0]     x1_shift_q;
@@ -204,7 +241,9 @@ module softmax_unit #(
   );
   always_ff @(posedge clk_i) begin
     x1_last_q  <= x_issue_last;
-    x1_bank_q  <= x_bank;
+    x1_slot_q  <= x_slot_q;
+    x1_row_q   <= x_row_q;
+    x1_glast_q <= sb_glast_q[x_bank];
     x1_max_q   <= x_cur_max;
     x1_mant_q  <= x_cur_mant;
     x1_shift_q <= x_cur_shift;
@@ -213,25 +252,31 @@ module softmax_unit #(
   assign x1_diff = x1_max_q - x1_score_q;
 
   // X2: product (s_max - s) * M.
-  logic                 x2_valid_q, x2_last_q, x2_bank_q;
+  logic                 x2_valid_q, x2_last_q, x2_slot_q, x2_glast_q;
+  logic [RowW-1:0]      x2_row_q;
   logic [ProdBits-1:0]  x2_prod_q;
   logic [ShiftBits-1:0] x2_shift_q;
   always_ff @(posedge clk_i) begin
     x2_prod_q  <= ProdBits'(x1_diff) * ProdBits'(x1_mant_q);
     x2_last_q  <= x1_last_q;
-    x2_bank_q  <= x1_bank_q;
+    x2_slot_q  <= x1_slot_q;
+    x2_row_q   <= x1_row_q;
+    x2_glast_q <= x1_glast_q;
     x2_shift_q <= x1_shift_q;
   end
 
   // X3: plus the rounding bias 2^(E - LogitFracBits - 1).
-  logic                 x3_valid_q, x3_last_q, x3_bank_q;
+  logic                 x3_valid_q, x3_last_q, x3_slot_q, x3_glast_q;
+  logic [RowW-1:0]      x3_row_q;
   logic [SumBits-1:0]   x3_sum_q;
   logic [ShiftBits-1:0] x3_shift_q;
   always_ff @(posedge clk_i) begin
     x3_sum_q   <= SumBits'(x2_prod_q) +
                   (SumBits'(1) << (x2_shift_q - ShiftBits'(LogitFracBits + 1)));
     x3_last_q  <= x2_last_q;
-    x3_bank_q  <= x2_bank_q;
+    x3_slot_q  <= x2_slot_q;
+    x3_row_q   <= x2_row_q;
+    x3_glast_q <= x2_glast_q;
     x3_shift_q <= x2_shift_q;
   end
   // d = sum >> (E - LogitFracBits); only d below 2^DistBits gives a non-zero exp2.
@@ -245,7 +290,8 @@ module softmax_unit #(
   assign x3_oct   = x3_dist[DistBits-1:LogitFracBits];
 
   // X4: table value, octave shift, exp-bank write, row sum.
-  logic                  x4_valid_q, x4_last_q, x4_bank_q, x4_under_q;
+  logic                  x4_valid_q, x4_last_q, x4_slot_q, x4_glast_q, x4_under_q;
+  logic [RowW-1:0]       x4_row_q;
   logic [ExpOutBits-1:0] x4_rom_q;
   logic [OctBits-1:0]    x4_oct_q;
   logic [ExpOutBits-1:0] x4_e;
@@ -254,7 +300,9 @@ module softmax_unit #(
   always_ff @(posedge clk_i) begin
     if (x3_valid_q) x4_rom_q <= exp2_rom[x3_frac];
     x4_last_q  <= x3_last_q;
-    x4_bank_q  <= x3_bank_q;
+    x4_slot_q  <= x3_slot_q;
+    x4_row_q   <= x3_row_q;
+    x4_glast_q <= x3_glast_q;
     x4_under_q <= x3_under;
     x4_oct_q   <= x3_oct;
   end
@@ -283,21 +331,26 @@ module softmax_unit #(
     end
   end
 
-  // Reciprocal: R0 finds the leading one of Z and reads the table; R1 computes p_max and hands
-  // the exp bank to OUT. Pipelined, so rows of one element each are fine.
-  logic                    r0_valid_q, r0_bank_q;
+  // Reciprocal: R0 finds the leading one of Z and reads the table; R1 computes p_max and, after
+  // a group's last row, hands the exp slot to OUT. Pipelined, so rows of one element are fine.
+  logic                    r0_valid_q, r0_slot_q, r0_glast_q;
+  logic [RowW-1:0]         r0_row_q;
   logic [ZBits-1:0]        r0_z_q;
   logic [LeadBits-1:0]     r0_lead;
   logic [RecipLutBits-1:0] r0_index;
-  logic                    r1_valid_q, r1_bank_q;
+  logic                    r1_valid_q, r1_slot_q, r1_glast_q;
+  logic [RowW-1:0]         r1_row_q;
+  logic [SrBits-1:0]       r1_sr;     // slot * MaxGroup + row: the row's metadata
   logic [LeadBits-1:0]     r1_lead_q;
   logic [RecipOutBits-1:0] r1_recip_q;
   logic [PBits-1:0]        r1_pmax;
 
   always_ff @(posedge clk_i) begin
     if (x4_valid_q && x4_last_q) begin
-      r0_z_q    <= z_next;
-      r0_bank_q <= x4_bank_q;
+      r0_z_q     <= z_next;
+      r0_slot_q  <= x4_slot_q;
+      r0_row_q   <= x4_row_q;
+      r0_glast_q <= x4_glast_q;
     end
   end
   always_comb begin
@@ -313,9 +366,12 @@ module softmax_unit #(
     if (r0_valid_q) begin
       r1_recip_q <= recip_rom[r0_index];
       r1_lead_q  <= r0_lead;
-      r1_bank_q  <= r0_bank_q;
+      r1_slot_q  <= r0_slot_q;
+      r1_row_q   <= r0_row_q;
+      r1_glast_q <= r0_glast_q;
     end
   end
+  assign r1_sr = SrBits'(SrBits'(r1_slot_q) * SrBits'(MaxGroup) + SrBits'(r1_row_q));
   // p_max = normalize(ExpOne): (ExpOne * R + 2^(sh-1)) >> sh, which fits PBits (<= 32784).
   assign r1_pmax = PBits'(((NormBits'(r1_recip_q) << (ExpOutBits - 1)) +
                            (NormBits'(1) << (r1_lead_q + LeadBits'(NormOff - 1)))) >>
@@ -323,9 +379,11 @@ module softmax_unit #(
 
   always_ff @(posedge clk_i) begin
     if (r1_valid_q) begin
-      eb_recip_q[r1_bank_q*RecipOutBits +: RecipOutBits] <= r1_recip_q;
-      eb_lead_q[r1_bank_q*LeadBits +: LeadBits]          <= r1_lead_q;
-      eb_pmax_q[r1_bank_q*PBits +: PBits]                <= r1_pmax;
+      eb_recip_q[r1_sr*RecipOutBits +: RecipOutBits] <= r1_recip_q;
+      eb_lead_q[r1_sr*LeadBits +: LeadBits]          <= r1_lead_q;
+      eb_pmax_q[r1_sr*PBits +: PBits]                <= r1_pmax;
+      // The group's row count: its last row's index + 1.
+      if (r1_glast_q) eb_rows_q[r1_slot_q*GCntBits +: GCntBits] <= GCntBits'(r1_row_q) + GCntBits'(1);
     end
   end
 
@@ -340,70 +398,88 @@ module softmax_unit #(
   end
 
   // =============================================================================================
-  // OUT engine: issue (O0), RAM data and multiply (O1), round and shift (O2), FIFO.
+  // OUT engine: issue (O0), RAM data and multiply (O1), round and shift (O2), FIFO. It walks the
+  // slot's group token-major: (j, r) = (0, 0), (0, 1), ..., (0, G-1), (1, 0), ...
   // =============================================================================================
-  logic                    o_bank;
-  logic                    o_credit, o_issue, o_issue_last;
-  logic [IdxBits-1:0]      o_cur_idx;
+  logic                    o_slot_q;   // the slot OUT reads (or waits for)
+  logic [IdxBits-1:0]      o_j_q;      // next token
+  logic [RowW-1:0]         o_r_q;      //   and row
+  logic                    o_credit, o_issue, o_issue_last, o_tok_last, o_row_last;
+  logic [CntBits-1:0]      o_n;        // the group's n
+  logic [GCntBits-1:0]     o_rows;     //   and rows
+  logic [SrBits-1:0]       o_sr;       // slot * MaxGroup + row of this issue
   logic [RecipOutBits-1:0] o_cur_recip;
   logic [LeadBits-1:0]     o_cur_lead;
-  logic [PBits-1:0]        o_cur_pmax;
+  logic [MaxGroup*PBits-1:0] o_cur_pmax;  // the group's p_max per row, zero beyond its rows
   logic [FifoCntBits-1:0]  occ_q;  // issued and not yet popped: in the pipeline or the FIFO
   logic                    pop;
 
-  // Issue only with a free FIFO slot reserved, so the pipeline never has to stall.
-  assign o_credit = (occ_q < FifoCntBits'(OutFifoDepth));
-  // The OUT engine needs neither the start pulse nor the row length (the cell ends the row).
-  /* verilator lint_off PINCONNECTEMPTY */
-  row_issue #(.IdxBits(IdxBits), .CntBits(CntBits), .MetaBits(RecipOutBits + LeadBits + PBits)) u_o_issue (
-    .clk_i,
-    .rst_ni,
-    .ready_i     (eb_ready_q[o_bank]),
-    .credit_i    (o_credit),
-    .bank_n_i    (eb_n_q[o_bank*CntBits +: CntBits]),
-    .bank_meta_i ({eb_recip_q[o_bank*RecipOutBits +: RecipOutBits], eb_lead_q[o_bank*LeadBits +: LeadBits],
-                   eb_pmax_q[o_bank*PBits +: PBits]}),
-    .bank_o      (o_bank),
-    .start_o     (),
-    .issue_o     (o_issue),
-    .last_o      (o_issue_last),
-    .idx_o       (o_cur_idx),
-    .n_o         (),
-    .meta_o      ({o_cur_recip, o_cur_lead, o_cur_pmax})
-  );
-  /* verilator lint_on PINCONNECTEMPTY */
+  // Issue only with a free FIFO slot reserved, so the pipeline never has to stall. The slot's
+  // metadata stays put while OUT reads it (EXP reserves the slot again only after OUT's last
+  // issue), so every issue reads it directly.
+  assign o_credit     = (occ_q < FifoCntBits'(OutFifoDepth));
+  assign o_issue      = eb_ready_q[o_slot_q] & o_credit;
+  assign o_n          = eb_n_q[o_slot_q*CntBits +: CntBits];
+  assign o_rows       = eb_rows_q[o_slot_q*GCntBits +: GCntBits];
+  assign o_tok_last   = (CntBits'(o_j_q) == o_n - CntBits'(1));
+  assign o_row_last   = (GCntBits'(o_r_q) == o_rows - GCntBits'(1));
+  assign o_issue_last = o_issue & o_tok_last & o_row_last;
+  assign o_sr         = SrBits'(SrBits'(o_slot_q) * SrBits'(MaxGroup) + SrBits'(o_r_q));
+  assign o_cur_recip  = eb_recip_q[o_sr*RecipOutBits +: RecipOutBits];
+  assign o_cur_lead   = eb_lead_q[o_sr*LeadBits +: LeadBits];
+  for (genvar r = 0; r < MaxGroup; r++) begin : g_o_pmax
+    assign o_cur_pmax[r*PBits +: PBits] = (GCntBits'(r) < o_rows) ? eb_pmax_q[(MaxGroup*32'(o_slot_q) + r)*PBits +: PBits]
+                                                                  : '0;
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      o_slot_q <= 1'b0;
+      o_j_q    <= '0;
+      o_r_q    <= '0;
+    end else if (o_issue) begin
+      o_r_q <= o_row_last ? '0 : o_r_q + RowW'(1);
+      if (o_row_last) o_j_q <= o_tok_last ? '0 : o_j_q + IdxBits'(1);
+      if (o_issue_last) o_slot_q <= ~o_slot_q;
+    end
+  end
 
   logic                    o1_valid_q, o1_last_q;
+  logic [RowW-1:0]         o1_row_q;
   logic [ExpOutBits-1:0]   o1_e_q;
   logic [RecipOutBits-1:0] o1_recip_q;
   logic [LeadBits-1:0]     o1_lead_q;
-  logic [PBits-1:0]        o1_pmax_q;
-  // Exp banks: X4 writes each exp as it leaves the pipeline, OUT's issue reads it into O1.
-  ram_2p #(.Width(ExpOutBits), .Depth(2**AddrBits)) u_exp_mem (
+  logic [MaxGroup*PBits-1:0] o1_pmax_q;
+  // Exp slots: X4 writes each exp as it leaves the pipeline, OUT's issue reads it into O1.
+  localparam int ExpDepth = SlotRows * 2**IdxBits;
+  ram_2p #(.Width(ExpOutBits), .Depth(ExpDepth)) u_exp_mem (
     .clk_i,
     .we_i    (x4_valid_q),
-    .waddr_i ({x4_bank_q, x4_widx_q}),
+    .waddr_i ({SrBits'(SrBits'(x4_slot_q) * SrBits'(MaxGroup) + SrBits'(x4_row_q)), x4_widx_q}),
     .wdata_i (x4_e),
     .wmask_i (1'b1),
     .re_i    (o_issue),
-    .raddr_i ({o_bank, o_cur_idx}),
+    .raddr_i ({o_sr, o_j_q}),
     .rdata_o (o1_e_q)
   );
   always_ff @(posedge clk_i) begin
     o1_last_q  <= o_issue_last;
+    o1_row_q   <= o_r_q;
     o1_recip_q <= o_cur_recip;
     o1_lead_q  <= o_cur_lead;
     o1_pmax_q  <= o_cur_pmax;
   end
 
   logic                o2_valid_q, o2_last_q;
+  logic [RowW-1:0]     o2_row_q;
   logic [NormBits-1:0] o2_prod_q;
   logic [LeadBits-1:0] o2_lead_q;
-  logic [PBits-1:0]    o2_pmax_q;
+  logic [MaxGroup*PBits-1:0] o2_pmax_q;
   logic [PBits-1:0]    o2_p;
   always_ff @(posedge clk_i) begin
     o2_prod_q <= NormBits'(o1_e_q) * NormBits'(o1_recip_q);
     o2_last_q <= o1_last_q;
+    o2_row_q  <= o1_row_q;
     o2_lead_q <= o1_lead_q;
     o2_pmax_q <= o1_pmax_q;
   end
@@ -421,7 +497,7 @@ module softmax_unit #(
     end
   end
 
-  // Output FIFO: entries {last, p_max, p}.
+  // Output FIFO: entries {last, row, p_max per row, p}.
   logic fifo_empty;
   // The full flag is not needed: occ_q reserves a slot per issue.
   /* verilator lint_off PINCONNECTEMPTY */
@@ -429,9 +505,9 @@ module softmax_unit #(
     .clk_i,
     .rst_ni,
     .push_i  (o2_valid_q),
-    .data_i  ({o2_last_q, o2_pmax_q, o2_p}),
+    .data_i  ({o2_last_q, o2_row_q, o2_pmax_q, o2_p}),
     .pop_i   (pop),
-    .data_o  ({p_last_o, p_max_o, p_o}),
+    .data_o  ({p_last_o, p_row_o, p_max_o, p_o}),
     .empty_o (fifo_empty),
     .full_o  ()
   );
@@ -454,11 +530,11 @@ module softmax_unit #(
     eb_ready_d = eb_ready_q;
     if (in_take && s_last_i) sb_full_d[in_bank_q] = 1'b1;
     if (x_issue_last)        sb_full_d[x_bank]    = 1'b0;
-    if (x_start)             eb_busy_d[x_bank]    = 1'b1;
-    if (r1_valid_q)          eb_ready_d[r1_bank_q] = 1'b1;
+    if (x_start && x_row_q == '0)  eb_busy_d[x_slot_q]  = 1'b1;
+    if (r1_valid_q && r1_glast_q)  eb_ready_d[r1_slot_q] = 1'b1;
     if (o_issue_last) begin
-      eb_busy_d[o_bank]    = 1'b0;
-      eb_ready_d[o_bank]   = 1'b0;
+      eb_busy_d[o_slot_q]  = 1'b0;
+      eb_ready_d[o_slot_q] = 1'b0;
     end
   end
 
@@ -478,6 +554,7 @@ module softmax_unit #(
   initial begin
     if (OutFifoDepth < 1) $fatal(1, "softmax_unit: OutFifoDepth must be >= 1");
     if (MaxTokens < 1) $fatal(1, "softmax_unit: MaxTokens must be >= 1");
+    if (MaxGroup < 1) $fatal(1, "softmax_unit: MaxGroup must be >= 1");
   end
   // Protocol: a row longer than MaxTokens would wrap inside its bank, and a shift outside the
   // contract's range would make the logit shift negative or overflow the sum.
@@ -487,6 +564,14 @@ module softmax_unit #(
     end
     if (in_take && in_first && ((int'(shift_i) < ScaleShiftMin) || (int'(shift_i) > ScaleShiftMax))) begin
       $fatal(1, "softmax_unit: shift_i = %0d outside [%0d, %0d]", shift_i, ScaleShiftMin, ScaleShiftMax);
+    end
+    // A group of more than MaxGroup rows would overrun its slot; its rows share the slot's n.
+    if (x_issue_last && !sb_glast_q[x_bank] && (GCntBits'(x_row_q) == GCntBits'(MaxGroup - 1))) begin
+      $fatal(1, "softmax_unit: group longer than MaxGroup = %0d rows", MaxGroup);
+    end
+    if (x_start && x_row_q != '0 && x_cur_n != eb_n_q[x_slot_q*CntBits +: CntBits]) begin
+      $fatal(1, "softmax_unit: row of %0d scores in a group of rows of %0d", x_cur_n,
+             eb_n_q[x_slot_q*CntBits +: CntBits]);
     end
   end
 `endif

@@ -29,7 +29,7 @@ std::int32_t dot(const std::int16_t* q, const std::int16_t* k, int d, bool msb_o
 SinkattnTop::SinkattnTop(sc_core::sc_module_name n, const Config& cfg, const IntTrace& tr)
     : sc_core::sc_module(n), hw_(cfg.hw), tr_(tr), d_(tr.shape.head_dim), fetch("kv_fetch"),
       front("front", hpruned_, cfg.hw.max_q_heads, cfg.hw.scan_width), qk("qk_lanes", cfg.hw.head_dim, cfg.hw.qk_lanes),
-      ser("serializer", cfg.hw.qk_lanes), sm("softmax_unit", cfg.hw.max_tokens),
+      ser("serializer", cfg.hw.qk_lanes), sm("softmax_unit", cfg.hw.max_tokens, 1),
       gather("pv_gather", cfg.hw.pv_lanes, tr.shape.head_dim), pv("pv_lanes", cfg.hw.head_dim, tr.shape.head_dim),
       tk("topk_engine") {
   const int max_plane = (hw_.head_dim * num::kDataBits + 7) / 8;
@@ -203,7 +203,7 @@ void SinkattnTop::comb() {
   pv.comb();
   const bool p_valid = sm.p_valid;
   sm_p_ = p_valid ? sm.head().p : 0;
-  sm_pmax_ = p_valid ? sm.head().pmax : 0;
+  sm_pmax_ = p_valid ? sm.head_pmax(0) : 0;
   sm_p_last_ = p_valid && sm.head().last;
   // A squashed row's probabilities are discarded as they come; so are those of an MSB pass that
   // needs the recompute, from its first probability, which decides, to its last.

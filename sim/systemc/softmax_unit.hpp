@@ -1,5 +1,6 @@
 // Softmax unit (rtl/softmax_unit.sv): two score banks, EXP pipeline (4 stages), reciprocal
-// (2 stages), two exp banks, OUT pipeline (2 stages) with a credit-reserved output FIFO.
+// (2 stages), two exp slots of up to max_group rows each, OUT pipeline (2 stages) with a
+// credit-reserved output FIFO. OUT walks a slot's group token-major: (j, r) with r fastest.
 // The probabilities of a row are computed with num::softmax_row when EXP starts on it.
 //
 // How the block models are evaluated: sim/systemc/cells.hpp.
@@ -20,29 +21,31 @@ namespace sinkattn::sim {
 struct SoftmaxUnit : sc_core::sc_module {
   static constexpr int kFifoDepth = 4;
   struct Entry {
-    bool last;
-    std::uint32_t pmax, p;
+    bool last;  // the group's last entry
+    int row;    // the entry's row in its group
+    std::uint32_t p;
   };
-  // Score banks
-  std::array<bool, 2> sb_full{}, eb_busy{}, eb_ready{};
-  std::array<int, 2> sb_n{}, eb_n{};
+  const int max_group;
+  // Score banks (IN -> EXP) and exp slots (EXP -> OUT)
+  std::array<bool, 2> sb_full{}, sb_glast{}, eb_busy{}, eb_ready{};
+  std::array<int, 2> sb_n{}, eb_n{}, eb_rows{};
   std::array<std::uint32_t, 2> sb_mant{};
   std::array<int, 2> sb_shift{};
   std::array<std::vector<std::int32_t>, 2> score;
-  std::array<std::vector<std::uint32_t>, 2> prob;
-  std::array<std::uint32_t, 2> pmax{};
+  std::array<std::vector<std::vector<std::uint32_t>>, 2> prob;  // [slot][row][j]
+  std::array<std::vector<std::uint32_t>, 2> pmax;               // [slot][row]
   int in_bank = 0, in_idx = 0;
-  // EXP issue (u_x_issue) and pipeline
+  // EXP issue (u_x_issue), the slot and row it writes, and its pipeline
   RowIssue x;
+  int x_slot = 0, x_row = 0;
   struct XStage {
-    bool valid = false, last = false;
-    int bank = 0;
+    bool valid = false, last = false, glast = false;
+    int slot = 0, row = 0;
   };
   std::array<XStage, 4> xs{};
-  bool r0_valid = false, r1_valid = false;
-  int r0_bank = 0, r1_bank = 0;
-  // OUT issue (u_o_issue) and pipeline
-  RowIssue o;
+  XStage r0, r1;  // reciprocal stages (valid: a row's last element passed X4)
+  // OUT issue and pipeline
+  int o_slot = 0, o_j = 0, o_r = 0;
   struct OStage {
     bool valid = false;
     Entry e{};
@@ -50,18 +53,24 @@ struct SoftmaxUnit : sc_core::sc_module {
   OStage o1, o2;
   std::deque<Entry> fifo;
   int occ = 0;
+  // The p_max per row (zero beyond its rows) of every group OUT has started whose last entry has
+  // not left the FIFO: the RTL's p_max_o travels with each entry, here once per group.
+  std::deque<std::vector<std::uint32_t>> out_pmax;
   // Inputs
-  bool s_valid = false, s_last = false, p_ready = false;
+  bool s_valid = false, s_last = false, s_glast = true, p_ready = false;
   std::int32_t s_in = 0;
   std::uint32_t mant_in = 0;
   int shift_in = 0;
   // Combinational
   bool s_ready = false, in_take = false, p_valid = false, pop = false;
+  bool o_issue = false, o_row_last = false, o_tok_last = false, o_last = false;
 
-  SoftmaxUnit(sc_core::sc_module_name n, int max_tokens) : sc_core::sc_module(n) {
+  SoftmaxUnit(sc_core::sc_module_name n, int max_tokens, int max_group_rows)
+      : sc_core::sc_module(n), max_group(max_group_rows) {
     for (int b = 0; b < 2; ++b) {
       score[b].assign(max_tokens, 0);
-      prob[b].assign(max_tokens, 0);
+      prob[b].assign(max_group, std::vector<std::uint32_t>(max_tokens, 0));
+      pmax[b].assign(max_group, 0);
     }
   }
   void comb_in() {
@@ -69,51 +78,72 @@ struct SoftmaxUnit : sc_core::sc_module {
     p_valid = !fifo.empty();
   }
   const Entry& head() const { return fifo.front(); }
+  // The head entry's group's p_max of row r (valid with p_valid).
+  std::uint32_t head_pmax(int r) const { return out_pmax.front()[r]; }
   void comb() {  // after s_valid, p_ready are known
     in_take = s_valid && s_ready;
-    x.comb(sb_full[x.bank] && !eb_busy[x.bank], true, sb_n[x.bank]);
-    o.comb(eb_ready[o.bank], occ < kFifoDepth, eb_n[o.bank]);
+    x.comb(sb_full[x.bank] && (x_row != 0 || !eb_busy[x_slot]), true, sb_n[x.bank]);
+    o_issue = eb_ready[o_slot] && occ < kFifoDepth;
+    o_tok_last = o_j == eb_n[o_slot] - 1;
+    o_row_last = o_r == eb_rows[o_slot] - 1;
+    o_last = o_issue && o_tok_last && o_row_last;
     pop = p_valid && p_ready;
   }
   void edge() {
+    const int o_slot_q = o_slot;  // the slot OUT read this cycle
     // FIFO and OUT pipeline (old o2 enters the FIFO)
     if (o2.valid) fifo.push_back(o2.e);
-    if (pop) fifo.pop_front();
-    occ += static_cast<int>(o.issue) - static_cast<int>(pop);
+    if (pop) {
+      if (fifo.front().last) out_pmax.pop_front();
+      fifo.pop_front();
+    }
+    occ += static_cast<int>(o_issue) - static_cast<int>(pop);
     o2 = o1;
-    o1.valid = o.issue;
-    if (o.issue) o1.e = {o.last, pmax[o.bank], prob[o.bank][o.idx]};
-    // Reciprocal
-    const bool r1_valid_n = r0_valid;
-    const int r1_bank_n = r0_valid ? r0_bank : r1_bank;
-    const bool r0_valid_n = xs[3].valid && xs[3].last;
-    const int r0_bank_n = r0_valid_n ? xs[3].bank : r0_bank;
+    o1.valid = o_issue;
+    if (o_issue) {
+      if (o_j == 0 && o_r == 0) {
+        std::vector<std::uint32_t> v(max_group, 0);
+        for (int r = 0; r < eb_rows[o_slot]; ++r) v[r] = pmax[o_slot][r];
+        out_pmax.push_back(std::move(v));
+      }
+      o1.e = {o_last, o_r, prob[o_slot][o_r][o_j]};
+      o_r = o_row_last ? 0 : o_r + 1;
+      if (o_row_last) o_j = o_tok_last ? 0 : o_j + 1;
+      if (o_last) o_slot ^= 1;
+    }
     // Flags (always_comb *_d of the RTL, from the old values)
     auto sb_full_d = sb_full;
     auto eb_busy_d = eb_busy;
     auto eb_ready_d = eb_ready;
     if (in_take && s_last) sb_full_d[in_bank] = true;
     if (x.last) sb_full_d[x.bank] = false;
-    if (x.start) eb_busy_d[x.bank] = true;
-    if (r1_valid) eb_ready_d[r1_bank] = true;
-    if (o.last) {
-      eb_busy_d[o.bank] = false;
-      eb_ready_d[o.bank] = false;
+    if (x.start && x_row == 0) eb_busy_d[x_slot] = true;
+    if (r1.valid && r1.glast) {
+      eb_ready_d[r1.slot] = true;
+      eb_rows[r1.slot] = r1.row + 1;
     }
+    if (o_last) {
+      eb_busy_d[o_slot_q] = false;
+      eb_ready_d[o_slot_q] = false;
+    }
+    // Reciprocal
+    r1 = r0;
+    r0 = xs[3];
+    r0.valid = xs[3].valid && xs[3].last;
     // EXP pipeline
     for (int i = 3; i >= 1; --i) xs[i] = xs[i - 1];
-    xs[0] = {x.issue, x.last, x.bank};
+    const bool glast = sb_glast[x.bank];
+    xs[0] = {x.issue, x.last, glast, x_slot, x_row};
     if (x.start) {
-      eb_n[x.bank] = x.n;
-      pmax[x.bank] = num::softmax_row(score[x.bank].data(), x.n, sb_mant[x.bank], sb_shift[x.bank],
-                                      prob[x.bank].data());
+      eb_n[x_slot] = x.n;
+      pmax[x_slot][x_row] = num::softmax_row(score[x.bank].data(), x.n, sb_mant[x.bank], sb_shift[x.bank],
+                                             prob[x_slot][x_row].data());
+    }
+    if (x.last) {
+      x_slot ^= static_cast<int>(glast);
+      x_row = glast ? 0 : x_row + 1;
     }
     x.edge();
-    o.edge();
-    r1_valid = r1_valid_n;
-    r1_bank = r1_bank_n;
-    r0_valid = r0_valid_n;
-    r0_bank = r0_bank_n;
     // IN
     if (in_take) {
       score[in_bank][in_idx] = s_in;
@@ -123,6 +153,7 @@ struct SoftmaxUnit : sc_core::sc_module {
         sb_shift[in_bank] = shift_in;
       }
       if (s_last) {
+        sb_glast[in_bank] = s_glast;
         in_idx = 0;
         in_bank ^= 1;
       } else {

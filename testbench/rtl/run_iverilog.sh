@@ -11,7 +11,7 @@ seed="${SINKATTN_SEED:-1}"
 case "$block" in
   qk_lanes) filter='QkLanes.RandomBeatsWithBackPressureMatchReference' ;;
   pv_lanes) filter='PvLanes.RandomRowsWithBackPressureMatchReference' ;;
-  softmax_unit) filter='SoftmaxUnit.RandomRowsWithBackPressureMatchReference' ;;
+  softmax_unit) filter='SoftmaxUnit.RandomGroupsWithBackPressureMatchReference' ;;
   topk_engine) filter='TopkEngine.IcarusVectors' ;;
   *) echo "run_iverilog.sh: unknown block $block" >&2; exit 2 ;;
 esac

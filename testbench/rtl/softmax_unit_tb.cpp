@@ -1,16 +1,18 @@
 // GoogleTest harness: the Verilated rtl/softmax_unit.sv against num::softmax_row, bit for bit.
 //
-// Every test drives rows through the unit with the valid/ready protocol (valid is held until
-// taken), compares every probability, last flag and p_max, and fails with the seed, the row
-// (vector) number and the first differing element. Random back-pressure on both streams must
-// not change any result; with it off, the measured cycles must equal the formulas of
-// rtl/datapath_latency.md.
+// Every test drives groups of rows through the unit with the valid/ready protocol (valid is held
+// until taken): rows alone (groups of one) and groups of up to MaxGroup rows of the same n, whose
+// probabilities leave token-major. It compares every probability, row index, last flag and the
+// group's p_max vector, and fails with the seed, the group (vector) number, the element and the
+// row. Random back-pressure on both streams must not change any result; with it off, the measured
+// cycles must equal the formulas of rtl/datapath_latency.md.
 //
 // Environment: SINKATTN_SEED (default 1) seeds every random test and is always printed;
-// WAVES=1 writes <test>.fst (VerilatedFstC); SINKATTN_RTL_VECTORS=DIR writes the random test's
-// rows to DIR/softmax_unit_vectors.txt for testbench/rtl/softmax_unit_iverilog_tb.sv.
+// WAVES=1 writes <test>.fst (VerilatedFstC); SINKATTN_RTL_VECTORS=DIR writes the random groups
+// test's groups to DIR/softmax_unit_vectors.txt for testbench/rtl/softmax_unit_iverilog_tb.sv.
 //
-// The Verilated model must be built with the same MaxTokens as SINKATTN_TB_MAX_TOKENS.
+// The Verilated model must be built with the same MaxTokens and MaxGroup as
+// SINKATTN_TB_MAX_TOKENS and SINKATTN_TB_MAX_GROUP.
 #include <gtest/gtest.h>
 #include <verilated.h>
 #include <verilated_fst_c.h>
@@ -33,9 +35,13 @@
 #include "harness.hpp"
 #include "sinkattn/latency.hpp"
 #include "sinkattn/numerics.hpp"
+#include "vl_bits.hpp"
 
 #ifndef SINKATTN_TB_MAX_TOKENS
 #define SINKATTN_TB_MAX_TOKENS 4096
+#endif
+#ifndef SINKATTN_TB_MAX_GROUP
+#define SINKATTN_TB_MAX_GROUP 1
 #endif
 
 namespace {
@@ -53,6 +59,10 @@ class Dut : public sinkattn::tb::Dut<Vsoftmax_unit> {
 namespace num = sinkattn::num;
 
 constexpr int kMaxTokens = SINKATTN_TB_MAX_TOKENS;
+constexpr int kMaxGroup = SINKATTN_TB_MAX_GROUP;
+constexpr int kPBits = num::kProbFracBits + 1;
+static_assert(sizeof(Vsoftmax_unit::p_max_o) == sinkattn::rtl::vl_bytes(kMaxGroup * kPBits),
+              "the Verilated softmax_unit was built with another MaxGroup");
 
 // One Verilated unit with optional FST tracing; a cycle is settle (inputs applied, clock low,
 // combinational outputs valid) then posedge.
@@ -166,36 +176,44 @@ struct RunResult {
   std::uint64_t cycles() const { return last_out - first_in + 1; }
 };
 
-// Streams `rows` back to back and checks every output beat.
-RunResult run_rows(const std::vector<Row>& rows, const RunOptions& opt, std::uint64_t seed) {
+// A group: up to MaxGroup rows of the same n, retired together token-major.
+using Group = std::vector<Row>;
+
+// Streams `groups` back to back and checks every output beat: for each group, token j of rows
+// 0 .. G-1, each with its row index, the group's p_max vector and the last flag on (n-1, G-1).
+RunResult run_groups(const std::vector<Group>& groups, const RunOptions& opt, std::uint64_t seed) {
   Dut dut;
   std::mt19937_64 bp(opt.bp_seed);
   std::bernoulli_distribution offer(opt.valid_prob), take(opt.ready_prob);
   RunResult res;
-  std::size_t in_row = 0, in_elem = 0, out_row = 0, out_elem = 0;
+  std::size_t in_grp = 0, in_row = 0, in_elem = 0, out_grp = 0, out_elem = 0, out_row = 0;
   bool held = false, any_in = false;
   std::uint64_t total = 0;
-  for (const Row& r : rows) total += r.s.size();
-  const std::uint64_t limit = 200 + 40 * total + 20 * rows.size();
+  for (const Group& g : groups)
+    for (const Row& r : g) total += r.s.size();
+  const std::uint64_t limit = 200 + 40 * total + 20 * groups.size();
   auto fail = [&](const std::string& what) {
     std::ostringstream os;
-    os << "seed " << seed << ", vector (row) " << out_row << " of " << rows.size() << ", element " << out_elem
-       << ": " << what;
+    os << "seed " << seed << ", vector (group) " << out_grp << " of " << groups.size() << ", element " << out_elem
+       << ", row " << out_row << ": " << what;
     res.ok = false;
     res.error = os.str();
   };
-  while (out_row < rows.size()) {
+  while (out_grp < groups.size()) {
     if (dut.cycle() > limit) {
       fail("timeout: no progress after " + std::to_string(dut.cycle()) + " cycles");
       return res;
     }
-    const bool have = in_row < rows.size();
+    const bool have = in_grp < groups.size();
     if (!held) held = have && offer(bp);
     dut->s_valid_i = held;
     if (held) {
-      const Row& r = rows[in_row];
+      const Group& g = groups[in_grp];
+      const Row& r = g[in_row];
       dut->s_i = static_cast<std::uint32_t>(r.s[in_elem]);
       dut->s_last_i = in_elem + 1 == r.s.size();
+      // The group-last flag is only read with a row's last score; other beats carry noise.
+      dut->s_glast_i = dut->s_last_i ? in_row + 1 == g.size() : (bp() & 1);
       // M and E are only read with the first score; other beats carry noise to prove it.
       dut->mant_i = in_elem == 0 ? r.mant : static_cast<std::uint32_t>(bp() & 0xffff);
       dut->shift_i = in_elem == 0 ? r.shift : static_cast<int>(bp() % 64);
@@ -206,27 +224,43 @@ RunResult run_rows(const std::vector<Row>& rows, const RunOptions& opt, std::uin
       if (!any_in) res.first_in = dut.cycle();
       any_in = true;
       held = false;
-      if (++in_elem == rows[in_row].s.size()) {
+      if (++in_elem == groups[in_grp][in_row].s.size()) {
         in_elem = 0;
-        ++in_row;
+        if (++in_row == groups[in_grp].size()) {
+          in_row = 0;
+          ++in_grp;
+        }
       }
     }
     if (dut->p_valid_o && dut->p_ready_i) {
-      const Row& r = rows[out_row];
-      const bool last = out_elem + 1 == r.s.size();
-      if (dut->p_o != r.p[out_elem] || dut->p_last_o != last || dut->p_max_o != r.pmax) {
+      const Group& g = groups[out_grp];
+      const Row& r = g[out_row];
+      const bool last = out_elem + 1 == r.s.size() && out_row + 1 == g.size();
+      bool pmax_ok = true;
+      std::ostringstream pm;
+      for (int k = 0; k < kMaxGroup; ++k) {
+        const auto got = sinkattn::rtl::get_bits(dut->p_max_o, k * kPBits, kPBits);
+        const std::uint32_t want = k < static_cast<int>(g.size()) ? g[k].pmax : 0;
+        pmax_ok &= got == want;
+        pm << (k ? "," : "") << got << "/" << want;
+      }
+      if (dut->p_o != r.p[out_elem] || dut->p_last_o != last || dut->p_row_o != out_row || !pmax_ok) {
         std::ostringstream os;
-        os << "n " << r.s.size() << " M " << r.mant << " E " << r.shift << " score " << r.s[out_elem]
-           << ": got p " << dut->p_o << " last " << int(dut->p_last_o) << " p_max " << dut->p_max_o
-           << ", expected p " << r.p[out_elem] << " last " << last << " p_max " << r.pmax;
+        os << "G " << g.size() << " n " << r.s.size() << " M " << r.mant << " E " << r.shift << " score "
+           << r.s[out_elem] << ": got p " << dut->p_o << " row " << int(dut->p_row_o) << " last "
+           << int(dut->p_last_o) << ", expected p " << r.p[out_elem] << " last " << last
+           << "; p_max got/expected per row " << pm.str();
         fail(os.str());
         return res;
       }
-      if (out_row == 0 && out_elem == 0) res.first_out = dut.cycle();
+      if (out_grp == 0 && out_elem == 0 && out_row == 0) res.first_out = dut.cycle();
       res.last_out = dut.cycle();
-      if (++out_elem == r.s.size()) {
-        out_elem = 0;
-        ++out_row;
+      if (++out_row == g.size()) {
+        out_row = 0;
+        if (++out_elem == r.s.size()) {
+          out_elem = 0;
+          ++out_grp;
+        }
       }
     }
     dut.posedge();
@@ -234,26 +268,55 @@ RunResult run_rows(const std::vector<Row>& rows, const RunOptions& opt, std::uin
   // Nothing more may come out.
   const auto quiet = [](Vsoftmax_unit& t) { t.s_valid_i = 0, t.p_ready_i = 1; };
   if (!dut.stays_silent(50, quiet, [](Vsoftmax_unit& t) { return t.p_valid_o != 0; }))
-    fail("extra output beat after the last row");
+    fail("extra output beat after the last group");
   return res;
 }
 
-void write_vectors(const std::vector<Row>& rows) {
+// Rows alone: each a group of one.
+RunResult run_rows(const std::vector<Row>& rows, const RunOptions& opt, std::uint64_t seed) {
+  std::vector<Group> groups;
+  for (const Row& r : rows) groups.push_back({r});
+  return run_groups(groups, opt, seed);
+}
+
+// A random group of 1 .. MaxGroup rows of one random n, each with its own scores and scale.
+Group random_group(std::mt19937_64& rng) {
+  const int g = 1 + static_cast<int>(rng() % kMaxGroup);
+  Group grp{random_row(rng)};
+  const std::size_t n = grp[0].s.size();
+  while (static_cast<int>(grp.size()) < g) {
+    Row r = random_row(rng);
+    r.s.resize(n, r.s.empty() ? 0 : r.s[rng() % r.s.size()]);
+    finish(r);
+    grp.push_back(std::move(r));
+  }
+  return grp;
+}
+
+void write_vectors(const std::vector<Group>& groups) {
   const char* dir = std::getenv("SINKATTN_RTL_VECTORS");
   if (!dir) return;
   const std::string path = std::string(dir) + "/softmax_unit_vectors.txt";
   std::ofstream f(path);
   ASSERT_TRUE(f) << "cannot write " << path;
-  // Per row: "n mant shift pmax" in decimal, then n lines "score_hex p" (score as 8 hex digits).
-  for (const Row& r : rows) {
-    f << r.s.size() << ' ' << r.mant << ' ' << r.shift << ' ' << r.pmax << '\n';
+  // Per group: "G n", then per row "mant shift pmax" (decimal), then the G * n outputs in their
+  // order, token-major: lines "score_hex p" for (j, r) = (0, 0), (0, 1), ... (score of row r as
+  // 8 hex digits, its probability in decimal).
+  std::size_t rows = 0;
+  for (const Group& g : groups) {
+    const std::size_t n = g[0].s.size();
+    f << g.size() << ' ' << n << '\n';
+    for (const Row& r : g) f << r.mant << ' ' << r.shift << ' ' << r.pmax << '\n';
     char buf[16];
-    for (std::size_t j = 0; j < r.s.size(); ++j) {
-      std::snprintf(buf, sizeof buf, "%08x", static_cast<std::uint32_t>(r.s[j]));
-      f << buf << ' ' << r.p[j] << '\n';
+    for (std::size_t j = 0; j < n; ++j) {
+      for (const Row& r : g) {
+        std::snprintf(buf, sizeof buf, "%08x", static_cast<std::uint32_t>(r.s[j]));
+        f << buf << ' ' << r.p[j] << '\n';
+      }
     }
+    rows += g.size();
   }
-  std::cout << "[ VECTORS  ] " << rows.size() << " rows -> " << path << "\n";
+  std::cout << "[ VECTORS  ] " << groups.size() << " groups, " << rows << " rows -> " << path << "\n";
 }
 
 std::vector<Row> edge_rows() {
@@ -303,7 +366,6 @@ TEST(SoftmaxUnit, RandomRowsWithBackPressureMatchReference) {
     rows.push_back(random_row(rng));
     scores += rows.back().s.size();
   }
-  write_vectors(rows);
   std::cout << "[   INFO   ] " << rows.size() << " rows, " << scores << " scores\n";
   RunOptions opt;
   opt.valid_prob = 0.7;
@@ -320,6 +382,27 @@ TEST(SoftmaxUnit, RandomRowsWithoutBackPressureMatchReference) {
   for (int i = 0; i < 2000; ++i) rows.push_back(random_row(rng));
   const RunResult r = run_rows(rows, RunOptions{}, seed);
   EXPECT_TRUE(r.ok) << r.error;
+}
+
+TEST(SoftmaxUnit, RandomGroupsWithBackPressureMatchReference) {
+  const std::uint64_t seed = test_seed();
+  std::mt19937_64 rng(seed ^ 0x6709);
+  std::vector<Group> groups;
+  std::uint64_t rows = 0;
+  for (int i = 0; i < 3000; ++i) {
+    groups.push_back(random_group(rng));
+    rows += groups.back().size();
+  }
+  std::cout << "[   INFO   ] " << groups.size() << " groups of up to " << kMaxGroup << " rows, " << rows << " rows\n";
+  write_vectors(groups);
+  for (const auto& [v, rd] : {std::pair{1.0, 1.0}, std::pair{0.7, 0.6}, std::pair{1.0, 0.2}}) {
+    RunOptions opt;
+    opt.valid_prob = v;
+    opt.ready_prob = rd;
+    opt.bp_seed = seed * 31 + 7;
+    const RunResult r = run_groups(groups, opt, seed);
+    EXPECT_TRUE(r.ok) << "valid " << v << " ready " << rd << ": " << r.error;
+  }
 }
 
 TEST(SoftmaxUnit, HeavyAndBurstyBackPressure) {
@@ -379,6 +462,33 @@ TEST(SoftmaxUnit, LatencyMatchesDocumentedFormula) {
       ASSERT_TRUE(r.ok) << r.error;
       EXPECT_EQ(r.cycles(), documented_cycles(n, count)) << "n " << n << " rows " << count;
       EXPECT_EQ(r.first_out - r.first_in, sinkattn::latency::softmax_first_out(n)) << "n " << n;
+    }
+  }
+}
+
+// Groups of G rows back to back (rtl/datapath_latency.md, "Groups").
+TEST(SoftmaxUnit, GroupLatencyMatchesDocumentedFormula) {
+  const std::uint64_t seed = test_seed();
+  std::mt19937_64 rng(seed);
+  for (int n : {1, 2, 3, 5, 8, 31, 64, 133, 1000}) {
+    if (n > kMaxTokens) continue;
+    for (int g = 1; g <= kMaxGroup; ++g) {
+      for (int count : {1, 2, 3, 5}) {
+        std::vector<Group> groups;
+        for (int i = 0; i < count; ++i) {
+          Group grp;
+          for (int r = 0; r < g; ++r) {
+            std::vector<std::int32_t> s(n);
+            for (auto& x : s) x = static_cast<std::int32_t>(rng() % 100000);
+            grp.push_back(make_row(std::move(s), 50000, 20));
+          }
+          groups.push_back(std::move(grp));
+        }
+        const RunResult r = run_groups(groups, RunOptions{}, seed);
+        ASSERT_TRUE(r.ok) << r.error;
+        EXPECT_EQ(r.cycles(), sinkattn::latency::softmax_group_cycles(n, g, count)) << "n " << n << " G " << g << " groups " << count;
+        EXPECT_EQ(r.first_out - r.first_in, sinkattn::latency::softmax_group_first_out(n, g)) << "n " << n << " G " << g;
+      }
     }
   }
 }

@@ -26,6 +26,11 @@ constexpr std::uint64_t softmax_first_out(std::uint64_t n) { return 2 * n + 9; }
 constexpr std::uint64_t softmax_cycles(std::uint64_t n, std::uint64_t rows) {  // first score -> last probability
   return (rows + 2) * n + 6 * ((rows + 1) / 2) + 3;
 }
+// Groups of g rows of n scores each, retired token-major (a row alone is a group of one).
+constexpr std::uint64_t softmax_group_first_out(std::uint64_t n, std::uint64_t g) { return (g + 1) * n + 9; }
+constexpr std::uint64_t softmax_group_cycles(std::uint64_t n, std::uint64_t g, std::uint64_t groups) {
+  return (g * (groups + 1) + 1) * n + 6 * ((groups + 1) / 2) + 3;
+}
 
 // P.V lanes: rows of `beats` input beats, head_dim / out_lanes output beats each.
 constexpr std::uint64_t pv_first_out_after_last_in() { return 2; }
