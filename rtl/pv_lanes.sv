@@ -1,6 +1,15 @@
 // P·V lanes: PvLanes (probability, value vector) pairs per cycle accumulated into HeadDim
 // accumulators; at the end of a row the rounded outputs stream out, OutLanes elements a beat.
 //
+// Two kinds of beat (pv_grp_i):
+//   row beat:   the lanes carry PvLanes tokens of one row; their products are summed into the
+//               row's accumulators (row 0);
+//   group beat: the lanes carry one token's probabilities for the rows of a group, lane r row r
+//               (r < MaxGroup <= PvLanes), and lane 0 carries the token's value for all of them;
+//               lane r's product goes into row r's accumulators (docs/group_retire.md).
+// A row's or a group's beats are all of one kind; pv_rows_i (with the last beat) says how many
+// rows close: 1 for a row, G for a group. The G rows' outputs then leave row by row.
+//
 // Numeric contract (docs/numerics.md, "Output"):
 //   acc_d = sum_j p_j * v_jd exactly;  out_d = sat16((acc_d + 2^(Sh-1)) >> Sh),
 //   Sh = ProbFracBits - OutFracBits (= 11), arithmetic shift, saturate to OutBits signed.
@@ -9,14 +18,15 @@
 //
 // Pipeline (see rtl/datapath_latency.md):
 //   stage P: PvLanes x HeadDim products p * v registered;
-//   stage A: per element, the lane sum plus the accumulator. On a row's last beat the result is
-//            shifted, saturated and loaded into the output buffer, and the row closes.
-//   output:  the buffer (HeadDim rounded values) shifts out OutLanes elements per beat while the
-//            next row accumulates; a row's last beat waits in stage A while the previous row's
-//            outputs still occupy the buffer (all but its final beat).
+//   stage A: per element, the lane sum (row beat) or each row's own lane (group beat) plus the
+//            row's accumulator. On the last beat the results are shifted, saturated and loaded
+//            into the output buffer, and the rows close.
+//   output:  the buffer (MaxGroup x HeadDim rounded values) shifts out OutLanes elements per
+//            beat, row 0 first, while the next row or group accumulates; a last beat waits in
+//            stage A while earlier outputs still occupy the buffer (all but their final beat).
 //   Last input beat accepted in cycle t -> first output beat valid in cycle t + 2.
 //   Back-to-back rows of B = ceil(n / PvLanes) beats: one row per max(B, HeadDim / OutLanes)
-//   cycles.
+//   cycles; groups of G rows and n beats: one group per max(n, G HeadDim / OutLanes) cycles.
 // The ready path out_ready_i -> pv_ready_o is combinational (two gates deep).
 //
 // The numeric contract's constants come from the generated package sinkattn_numerics_pkg, named in
@@ -26,6 +36,7 @@ module pv_lanes #(
   parameter int PvLanes   = 4,     // (p, v) pairs accumulated per cycle
   parameter int MaxTokens = 4096,  // longest row; sizes the default accumulator width
   parameter int OutLanes  = 4,     // output elements per beat; must divide HeadDim
+  parameter int MaxGroup  = 1,     // most rows of a group beat (accumulator sets), <= PvLanes
   parameter int AccBits   = 0,     // accumulator width; 0 selects the minimum (AccMin below)
   // The numeric contract's constants this block uses (configs/numerics.yaml, generated package)
   localparam int DataBits     = sinkattn_numerics_pkg::DataBits,
@@ -34,7 +45,8 @@ module pv_lanes #(
   localparam int ProbFracBits = sinkattn_numerics_pkg::ProbFracBits,
   // Derived, not to be overridden (the port list uses them)
   localparam int PBits      = ProbFracBits + 1,  // unsigned Q1.15 in 16 bits
-  localparam int VecBits    = HeadDim * DataBits
+  localparam int VecBits    = HeadDim * DataBits,
+  localparam int GCntBits   = $clog2(MaxGroup + 1)
 ) (
   input  logic                         clk_i,            // clock
   input  logic                         rst_ni,           // asynchronous reset, active low
@@ -45,13 +57,15 @@ module pv_lanes #(
   input  logic [PvLanes*PBits-1:0]     p_i,              // PvLanes probabilities
   input  logic [PvLanes*VecBits-1:0]   v_i,              // PvLanes value vectors
   input  logic [PvLanes-1:0]           pv_lane_valid_i,  // lanes that carry a token; others add 0
-  input  logic                         pv_last_i,        // last beat of the row: emit the outputs
+  input  logic                         pv_last_i,        // last beat of the row or group: emit the outputs
+  input  logic                         pv_grp_i,         // a group beat (lane r: row r; lane 0's value)
+  input  logic [GCntBits-1:0]          pv_rows_i,        // with pv_last_i: the rows that close (1 .. MaxGroup)
   // Output: beat b carries elements b*OutLanes .. b*OutLanes+OutLanes-1, element i of the beat
   // at [i*OutBits +: OutBits], signed int16 with OutFracBits fraction bits.
   output logic                         out_valid_o,      // output beat valid
   input  logic                         out_ready_i,      // output beat taken when valid & ready
   output logic [OutLanes*OutBits-1:0]  out_o,            // OutLanes output elements
-  output logic                         out_last_o        // last beat of the row's outputs
+  output logic                         out_last_o        // last beat of a row's outputs
 );
 
   localparam int ProdBits   = PBits + 1 + DataBits;        // signed {0,p} * v
@@ -63,13 +77,17 @@ module pv_lanes #(
   localparam int AccW       = (AccBits == 0) ? AccMin : AccBits;
   localparam int Sh         = ProbFracBits - OutFracBits;  // fraction bits dropped
   localparam int OutBeats   = HeadDim / OutLanes;
-  localparam int CntBits    = $clog2(OutBeats + 1);
+  localparam int CntBits    = $clog2(MaxGroup * OutBeats + 1);  // beats left in the buffer
+  localparam int BeatBits   = $clog2(OutBeats + 1);             // beats left of the front row
 
   // ---------------------------------------------------------------------------------------------
   // Flow control
   // ---------------------------------------------------------------------------------------------
   logic               prod_valid_q;  // stage P holds a beat
-  logic               prod_last_q;   // ... which is the row's last
+  logic               prod_last_q;   // ... which is the row's (group's) last
+  logic               prod_grp_q;    // ... which is a group beat
+  logic [GCntBits-1:0] prod_rows_q;  // ... the rows it closes
+  logic [BeatBits-1:0] ob_beat_q;    // beats left of the row at the buffer's front
   logic               row_open_q;    // the accumulators hold a partial row (else: start at bias)
   logic [CntBits-1:0] ob_cnt_q;      // output beats left in the buffer
   logic               ob_load;       // stage A closes a row into the output buffer
@@ -86,23 +104,33 @@ module pv_lanes #(
   assign pv_ready_o  = ~prod_valid_q | a_take;
   assign p_load      = pv_valid_i & pv_ready_o;
   assign out_valid_o = (ob_cnt_q != '0);
-  assign out_last_o  = (ob_cnt_q == CntBits'(1));
+  assign out_last_o  = (ob_beat_q == BeatBits'(1));
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       prod_valid_q <= 1'b0;
       row_open_q   <= 1'b0;
       ob_cnt_q     <= '0;
+      ob_beat_q    <= '0;
     end else begin
       if (pv_ready_o) prod_valid_q <= pv_valid_i;
       if (a_take)     row_open_q   <= ~prod_last_q;
-      if (ob_load)    ob_cnt_q     <= CntBits'(OutBeats);
-      else if (out_fire) ob_cnt_q  <= ob_cnt_q - CntBits'(1);
+      if (ob_load) begin
+        ob_cnt_q  <= CntBits'(prod_rows_q) * CntBits'(OutBeats);
+        ob_beat_q <= BeatBits'(OutBeats);
+      end else if (out_fire) begin
+        ob_cnt_q  <= ob_cnt_q - CntBits'(1);
+        ob_beat_q <= (ob_beat_q == BeatBits'(1)) ? BeatBits'(OutBeats) : ob_beat_q - BeatBits'(1);
+      end
     end
   end
 
   always_ff @(posedge clk_i) begin
-    if (p_load) prod_last_q <= pv_last_i;
+    if (p_load) begin
+      prod_last_q <= pv_last_i;
+      prod_grp_q  <= pv_grp_i;
+      prod_rows_q <= pv_rows_i;
+    end
   end
 
   // ---------------------------------------------------------------------------------------------
@@ -112,45 +140,55 @@ module pv_lanes #(
   localparam logic signed [AccW-1:0] OutHi = AccW'((1 << (OutBits - 1)) - 1);
   localparam logic signed [AccW-1:0] OutLo = -AccW'(1 << (OutBits - 1));
 
-  logic [HeadDim*OutBits-1:0] ob_q;   // rounded outputs, element d at [d*OutBits +: OutBits]
-  wire  [OutBits-1:0]         rounded [HeadDim];  // per element: one net each (fast in Icarus)
+  localparam int RowBits = HeadDim * OutBits;                 // one row's rounded outputs
+  logic [MaxGroup*RowBits-1:0] ob_q;   // rounded outputs, row r's element d at [(r*HeadDim + d)*OutBits +: OutBits]
+  wire  [OutBits-1:0]          rounded [MaxGroup*HeadDim];  // per (row, element): one net each (fast in Icarus)
 
   for (genvar d = 0; d < HeadDim; d++) begin : g_elem
     logic signed [LaneBits-1:0] lane_sum;
-    logic signed [AccW-1:0]     acc_q, acc_base, acc_next, acc_shr;
     // Running sum over the lanes, one net per partial sum.
     wire signed [LaneBits-1:0]  lane_part [PvLanes+1] /* verilator split_var */;
+    wire signed [ProdBits-1:0]  lane_prod [PvLanes];
     assign lane_part[0] = '0;
 
     for (genvar l = 0; l < PvLanes; l++) begin : g_lane
       logic signed [PBits:0]      p_ext;   // {0, p}: p is unsigned
-      logic signed [DataBits-1:0] v_elem;
+      logic signed [DataBits-1:0] v_elem;  // a group beat's lanes all take lane 0's value
       assign p_ext  = pv_lane_valid_i[l] ? $signed({1'b0, p_i[l*PBits +: PBits]}) : '0;
-      assign v_elem = v_i[(l*HeadDim + d)*DataBits +: DataBits];
+      // (With MaxGroup 1 a group beat has lane 0 alone, so no multiplexer is needed.)
+      assign v_elem = (MaxGroup > 1 && pv_grp_i) ? v_i[d*DataBits +: DataBits] : v_i[(l*HeadDim + d)*DataBits +: DataBits];
       logic signed [ProdBits-1:0] prod_q;
       always_ff @(posedge clk_i) begin
         if (p_load) prod_q <= p_ext * v_elem;
       end
+      assign lane_prod[l]   = prod_q;
       assign lane_part[l+1] = lane_part[l] + LaneBits'(prod_q);
     end
     assign lane_sum = lane_part[PvLanes];
 
-    assign acc_base = row_open_q ? acc_q : Bias;
-    assign acc_next = acc_base + AccW'(lane_sum);
-    assign acc_shr  = acc_next >>> Sh;
-    assign rounded[d] =
-        (acc_shr > OutHi) ? OutHi[OutBits-1:0] :
-        (acc_shr < OutLo) ? OutLo[OutBits-1:0] : acc_shr[OutBits-1:0];
+    // Row r's accumulator: row 0 takes the lane sum of a row beat, every row its own lane of a
+    // group beat (with MaxGroup 1 the lane sum is lane 0's product: the other lanes are invalid).
+    for (genvar r = 0; r < MaxGroup; r++) begin : g_row
+      logic signed [LaneBits-1:0] add;
+      logic signed [AccW-1:0]     acc_q, acc_base, acc_next, acc_shr;
+      assign add      = (r == 0 && (MaxGroup == 1 || !prod_grp_q)) ? lane_sum : LaneBits'(lane_prod[r]);
+      assign acc_base = row_open_q ? acc_q : Bias;
+      assign acc_next = acc_base + AccW'(add);
+      assign acc_shr  = acc_next >>> Sh;
+      assign rounded[r*HeadDim + d] =
+          (acc_shr > OutHi) ? OutHi[OutBits-1:0] :
+          (acc_shr < OutLo) ? OutLo[OutBits-1:0] : acc_shr[OutBits-1:0];
 
-    // No reset: a row's first beat starts from Bias (row_open_q = 0), never from acc_q.
-    always_ff @(posedge clk_i) begin
-      if (a_take && !prod_last_q) acc_q <= acc_next;
+      // No reset: a row's first beat starts from Bias (row_open_q = 0), never from acc_q.
+      always_ff @(posedge clk_i) begin
+        if (a_take && !prod_last_q) acc_q <= acc_next;
+      end
     end
   end
 
   always_ff @(posedge clk_i) begin
     if (ob_load) begin
-      for (int d = 0; d < HeadDim; d++) ob_q[d*OutBits +: OutBits] <= rounded[d];
+      for (int i = 0; i < MaxGroup * HeadDim; i++) ob_q[i*OutBits +: OutBits] <= rounded[i];
     end else if (out_fire) begin
       ob_q <= ob_q >> (OutLanes * OutBits);
     end
@@ -163,6 +201,16 @@ module pv_lanes #(
     if (HeadDim % OutLanes != 0) $fatal(1, "pv_lanes: OutLanes must divide HeadDim");
     if (AccW < AccMin) $fatal(1, "pv_lanes: AccBits %0d below the contract's %0d", AccW, AccMin);
     if (PvLanes < 1) $fatal(1, "pv_lanes: PvLanes must be >= 1");
+    if (MaxGroup < 1 || MaxGroup > PvLanes) $fatal(1, "pv_lanes: MaxGroup must be in 1 .. PvLanes");
+  end
+  // A row beat closes one row; a group beat at most MaxGroup, and has no lane beyond them.
+  always @(posedge clk_i) begin
+    if (p_load && pv_grp_i && (pv_lane_valid_i >> MaxGroup) != '0) begin
+      $fatal(1, "pv_lanes: a group beat with a valid lane beyond MaxGroup = %0d", MaxGroup);
+    end
+    if (p_load && pv_last_i && (pv_rows_i == '0 || int'(pv_rows_i) > (pv_grp_i ? MaxGroup : 1))) begin
+      $fatal(1, "pv_lanes: pv_rows_i = %0d with a %0s beat", pv_rows_i, pv_grp_i ? "group" : "row");
+    end
   end
 `endif
 

@@ -601,7 +601,7 @@ module sinkattn_top #(
   pv_lanes #(.HeadDim(HeadDim), .PvLanes(PvLanes), .MaxTokens(MaxTokens), .OutLanes(OutLanes)) u_pv (
     .clk_i, .rst_ni,
     .pv_valid_i(pv_valid), .pv_ready_o(pv_ready), .p_i(pv_p), .v_i(pv_v), .pv_lane_valid_i(pv_lv),
-    .pv_last_i(pv_last), .out_valid_o(pv_out_valid), .out_ready_i(pv_out_ready), .out_o(pv_out), .out_last_o(pv_out_last)
+    .pv_last_i(pv_last), .pv_grp_i(1'b0), .pv_rows_i(1'b1), .out_valid_o(pv_out_valid), .out_ready_i(pv_out_ready), .out_o(pv_out), .out_last_o(pv_out_last)
   );
   assign pv_out_fire = pv_out_valid && pv_out_ready;
 

@@ -1,5 +1,7 @@
 // P.V lanes (rtl/pv_lanes.sv): product stage, accumulate stage, output buffer drained
-// OutLanes elements per cycle while out_ready (the gather's row register is free).
+// OutLanes elements per cycle while out_ready (the gather's row register is free). A row beat
+// sums its lanes into row 0; a group beat adds lane r (with lane 0's value) into row r, and its
+// last beat closes `rows` rows, whose outputs leave row by row.
 //
 // How the block models are evaluated: sim/systemc/cells.hpp.
 #pragma once
@@ -19,26 +21,29 @@ struct PvLanes : sc_core::sc_module {
   static constexpr int kOutLanes = 4;
   struct Beat {
     bool last = false;
+    bool grp = false;  // a group beat: lane r is row r, lane 0's value is every row's
+    int rows = 1;      // with `last`: the rows that close
     std::vector<std::uint32_t> p;      // per lane, 0 for lanes without a token
     std::vector<const std::int16_t*> v;  // value rows (nullptr: no token)
   };
-  int out_beats = 16, dim = 0;  // HeadDim / OutLanes; the trace's D
+  int out_beats = 16, dim = 0, max_group = 1;  // HeadDim / OutLanes; the trace's D; rows of a group
   bool prod_valid = false, row_open = false;
   Beat prod;
-  int ob_cnt = 0;
-  std::vector<std::int64_t> acc;
-  std::vector<std::int16_t> ob;
+  int ob_cnt = 0, ob_total = 0;  // output beats left in the buffer, of ob_total loaded
+  std::vector<std::vector<std::int64_t>> acc;  // [row][element]
+  std::vector<std::int16_t> ob;  // row r's element e at r * out_beats * kOutLanes + e
   // Inputs
   bool pv_valid = false;
   bool out_ready = true;
   // Combinational
   bool a_take = false, ob_load = false, pv_ready = false, p_load = false, out_valid = false, out_last = false;
 
-  PvLanes(sc_core::sc_module_name n, int hw_head_dim, int trace_dim) : sc_core::sc_module(n) {
+  PvLanes(sc_core::sc_module_name n, int hw_head_dim, int trace_dim, int max_group_rows = 1)
+      : sc_core::sc_module(n), max_group(max_group_rows) {
     out_beats = hw_head_dim / kOutLanes;
     dim = trace_dim;
-    acc.assign(dim, 0);
-    ob.assign(static_cast<std::size_t>(out_beats) * kOutLanes, 0);
+    acc.assign(max_group, std::vector<std::int64_t>(dim, 0));
+    ob.assign(static_cast<std::size_t>(max_group) * out_beats * kOutLanes, 0);
   }
   void comb() {
     const bool ob_free = ob_cnt == 0 || (ob_cnt == 1 && out_ready);
@@ -47,21 +52,32 @@ struct PvLanes : sc_core::sc_module {
     pv_ready = !prod_valid || a_take;
     p_load = pv_valid && pv_ready;
     out_valid = ob_cnt != 0;
-    out_last = ob_cnt == 1;
+    out_last = out_valid && (ob_total - ob_cnt) % out_beats == out_beats - 1;
   }
-  int out_beat() const { return out_beats - ob_cnt; }  // index of the beat on the output
+  int out_beat() const { return ob_total - ob_cnt; }  // index of the beat on the output (rows in order)
   void edge(const Beat& in) {
     if (a_take) {
-      if (!row_open) std::fill(acc.begin(), acc.end(), 0);
-      for (std::size_t l = 0; l < prod.p.size(); ++l)
-        if (prod.v[l] && prod.p[l])
-          for (int e = 0; e < dim; ++e) acc[e] += static_cast<std::int64_t>(prod.p[l]) * prod.v[l][e];
+      if (!row_open)
+        for (auto& a : acc) std::fill(a.begin(), a.end(), 0);
+      for (std::size_t l = 0; l < prod.p.size(); ++l) {
+        if (prod.grp && static_cast<int>(l) >= max_group) break;  // (no such row)
+        const std::int16_t* v = prod.grp ? prod.v[0] : prod.v[l];
+        auto& a = acc[prod.grp ? l : 0];
+        if (v && prod.p[l])
+          for (int e = 0; e < dim; ++e) a[e] += static_cast<std::int64_t>(prod.p[l]) * v[e];
+      }
       if (prod.last)
-        for (int e = 0; e < dim; ++e) ob[e] = static_cast<std::int16_t>(num::output_round(acc[e]));
+        for (int r = 0; r < prod.rows; ++r)
+          for (int e = 0; e < dim; ++e)
+            ob[static_cast<std::size_t>(r) * out_beats * kOutLanes + e] =
+                static_cast<std::int16_t>(num::output_round(acc[r][e]));
       row_open = !prod.last;
     }
-    if (ob_load) ob_cnt = out_beats;
-    else if (out_valid && out_ready) --ob_cnt;
+    if (ob_load) {
+      ob_cnt = ob_total = prod.rows * out_beats;
+    } else if (out_valid && out_ready) {
+      --ob_cnt;
+    }
     if (pv_ready) prod_valid = pv_valid;
     if (p_load) prod = in;
   }

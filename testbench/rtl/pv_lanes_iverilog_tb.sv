@@ -1,12 +1,13 @@
-// Icarus testbench for rtl/pv_lanes.sv: replays the rows that testbench/rtl/pv_lanes_tb.cpp
-// writes (SINKATTN_RTL_VECTORS=DIR) with random valid/ready back-pressure and checks every
-// output element and the last flag against the file.
+// Icarus testbench for rtl/pv_lanes.sv: replays the rows and groups that
+// testbench/rtl/pv_lanes_tb.cpp writes (SINKATTN_RTL_VECTORS=DIR) with random valid/ready
+// back-pressure and checks every output element and the last flag against the file.
 //
 // Plusargs: +vectors=FILE (required), +seed=N (default 1), +valid_pct=P, +ready_pct=P
-// (default 70 / 60). Prints "PASS N vectors" (N rows) or the first mismatch.
+// (default 70 / 60). Prints "PASS N vectors" (N rows and groups) or the first mismatch.
 //
-// File format: per row "beats"; per beat "lane_valid", the probabilities as one packed hex
-// vector (p_i), the values as one packed hex vector (v_i); then HeadDim decimal outputs.
+// File format: per row or group "beats grp rows"; per beat "lane_valid", the probabilities as
+// one packed hex vector (p_i), the values as one packed hex vector (v_i); then rows * HeadDim
+// decimal outputs, row by row.
 `timescale 1ns / 1ps
 
 module pv_lanes_iverilog_tb;
@@ -14,6 +15,7 @@ module pv_lanes_iverilog_tb;
   parameter int PvLanes   = 4;
   parameter int MaxTokens = 4096;
   parameter int OutLanes  = 4;
+  parameter int MaxGroup  = 1;
   // The contract's widths, as in the RTL (the guard is cleared for the same reason).
   `undef SINKATTN_NUMERICS_SVH
   localparam int DataBits     = sinkattn_numerics_pkg::DataBits;
@@ -30,6 +32,8 @@ module pv_lanes_iverilog_tb;
   logic [PvLanes*HeadDim*DataBits-1:0] v_i = '0;
   logic [PvLanes-1:0]                  pv_lane_valid_i = '0;
   logic                                pv_last_i = 1'b0;
+  logic                                pv_grp_i = 1'b0;
+  logic [$clog2(MaxGroup+1)-1:0]       pv_rows_i = '0;
   logic                                out_valid_o;
   logic                                out_ready_i = 1'b0;
   logic [OutLanes*OutBits-1:0]         out_o;
@@ -39,7 +43,8 @@ module pv_lanes_iverilog_tb;
     .HeadDim  (HeadDim),
     .PvLanes  (PvLanes),
     .MaxTokens(MaxTokens),
-    .OutLanes (OutLanes)
+    .OutLanes (OutLanes),
+    .MaxGroup (MaxGroup)
   ) dut (
     .clk_i          (clk_i),
     .rst_ni         (rst_ni),
@@ -49,6 +54,8 @@ module pv_lanes_iverilog_tb;
     .v_i            (v_i),
     .pv_lane_valid_i(pv_lane_valid_i),
     .pv_last_i      (pv_last_i),
+    .pv_grp_i       (pv_grp_i),
+    .pv_rows_i      (pv_rows_i),
     .out_valid_o    (out_valid_o),
     .out_ready_i    (out_ready_i),
     .out_o          (out_o),
@@ -61,15 +68,15 @@ module pv_lanes_iverilog_tb;
   integer rows_done;
 
   // Driver: the beat in p_i/v_i/..., offered when drv_have.
-  integer drv_left;
+  integer drv_left, drv_grp, drv_rows;
   reg     drv_have, drv_done;
   reg [PvLanes*HeadDim*DataBits-1:0] v_next;
   reg [PvLanes*PBits-1:0]            p_next;
 
   task automatic drv_fetch;
     if (drv_left == 0) begin
-      rc = $fscanf(fd_drv, "%d", drv_left);
-      if (rc != 1) begin
+      rc = $fscanf(fd_drv, "%d %d %d", drv_left, drv_grp, drv_rows);
+      if (rc != 3) begin
         drv_done = 1'b1;
         drv_left = 0;
       end
@@ -83,30 +90,33 @@ module pv_lanes_iverilog_tb;
       p_i <= p_next;
       v_i <= v_next;
       pv_last_i <= (drv_left == 1);
+      pv_grp_i  <= drv_grp[0];
+      pv_rows_i <= drv_rows[$clog2(MaxGroup+1)-1:0];
       drv_left = drv_left - 1;
       drv_have = 1'b1;
       if (drv_left == 0) begin  // skip the expected outputs: they are the checker's
-        for (i = 0; i < HeadDim; i = i + 1) rc = $fscanf(fd_drv, "%d", x);
+        for (i = 0; i < drv_rows * HeadDim; i = i + 1) rc = $fscanf(fd_drv, "%d", x);
       end
     end
   endtask
 
   // Checker: the expected outputs of the row being drained.
-  integer c_beats, out_beat;
+  integer c_beats, c_grp, c_rows, out_beat, out_sub;
   reg     chk_more;
-  reg signed [OutBits-1:0] c_out [HeadDim];
+  reg signed [OutBits-1:0] c_out [MaxGroup*HeadDim];
   reg signed [OutBits-1:0] got;
   reg [8*16*PvLanes*HeadDim-1:0] line;  // one line of the file, for skipping
 
   task automatic chk_row;
-    rc = $fscanf(fd_chk, "%d", c_beats);
-    chk_more = (rc == 1);
+    rc = $fscanf(fd_chk, "%d %d %d", c_beats, c_grp, c_rows);
+    chk_more = (rc == 3);
     out_beat = 0;
+    out_sub = 0;
     if (chk_more) begin
       // The beats are the driver's: skip their three lines (the rest of the header line first).
       rc = $fgets(line, fd_chk);
       for (i = 0; i < 3 * c_beats; i = i + 1) rc = $fgets(line, fd_chk);
-      for (i = 0; i < HeadDim; i = i + 1) begin
+      for (i = 0; i < c_rows * HeadDim; i = i + 1) begin
         rc = $fscanf(fd_chk, "%d", x);
         c_out[i] = x[OutBits-1:0];
       end
@@ -134,9 +144,9 @@ module pv_lanes_iverilog_tb;
         replay_out_beat(chk_more, "row");
         for (i = 0; i < OutLanes; i = i + 1) begin
           got = out_o[i*OutBits +: OutBits];
-          if (got !== c_out[out_beat*OutLanes + i]) begin
-            $display("FAIL: seed %0d vector (row) %0d element %0d: got %0d, expected %0d",
-                     seed0, rows_done, out_beat * OutLanes + i, got, c_out[out_beat*OutLanes + i]);
+          if (got !== c_out[out_sub*HeadDim + out_beat*OutLanes + i]) begin
+            $display("FAIL: seed %0d vector (row or group) %0d row %0d element %0d: got %0d, expected %0d",
+                     seed0, rows_done, out_sub, out_beat * OutLanes + i, got, c_out[out_sub*HeadDim + out_beat*OutLanes + i]);
             $finish;
           end
         end
@@ -147,8 +157,12 @@ module pv_lanes_iverilog_tb;
         end
         out_beat = out_beat + 1;
         if (out_beat == OutBeats) begin
-          rows_done = rows_done + 1;
-          chk_row();
+          out_beat = 0;
+          out_sub = out_sub + 1;
+          if (out_sub == c_rows) begin
+            rows_done = rows_done + 1;
+            chk_row();
+          end
         end
       end
       out_ready_i <= replay_coin(ready_pct);

@@ -2,18 +2,22 @@
 // out_d = num::output_round(sum_j p_j * v_jd), bit for bit.
 //
 // Rows of (p, v) beats stream in with the valid/ready protocol (valid is held until taken);
-// lanes marked invalid carry random garbage that must be ignored. Every output element and
+// lanes marked invalid carry random garbage that must be ignored. Groups of G <= MaxGroup rows
+// stream in as group beats (lane r: row r's probability of one token, lane 0: its value; the
+// other lanes' values are garbage) and leave as G rows of outputs. Every output element and
 // the last flag are compared. Random back-pressure on both streams must not change results;
 // without it the measured cycles must equal rtl/datapath_latency.md:
 // R rows of B = ceil(n / PvLanes) beats take B + 1 + D + (R - 1) max(B, D) cycles,
-// D = HeadDim / OutLanes output beats per row.
+// D = HeadDim / OutLanes output beats per row; R groups of G rows, n beats each, take
+// n + 1 + G D + (R - 1) max(n, G D).
 //
 // Environment: SINKATTN_SEED (default 1), always printed; WAVES=1 writes <test>.fst;
 // SINKATTN_RTL_VECTORS=DIR writes the random test's rows to DIR/pv_lanes_vectors.txt for
 // testbench/rtl/pv_lanes_iverilog_tb.sv.
 //
 // The Verilated model's parameters must equal SINKATTN_TB_HEAD_DIM, SINKATTN_TB_PV_LANES,
-// SINKATTN_TB_OUT_LANES and SINKATTN_TB_MAX_TOKENS (port widths are checked at compile time).
+// SINKATTN_TB_OUT_LANES, SINKATTN_TB_MAX_TOKENS and SINKATTN_TB_MAX_GROUP (port widths are
+// checked at compile time).
 #include <gtest/gtest.h>
 #include <verilated.h>
 #include <verilated_fst_c.h>
@@ -47,6 +51,9 @@
 #ifndef SINKATTN_TB_MAX_TOKENS
 #define SINKATTN_TB_MAX_TOKENS 4096
 #endif
+#ifndef SINKATTN_TB_MAX_GROUP
+#define SINKATTN_TB_MAX_GROUP 1
+#endif
 
 namespace {
 
@@ -72,29 +79,45 @@ constexpr int kOutLanes = SINKATTN_TB_OUT_LANES;
 constexpr int kMaxTokens = SINKATTN_TB_MAX_TOKENS;
 constexpr int kPBits = num::kProbFracBits + 1;
 constexpr int kOutBeats = kHeadDim / kOutLanes;
+constexpr int kMaxGroup = SINKATTN_TB_MAX_GROUP;
 
 static_assert(sizeof(Vpv_lanes::p_i) == vl_bytes(kLanes * kPBits), "PvLanes differs from the model");
 static_assert(sizeof(Vpv_lanes::v_i) == vl_bytes(kLanes * kHeadDim * num::kDataBits), "HeadDim differs from the model");
 static_assert(sizeof(Vpv_lanes::out_o) == vl_bytes(kOutLanes * num::kOutBits), "OutLanes differs from the model");
+static_assert(kMaxGroup >= 1 && kMaxGroup <= kLanes, "MaxGroup must be in 1 .. PvLanes");
 
 struct Beat {
   std::vector<std::uint32_t> p;  // kLanes
   std::vector<std::int32_t> v;   // kLanes * kHeadDim, lane-major
   std::uint32_t lane_valid = 0;
 };
+// A row (row beats, one row of outputs) or a group (group beats, `rows` rows of outputs).
 struct Row {
   std::vector<Beat> beats;
-  std::vector<std::int32_t> out;  // expected, kHeadDim
+  bool grp = false;
+  int rows = 1;
+  std::vector<std::int32_t> out;  // expected, rows * kHeadDim, row r's element d at r * kHeadDim + d
 };
 
+// Row r's accumulator for element d: a row beat sums its valid lanes, a group beat adds lane r
+// times lane 0's value.
+std::int64_t reference_acc(const Row& row, int r, int d) {
+  std::int64_t acc = 0;
+  for (const Beat& b : row.beats) {
+    if (row.grp) {
+      if ((b.lane_valid >> r) & 1) acc += static_cast<std::int64_t>(b.p[r]) * b.v[d];
+    } else {
+      for (int l = 0; l < kLanes; ++l)
+        if ((b.lane_valid >> l) & 1) acc += static_cast<std::int64_t>(b.p[l]) * b.v[l * kHeadDim + d];
+    }
+  }
+  return acc;
+}
+
 void expect_outputs(Row& row) {
-  std::vector<std::int64_t> acc(kHeadDim, 0);
-  for (const Beat& b : row.beats)
-    for (int l = 0; l < kLanes; ++l)
-      if ((b.lane_valid >> l) & 1)
-        for (int d = 0; d < kHeadDim; ++d) acc[d] += static_cast<std::int64_t>(b.p[l]) * b.v[l * kHeadDim + d];
-  row.out.resize(kHeadDim);
-  for (int d = 0; d < kHeadDim; ++d) row.out[d] = num::output_round(acc[d]);
+  row.out.resize(static_cast<std::size_t>(row.rows) * kHeadDim);
+  for (int r = 0; r < row.rows; ++r)
+    for (int d = 0; d < kHeadDim; ++d) row.out[r * kHeadDim + d] = num::output_round(reference_acc(row, r, d));
 }
 
 // n tokens in ceil(n / lanes) beats. Probabilities: mostly a real softmax-like spread (sum near
@@ -135,6 +158,24 @@ Row random_row(std::mt19937_64& rng, int n) {
   return row;
 }
 
+// A group of g rows over n tokens: n group beats, lane r < g row r's probability (an occasional
+// hole), lane 0's value; every other lane and value is garbage.
+Row random_group(std::mt19937_64& rng, int n, int g) {
+  Row grp = random_row(rng, n);  // random probabilities and values of the same kinds
+  grp.grp = true;
+  grp.rows = g;
+  grp.beats.clear();
+  Row src = random_row(rng, n * kLanes);  // one beat per token, kLanes probabilities each
+  for (int j = 0; j < n; ++j) {
+    Beat b = src.beats[j];
+    b.lane_valid = (1u << g) - 1;
+    if (rng() % 8 == 0) b.lane_valid &= ~(1u << (rng() % g));
+    grp.beats.push_back(std::move(b));
+  }
+  expect_outputs(grp);
+  return grp;
+}
+
 int random_n(std::mt19937_64& rng) {
   const int bucket = static_cast<int>(rng() % 100);
   if (bucket < 70) return 1 + static_cast<int>(rng() % 32);
@@ -158,16 +199,16 @@ RunResult run_rows(const std::vector<Row>& rows, const RunOptions& opt, std::uin
   std::mt19937_64 bp(opt.bp_seed);
   std::bernoulli_distribution offer(opt.valid_prob), take(opt.ready_prob);
   RunResult res;
-  std::size_t in_row = 0, in_beat = 0, out_row = 0, out_beat = 0;
+  std::size_t in_row = 0, in_beat = 0, out_row = 0, out_sub = 0, out_beat = 0;  // out_sub: row of a group
   bool held = false, any_in = false;
   const Beat* shown = nullptr;  // beat currently on p_i / v_i
   std::uint64_t beats = 0;
-  for (const Row& r : rows) beats += r.beats.size() + kOutBeats;
+  for (const Row& r : rows) beats += r.beats.size() + r.rows * kOutBeats;
   const std::uint64_t limit = 100 + 20 * beats;
   auto fail = [&](const std::string& what) {
     std::ostringstream os;
-    os << "seed " << seed << ", vector (row) " << out_row << " of " << rows.size() << ", output beat " << out_beat
-       << ": " << what;
+    os << "seed " << seed << ", vector (row or group) " << out_row << " of " << rows.size() << ", row " << out_sub
+       << ", output beat " << out_beat << ": " << what;
     res.ok = false;
     res.error = os.str();
   };
@@ -190,6 +231,8 @@ RunResult run_rows(const std::vector<Row>& rows, const RunOptions& opt, std::uin
       }
       dut->pv_lane_valid_i = b.lane_valid;
       dut->pv_last_i = in_beat + 1 == r.beats.size();
+      dut->pv_grp_i = r.grp;
+      dut->pv_rows_i = r.rows;
     }
     dut->out_ready_i = take(bp);
     dut.settle();
@@ -208,13 +251,10 @@ RunResult run_rows(const std::vector<Row>& rows, const RunOptions& opt, std::uin
       for (int i = 0; i < kOutLanes; ++i) {
         const int d = out_beat * kOutLanes + i;
         const auto got = static_cast<std::int16_t>(get_bits(dut->out_o, i * num::kOutBits, num::kOutBits));
-        if (got != r.out[d]) {
-          std::int64_t acc = 0;
-          for (const Beat& b : r.beats)
-            for (int l = 0; l < kLanes; ++l)
-              if ((b.lane_valid >> l) & 1) acc += static_cast<std::int64_t>(b.p[l]) * b.v[l * kHeadDim + d];
-          fail("element " + std::to_string(d) + " (acc " + std::to_string(acc) + "): got " + std::to_string(got) +
-               ", expected " + std::to_string(r.out[d]));
+        const std::int32_t want = r.out[out_sub * kHeadDim + d];
+        if (got != want) {
+          fail("element " + std::to_string(d) + " (acc " + std::to_string(reference_acc(r, static_cast<int>(out_sub), d)) +
+               "): got " + std::to_string(got) + ", expected " + std::to_string(want));
           return res;
         }
       }
@@ -223,11 +263,14 @@ RunResult run_rows(const std::vector<Row>& rows, const RunOptions& opt, std::uin
         fail("last flag " + std::to_string(dut->out_last_o) + ", expected " + std::to_string(last));
         return res;
       }
-      if (out_row == 0 && out_beat == 0) res.first_out = dut.cycle();
+      if (out_row == 0 && out_sub == 0 && out_beat == 0) res.first_out = dut.cycle();
       res.last_out = dut.cycle();
       if (++out_beat == kOutBeats) {
         out_beat = 0;
-        ++out_row;
+        if (static_cast<int>(++out_sub) == r.rows) {
+          out_sub = 0;
+          ++out_row;
+        }
       }
     }
     dut.posedge();
@@ -244,10 +287,11 @@ void write_vectors(const std::vector<Row>& rows) {
   const std::string path = std::string(dir) + "/pv_lanes_vectors.txt";
   std::ofstream f(path);
   ASSERT_TRUE(f) << "cannot write " << path;
-  // Per row: "beats"; per beat: "lane_valid", the probabilities as one packed hex vector (p_i),
-  // the values as one packed hex vector (v_i); then HeadDim expected outputs (decimal).
+  // Per row or group: "beats grp rows"; per beat: "lane_valid", the probabilities as one packed
+  // hex vector (p_i), the values as one packed hex vector (v_i); then rows * HeadDim expected
+  // outputs (decimal), row by row.
   for (const Row& r : rows) {
-    f << r.beats.size() << '\n';
+    f << r.beats.size() << ' ' << int(r.grp) << ' ' << r.rows << '\n';
     for (const Beat& b : r.beats) {
       f << b.lane_valid << '\n';
       f << packed_hex({b.p.begin(), b.p.end()}, kPBits) << '\n';
@@ -256,7 +300,7 @@ void write_vectors(const std::vector<Row>& rows) {
     for (auto x : r.out) f << x << ' ';
     f << '\n';
   }
-  std::cout << "[ VECTORS  ] " << rows.size() << " rows -> " << path << "\n";
+  std::cout << "[ VECTORS  ] " << rows.size() << " rows and groups -> " << path << "\n";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -272,7 +316,6 @@ TEST(PvLanes, RandomRowsWithBackPressureMatchReference) {
     beats += rows.back().beats.size();
     for (auto x : rows.back().out) saturated += (x == 32767 || x == -32768);
   }
-  write_vectors(rows);
   std::cout << "[   INFO   ] " << rows.size() << " rows, " << beats << " input beats, " << saturated
             << " saturated outputs\n";
   EXPECT_GT(saturated, 0) << "the random set should reach saturation";
@@ -282,6 +325,34 @@ TEST(PvLanes, RandomRowsWithBackPressureMatchReference) {
   opt.bp_seed = seed * 7919 + 1;
   const RunResult r = run_rows(rows, opt, seed);
   EXPECT_TRUE(r.ok) << r.error;
+}
+
+// Rows and groups of 1 .. MaxGroup rows mixed, as the top sends them.
+TEST(PvLanes, RandomRowsAndGroupsWithBackPressureMatchReference) {
+  const std::uint64_t seed = test_seed();
+  std::mt19937_64 rng(seed ^ 0x6709);
+  std::vector<Row> units;
+  int groups = 0;
+  for (int i = 0; i < 1500; ++i) {
+    const int n = random_n(rng) % 300 + 1;
+    if (rng() % 3 == 0) {
+      units.push_back(random_row(rng, n));
+    } else {
+      units.push_back(random_group(rng, n, 1 + static_cast<int>(rng() % kMaxGroup)));
+      ++groups;
+    }
+  }
+  write_vectors(units);
+  std::cout << "[   INFO   ] " << units.size() << " units, " << groups << " of them groups of up to " << kMaxGroup
+            << " rows\n";
+  for (const auto& [v, rd] : {std::pair{1.0, 1.0}, std::pair{0.7, 0.6}, std::pair{1.0, 0.3}}) {
+    RunOptions opt;
+    opt.valid_prob = v;
+    opt.ready_prob = rd;
+    opt.bp_seed = seed * 31 + 7;
+    const RunResult r = run_rows(units, opt, seed);
+    EXPECT_TRUE(r.ok) << "valid " << v << " ready " << rd << ": " << r.error;
+  }
 }
 
 TEST(PvLanes, RandomRowsWithoutBackPressureMatchReference) {
@@ -367,6 +438,25 @@ TEST(PvLanes, LatencyMatchesDocumentedFormula) {
       EXPECT_EQ(r.cycles(), documented_cycles(beats, count)) << "n " << n << " rows " << count;
       // The first row's outputs start 2 cycles after its last beat was taken.
       EXPECT_EQ(r.first_out - r.last_in, sinkattn::latency::pv_first_out_after_last_in()) << "n " << n;
+    }
+  }
+}
+
+// Groups of G rows back to back (rtl/datapath_latency.md).
+TEST(PvLanes, GroupLatencyMatchesDocumentedFormula) {
+  const std::uint64_t seed = test_seed();
+  std::mt19937_64 rng(seed);
+  for (int n : {1, 2, 7, kOutBeats - 1, kOutBeats, kOutBeats + 1, 2 * kOutBeats * kMaxGroup + 3, 300}) {
+    for (int g = 1; g <= kMaxGroup; ++g) {
+      for (int count : {1, 2, 5}) {
+        std::vector<Row> units;
+        for (int i = 0; i < count; ++i) units.push_back(random_group(rng, n, g));
+        const RunResult r = run_rows(units, RunOptions{}, seed);
+        ASSERT_TRUE(r.ok) << r.error;
+        EXPECT_EQ(r.cycles(), sinkattn::latency::pv_group_cycles(n, g, count, kHeadDim, kOutLanes))
+            << "n " << n << " G " << g << " groups " << count;
+        EXPECT_EQ(r.first_out - r.last_in, sinkattn::latency::pv_first_out_after_last_in()) << "n " << n;
+      }
     }
   }
 }

@@ -38,5 +38,11 @@ constexpr std::uint64_t pv_cycles(std::uint64_t beats, std::uint64_t rows, int h
   const std::uint64_t d = static_cast<std::uint64_t>(head_dim / out_lanes);
   return beats + 1 + d + (rows - 1) * std::max(beats, d);
 }
+// P.V lanes: groups of g rows, one beat per token (n beats), g * head_dim / out_lanes output beats.
+constexpr std::uint64_t pv_group_cycles(std::uint64_t beats, std::uint64_t g, std::uint64_t groups, int head_dim,
+                                        int out_lanes) {
+  const std::uint64_t d = g * static_cast<std::uint64_t>(head_dim / out_lanes);
+  return beats + 1 + d + (groups - 1) * std::max(beats, d);
+}
 
 }  // namespace sinkattn::latency
