@@ -4,8 +4,8 @@
 // starts and held until its last issue; the first issue takes them straight from the bank, so a
 // row that is ready starts without a bubble.
 //
-// Shared by the softmax unit's EXP and OUT engines (rtl/softmax_unit.sv), which walk the score
-// and the exp banks in the same way.
+// Used by the softmax unit's EXP engine (rtl/softmax_unit.sv), which walks the score banks a row
+// at a time; its OUT engine walks a group's exp slot token-major with counters of its own.
 `default_nettype none
 
 module row_issue #(

@@ -333,7 +333,7 @@ TEST(PvLanes, RandomRowsAndGroupsWithBackPressureMatchReference) {
   std::mt19937_64 rng(seed ^ 0x6709);
   std::vector<Row> units;
   int groups = 0;
-  for (int i = 0; i < 1500; ++i) {
+  for (int i = 0; i < 1000; ++i) {
     const int n = random_n(rng) % 300 + 1;
     if (rng() % 3 == 0) {
       units.push_back(random_row(rng, n));
