@@ -19,15 +19,23 @@
 // Pipeline (see rtl/datapath_latency.md):
 //   stage P: PvLanes x HeadDim products p * v registered;
 //   stage A: per element, the lane sum (row beat) or each row's own lane (group beat) plus the
-//            row's accumulator. On the last beat the results are shifted, saturated and loaded
-//            into the output buffer, and the rows close.
-//   output:  the buffer (MaxGroup x HeadDim rounded values) shifts out OutLanes elements per
-//            beat, row 0 first, while the next row or group accumulates; a last beat waits in
-//            stage A while earlier outputs still occupy the buffer (all but their final beat).
+//            row's accumulator. On the last beat row 0's result is rounded (shift, saturate)
+//            into the output register and the rows close; rows 1 .. G-1 keep their sums in
+//            their accumulators.
+//   output:  the output register (one row of HeadDim rounded values) shifts out OutLanes
+//            elements per beat while the next row accumulates. When its final beat leaves, the
+//            next waiting row of a group is rounded into it from its accumulators, so a group's
+//            rows leave back to back. A last beat waits in stage A while the register still
+//            holds more than its final beat, and a group's accumulators take no new beat until
+//            its last row has moved out (the beat that starts the next group may be taken in
+//            that same cycle).
 //   Last input beat accepted in cycle t -> first output beat valid in cycle t + 2.
 //   Back-to-back rows of B = ceil(n / PvLanes) beats: one row per max(B, HeadDim / OutLanes)
-//   cycles; groups of G rows and n beats: one group per max(n, G HeadDim / OutLanes) cycles.
-// The ready path out_ready_i -> pv_ready_o is combinational (two gates deep).
+//   cycles; groups of G > 1 rows and n beats: one group per
+//   (G - 1) HeadDim / OutLanes + max(n - 1, HeadDim / OutLanes) cycles.
+// One rounding unit per element serves every row, so MaxGroup multiplies the accumulators
+// alone, not the rounding units or the output register (docs/group_retire.md, "price").
+// The ready path out_ready_i -> pv_ready_o is combinational (a few gates deep).
 //
 // The numeric contract's constants come from the generated package sinkattn_numerics_pkg, named in
 // the parameter list so that the ANSI port list can use them.
@@ -77,8 +85,8 @@ module pv_lanes #(
   localparam int AccW       = (AccBits == 0) ? AccMin : AccBits;
   localparam int Sh         = ProbFracBits - OutFracBits;  // fraction bits dropped
   localparam int OutBeats   = HeadDim / OutLanes;
-  localparam int CntBits    = $clog2(MaxGroup * OutBeats + 1);  // beats left in the buffer
-  localparam int BeatBits   = $clog2(OutBeats + 1);             // beats left of the front row
+  localparam int CntBits    = $clog2(OutBeats + 1);        // beats left in the output register
+  localparam int RowIdxBits = (MaxGroup > 1) ? $clog2(MaxGroup) : 1;
 
   // ---------------------------------------------------------------------------------------------
   // Flow control
@@ -87,40 +95,52 @@ module pv_lanes #(
   logic               prod_last_q;   // ... which is the row's (group's) last
   logic               prod_grp_q;    // ... which is a group beat
   logic [GCntBits-1:0] prod_rows_q;  // ... the rows it closes
-  logic [BeatBits-1:0] ob_beat_q;    // beats left of the row at the buffer's front
   logic               row_open_q;    // the accumulators hold a partial row (else: start at bias)
-  logic [CntBits-1:0] ob_cnt_q;      // output beats left in the buffer
-  logic               ob_load;       // stage A closes a row into the output buffer
-  logic               ob_free;       // the buffer can take a row this cycle
+  logic [CntBits-1:0] ob_cnt_q;      // output beats left in the output register
+  logic [GCntBits-1:0] wait_q;       // closed rows still in their accumulators
+  logic [RowIdxBits-1:0] mv_row_q;   // the next of them to move into the output register
+  logic               ob_free;       // the output register can take a row this cycle
+  logic               mv;            // a waiting row moves into the output register
+  logic               acc_busy;      // the accumulators hold rows that have not moved out
+  logic               ob_load;       // stage A closes a row (group) and its row 0 enters the register
   logic               a_take;        // stage A consumes the beat in stage P
   logic               p_load;        // stage P takes an input beat
   logic               out_fire;
 
   assign out_fire    = out_valid_o & out_ready_i;
-  // The buffer is free when empty, or when its final beat leaves in this cycle.
+  // The register is free when empty, or when its final beat leaves in this cycle.
   assign ob_free     = (ob_cnt_q == '0) || ((ob_cnt_q == CntBits'(1)) && out_ready_i);
-  assign a_take      = prod_valid_q & (~prod_last_q | ob_free);
+  assign mv          = (wait_q != '0) && ob_free;
+  // A waiting row's accumulators are read in the cycle it moves, so a new beat may overwrite
+  // them then, once it is the last waiting row.
+  assign acc_busy    = (wait_q != '0) && !(mv && (wait_q == GCntBits'(1)));
+  assign a_take      = prod_valid_q & ~acc_busy & (~prod_last_q | (ob_free & ~mv));
   assign ob_load     = a_take & prod_last_q;
   assign pv_ready_o  = ~prod_valid_q | a_take;
   assign p_load      = pv_valid_i & pv_ready_o;
   assign out_valid_o = (ob_cnt_q != '0);
-  assign out_last_o  = (ob_beat_q == BeatBits'(1));
+  assign out_last_o  = (ob_cnt_q == CntBits'(1));
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       prod_valid_q <= 1'b0;
       row_open_q   <= 1'b0;
       ob_cnt_q     <= '0;
-      ob_beat_q    <= '0;
+      wait_q       <= '0;
+      mv_row_q     <= '0;
     end else begin
       if (pv_ready_o) prod_valid_q <= pv_valid_i;
       if (a_take)     row_open_q   <= ~prod_last_q;
       if (ob_load) begin
-        ob_cnt_q  <= CntBits'(prod_rows_q) * CntBits'(OutBeats);
-        ob_beat_q <= BeatBits'(OutBeats);
+        ob_cnt_q <= CntBits'(OutBeats);
+        wait_q   <= prod_rows_q - GCntBits'(1);
+        mv_row_q <= RowIdxBits'(1);
+      end else if (mv) begin
+        ob_cnt_q <= CntBits'(OutBeats);
+        wait_q   <= wait_q - GCntBits'(1);
+        mv_row_q <= mv_row_q + RowIdxBits'(1);
       end else if (out_fire) begin
-        ob_cnt_q  <= ob_cnt_q - CntBits'(1);
-        ob_beat_q <= (ob_beat_q == BeatBits'(1)) ? BeatBits'(OutBeats) : ob_beat_q - BeatBits'(1);
+        ob_cnt_q <= ob_cnt_q - CntBits'(1);
       end
     end
   end
@@ -140,15 +160,19 @@ module pv_lanes #(
   localparam logic signed [AccW-1:0] OutHi = AccW'((1 << (OutBits - 1)) - 1);
   localparam logic signed [AccW-1:0] OutLo = -AccW'(1 << (OutBits - 1));
 
-  localparam int RowBits = HeadDim * OutBits;                 // one row's rounded outputs
-  logic [MaxGroup*RowBits-1:0] ob_q;   // rounded outputs, row r's element d at [(r*HeadDim + d)*OutBits +: OutBits]
-  wire  [OutBits-1:0]          rounded [MaxGroup*HeadDim];  // per (row, element): one net each (fast in Icarus)
+  logic [HeadDim*OutBits-1:0] ob_q;     // the row being drained, element d at [d*OutBits +: OutBits]
+  wire  [OutBits-1:0]         rounded [HeadDim];  // per element: one net each (fast in Icarus)
 
   for (genvar d = 0; d < HeadDim; d++) begin : g_elem
     logic signed [LaneBits-1:0] lane_sum;
     // Running sum over the lanes, one net per partial sum.
     wire signed [LaneBits-1:0]  lane_part [PvLanes+1] /* verilator split_var */;
     wire signed [ProdBits-1:0]  lane_prod [PvLanes];
+    // With MaxGroup 1 no row waits in its accumulators, so nothing reads them back.
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire signed [AccW-1:0]      acc_now   [MaxGroup];  // row r's accumulator (held sums of closed rows)
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire signed [AccW-1:0]      acc_next0;             // row 0's sum with this beat
     assign lane_part[0] = '0;
 
     for (genvar l = 0; l < PvLanes; l++) begin : g_lane
@@ -168,27 +192,39 @@ module pv_lanes #(
 
     // Row r's accumulator: row 0 takes the lane sum of a row beat, every row its own lane of a
     // group beat (with MaxGroup 1 the lane sum is lane 0's product: the other lanes are invalid).
+    // The last beat's sums are kept too: rows 1 .. G-1 leave from the accumulators.
     for (genvar r = 0; r < MaxGroup; r++) begin : g_row
       logic signed [LaneBits-1:0] add;
-      logic signed [AccW-1:0]     acc_q, acc_base, acc_next, acc_shr;
+      logic signed [AccW-1:0]     acc_q, acc_base, acc_next;
       assign add      = (r == 0 && (MaxGroup == 1 || !prod_grp_q)) ? lane_sum : LaneBits'(lane_prod[r]);
       assign acc_base = row_open_q ? acc_q : Bias;
       assign acc_next = acc_base + AccW'(add);
-      assign acc_shr  = acc_next >>> Sh;
-      assign rounded[r*HeadDim + d] =
-          (acc_shr > OutHi) ? OutHi[OutBits-1:0] :
-          (acc_shr < OutLo) ? OutLo[OutBits-1:0] : acc_shr[OutBits-1:0];
+      assign acc_now[r] = acc_q;
+      if (r == 0) begin : g_row0
+        assign acc_next0 = acc_next;
+      end
 
       // No reset: a row's first beat starts from Bias (row_open_q = 0), never from acc_q.
       always_ff @(posedge clk_i) begin
-        if (a_take && !prod_last_q) acc_q <= acc_next;
+        if (a_take) acc_q <= acc_next;
       end
     end
+
+    // One rounding unit: row 0 at its close, a waiting row when it moves.
+    logic signed [AccW-1:0] acc_out, acc_shr;
+    if (MaxGroup > 1) begin : g_sel
+      assign acc_out = mv ? acc_now[mv_row_q] : acc_next0;
+    end else begin : g_nosel
+      assign acc_out = acc_next0;
+    end
+    assign acc_shr    = acc_out >>> Sh;
+    assign rounded[d] = (acc_shr > OutHi) ? OutHi[OutBits-1:0] :
+                        (acc_shr < OutLo) ? OutLo[OutBits-1:0] : acc_shr[OutBits-1:0];
   end
 
   always_ff @(posedge clk_i) begin
-    if (ob_load) begin
-      for (int i = 0; i < MaxGroup * HeadDim; i++) ob_q[i*OutBits +: OutBits] <= rounded[i];
+    if (ob_load || mv) begin
+      for (int i = 0; i < HeadDim; i++) ob_q[i*OutBits +: OutBits] <= rounded[i];
     end else if (out_fire) begin
       ob_q <= ob_q >> (OutLanes * OutBits);
     end

@@ -1,7 +1,9 @@
-// P.V lanes (rtl/pv_lanes.sv): product stage, accumulate stage, output buffer drained
+// P.V lanes (rtl/pv_lanes.sv): product stage, accumulate stage, output register drained
 // OutLanes elements per cycle while out_ready (the gather's row register is free). A row beat
 // sums its lanes into row 0; a group beat adds lane r (with lane 0's value) into row r, and its
-// last beat closes `rows` rows, whose outputs leave row by row.
+// last beat closes `rows` rows: row 0 enters the output register, rows 1 .. rows-1 wait in
+// their accumulators and move in one by one as the register frees, and no beat is accumulated
+// while they wait (but the one taken as the last of them moves).
 //
 // How the block models are evaluated: sim/systemc/cells.hpp.
 #pragma once
@@ -29,33 +31,46 @@ struct PvLanes : sc_core::sc_module {
   int out_beats = 16, dim = 0, max_group = 1;  // HeadDim / OutLanes; the trace's D; rows of a group
   bool prod_valid = false, row_open = false;
   Beat prod;
-  int ob_cnt = 0, ob_total = 0;  // output beats left in the buffer, of ob_total loaded
+  int ob_cnt = 0;          // output beats left in the output register
+  int waiting = 0;         // closed rows still in their accumulators
+  int mv_row = 1;          // the next of them to move
   std::vector<std::vector<std::int64_t>> acc;  // [row][element]
-  std::vector<std::int16_t> ob;  // row r's element e at r * out_beats * kOutLanes + e
+  std::vector<std::int16_t> ob;  // the output register's row, element e at e (HeadDim of the hardware)
   // Inputs
   bool pv_valid = false;
   bool out_ready = true;
   // Combinational
-  bool a_take = false, ob_load = false, pv_ready = false, p_load = false, out_valid = false, out_last = false;
+  bool a_take = false, ob_load = false, mv = false, pv_ready = false, p_load = false, out_valid = false,
+       out_last = false;
 
   PvLanes(sc_core::sc_module_name n, int hw_head_dim, int trace_dim, int max_group_rows = 1)
       : sc_core::sc_module(n), max_group(max_group_rows) {
     out_beats = hw_head_dim / kOutLanes;
     dim = trace_dim;
     acc.assign(max_group, std::vector<std::int64_t>(dim, 0));
-    ob.assign(static_cast<std::size_t>(max_group) * out_beats * kOutLanes, 0);
+    ob.assign(static_cast<std::size_t>(out_beats) * kOutLanes, 0);
   }
   void comb() {
     const bool ob_free = ob_cnt == 0 || (ob_cnt == 1 && out_ready);
-    a_take = prod_valid && (!prod.last || ob_free);
+    mv = waiting != 0 && ob_free;
+    const bool acc_busy = waiting != 0 && !(mv && waiting == 1);
+    a_take = prod_valid && !acc_busy && (!prod.last || (ob_free && !mv));
     ob_load = a_take && prod.last;
     pv_ready = !prod_valid || a_take;
     p_load = pv_valid && pv_ready;
     out_valid = ob_cnt != 0;
-    out_last = out_valid && (ob_total - ob_cnt) % out_beats == out_beats - 1;
+    out_last = ob_cnt == 1;
   }
-  int out_beat() const { return ob_total - ob_cnt; }  // index of the beat on the output (rows in order)
+  int out_beat() const { return out_beats - ob_cnt; }  // the output beat's index in its row
   void edge(const Beat& in) {
+    // The output register's row is read from its accumulators (held until the row has left:
+    // the accumulators take no beat while a later row of the group waits). Row 0 is read after
+    // this edge's accumulation; a moving row before a new group overwrites it.
+    std::vector<std::int16_t> moved;
+    if (mv) {
+      moved.assign(ob.size(), 0);
+      for (int e = 0; e < dim; ++e) moved[e] = static_cast<std::int16_t>(num::output_round(acc[mv_row][e]));
+    }
     if (a_take) {
       if (!row_open)
         for (auto& a : acc) std::fill(a.begin(), a.end(), 0);
@@ -66,15 +81,18 @@ struct PvLanes : sc_core::sc_module {
         if (v && prod.p[l])
           for (int e = 0; e < dim; ++e) a[e] += static_cast<std::int64_t>(prod.p[l]) * v[e];
       }
-      if (prod.last)
-        for (int r = 0; r < prod.rows; ++r)
-          for (int e = 0; e < dim; ++e)
-            ob[static_cast<std::size_t>(r) * out_beats * kOutLanes + e] =
-                static_cast<std::int16_t>(num::output_round(acc[r][e]));
       row_open = !prod.last;
     }
     if (ob_load) {
-      ob_cnt = ob_total = prod.rows * out_beats;
+      for (int e = 0; e < dim; ++e) ob[e] = static_cast<std::int16_t>(num::output_round(acc[0][e]));
+      ob_cnt = out_beats;
+      waiting = prod.rows - 1;
+      mv_row = 1;
+    } else if (mv) {
+      ob = std::move(moved);
+      ob_cnt = out_beats;
+      --waiting;
+      ++mv_row;
     } else if (out_valid && out_ready) {
       --ob_cnt;
     }

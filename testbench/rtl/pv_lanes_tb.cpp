@@ -5,11 +5,13 @@
 // lanes marked invalid carry random garbage that must be ignored. Groups of G <= MaxGroup rows
 // stream in as group beats (lane r: row r's probability of one token, lane 0: its value; the
 // other lanes' values are garbage) and leave as G rows of outputs. Every output element and
-// the last flag are compared. Random back-pressure on both streams must not change results;
+// the last flag are compared. The SystemC model's block (sim/systemc/pv_lanes.hpp) runs beside
+// the RTL in every test and must agree with it every cycle: ready, valid, last and every output
+// element (systemc_mirror.hpp). Random back-pressure on both streams must not change results;
 // without it the measured cycles must equal rtl/datapath_latency.md:
 // R rows of B = ceil(n / PvLanes) beats take B + 1 + D + (R - 1) max(B, D) cycles,
-// D = HeadDim / OutLanes output beats per row; R groups of G rows, n beats each, take
-// n + 1 + G D + (R - 1) max(n, G D).
+// D = HeadDim / OutLanes output beats per row; R groups of G > 1 rows, n beats each, take
+// n + 1 + G D + (R - 1) ((G - 1) D + max(n - 1, D)) (a group's rows wait in its accumulators).
 //
 // Environment: SINKATTN_SEED (default 1), always printed; WAVES=1 writes <test>.fst;
 // SINKATTN_RTL_VECTORS=DIR writes the random test's rows to DIR/pv_lanes_vectors.txt for
@@ -25,6 +27,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <deque>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -32,10 +35,13 @@
 #include <sstream>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "Vpv_lanes.h"
 #include "harness.hpp"
+#include "pv_lanes.hpp"
+#include "systemc_mirror.hpp"
 #include "sinkattn/latency.hpp"
 #include "sinkattn/numerics.hpp"
 
@@ -85,6 +91,7 @@ static_assert(sizeof(Vpv_lanes::p_i) == vl_bytes(kLanes * kPBits), "PvLanes diff
 static_assert(sizeof(Vpv_lanes::v_i) == vl_bytes(kLanes * kHeadDim * num::kDataBits), "HeadDim differs from the model");
 static_assert(sizeof(Vpv_lanes::out_o) == vl_bytes(kOutLanes * num::kOutBits), "OutLanes differs from the model");
 static_assert(kMaxGroup >= 1 && kMaxGroup <= kLanes, "MaxGroup must be in 1 .. PvLanes");
+static_assert(kOutLanes == sinkattn::sim::PvLanes::kOutLanes, "the SystemC mirror has another OutLanes");
 
 struct Beat {
   std::vector<std::uint32_t> p;  // kLanes
@@ -183,6 +190,27 @@ int random_n(std::mt19937_64& rng) {
   return 1 + static_cast<int>(rng() % kMaxTokens);
 }
 
+// What the SystemC mirror shows differently from the RTL before this cycle's edge, or "".
+std::string mirror_divergence(const sinkattn::sim::PvLanes& m, Dut& dut) {
+  std::ostringstream os;
+  if (m.pv_ready != static_cast<bool>(dut->pv_ready_o)) os << "pv_ready rtl " << int(dut->pv_ready_o) << " systemc " << m.pv_ready;
+  else if (m.out_valid != static_cast<bool>(dut->out_valid_o))
+    os << "out_valid rtl " << int(dut->out_valid_o) << " systemc " << m.out_valid;
+  else if (m.out_valid && m.out_last != static_cast<bool>(dut->out_last_o))
+    os << "out_last rtl " << int(dut->out_last_o) << " systemc " << m.out_last;
+  else if (m.out_valid) {
+    for (int i = 0; i < kOutLanes; ++i) {
+      const int d = m.out_beat() * kOutLanes + i;
+      const auto got = static_cast<std::int16_t>(get_bits(dut->out_o, i * num::kOutBits, num::kOutBits));
+      if (m.ob[d] != got) {
+        os << "output element " << d << " rtl " << got << " systemc " << m.ob[d];
+        break;
+      }
+    }
+  }
+  return os.str();
+}
+
 struct RunOptions {
   double valid_prob = 1.0, ready_prob = 1.0;
   std::uint64_t bp_seed = 0;
@@ -194,8 +222,35 @@ struct RunResult {
   std::uint64_t cycles() const { return last_out - first_in + 1; }
 };
 
+// The SystemC mirror's beat for `b`: it takes the probabilities of the valid lanes only and
+// reads values through pointers (lane 0's for every row of a group beat), here into int16 copies
+// that `store` keeps until the beat has left the mirror's product stage.
+using MirrorBeat = sinkattn::sim::PvLanes::Beat;
+MirrorBeat mirror_beat(const Row& r, const Beat& b, bool last,
+                       std::deque<std::pair<const Beat*, std::vector<std::int16_t>>>& store) {
+  if (store.empty() || store.back().first != &b) {
+    store.emplace_back(&b, std::vector<std::int16_t>(b.v.begin(), b.v.end()));
+    if (store.size() > 3) store.pop_front();
+  }
+  const std::int16_t* vals = store.back().second.data();
+  MirrorBeat m;
+  m.last = last;
+  m.grp = r.grp;
+  m.rows = r.rows;
+  m.p.resize(kLanes);
+  m.v.resize(kLanes);
+  for (int l = 0; l < kLanes; ++l) {
+    const bool valid = (b.lane_valid >> l) & 1;
+    m.p[l] = valid ? b.p[l] : 0;
+    m.v[l] = r.grp ? (l == 0 ? vals : nullptr) : (valid ? vals + l * kHeadDim : nullptr);
+  }
+  return m;
+}
+
 RunResult run_rows(const std::vector<Row>& rows, const RunOptions& opt, std::uint64_t seed) {
   Dut dut;
+  auto mirror = sinkattn::tb::make_mirror<sinkattn::sim::PvLanes>(kHeadDim, kHeadDim, kMaxGroup);
+  std::deque<std::pair<const Beat*, std::vector<std::int16_t>>> mirror_store;
   std::mt19937_64 bp(opt.bp_seed);
   std::bernoulli_distribution offer(opt.valid_prob), take(opt.ready_prob);
   RunResult res;
@@ -220,9 +275,11 @@ RunResult run_rows(const std::vector<Row>& rows, const RunOptions& opt, std::uin
     const bool have = in_row < rows.size();
     if (!held) held = have && offer(bp);
     dut->pv_valid_i = held;
+    MirrorBeat mirror_in;
     if (held) {
       const Row& r = rows[in_row];
       const Beat& b = r.beats[in_beat];
+      mirror_in = mirror_beat(r, b, in_beat + 1 == r.beats.size(), mirror_store);
       if (shown != &b) {  // the wide vectors are rewritten only when the beat changes
         for (int l = 0; l < kLanes; ++l) put_bits(dut->p_i, l * kPBits, kPBits, b.p[l]);
         for (int i = 0; i < kLanes * kHeadDim; ++i)
@@ -236,6 +293,13 @@ RunResult run_rows(const std::vector<Row>& rows, const RunOptions& opt, std::uin
     }
     dut->out_ready_i = take(bp);
     dut.settle();
+    mirror->pv_valid = dut->pv_valid_i;
+    mirror->out_ready = dut->out_ready_i;
+    mirror->comb();
+    if (const std::string d = mirror_divergence(*mirror, dut); !d.empty()) {
+      fail("the SystemC mirror differs from the RTL in cycle " + std::to_string(dut.cycle()) + ": " + d);
+      return res;
+    }
     if (dut->pv_valid_i && dut->pv_ready_o) {
       if (!any_in) res.first_in = dut.cycle();
       any_in = true;
@@ -273,6 +337,7 @@ RunResult run_rows(const std::vector<Row>& rows, const RunOptions& opt, std::uin
         }
       }
     }
+    mirror->edge(mirror_in);
     dut.posedge();
   }
   const auto quiet = [](Vpv_lanes& t) { t.pv_valid_i = 0, t.out_ready_i = 1; };

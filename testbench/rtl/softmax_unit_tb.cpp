@@ -4,7 +4,9 @@
 // until taken): rows alone (groups of one) and groups of up to MaxGroup rows of the same n, whose
 // probabilities leave token-major. It compares every probability, row index, last flag and the
 // group's p_max vector, and fails with the seed, the group (vector) number, the element and the
-// row. Random back-pressure on both streams must not change any result; with it off, the measured
+// row. The SystemC model's block (sim/systemc/softmax_unit.hpp) runs beside the RTL in every test
+// and must agree with it every cycle: both readies and valids and every output field
+// (systemc_mirror.hpp). Random back-pressure on both streams must not change any result; with it off, the measured
 // cycles must equal the formulas of rtl/datapath_latency.md.
 //
 // Environment: SINKATTN_SEED (default 1) seeds every random test and is always printed;
@@ -34,6 +36,8 @@
 #include "Vsoftmax_unit.h"
 #include "harness.hpp"
 #include "sinkattn/latency.hpp"
+#include "softmax_unit.hpp"
+#include "systemc_mirror.hpp"
 #include "sinkattn/numerics.hpp"
 #include "vl_bits.hpp"
 
@@ -179,10 +183,31 @@ struct RunResult {
 // A group: up to MaxGroup rows of the same n, retired together token-major.
 using Group = std::vector<Row>;
 
+// What the SystemC mirror shows differently from the RTL before this cycle's edge, or "".
+std::string mirror_divergence(const sinkattn::sim::SoftmaxUnit& m, Dut& dut) {
+  std::ostringstream os;
+  if (m.s_ready != static_cast<bool>(dut->s_ready_o)) {
+    os << "s_ready rtl " << int(dut->s_ready_o) << " systemc " << m.s_ready;
+  } else if (m.p_valid != static_cast<bool>(dut->p_valid_o)) {
+    os << "p_valid rtl " << int(dut->p_valid_o) << " systemc " << m.p_valid;
+  } else if (m.p_valid) {
+    const auto& e = m.head();
+    if (e.p != dut->p_o || e.row != static_cast<int>(dut->p_row_o) || e.last != static_cast<bool>(dut->p_last_o))
+      os << "entry rtl (p " << dut->p_o << ", row " << int(dut->p_row_o) << ", last " << int(dut->p_last_o)
+         << ") systemc (p " << e.p << ", row " << e.row << ", last " << e.last << ")";
+    for (int k = 0; k < kMaxGroup && os.tellp() == 0; ++k) {
+      const auto got = sinkattn::rtl::get_bits(dut->p_max_o, k * kPBits, kPBits);
+      if (got != m.head_pmax(k)) os << "p_max of row " << k << " rtl " << got << " systemc " << m.head_pmax(k);
+    }
+  }
+  return os.str();
+}
+
 // Streams `groups` back to back and checks every output beat: for each group, token j of rows
 // 0 .. G-1, each with its row index, the group's p_max vector and the last flag on (n-1, G-1).
 RunResult run_groups(const std::vector<Group>& groups, const RunOptions& opt, std::uint64_t seed) {
   Dut dut;
+  auto mirror = sinkattn::tb::make_mirror<sinkattn::sim::SoftmaxUnit>(kMaxTokens, kMaxGroup);
   std::mt19937_64 bp(opt.bp_seed);
   std::bernoulli_distribution offer(opt.valid_prob), take(opt.ready_prob);
   RunResult res;
@@ -220,6 +245,19 @@ RunResult run_groups(const std::vector<Group>& groups, const RunOptions& opt, st
     }
     dut->p_ready_i = take(bp);
     dut.settle();
+    mirror->comb_in();
+    mirror->s_valid = dut->s_valid_i;
+    mirror->s_last = dut->s_last_i;
+    mirror->s_glast = dut->s_glast_i;
+    mirror->s_in = static_cast<std::int32_t>(dut->s_i);
+    mirror->mant_in = dut->mant_i;
+    mirror->shift_in = dut->shift_i;
+    mirror->p_ready = dut->p_ready_i;
+    mirror->comb();
+    if (const std::string d = mirror_divergence(*mirror, dut); !d.empty()) {
+      fail("the SystemC mirror differs from the RTL in cycle " + std::to_string(dut.cycle()) + ": " + d);
+      return res;
+    }
     if (dut->s_valid_i && dut->s_ready_o) {
       if (!any_in) res.first_in = dut.cycle();
       any_in = true;
@@ -263,6 +301,7 @@ RunResult run_groups(const std::vector<Group>& groups, const RunOptions& opt, st
         }
       }
     }
+    mirror->edge();
     dut.posedge();
   }
   // Nothing more may come out.

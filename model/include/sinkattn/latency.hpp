@@ -39,10 +39,13 @@ constexpr std::uint64_t pv_cycles(std::uint64_t beats, std::uint64_t rows, int h
   return beats + 1 + d + (rows - 1) * std::max(beats, d);
 }
 // P.V lanes: groups of g rows, one beat per token (n beats), g * head_dim / out_lanes output beats.
+// A group's rows 1 .. g-1 leave from its accumulators, which take the next group's first beat
+// only as the last of them moves (a group of one: as a row).
 constexpr std::uint64_t pv_group_cycles(std::uint64_t beats, std::uint64_t g, std::uint64_t groups, int head_dim,
                                         int out_lanes) {
-  const std::uint64_t d = g * static_cast<std::uint64_t>(head_dim / out_lanes);
-  return beats + 1 + d + (groups - 1) * std::max(beats, d);
+  const std::uint64_t d = static_cast<std::uint64_t>(head_dim / out_lanes);
+  const std::uint64_t period = g == 1 ? std::max(beats, d) : (g - 1) * d + std::max(beats - 1, d);
+  return beats + 1 + g * d + (groups - 1) * period;
 }
 
 }  // namespace sinkattn::latency
