@@ -543,13 +543,13 @@ module sinkattn_top #(
   // =============================================================================================
   logic             sm_p_valid, sm_p_ready, sm_p_last;
   logic [PBits-1:0] sm_p, sm_pmax;
-  // Each row is a group of its own (s_glast_i), so every entry is row 0 of its group.
+  // Each row is a group of its own (s_glast_i), so every entry is one probability of one row.
   /* verilator lint_off PINCONNECTEMPTY */
   softmax_unit #(.MaxTokens(MaxTokens), .Exp2LutFile(Exp2LutFile), .RecipLutFile(RecipLutFile)) u_sm (
     .clk_i, .rst_ni,
     .s_valid_i(sm_s_valid), .s_ready_o(sm_s_ready), .s_i(sm_s),
     .s_last_i(sm_s_last), .s_glast_i(1'b1), .mant_i(mant_mem[sm_h]), .shift_i(shift_mem[sm_h]),
-    .p_valid_o(sm_p_valid), .p_ready_i(sm_p_ready), .p_o(sm_p), .p_row_o(), .p_last_o(sm_p_last),
+    .p_valid_o(sm_p_valid), .p_ready_i(sm_p_ready), .p_o(sm_p), .p_rows_o(), .p_last_o(sm_p_last),
     .p_max_o(sm_pmax)
   );
   /* verilator lint_on PINCONNECTEMPTY */

@@ -3,9 +3,10 @@
 //
 // Groups: the rows of one KV head's group read the same keys and values, so the top retires them
 // together (docs/group_retire.md): a group is up to MaxGroup rows of the same n, the last marked
-// with s_glast_i, and its probabilities leave token-major: for token j, p(0, j), p(1, j), ...,
-// p(G-1, j), each entry with its row (p_row_o). A row alone is a group of one (s_glast_i with
-// every s_last_i), which is the row-by-row unit this block used to be, cycle for cycle.
+// with s_glast_i, and its probabilities leave token-major, one token a cycle: the entry of token
+// j carries p(0, j) ... p(G-1, j) side by side (p_o, zero beyond the group's rows, p_rows_o = G).
+// A row alone is a group of one (s_glast_i with every s_last_i), which is the row-by-row unit
+// this block used to be, cycle for cycle.
 //
 // The row maximum must be known before the first exp2, and the row sum before the first
 // probability, so every row passes three engines, each streaming one score per cycle:
@@ -16,25 +17,28 @@
 //        element the reciprocal stage finds lead = floor(log2 Z), reads R = RECIP[10 bits below
 //        the leading one] and computes p_max = normalize(ExpOne);
 //   OUT  reads the exp bank back and emits p = (e * R + 2^(sh-1)) >> sh, sh = lead + 1, through a
-//        small FIFO that absorbs p_ready_i back-pressure.
+//        small FIFO that absorbs p_ready_i back-pressure; for a group, every row's p of one
+//        token in one cycle (a multiplier per row).
 //
 // Buffering: two score banks (2 x MaxTokens x 32 bits) between IN and EXP and two exp slots
-// (2 x MaxGroup x MaxTokens x ExpOutBits, a group's rows each) between EXP and OUT, each one
-// simple dual-port RAM (one write, one read port), so IN and EXP work on consecutive rows and OUT
-// on the group before EXP's. A score bank is handed on when its row is complete, an exp slot when
+// (a group's rows each) between EXP and OUT, banked by row: MaxGroup cells of 2 x MaxTokens x
+// ExpOutBits, one per row, each a simple dual-port RAM (one write, one read port), so IN and EXP
+// work on consecutive rows, OUT reads a token of every row at once, and OUT works on the group
+// before EXP's. A score bank is handed on when its row is complete, an exp slot when
 // its group's last row has its reciprocal; each is handed back as soon as the last read of it
 // has been issued. Metadata travels with the banks (n, s_max, M, E and the group-last flag for
 // the score banks; n, the row count and per row R, lead, p_max for the exp slots) and, inside EXP
 // and OUT, with every pipeline stage, so an engine starts the next row in the cycle after the
-// previous row's last issue. OUT reads one exp-slot word a cycle: (j, r) with r counting fastest.
+// previous row's last issue. OUT reads token j of every row of its slot's group in a cycle.
 //
 // Timing (rtl/datapath_latency.md; checked by testbench/rtl/softmax_unit_tb.cpp):
 //   one row alone, no back-pressure: 3n + 9 cycles from the first score accepted to the last
 //   probability taken; R back-to-back rows of n: (R + 2) n + 6 floor((R + 1) / 2) + 3 cycles,
 //   i.e. a steady-state rate of 2 rows per 2n + 6 cycles (the exp banks are the limit: a bank is
 //   busy from the start of EXP to the end of OUT, and the EXP pipeline tail plus the reciprocal
-//   put 6 cycles between a row's last EXP issue and its first OUT issue). Groups of G rows:
-//   rtl/datapath_latency.md (sinkattn::latency::softmax_group_cycles).
+//   put 6 cycles between a row's last EXP issue and its first OUT issue). Groups of G rows: EXP
+//   takes G n cycles a group and OUT n; rtl/datapath_latency.md
+//   (sinkattn::latency::softmax_group_cycles).
 //
 // The scale constant (M, E) is sampled with the first score of each row. A row must end with
 // s_last_i after at most MaxTokens scores; a group has at most MaxGroup rows, all of the same n.
@@ -44,7 +48,7 @@
 module softmax_unit #(
   parameter int MaxTokens    = 4096,              // longest row (scores per bank)
   parameter int MaxGroup     = 1,                 // most rows of a group (an exp slot's rows)
-  parameter int OutFifoDepth = 4,                 // >= 4 keeps OUT at one probability per cycle
+  parameter int OutFifoDepth = 4,                 // >= 4 keeps OUT at one token per cycle
   parameter     Exp2LutFile  = "exp2_lut.hex",    // generated EXP2 table ($readmemh), set by the build
   parameter     RecipLutFile = "recip_lut.hex",   // generated RECIP table ($readmemh), set by the build
   // The numeric contract's constants this block uses (configs/numerics.yaml, generated package)
@@ -61,7 +65,7 @@ module softmax_unit #(
   localparam int ScoreBits = 32,  // int32 scores (contract)
   localparam int ShiftBits = $clog2(ScaleShiftMax + 1),
   localparam int PBits     = ProbFracBits + 1,  // Q1.15 in 16 bits
-  localparam int RowW      = (MaxGroup > 1) ? $clog2(MaxGroup) : 1  // a row's index in its group
+  localparam int GCntBits  = $clog2(MaxGroup + 1)  // rows of a group, 1 .. MaxGroup
 ) (
   input  logic                     clk_i,      // clock
   input  logic                     rst_ni,     // asynchronous reset, active low
@@ -72,11 +76,13 @@ module softmax_unit #(
   input  logic                     s_glast_i,  // with s_last_i: the row is its group's last
   input  logic [ScaleMantBits-1:0] mant_i,     // score-scale mantissa M; read with a row's first score
   input  logic [ShiftBits-1:0]     shift_i,    // score-scale shift E in [ScaleShiftMin, ScaleShiftMax]; ditto
-  output logic                     p_valid_o,  // probability valid
-  input  logic                     p_ready_i,  // probability taken when valid & ready
-  output logic [PBits-1:0]         p_o,        // probability, unsigned Q1.15
-  output logic [RowW-1:0]          p_row_o,    // its row in the group (entries go token-major)
-  output logic                     p_last_o,   // last probability of the group
+  output logic                     p_valid_o,  // a token's probabilities valid
+  input  logic                     p_ready_i,  // taken when valid & ready
+  // Row r's probability of the token, unsigned Q1.15, at [r*PBits +: PBits]; zero beyond the
+  // group's rows
+  output logic [MaxGroup*PBits-1:0] p_o,
+  output logic [GCntBits-1:0]      p_rows_o,   // the group's rows G
+  output logic                     p_last_o,   // the group's last token
   // The p_max of each row of the group (progressive quantization), row r at [r*PBits +: PBits],
   // zero beyond the group's rows; valid with p_valid_o
   output logic [MaxGroup*PBits-1:0] p_max_o
@@ -97,16 +103,16 @@ module softmax_unit #(
   localparam int AddrBits  = IdxBits + 1;                           // {bank, index}
   localparam int SlotRows  = 2 * MaxGroup;                          // the exp slots' rows
   localparam int SrBits    = $clog2(SlotRows);                      // slot * MaxGroup + row
-  localparam int GCntBits  = $clog2(MaxGroup + 1);                  // rows of a group, 1 .. MaxGroup
+  localparam int RowW      = (MaxGroup > 1) ? $clog2(MaxGroup) : 1; // a row's index in its group
   localparam int FifoCntBits = $clog2(OutFifoDepth + 1);
-  localparam int EntryBits = 1 + RowW + (MaxGroup + 1) * PBits;     // {last, row, p_max per row, p}
+  localparam int EntryBits = 1 + GCntBits + 2 * MaxGroup * PBits;   // {last, rows, p_max per row, p per row}
 
   // =============================================================================================
   // Banks and their hand-over flags
   // =============================================================================================
-  // The two score banks (IN writes, EXP reads) and the two exp slots (EXP writes, OUT reads) are
-  // one ram_2p cell each, addressed {bank, index} and {slot * MaxGroup + row, index}; they are
-  // instantiated next to their writers.
+  // The two score banks (IN writes, EXP reads) are one ram_2p cell addressed {bank, index}; the
+  // two exp slots (EXP writes, OUT reads) are a ram_2p cell per row addressed {slot, index}. They
+  // are instantiated next to their writers.
   // Explicit [0:N-1] ranges: Icarus warns about $readmemh into [N]-declared arrays.
   logic [ExpOutBits-1:0]   exp2_rom  [0:2**LogitFracBits-1];  // EXP2 table
   logic [RecipOutBits-1:0] recip_rom [0:2**RecipLutBits-1];   // RECIP table
@@ -399,17 +405,13 @@ module softmax_unit #(
 
   // =============================================================================================
   // OUT engine: issue (O0), RAM data and multiply (O1), round and shift (O2), FIFO. It walks the
-  // slot's group token-major: (j, r) = (0, 0), (0, 1), ..., (0, G-1), (1, 0), ...
+  // slot's group token by token, every row of a token in the same cycle.
   // =============================================================================================
   logic                    o_slot_q;   // the slot OUT reads (or waits for)
   logic [IdxBits-1:0]      o_j_q;      // next token
-  logic [RowW-1:0]         o_r_q;      //   and row
-  logic                    o_credit, o_issue, o_issue_last, o_tok_last, o_row_last;
+  logic                    o_credit, o_issue, o_issue_last;
   logic [CntBits-1:0]      o_n;        // the group's n
   logic [GCntBits-1:0]     o_rows;     //   and rows
-  logic [SrBits-1:0]       o_sr;       // slot * MaxGroup + row of this issue
-  logic [RecipOutBits-1:0] o_cur_recip;
-  logic [LeadBits-1:0]     o_cur_lead;
   logic [MaxGroup*PBits-1:0] o_cur_pmax;  // the group's p_max per row, zero beyond its rows
   logic [FifoCntBits-1:0]  occ_q;  // issued and not yet popped: in the pipeline or the FIFO
   logic                    pop;
@@ -421,71 +423,78 @@ module softmax_unit #(
   assign o_issue      = eb_ready_q[o_slot_q] & o_credit;
   assign o_n          = eb_n_q[o_slot_q*CntBits +: CntBits];
   assign o_rows       = eb_rows_q[o_slot_q*GCntBits +: GCntBits];
-  assign o_tok_last   = (CntBits'(o_j_q) == o_n - CntBits'(1));
-  assign o_row_last   = (GCntBits'(o_r_q) == o_rows - GCntBits'(1));
-  assign o_issue_last = o_issue & o_tok_last & o_row_last;
-  assign o_sr         = SrBits'(SrBits'(o_slot_q) * SrBits'(MaxGroup) + SrBits'(o_r_q));
-  assign o_cur_recip  = eb_recip_q[o_sr*RecipOutBits +: RecipOutBits];
-  assign o_cur_lead   = eb_lead_q[o_sr*LeadBits +: LeadBits];
-  for (genvar r = 0; r < MaxGroup; r++) begin : g_o_pmax
-    assign o_cur_pmax[r*PBits +: PBits] = (GCntBits'(r) < o_rows) ? eb_pmax_q[(MaxGroup*32'(o_slot_q) + r)*PBits +: PBits]
-                                                                  : '0;
-  end
+  assign o_issue_last = o_issue & (CntBits'(o_j_q) == o_n - CntBits'(1));
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       o_slot_q <= 1'b0;
       o_j_q    <= '0;
-      o_r_q    <= '0;
     end else if (o_issue) begin
-      o_r_q <= o_row_last ? '0 : o_r_q + RowW'(1);
-      if (o_row_last) o_j_q <= o_tok_last ? '0 : o_j_q + IdxBits'(1);
+      o_j_q <= o_issue_last ? '0 : o_j_q + IdxBits'(1);
       if (o_issue_last) o_slot_q <= ~o_slot_q;
     end
   end
 
-  logic                    o1_valid_q, o1_last_q;
-  logic [RowW-1:0]         o1_row_q;
-  logic [ExpOutBits-1:0]   o1_e_q;
-  logic [RecipOutBits-1:0] o1_recip_q;
-  logic [LeadBits-1:0]     o1_lead_q;
+  logic                      o1_valid_q, o1_last_q;
+  logic [GCntBits-1:0]       o1_rows_q;
   logic [MaxGroup*PBits-1:0] o1_pmax_q;
-  // Exp slots: X4 writes each exp as it leaves the pipeline, OUT's issue reads it into O1.
-  localparam int ExpDepth = SlotRows * 2**IdxBits;
-  ram_2p #(.Width(ExpOutBits), .Depth(ExpDepth)) u_exp_mem (
-    .clk_i,
-    .we_i    (x4_valid_q),
-    .waddr_i ({SrBits'(SrBits'(x4_slot_q) * SrBits'(MaxGroup) + SrBits'(x4_row_q)), x4_widx_q}),
-    .wdata_i (x4_e),
-    .wmask_i (1'b1),
-    .re_i    (o_issue),
-    .raddr_i ({o_sr, o_j_q}),
-    .rdata_o (o1_e_q)
-  );
-  always_ff @(posedge clk_i) begin
-    o1_last_q  <= o_issue_last;
-    o1_row_q   <= o_r_q;
-    o1_recip_q <= o_cur_recip;
-    o1_lead_q  <= o_cur_lead;
-    o1_pmax_q  <= o_cur_pmax;
-  end
-
-  logic                o2_valid_q, o2_last_q;
-  logic [RowW-1:0]     o2_row_q;
-  logic [NormBits-1:0] o2_prod_q;
-  logic [LeadBits-1:0] o2_lead_q;
+  logic                      o2_valid_q, o2_last_q;
+  logic [GCntBits-1:0]       o2_rows_q;
   logic [MaxGroup*PBits-1:0] o2_pmax_q;
-  logic [PBits-1:0]    o2_p;
+  logic [MaxGroup*PBits-1:0] o2_p;       // row r's probability, zero beyond the group's rows
   always_ff @(posedge clk_i) begin
-    o2_prod_q <= NormBits'(o1_e_q) * NormBits'(o1_recip_q);
+    o1_last_q <= o_issue_last;
+    o1_rows_q <= o_rows;
+    o1_pmax_q <= o_cur_pmax;
     o2_last_q <= o1_last_q;
-    o2_row_q  <= o1_row_q;
-    o2_lead_q <= o1_lead_q;
+    o2_rows_q <= o1_rows_q;
     o2_pmax_q <= o1_pmax_q;
   end
-  // p = (e * R + 2^(sh-1)) >> sh <= p_max, so it fits PBits.
-  assign o2_p = PBits'((o2_prod_q + (NormBits'(1) << (o2_lead_q + LeadBits'(NormOff - 1)))) >>
-                       (o2_lead_q + LeadBits'(NormOff)));
+
+  // One lane per row: its exp slot cell, its constants, its multiplier and rounding. (The cell's
+  // write enable is a net of its own: Icarus 11 takes a genvar in a port expression for an
+  // implicit net, which then breaks the genvar's constant uses.)
+  localparam int ExpDepth = 2 * 2**IdxBits;  // {slot, index}
+  for (genvar r = 0; r < MaxGroup; r++) begin : g_o_row
+    logic [SrBits-1:0]       sr;         // slot * MaxGroup + r: the row's metadata
+    logic                    in_group;   // the row is one of the group's
+    logic [ExpOutBits-1:0]   o1_e_q;
+    logic [RecipOutBits-1:0] o1_recip_q;
+    logic [LeadBits-1:0]     o1_lead_q;
+    logic                    o1_in_q;
+    logic [NormBits-1:0]     o2_prod_q;
+    logic [LeadBits-1:0]     o2_lead_q;
+    logic                    o2_in_q;
+    logic                    we;         // X4 writes an exp of row r
+    assign we       = x4_valid_q && (32'(x4_row_q) == r);
+    assign sr       = SrBits'(SrBits'(o_slot_q) * SrBits'(MaxGroup) + SrBits'(r));
+    assign in_group = GCntBits'(r) < o_rows;
+    assign o_cur_pmax[r*PBits +: PBits] = in_group ? eb_pmax_q[sr*PBits +: PBits] : '0;
+    // Row r's exp slot cell: X4 writes row r's exps as they leave the pipeline, OUT's issue reads
+    // token j into O1.
+    ram_2p #(.Width(ExpOutBits), .Depth(ExpDepth)) u_exp_mem (
+      .clk_i,
+      .we_i    (we),
+      .waddr_i ({x4_slot_q, x4_widx_q}),
+      .wdata_i (x4_e),
+      .wmask_i (1'b1),
+      .re_i    (o_issue),
+      .raddr_i ({o_slot_q, o_j_q}),
+      .rdata_o (o1_e_q)
+    );
+    always_ff @(posedge clk_i) begin
+      o1_recip_q <= eb_recip_q[sr*RecipOutBits +: RecipOutBits];
+      o1_lead_q  <= eb_lead_q[sr*LeadBits +: LeadBits];
+      o1_in_q    <= in_group;
+      o2_prod_q  <= NormBits'(o1_e_q) * NormBits'(o1_recip_q);
+      o2_lead_q  <= o1_lead_q;
+      o2_in_q    <= o1_in_q;
+    end
+    // p = (e * R + 2^(sh-1)) >> sh <= p_max, so it fits PBits.
+    assign o2_p[r*PBits +: PBits] = !o2_in_q ? '0 :
+        PBits'((o2_prod_q + (NormBits'(1) << (o2_lead_q + LeadBits'(NormOff - 1)))) >>
+               (o2_lead_q + LeadBits'(NormOff)));
+  end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -497,7 +506,7 @@ module softmax_unit #(
     end
   end
 
-  // Output FIFO: entries {last, row, p_max per row, p}.
+  // Output FIFO: entries {last, rows, p_max per row, p per row}.
   logic fifo_empty;
   // The full flag is not needed: occ_q reserves a slot per issue.
   /* verilator lint_off PINCONNECTEMPTY */
@@ -505,9 +514,9 @@ module softmax_unit #(
     .clk_i,
     .rst_ni,
     .push_i  (o2_valid_q),
-    .data_i  ({o2_last_q, o2_row_q, o2_pmax_q, o2_p}),
+    .data_i  ({o2_last_q, o2_rows_q, o2_pmax_q, o2_p}),
     .pop_i   (pop),
-    .data_o  ({p_last_o, p_row_o, p_max_o, p_o}),
+    .data_o  ({p_last_o, p_rows_o, p_max_o, p_o}),
     .empty_o (fifo_empty),
     .full_o  ()
   );

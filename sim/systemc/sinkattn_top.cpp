@@ -202,7 +202,7 @@ void SinkattnTop::comb() {
   pv.out_ready = !gather.out_done;  // the gather's row register takes output beats
   pv.comb();
   const bool p_valid = sm.p_valid;
-  sm_p_ = p_valid ? sm.head().p : 0;
+  sm_p_ = p_valid ? sm.head_p(0) : 0;
   sm_pmax_ = p_valid ? sm.head_pmax(0) : 0;
   sm_p_last_ = p_valid && sm.head().last;
   // A squashed row's probabilities are discarded as they come; so are those of an MSB pass that

@@ -1,6 +1,7 @@
 // Softmax unit (rtl/softmax_unit.sv): two score banks, EXP pipeline (4 stages), reciprocal
 // (2 stages), two exp slots of up to max_group rows each, OUT pipeline (2 stages) with a
-// credit-reserved output FIFO. OUT walks a slot's group token-major: (j, r) with r fastest.
+// credit-reserved output FIFO. OUT walks a slot's group token by token, every row of a token in
+// one entry.
 // The probabilities of a row are computed with num::softmax_row when EXP starts on it.
 //
 // How the block models are evaluated: sim/systemc/cells.hpp.
@@ -21,9 +22,9 @@ namespace sinkattn::sim {
 struct SoftmaxUnit : sc_core::sc_module {
   static constexpr int kFifoDepth = 4;
   struct Entry {
-    bool last;  // the group's last entry
-    int row;    // the entry's row in its group
-    std::uint32_t p;
+    bool last;  // the group's last token
+    int rows;   // the group's rows
+    int j;      // the token; the probabilities are read from the slot when the entry leaves
   };
   const int max_group;
   // Score banks (IN -> EXP) and exp slots (EXP -> OUT)
@@ -45,7 +46,7 @@ struct SoftmaxUnit : sc_core::sc_module {
   std::array<XStage, 4> xs{};
   XStage r0, r1;  // reciprocal stages (valid: a row's last element passed X4)
   // OUT issue and pipeline
-  int o_slot = 0, o_j = 0, o_r = 0;
+  int o_slot = 0, o_j = 0;
   struct OStage {
     bool valid = false;
     Entry e{};
@@ -53,9 +54,14 @@ struct SoftmaxUnit : sc_core::sc_module {
   OStage o1, o2;
   std::deque<Entry> fifo;
   int occ = 0;
-  // The p_max per row (zero beyond its rows) of every group OUT has started whose last entry has
-  // not left the FIFO: the RTL's p_max_o travels with each entry, here once per group.
-  std::deque<std::vector<std::uint32_t>> out_pmax;
+  // The p_max and the probabilities per row (zero beyond its rows) of every group OUT has
+  // started whose last entry has not left the FIFO: the RTL's p_max_o and p_o travel with each
+  // entry, here once per group (the slot may be refilled before the FIFO drains).
+  struct OutGroup {
+    std::vector<std::uint32_t> pmax;
+    std::vector<std::vector<std::uint32_t>> p;  // [row][j]
+  };
+  std::deque<OutGroup> out_grp;
   // Inputs
   bool s_valid = false, s_last = false, s_glast = true, p_ready = false;
   std::int32_t s_in = 0;
@@ -63,7 +69,7 @@ struct SoftmaxUnit : sc_core::sc_module {
   int shift_in = 0;
   // Combinational
   bool s_ready = false, in_take = false, p_valid = false, pop = false;
-  bool o_issue = false, o_row_last = false, o_tok_last = false, o_last = false;
+  bool o_issue = false, o_last = false;
 
   SoftmaxUnit(sc_core::sc_module_name n, int max_tokens, int max_group_rows)
       : sc_core::sc_module(n), max_group(max_group_rows) {
@@ -78,15 +84,15 @@ struct SoftmaxUnit : sc_core::sc_module {
     p_valid = !fifo.empty();
   }
   const Entry& head() const { return fifo.front(); }
-  // The head entry's group's p_max of row r (valid with p_valid).
-  std::uint32_t head_pmax(int r) const { return out_pmax.front()[r]; }
+  // The head entry's group's p_max of row r and row r's probability of its token (valid with
+  // p_valid; zero beyond the group's rows).
+  std::uint32_t head_pmax(int r) const { return out_grp.front().pmax[r]; }
+  std::uint32_t head_p(int r) const { return r < head().rows ? out_grp.front().p[r][head().j] : 0; }
   void comb() {  // after s_valid, p_ready are known
     in_take = s_valid && s_ready;
     x.comb(sb_full[x.bank] && (x_row != 0 || !eb_busy[x_slot]), true, sb_n[x.bank]);
     o_issue = eb_ready[o_slot] && occ < kFifoDepth;
-    o_tok_last = o_j == eb_n[o_slot] - 1;
-    o_row_last = o_r == eb_rows[o_slot] - 1;
-    o_last = o_issue && o_tok_last && o_row_last;
+    o_last = o_issue && o_j == eb_n[o_slot] - 1;
     pop = p_valid && p_ready;
   }
   void edge() {
@@ -94,21 +100,24 @@ struct SoftmaxUnit : sc_core::sc_module {
     // FIFO and OUT pipeline (old o2 enters the FIFO)
     if (o2.valid) fifo.push_back(o2.e);
     if (pop) {
-      if (fifo.front().last) out_pmax.pop_front();
+      if (fifo.front().last) out_grp.pop_front();
       fifo.pop_front();
     }
     occ += static_cast<int>(o_issue) - static_cast<int>(pop);
     o2 = o1;
     o1.valid = o_issue;
     if (o_issue) {
-      if (o_j == 0 && o_r == 0) {
-        std::vector<std::uint32_t> v(max_group, 0);
-        for (int r = 0; r < eb_rows[o_slot]; ++r) v[r] = pmax[o_slot][r];
-        out_pmax.push_back(std::move(v));
+      if (o_j == 0) {
+        OutGroup g;
+        g.pmax.assign(max_group, 0);
+        for (int r = 0; r < eb_rows[o_slot]; ++r) {
+          g.pmax[r] = pmax[o_slot][r];
+          g.p.emplace_back(prob[o_slot][r].begin(), prob[o_slot][r].begin() + eb_n[o_slot]);
+        }
+        out_grp.push_back(std::move(g));
       }
-      o1.e = {o_last, o_r, prob[o_slot][o_r][o_j]};
-      o_r = o_row_last ? 0 : o_r + 1;
-      if (o_row_last) o_j = o_tok_last ? 0 : o_j + 1;
+      o1.e = {o_last, eb_rows[o_slot], o_j};
+      o_j = o_last ? 0 : o_j + 1;
       if (o_last) o_slot ^= 1;
     }
     // Flags (always_comb *_d of the RTL, from the old values)

@@ -1,7 +1,7 @@
 // Icarus testbench for rtl/softmax_unit.sv: replays the groups of rows that
 // testbench/rtl/softmax_unit_tb.cpp writes (SINKATTN_RTL_VECTORS=DIR) with random valid/ready
-// back-pressure and checks every probability, row index, last flag and p_max vector against the
-// file.
+// back-pressure and checks every token's probabilities (one entry a token, row r in lane r),
+// row count, last flag and p_max vector against the file.
 //
 // Plusargs: +vectors=FILE (required), +seed=N (default 1), +valid_pct=P and +ready_pct=P
 // (percent of cycles a score is offered / a probability is taken; default 70 / 60).
@@ -10,7 +10,7 @@
 // File format, per group: "G n", then per row "mant shift pmax" (decimal), then the G * n outputs
 // token-major, lines "score p" for (j, r) = (0, 0), (0, 1), ... (score as 8 hex digits, p
 // decimal). Two handles read the file: the driver reads a whole group and sends it row by row,
-// the checker follows the outputs.
+// the checker follows the outputs, G lines an entry.
 `timescale 1ns / 1ps
 
 module softmax_unit_iverilog_tb;
@@ -26,7 +26,7 @@ module softmax_unit_iverilog_tb;
   localparam int ScaleShiftMax = sinkattn_numerics_pkg::ScaleShiftMax;
   localparam int ShiftBits = $clog2(ScaleShiftMax + 1);
   localparam int PBits     = ProbFracBits + 1;
-  localparam int RowW      = (MaxGroup > 1) ? $clog2(MaxGroup) : 1;
+  localparam int GCntBits  = $clog2(MaxGroup + 1);
 
   logic                     clk_i = 1'b0;
   logic                     rst_ni = 1'b0;
@@ -39,9 +39,9 @@ module softmax_unit_iverilog_tb;
   logic [ShiftBits-1:0]     shift_i = '0;
   logic                     p_valid_o;
   logic                     p_ready_i = 1'b0;
-  logic [PBits-1:0]         p_o;
+  logic [MaxGroup*PBits-1:0] p_o;
   logic                     p_last_o;
-  logic [RowW-1:0]          p_row_o;
+  logic [GCntBits-1:0]      p_rows_o;
   logic [MaxGroup*PBits-1:0] p_max_o;
 
   softmax_unit #(
@@ -62,7 +62,7 @@ module softmax_unit_iverilog_tb;
     .p_valid_o(p_valid_o),
     .p_ready_i(p_ready_i),
     .p_o      (p_o),
-    .p_row_o  (p_row_o),
+    .p_rows_o (p_rows_o),
     .p_last_o (p_last_o),
     .p_max_o  (p_max_o)
   );
@@ -114,6 +114,7 @@ module softmax_unit_iverilog_tb;
   reg     chk_more;  // a group is still expected
   reg [31:0] c_score;
   reg [MaxGroup*PBits-1:0] c_pmax;  // the group's p_max vector, zero beyond its rows
+  reg [MaxGroup*PBits-1:0] c_pvec;  // the token's probabilities, zero beyond the group's rows
 
   task automatic chk_header;
     rc = $fscanf(fd_chk, "%d %d\n", c_g, c_n);
@@ -125,7 +126,7 @@ module softmax_unit_iverilog_tb;
         c_pmax[k*PBits +: PBits] = c_pm[PBits-1:0];
       end
     end
-    chk_left = chk_more ? c_g * c_n : 0;
+    chk_left = chk_more ? c_n : 0;
     elem = 0;
   endtask
 
@@ -148,12 +149,16 @@ module softmax_unit_iverilog_tb;
 
       if (p_valid_o && p_ready_i) begin
         replay_out_beat(chk_more, "group");
-        rc = $fscanf(fd_chk, "%h %d\n", c_score, c_p);
-        if (p_o !== c_p[PBits-1:0] || p_last_o !== (chk_left == 1) || p_row_o !== RowW'(elem % c_g) ||
+        c_pvec = '0;
+        for (k = 0; k < c_g; k++) begin
+          rc = $fscanf(fd_chk, "%h %d\n", c_score, c_p);
+          c_pvec[k*PBits +: PBits] = c_p[PBits-1:0];
+        end
+        if (p_o !== c_pvec || p_last_o !== (chk_left == 1) || p_rows_o !== GCntBits'(c_g) ||
             p_max_o !== c_pmax) begin
-          $display("FAIL: seed %0d vector (group) %0d element %0d row %0d (G %0d n %0d score %0d): got p %0d row %0d last %0d p_max %h, expected p %0d last %0d p_max %h",
-                   seed0, groups_done, elem / c_g, elem % c_g, c_g, c_n, $signed(c_score), p_o, p_row_o,
-                   p_last_o, p_max_o, c_p, chk_left == 1, c_pmax);
+          $display("FAIL: seed %0d vector (group) %0d token %0d (G %0d n %0d): got p %h rows %0d last %0d p_max %h, expected p %h last %0d p_max %h",
+                   seed0, groups_done, elem, c_g, c_n, p_o, p_rows_o, p_last_o, p_max_o, c_pvec,
+                   chk_left == 1, c_pmax);
           $finish;
         end
         chk_left = chk_left - 1;

@@ -2,11 +2,12 @@
 //
 // Every test drives groups of rows through the unit with the valid/ready protocol (valid is held
 // until taken): rows alone (groups of one) and groups of up to MaxGroup rows of the same n, whose
-// probabilities leave token-major. It compares every probability, row index, last flag and the
-// group's p_max vector, and fails with the seed, the group (vector) number, the element and the
-// row. The SystemC model's block (sim/systemc/softmax_unit.hpp) runs beside the RTL in every test
-// and must agree with it every cycle: both readies and valids and every output field
-// (systemc_mirror.hpp). Random back-pressure on both streams must not change any result; with it off, the measured
+// probabilities leave token-major, a token's G probabilities in one entry. It compares every
+// probability (zero beyond the group's rows), the row count, the last flag and the group's
+// p_max vector, and fails with the seed, the group (vector) number and the token. The SystemC
+// model's block (sim/systemc/softmax_unit.hpp) runs beside the RTL in every test and must agree
+// with it every cycle: both readies and valids and every output field (systemc_mirror.hpp).
+// Random back-pressure on both streams must not change any result; with it off, the measured
 // cycles must equal the formulas of rtl/datapath_latency.md.
 //
 // Environment: SINKATTN_SEED (default 1) seeds every random test and is always printed;
@@ -192,9 +193,13 @@ std::string mirror_divergence(const sinkattn::sim::SoftmaxUnit& m, Dut& dut) {
     os << "p_valid rtl " << int(dut->p_valid_o) << " systemc " << m.p_valid;
   } else if (m.p_valid) {
     const auto& e = m.head();
-    if (e.p != dut->p_o || e.row != static_cast<int>(dut->p_row_o) || e.last != static_cast<bool>(dut->p_last_o))
-      os << "entry rtl (p " << dut->p_o << ", row " << int(dut->p_row_o) << ", last " << int(dut->p_last_o)
-         << ") systemc (p " << e.p << ", row " << e.row << ", last " << e.last << ")";
+    if (e.rows != static_cast<int>(dut->p_rows_o) || e.last != static_cast<bool>(dut->p_last_o))
+      os << "entry rtl (rows " << int(dut->p_rows_o) << ", last " << int(dut->p_last_o) << ") systemc (rows "
+         << e.rows << ", last " << e.last << ")";
+    for (int k = 0; k < kMaxGroup && os.tellp() == 0; ++k) {
+      const auto got = sinkattn::rtl::get_bits(dut->p_o, k * kPBits, kPBits);
+      if (got != m.head_p(k)) os << "p of row " << k << " rtl " << got << " systemc " << m.head_p(k);
+    }
     for (int k = 0; k < kMaxGroup && os.tellp() == 0; ++k) {
       const auto got = sinkattn::rtl::get_bits(dut->p_max_o, k * kPBits, kPBits);
       if (got != m.head_pmax(k)) os << "p_max of row " << k << " rtl " << got << " systemc " << m.head_pmax(k);
@@ -203,15 +208,16 @@ std::string mirror_divergence(const sinkattn::sim::SoftmaxUnit& m, Dut& dut) {
   return os.str();
 }
 
-// Streams `groups` back to back and checks every output beat: for each group, token j of rows
-// 0 .. G-1, each with its row index, the group's p_max vector and the last flag on (n-1, G-1).
+// Streams `groups` back to back and checks every output entry: for each group and token j, the
+// probabilities of rows 0 .. G-1 (zero beyond), G, the group's p_max vector and the last flag on
+// token n - 1.
 RunResult run_groups(const std::vector<Group>& groups, const RunOptions& opt, std::uint64_t seed) {
   Dut dut;
   auto mirror = sinkattn::tb::make_mirror<sinkattn::sim::SoftmaxUnit>(kMaxTokens, kMaxGroup);
   std::mt19937_64 bp(opt.bp_seed);
   std::bernoulli_distribution offer(opt.valid_prob), take(opt.ready_prob);
   RunResult res;
-  std::size_t in_grp = 0, in_row = 0, in_elem = 0, out_grp = 0, out_elem = 0, out_row = 0;
+  std::size_t in_grp = 0, in_row = 0, in_elem = 0, out_grp = 0, out_elem = 0;
   bool held = false, any_in = false;
   std::uint64_t total = 0;
   for (const Group& g : groups)
@@ -219,8 +225,8 @@ RunResult run_groups(const std::vector<Group>& groups, const RunOptions& opt, st
   const std::uint64_t limit = 200 + 40 * total + 20 * groups.size();
   auto fail = [&](const std::string& what) {
     std::ostringstream os;
-    os << "seed " << seed << ", vector (group) " << out_grp << " of " << groups.size() << ", element " << out_elem
-       << ", row " << out_row << ": " << what;
+    os << "seed " << seed << ", vector (group) " << out_grp << " of " << groups.size() << ", token " << out_elem
+       << ": " << what;
     res.ok = false;
     res.error = os.str();
   };
@@ -272,33 +278,34 @@ RunResult run_groups(const std::vector<Group>& groups, const RunOptions& opt, st
     }
     if (dut->p_valid_o && dut->p_ready_i) {
       const Group& g = groups[out_grp];
-      const Row& r = g[out_row];
-      const bool last = out_elem + 1 == r.s.size() && out_row + 1 == g.size();
-      bool pmax_ok = true;
-      std::ostringstream pm;
+      const std::size_t n = g[0].s.size();
+      const bool last = out_elem + 1 == n;
+      bool ok = dut->p_last_o == last && dut->p_rows_o == g.size();
+      std::ostringstream pv, pm;
       for (int k = 0; k < kMaxGroup; ++k) {
-        const auto got = sinkattn::rtl::get_bits(dut->p_max_o, k * kPBits, kPBits);
-        const std::uint32_t want = k < static_cast<int>(g.size()) ? g[k].pmax : 0;
-        pmax_ok &= got == want;
-        pm << (k ? "," : "") << got << "/" << want;
+        const auto got = sinkattn::rtl::get_bits(dut->p_o, k * kPBits, kPBits);
+        const std::uint32_t want = k < static_cast<int>(g.size()) ? g[k].p[out_elem] : 0;
+        ok &= got == want;
+        pv << (k ? "," : "") << got << "/" << want;
+        const auto got_max = sinkattn::rtl::get_bits(dut->p_max_o, k * kPBits, kPBits);
+        const std::uint32_t want_max = k < static_cast<int>(g.size()) ? g[k].pmax : 0;
+        ok &= got_max == want_max;
+        pm << (k ? "," : "") << got_max << "/" << want_max;
       }
-      if (dut->p_o != r.p[out_elem] || dut->p_last_o != last || dut->p_row_o != out_row || !pmax_ok) {
+      if (!ok) {
         std::ostringstream os;
-        os << "G " << g.size() << " n " << r.s.size() << " M " << r.mant << " E " << r.shift << " score "
-           << r.s[out_elem] << ": got p " << dut->p_o << " row " << int(dut->p_row_o) << " last "
-           << int(dut->p_last_o) << ", expected p " << r.p[out_elem] << " last " << last
+        os << "G " << g.size() << " n " << n << " (row 0: M " << g[0].mant << " E " << g[0].shift << " score "
+           << g[0].s[out_elem] << "): got rows " << int(dut->p_rows_o) << " last " << int(dut->p_last_o)
+           << ", expected rows " << g.size() << " last " << last << "; p got/expected per row " << pv.str()
            << "; p_max got/expected per row " << pm.str();
         fail(os.str());
         return res;
       }
-      if (out_grp == 0 && out_elem == 0 && out_row == 0) res.first_out = dut.cycle();
+      if (out_grp == 0 && out_elem == 0) res.first_out = dut.cycle();
       res.last_out = dut.cycle();
-      if (++out_row == g.size()) {
-        out_row = 0;
-        if (++out_elem == r.s.size()) {
-          out_elem = 0;
-          ++out_grp;
-        }
+      if (++out_elem == n) {
+        out_elem = 0;
+        ++out_grp;
       }
     }
     mirror->edge();

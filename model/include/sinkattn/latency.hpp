@@ -26,10 +26,38 @@ constexpr std::uint64_t softmax_first_out(std::uint64_t n) { return 2 * n + 9; }
 constexpr std::uint64_t softmax_cycles(std::uint64_t n, std::uint64_t rows) {  // first score -> last probability
   return (rows + 2) * n + 6 * ((rows + 1) / 2) + 3;
 }
-// Groups of g rows of n scores each, retired token-major (a row alone is a group of one).
+// Groups of g rows of n scores each, retired token-major, a token of every row a cycle (a row
+// alone is a group of one).
 constexpr std::uint64_t softmax_group_first_out(std::uint64_t n, std::uint64_t g) { return (g + 1) * n + 9; }
+// First score -> last probability of `groups` groups back to back, from the engines' rules
+// (rtl/datapath_latency.md, "Groups"): IN takes a row's n scores once its score bank is free
+// (the row two before has finished EXP); EXP starts a row once its scores are in, the previous
+// row's EXP is done and, for a group's first row, its exp slot is free (OUT has issued the last
+// token of the group two before); OUT starts a group 7 cycles after its last row's last EXP issue
+// and after the previous group, issues a token a cycle, and each probability leaves 3 cycles
+// after its issue. For g = 1 this is softmax_cycles.
 constexpr std::uint64_t softmax_group_cycles(std::uint64_t n, std::uint64_t g, std::uint64_t groups) {
-  return (g * (groups + 1) + 1) * n + 6 * ((groups + 1) / 2) + 3;
+  std::uint64_t in_prev = 0, exp_prev = 0, exp_prev2 = 0;  // IN and EXP starts of the last two rows
+  std::uint64_t out_end = 0, out_end_prev = 0;             // OUT's last issue of the last two groups
+  std::uint64_t row = 0;
+  for (std::uint64_t k = 0; k < groups; ++k) {
+    for (std::uint64_t r = 0; r < g; ++r, ++row) {
+      std::uint64_t in = 0, ex = 0;
+      if (row >= 1) in = in_prev + n;
+      if (row >= 2) in = std::max(in, exp_prev2 + n);
+      ex = in + n;
+      if (row >= 1) ex = std::max(ex, exp_prev + n);
+      if (r == 0 && k >= 2) ex = std::max(ex, out_end_prev + 1);
+      in_prev = in;
+      exp_prev2 = exp_prev;
+      exp_prev = ex;
+    }
+    std::uint64_t out = exp_prev + n + 6;
+    if (k >= 1) out = std::max(out, out_end + 1);
+    out_end_prev = out_end;
+    out_end = out + n - 1;
+  }
+  return out_end + 3 + 1;
 }
 
 // P.V lanes: rows of `beats` input beats, head_dim / out_lanes output beats each.
