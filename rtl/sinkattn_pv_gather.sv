@@ -1,54 +1,59 @@
-// The P.V gather of sinkattn_top: the softmax unit's accepted probabilities, one a cycle, gathered
-// into P.V input beats of PvLanes (probability, list position) pairs, and the P.V lanes' output
-// beats gathered into the row's output register.
+// The P.V gather of sinkattn_top: the softmax unit's accepted entries, one a cycle, as P.V group
+// beats, and the P.V lanes' output beats gathered into the row's output register.
 //
-// Probabilities of a row arrive in list order; every PvLanes of them (or fewer at the row's end)
-// make a beat, held in the beat register until the P.V lanes take it. The top only accepts a
-// probability that completes a beat while the register is free (free_o), so none is lost. The
-// values are read by the top from the beat's first list position (pv_pos_o) on.
+// An entry is one token of a group: row r's probability in lane r for the group's G rows
+// (docs/group_retire.md). Tokens arrive in list order; each accepted entry becomes the beat
+// register's group beat (lanes below G valid, the token's list position, G with the group's
+// last token), held until the P.V lanes take it. The top only accepts an entry while the
+// register is free (free_o), so none is lost. The values are read by the top at the beat's list
+// position (pv_pos_o).
 // Each output beat (OutLanes elements, in order) is written into the row register, and its sum
 // of |out| (head importance, docs/policy.md) is offered to the top; out_done_o rises with the
 // row's last beat and stays up until the top has sent the row on (out_clear_i). Meanwhile the
-// register takes no beat (out_ready_o), so the next row's outputs wait in the P.V lanes.
+// register takes no beat (out_ready_o), so the next row's outputs wait in the P.V lanes; the top
+// also holds them back while its emit slot has no computed row for them (out_hold_i).
 //
-// The input side (the probabilities and the beat register) and the row register are separate:
-// the next row's probabilities are gathered while the last row's outputs still come in.
-// row_start_i (the controller's, a new row) restarts the input side and wins over the gather's
-// own updates; out_clear_i empties the row register (to zeros: a pruned head's row, which has
-// no outputs, is sent with the register as it is).
+// The input side (the token counter and the beat register) and the row register are separate:
+// the next group's entries are gathered while the last group's outputs still come in.
+// row_start_i (the controller's, a new job) restarts the token counter and wins over the
+// gather's own updates; out_clear_i empties the row register (to zeros: a pruned head's row,
+// which has no outputs, is sent with the register as it is).
 module sinkattn_pv_gather #(
   parameter int HeadDim   = 128,   // hw.head_dim: output elements per row
-  parameter int PvLanes   = 4,     // hw.pv_lanes: pairs per P.V beat
+  parameter int PvLanes   = 4,     // hw.pv_lanes: rows of a group beat (the most rows of a group)
   parameter int MaxTokens = 4096,  // hw.max_tokens: list positions
   parameter int OutLanes  = 4,     // P.V output elements per beat
   // Derived, not to be overridden (the port list uses them)
   localparam int TokW  = $clog2(MaxTokens + 1),
+  localparam int GCntBits = $clog2(PvLanes + 1),
   localparam int PBits = sinkattn_numerics_pkg::ProbFracBits + 1,  // probability, Q1.ProbFracBits
   localparam int OBits = sinkattn_numerics_pkg::OutBits,
   localparam int IBits = sinkattn_numerics_pkg::ImportanceBits
 ) (
   input  logic                        clk_i,         // clock
   input  logic                        rst_ni,        // asynchronous reset, active low
-  input  logic                        row_start_i,   // pulse: a new row starts (restarts the input side)
-  // Probabilities (softmax unit)
-  input  logic                        accept_i,      // a probability of the row is accepted
-  input  logic [PBits-1:0]            p_i,           //   its value
-  input  logic                        p_last_i,      //   it is the row's last
-  output logic                        completes_o,   // an accepted probability would complete a beat
+  input  logic                        row_start_i,   // pulse: a new job starts (restarts the token counter)
+  // Entries (softmax unit)
+  input  logic                        accept_i,      // an entry of the group is accepted
+  input  logic [PvLanes*PBits-1:0]    p_i,           //   its probabilities, row r at [r*PBits +: PBits]
+  input  logic [GCntBits-1:0]         rows_i,        //   the group's rows G
+  input  logic                        p_last_i,      //   it is the group's last token
   output logic                        free_o,        // the beat register is free this cycle
-  output logic [TokW-1:0]             prow_o,        // list position of the next probability
+  output logic [TokW-1:0]             prow_o,        // list position of the next entry's token
   output logic [TokW-1:0]             prow_d_o,      //   and next cycle's (the list read's address)
   // P.V lanes input beat
   output logic                        pv_valid_o,    // beat valid
   input  logic                        pv_ready_i,    // beat taken when valid & ready
   output logic                        pv_fire_o,     // the beat is taken this cycle
-  output logic [PvLanes*PBits-1:0]    pv_p_o,        // probabilities, lane i at [i*PBits +: PBits]
-  output logic [PvLanes-1:0]          pv_lv_o,       // valid lanes
-  output logic                        pv_last_o,     // the row's last beat
-  output logic [TokW-1:0]             pv_pos_o,      // list position of lane 0
+  output logic [PvLanes*PBits-1:0]    pv_p_o,        // probabilities, lane (row) r at [r*PBits +: PBits]
+  output logic [PvLanes-1:0]          pv_lv_o,       // valid lanes (the group's rows)
+  output logic                        pv_last_o,     // the group's last token
+  output logic [GCntBits-1:0]         pv_rows_o,     // the group's rows (read with pv_last_o)
+  output logic [TokW-1:0]             pv_pos_o,      // list position of the beat's token
   output logic [TokW-1:0]             pv_pos_d_o,    //   and next cycle's (the value reads' address)
   // P.V lanes output beats
   input  logic                        out_valid_i,   // an output beat (taken: out_ready_o is up)
+  input  logic                        out_hold_i,    // the top has no row for outputs yet
   output logic                        out_ready_o,   // the row register takes output beats
   input  logic [OutLanes*OBits-1:0]   out_i,         //   its elements, element i at [i*OBits +: OBits]
   input  logic                        out_last_i,    //   the row's last
@@ -60,47 +65,37 @@ module sinkattn_pv_gather #(
 );
   localparam int OutBeats = HeadDim / OutLanes;
 
-  logic [TokW-1:0]               prow_q;     // list position of the next probability
-  logic [$clog2(PvLanes+1)-1:0]  gcnt_q;     // probabilities gathered for the next beat
-  logic [PvLanes*PBits-1:0]      gprob_q;    // those probabilities
+  logic [TokW-1:0]               prow_q;     // list position of the next entry's token
   logic                          pv_valid_q; // beat register
   logic [PvLanes*PBits-1:0]      pv_p_q;
   logic [PvLanes-1:0]            pv_lv_q;
   logic                          pv_last_q;
+  logic [GCntBits-1:0]           pv_rows_q;
   logic [TokW-1:0]               pv_pos_q;
   logic [$clog2(OutBeats+1)-1:0] ob_q;       // output beat of the row
   logic                          out_done_q; // the row's outputs are complete
   logic [HeadDim*OBits-1:0]      row_q;      // the row's outputs
 
   logic pv_fire;
-  assign completes_o = (32'(gcnt_q) == PvLanes - 1) || p_last_i;
-  assign pv_fire     = pv_valid_q && pv_ready_i;
-  assign free_o      = !pv_valid_q || pv_fire;
+  assign pv_fire = pv_valid_q && pv_ready_i;
+  assign free_o  = !pv_valid_q || pv_fire;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      prow_q <= '0; gcnt_q <= '0; gprob_q <= '0;
-      pv_valid_q <= 1'b0; pv_p_q <= '0; pv_lv_q <= '0; pv_last_q <= 1'b0; pv_pos_q <= '0;
+      prow_q <= '0;
+      pv_valid_q <= 1'b0; pv_p_q <= '0; pv_lv_q <= '0; pv_last_q <= 1'b0; pv_rows_q <= '0; pv_pos_q <= '0;
       ob_q <= '0; out_done_q <= 1'b0; row_q <= '0;
     end else begin
-      // Beat register and the probabilities gathered for it.
+      // Beat register: an accepted entry is a beat of its own.
       if (pv_fire) pv_valid_q <= 1'b0;
       if (accept_i) begin
-        gprob_q[32'(gcnt_q)*PBits +: PBits] <= p_i;
-        prow_q <= prow_q + 1'b1;
-        if (completes_o) begin
-          pv_valid_q <= 1'b1;
-          for (int i = 0; i < PvLanes; i++) begin
-            pv_p_q[i*PBits +: PBits] <= (i == 32'(gcnt_q)) ? p_i :
-                                        (i < 32'(gcnt_q)) ? gprob_q[i*PBits +: PBits] : '0;
-            pv_lv_q[i] <= (i <= 32'(gcnt_q));
-          end
-          pv_last_q <= p_last_i;
-          pv_pos_q  <= prow_q - TokW'(gcnt_q);
-          gcnt_q    <= '0;
-        end else begin
-          gcnt_q <= gcnt_q + 1'b1;
-        end
+        prow_q     <= p_last_i ? '0 : prow_q + 1'b1;
+        pv_valid_q <= 1'b1;
+        pv_p_q     <= p_i;
+        for (int i = 0; i < PvLanes; i++) pv_lv_q[i] <= (i < 32'(rows_i));
+        pv_last_q  <= p_last_i;
+        pv_rows_q  <= rows_i;
+        pv_pos_q   <= prow_q;
       end
       // Output beats into the row register.
       if (out_valid_i) begin
@@ -112,12 +107,9 @@ module sinkattn_pv_gather #(
           ob_q <= ob_q + 1'b1;
         end
       end
-      // The top's pulses, after (over) the gather's own updates: a new row's input side, the
+      // The top's pulses, after (over) the gather's own updates: a new job's token counter, the
       // row register sent on.
-      if (row_start_i) begin
-        prow_q <= '0;
-        gcnt_q <= '0;
-      end
+      if (row_start_i) prow_q <= '0;
       if (out_clear_i) begin
         out_done_q <= 1'b0;
         row_q      <= '0;
@@ -139,16 +131,17 @@ module sinkattn_pv_gather #(
   assign out_abs_o = beat_abs(out_i);
 
   // Next values of the two list positions, for the top's registered reads.
-  assign prow_d_o   = row_start_i ? '0 : accept_i ? prow_q + 1'b1 : prow_q;
-  assign pv_pos_d_o = (accept_i && completes_o) ? prow_q - TokW'(gcnt_q) : pv_pos_q;
+  assign prow_d_o   = row_start_i ? '0 : accept_i ? (p_last_i ? '0 : prow_q + 1'b1) : prow_q;
+  assign pv_pos_d_o = accept_i ? prow_q : pv_pos_q;
   assign pv_fire_o  = pv_fire;
   assign prow_o     = prow_q;
   assign pv_valid_o = pv_valid_q;
   assign pv_p_o     = pv_p_q;
   assign pv_lv_o    = pv_lv_q;
   assign pv_last_o  = pv_last_q;
+  assign pv_rows_o  = pv_rows_q;
   assign pv_pos_o   = pv_pos_q;
   assign row_o      = row_q;
   assign out_done_o = out_done_q;
-  assign out_ready_o = !out_done_q;
+  assign out_ready_o = !out_done_q && !out_hold_i;
 endmodule

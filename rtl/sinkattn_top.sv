@@ -8,10 +8,11 @@
 //   1. head pruning (after the warm-up): the alive heads' importance through the top-k engine;
 //   2. per KV head g (a "job"): scan tokens 0..t into the read list (sinks, the middle by the
 //      head policy and the alive bitmap, the window), fetch the non-sink K/V from DRAM while the
-//      list grows (kv_fetch), then per query head of the group: Q.K (MSB keys with progressive
-//      quantization), softmax, and either the P.V pass (accumulating token importance from the
-//      probabilities and head importance from |out|) or, when the row's maximum probability is
-//      below tau, an LSB fetch (once per job) and a recompute with full keys;
+//      list grows (kv_fetch), then the job's query heads in groups of up to PvLanes rows: Q.K
+//      row by row (MSB keys with progressive quantization), the group's softmax, and either the
+//      P.V pass of its rows together, a token a cycle (accumulating token importance from the
+//      probabilities and head importance from |out|) or, when a row's maximum probability is
+//      below tau, an LSB fetch (once per job) and the group again, those rows with full keys;
 //   3. eviction: each alive list a topk head uses and that is over budget goes through the
 //      top-k engine; evicted tokens leave this layer and, with cascade, every deeper one.
 // Prefill (docs/policy.md, "Prefill importance"): the host loads each prompt token's initial
@@ -27,11 +28,12 @@
 // The front starts a job when its bank has been released by the job two before and the
 // fetch's main context is free; the rows of a job start when its list is complete.
 //
-// Rows in flight: a row issue state machine (is_q) feeds the job's rows into the Q.K lanes while
-// the controller retires the older ones in order, so the softmax unit's three engines hold three
-// rows. It speculates past progressive quantization's decision: a recompute squashes the rows
-// issued after the redone one (an epoch in each row's tag) and rewinds (rtl/top_latency.md,
-// "The row issue").
+// Groups in flight: a row issue state machine (is_q) feeds the job's rows into the Q.K lanes in
+// groups of up to PvLanes rows while the controller retires the older groups in order; the
+// softmax unit keeps a group's rows and sends them out a token of every row a cycle, so all rows
+// consume each value together as it arrives (docs/group_retire.md). With progressive
+// quantization the issue stops at each group until its decision; a recompute sends the group
+// again (rtl/top_latency.md, "The row issue").
 //
 // On-chip state: sink SRAM (preloaded, read-only during decode), two-bank K/V store (MSB, LSB,
 // value planes per list position), alive bitmap (one MaxLayers-bit evicted mask per (list,
@@ -121,6 +123,9 @@ module sinkattn_top #(
 );
 
   localparam int OutLanes  = 4;                         // P.V output elements per beat
+  // A group (one KV head's query rows retired together, docs/group_retire.md) has at most
+  // PvLanes rows: a P.V group beat's lane is a row.
+  localparam int GCntBits  = $clog2(PvLanes + 1);
   localparam int TokW      = $clog2(MaxTokens + 1);     // token counts and indices 0..MaxTokens
   localparam int PosW      = $clog2(MaxTokens);         // list positions, token indices
   localparam int LayW      = $clog2(MaxLayers);
@@ -183,15 +188,19 @@ module sinkattn_top #(
   issue_e          is_q;
   logic [7:0]      ir_q;                   // row of the group the issue starts next / is issuing
   logic            ipass2_q;               // the row being issued is a recompute pass (full keys)
-  logic            epoch_q;                // the issue's epoch: flips at every redo decision
-  logic            rw_q;                   // a recompute is to be issued next (rewind) ...
-  logic [7:0]      rw_row_q;               //   of this row
+  logic            rw_q;                   // the group is to be issued again (rewind) from ...
+  logic [7:0]      rw_row_q;               //   this row, its sub-group's first
+  logic [GCntBits-1:0] igcnt_q;            // rows issued in the current sub-group
+  logic [7:0]      ig_first_q;             // the current sub-group's first row
+  logic            iwait_q;                // a group's last row is issued, its decision not taken
+  logic            ire_q;                  // the sub-group is a re-issue: each row's pass from ...
+  logic [PvLanes-1:0] imask_q;             //   the redo mask, by the row's place in the sub-group
+  logic            iglast;                 // the row the issue starts is its group's last
   logic            rows_on;                // the controller is in the rows of a job
   logic            iss_more;               // the group has rows left to issue
   logic            iss_pruned;             // the issue's head is pruned at this layer (no row)
   logic            decide;                 // an MSB row's first probability: redo (disc_now) or not
   logic            redo;                   // the decision is a redo
-  logic            sq_now;                 // the probability at the softmax output is of a squashed row
 
   logic [63:0]     cyc_q;                  // cycle counter since reset
   logic [TokW-1:0] t_q;                    // step
@@ -209,8 +218,7 @@ module sinkattn_top #(
   logic            done_seen_q;
   logic [63:0]     phase_start_q;          // event start stamps
   logic            lsb_started_q;          // the job's LSB phase was requested
-  logic            pass2_q;                // the retiring row's recompute pass (full keys)
-  logic            refetched_q;            // the retiring row was recomputed
+  logic [PvLanes-1:0] gpass2_q;            // the retiring group's rows recomputed with full keys
   logic [TokW-1:0] kb_q;                   // key beat of the row being issued
   // Next values of the counters that address memories (their read is a cycle ahead)
   logic [7:0]      gbase_d, r_d, ir_d, ih_d;
@@ -224,8 +232,11 @@ module sinkattn_top #(
   logic            evj_q;                  // the eviction of list g runs in the job phase, right
                                            //   after job g (head granularity, "Eviction after
                                            //   its job" below)
-  logic            first_q;                // the next probability is the row's first
-  logic            disc_q;                 // discarding the MSB pass's probabilities
+  logic            first_q;                // the next entry is its group's first
+  logic            disc_q;                 // discarding the group's entries (its redo follows)
+  // The emission walker ("Row emission" below)
+  logic [GCntBits-1:0] wk_left_q;          // rows of the retired group not yet put into the emit slot
+  logic [PvLanes-1:0] wk_ref_q;            //   their refetched bits, the next in bit 0
   // The emit slot: a retired row waiting for its outputs and the row port ("Row emission" below)
   logic            em_valid_q;             // holds a row
   logic            em_act_q;               //   computed (else a pruned head: zeros, no outputs)
@@ -250,7 +261,7 @@ module sinkattn_top #(
   logic            job_release;            // the back's job is over: its bank is free
   logic            job_next;               // the back moves on from job g (g_q, gbase_q)
   logic            grp_done;               // nothing of job g is left in flight (StGrpWait's exit)
-  logic            row_next;               // a row is retired into the emit slot: on to the next
+  logic            row_next;               // the walker puts head r into the emit slot: on to the next
   logic            row_taken;              // a row leaves on the row port
   // Counters
   logic [63:0]     ctr_q [0:NumCtr-1];
@@ -516,56 +527,51 @@ module sinkattn_top #(
     .out_valid_o(sm_s_valid), .out_ready_i(sm_s_ready), .out_s_o(sm_s), .out_last_o(sm_s_last), .out_take_o(ser_take)
   );
 
-  // Row tags: each issued row's {epoch, query head}, from its start to its last score into the
-  // softmax (u_row_tag: the row's first score takes the head's score scale; the rows in between
-  // are in the Q.K pipeline and the serializer, and the issue waits while these tags are full),
-  // then its epoch on to its last probability (u_ret_tag: a row whose epoch is not the issue's
-  // was squashed by a redo and is discarded). The softmax unit holds at most four rows whose
-  // scores are all in (three engines and the output FIFO's tail of a fourth). The depths are the
-  // host contract's queues (configs/host_contract.yaml), which the SystemC model reads too.
+  // Row tags: each issued row's {group-last, query head}, from its start to its last score into
+  // the softmax (the row's first score takes the head's score scale, its last the group-last
+  // flag; the rows in between are in the Q.K pipeline and the serializer, and the issue waits
+  // while these tags are full). The depth is the host contract's queue
+  // (configs/host_contract.yaml), which the SystemC model reads too.
   localparam int RowTagDepth = sinkattn_host_pkg::QueueRowTags;
-  localparam int RetTagDepth = sinkattn_host_pkg::QueueRetTags;
-  logic           tag_full, tag_empty, ret_full, ret_empty, sm_epoch, ret_epoch;
+  logic           tag_full, tag_empty, sm_glast;
   logic [HqW-1:0] sm_h;                    // query head of the row entering the softmax
   sync_fifo #(.Width(HqW + 1), .Depth(RowTagDepth)) u_row_tag (
     .clk_i, .rst_ni,
-    .push_i(qk_q_we), .data_i({epoch_q, ih[HqW-1:0]}), .pop_i(ser_take && sm_s_last),
-    .data_o({sm_epoch, sm_h}), .empty_o(tag_empty), .full_o(tag_full)
-  );
-  sync_fifo #(.Width(1), .Depth(RetTagDepth)) u_ret_tag (
-    .clk_i, .rst_ni,
-    .push_i(ser_take && sm_s_last), .data_i(sm_epoch), .pop_i(sm_p_valid && sm_p_ready && sm_p_last),
-    .data_o(ret_epoch), .empty_o(ret_empty), .full_o(ret_full)
+    .push_i(qk_q_we), .data_i({iglast, ih[HqW-1:0]}), .pop_i(ser_take && sm_s_last),
+    .data_o({sm_glast, sm_h}), .empty_o(tag_empty), .full_o(tag_full)
   );
 
   // =============================================================================================
-  // Softmax
+  // Softmax: groups of up to PvLanes rows in, a token of every row of a group out a cycle
   // =============================================================================================
-  logic             sm_p_valid, sm_p_ready, sm_p_last;
-  logic [PBits-1:0] sm_p, sm_pmax;
-  // Each row is a group of its own (s_glast_i), so every entry is one probability of one row.
-  /* verilator lint_off PINCONNECTEMPTY */
-  softmax_unit #(.MaxTokens(MaxTokens), .Exp2LutFile(Exp2LutFile), .RecipLutFile(RecipLutFile)) u_sm (
+  logic                     sm_p_valid, sm_p_ready, sm_p_last;
+  logic [PvLanes*PBits-1:0] sm_p, sm_pmax;   // row r's probability / p_max at [r*PBits +: PBits]
+  logic [GCntBits-1:0]      sm_rows;         // the group's rows
+  softmax_unit #(.MaxTokens(MaxTokens), .MaxGroup(PvLanes), .Exp2LutFile(Exp2LutFile), .RecipLutFile(RecipLutFile)) u_sm (
     .clk_i, .rst_ni,
     .s_valid_i(sm_s_valid), .s_ready_o(sm_s_ready), .s_i(sm_s),
-    .s_last_i(sm_s_last), .s_glast_i(1'b1), .mant_i(mant_mem[sm_h]), .shift_i(shift_mem[sm_h]),
-    .p_valid_o(sm_p_valid), .p_ready_i(sm_p_ready), .p_o(sm_p), .p_rows_o(), .p_last_o(sm_p_last),
+    .s_last_i(sm_s_last), .s_glast_i(sm_glast), .mant_i(mant_mem[sm_h]), .shift_i(shift_mem[sm_h]),
+    .p_valid_o(sm_p_valid), .p_ready_i(sm_p_ready), .p_o(sm_p), .p_rows_o(sm_rows), .p_last_o(sm_p_last),
     .p_max_o(sm_pmax)
   );
-  /* verilator lint_on PINCONNECTEMPTY */
 
-  // Probability handling: discard an MSB pass that needs the refetch, else gather P.V beats.
-  logic disc_now, p_fire, v_ready, completes, pv_free, pv_fire;
-  logic [TokW-1:0]  prow;                  // list position of the row's next probability (gather)
+  // Entry handling: a group's first entry decides (progressive quantization) whether rows are
+  // recomputed with full keys; if so the group's entries are discarded up to its last and the
+  // issue sends the group again. Otherwise each entry is a P.V group beat.
+  logic disc_now, p_fire, v_ready, pv_free, pv_fire;
+  logic [PvLanes-1:0] redo_mask;           // at a group's first entry: its rows to recompute
+  logic [TokW-1:0]  prow;                  // list position of the entry's token (gather)
   logic [ImpAW-1:0] imp_addr_p;
-  // A squashed row's probabilities are discarded as they come; so are those of an MSB pass that
-  // needs the recompute (disc_now), from its first probability, which decides, to its last.
-  assign sq_now     = (ret_epoch != epoch_q) && !(disc_q && !first_q);
-  assign disc_now   = sq_now ? 1'b1 : first_q ? (cfg_pq_q && !pass2_q && sm_pmax < cfg_tau_q) : disc_q;
+  for (genvar r = 0; r < PvLanes; r++) begin : g_redo
+    assign redo_mask[r] = cfg_pq_q && (r < 32'(sm_rows)) && !gpass2_q[r] &&
+                          (sm_pmax[r*PBits +: PBits] < cfg_tau_q);
+  end
+  assign disc_now   = first_q ? (redo_mask != '0) : disc_q;
   assign v_ready    = (prow < sinks_end) || (prow < b_v_done);
-  // A row's last probability retires the row into the emit slot, so it waits for a free slot.
+  // A group's last entry retires its rows to the walker, so it waits until the walker has put
+  // the previous group's rows into the emit slot.
   assign sm_p_ready = (st_q == StRowSm) && sm_p_valid &&
-                      (disc_now || (v_ready && (!completes || pv_free) && (!sm_p_last || !em_valid_q)));
+                      (disc_now || (v_ready && pv_free && (!sm_p_last || wk_left_q == '0)));
   assign p_fire     = sm_p_valid && sm_p_ready;
   assign imp_addr_p = {scope, list_g, PosW'(list_pv_tok)};
 
@@ -573,6 +579,7 @@ module sinkattn_top #(
   // P.V gather (sinkattn_pv_gather.sv) and P.V lanes
   // =============================================================================================
   logic                        pv_valid, pv_ready, pv_last;
+  logic [GCntBits-1:0]         pv_rows;
   logic [PvLanes*PBits-1:0]    pv_p;
   logic [PvLanes-1:0]          pv_lv;
   logic [TokW-1:0]             pv_pos;
@@ -586,22 +593,27 @@ module sinkattn_top #(
   sinkattn_pv_gather #(.HeadDim(HeadDim), .PvLanes(PvLanes), .MaxTokens(MaxTokens), .OutLanes(OutLanes)) u_gather (
     .clk_i, .rst_ni,
     .row_start_i(row_start),
-    .accept_i(p_fire && !disc_now), .p_i(sm_p), .p_last_i(sm_p_last),
-    .completes_o(completes), .free_o(pv_free), .prow_o(prow), .prow_d_o(prow_d),
+    .accept_i(p_fire && !disc_now), .p_i(sm_p), .rows_i(sm_rows), .p_last_i(sm_p_last),
+    .free_o(pv_free), .prow_o(prow), .prow_d_o(prow_d),
     .pv_valid_o(pv_valid), .pv_ready_i(pv_ready), .pv_fire_o(pv_fire), .pv_p_o(pv_p), .pv_lv_o(pv_lv),
-    .pv_last_o(pv_last), .pv_pos_o(pv_pos), .pv_pos_d_o(pv_pos_d),
-    .out_valid_i(pv_out_fire), .out_ready_o(pv_out_ready), .out_i(pv_out), .out_last_i(pv_out_last),
+    .pv_last_o(pv_last), .pv_rows_o(pv_rows), .pv_pos_o(pv_pos), .pv_pos_d_o(pv_pos_d),
+    .out_valid_i(pv_out_fire), .out_hold_i(!(em_valid_q && em_act_q)), .out_ready_o(pv_out_ready),
+    .out_i(pv_out), .out_last_i(pv_out_last),
     .out_abs_o(out_abs), .row_o(row_out), .out_done_o(out_done), .out_clear_i(row_taken)
   );
-  for (genvar i = 0; i < PvLanes; i++) begin : g_pv_lane
-    logic [TokW-1:0] pos;
-    assign pos = pv_pos + TokW'(i);
-    assign pv_v[i*VecBits +: VecBits] = (pos < sinks_end) ? sink_v[i*VecBits +: VecBits] : kv_v[i*VecBits +: VecBits];
-  end
-  pv_lanes #(.HeadDim(HeadDim), .PvLanes(PvLanes), .MaxTokens(MaxTokens), .OutLanes(OutLanes)) u_pv (
+  // The beat's token is in lane pv_pos mod PvLanes of the stores' word (both banked by lane); a
+  // group beat takes lane 0's value for every row.
+  logic [VecBits-1:0] v_tok;
+  localparam int VLaneW = (PvLanes > 1) ? $clog2(PvLanes) : 1;
+  logic [VLaneW-1:0] v_lane;
+  assign v_lane = VLaneW'(32'(pv_pos) % PvLanes);
+  assign v_tok  = (pv_pos < sinks_end) ? sink_v[32'(v_lane)*VecBits +: VecBits] : kv_v[32'(v_lane)*VecBits +: VecBits];
+  assign pv_v   = {PvLanes{v_tok}};
+  pv_lanes #(.HeadDim(HeadDim), .PvLanes(PvLanes), .MaxTokens(MaxTokens), .OutLanes(OutLanes), .MaxGroup(PvLanes)) u_pv (
     .clk_i, .rst_ni,
     .pv_valid_i(pv_valid), .pv_ready_o(pv_ready), .p_i(pv_p), .v_i(pv_v), .pv_lane_valid_i(pv_lv),
-    .pv_last_i(pv_last), .pv_grp_i(1'b0), .pv_rows_i(1'b1), .out_valid_o(pv_out_valid), .out_ready_i(pv_out_ready), .out_o(pv_out), .out_last_o(pv_out_last)
+    .pv_last_i(pv_last), .pv_grp_i(1'b1), .pv_rows_i(pv_rows), .out_valid_o(pv_out_valid), .out_ready_i(pv_out_ready),
+    .out_o(pv_out), .out_last_o(pv_out_last)
   );
   assign pv_out_fire = pv_out_valid && pv_out_ready;
 
@@ -686,20 +698,31 @@ module sinkattn_top #(
 
   // Token importance {scope, list, token}: one cell, one reader and one writer. The reader is the
   // eviction scan (the token the scan counts next cycle, j_d) or the update, which reads the word
-  // of the probability it accepts and writes the sum the cycle after (acc_*_q). Two updates of one
-  // word are never that close: a list holds a token once, and a row's last update is many cycles
-  // before the next row's first. The writer is the clear sweep, the host's prefill load or the
+  // of the entry it accepts and writes the sum the cycle after (acc_*_q). Two updates of one
+  // word are never that close: a list holds a token once, and a group's last update is many cycles
+  // before the next group's first. The writer is the clear sweep, the host's prefill load or the
   // update, never two at once (idle, clear and run are different states).
   logic             ev_scan_next;          // the eviction scan counts a token next cycle
-  logic             acc_fire;              // an accepted probability updates its token's importance
+  logic             acc_fire;              // an accepted entry updates its token's importance
   logic             acc_valid_q;           // the update's write stage
   logic [ImpAW-1:0] acc_addr_q;
-  logic [PBits-1:0] acc_p_q;
+  logic [PBits+GCntBits-1:0] acc_p_q;     // the entry's rows' probabilities summed
+  logic [PBits+GCntBits-1:0] p_sum;
   logic             imp_we;
   logic [ImpAW-1:0] imp_waddr, imp_raddr;
   logic [sinkattn_numerics_pkg::ImportanceBits-1:0] imp_wdata;
   assign ev_scan_next = (st_q == StEvStart) || (st_q == StEvScan);
   assign acc_fire     = p_fire && !disc_now && prow >= sinks_end;
+  // The golden model adds a token's probabilities row by row; integer adds give the same sum in
+  // any order, so one update a token adds the entry's sum (zero beyond the group's rows).
+  // (A function: its local is not a sensitivity event, which Icarus needs.)
+  function automatic logic [PBits+GCntBits-1:0] entry_sum(input logic [PvLanes*PBits-1:0] p);
+    logic [PBits+GCntBits-1:0] acc;
+    acc = '0;
+    for (int r = 0; r < PvLanes; r++) acc = acc + (PBits+GCntBits)'(p[r*PBits +: PBits]);
+    entry_sum = acc;
+  endfunction
+  assign p_sum = entry_sum(sm_p);
   assign imp_raddr    = ev_scan_next ? {scope, cfg_ghead_q ? ev_list : KvW'(0), PosW'(evl_q && st_q == StEvScan ? list_pv_tok : j_d)} :
                         imp_addr_p;
   assign imp_we       = (st_q == StClear) || imp_load || acc_valid_q;
@@ -715,7 +738,7 @@ module sinkattn_top #(
       acc_valid_q <= acc_fire;
       if (acc_fire) begin
         acc_addr_q <= imp_addr_p;
-        acc_p_q    <= sm_p;
+        acc_p_q    <= p_sum;
       end
     end
   end
@@ -955,48 +978,69 @@ module sinkattn_top #(
   end
 
   // =============================================================================================
-  // Row issue: the rows of the job go into the Q.K lanes one after the other while the controller
-  // retires the older ones, so the softmax unit holds up to three rows (one per engine) instead
-  // of one. With progressive quantization an MSB row's first probability decides whether it is
-  // recomputed with full keys. The issue does not wait for that decision: it goes on with the
-  // next rows, and a redo squashes them (the epoch flips, so their tags say so and the retire
-  // discards their probabilities), lets the row being issued finish, then rewinds to the
-  // recompute and issues the squashed rows again. Rows are retired in the order they are issued,
-  // so the outputs leave in head order as before; a redo costs the squashed rows' time.
+  // Row issue: the rows of the job go into the Q.K lanes one after the other, in groups: a group
+  // is the job's next unpruned rows, at most PvLanes of them (the sub-groups of a larger job),
+  // and its last row's tag says so, so that the softmax unit retires the group together
+  // (docs/group_retire.md). With progressive quantization a group's first entry decides whether
+  // some of its rows are recomputed with full keys, and the issue stops after a group's last row
+  // until that decision: nothing is issued past an undecided group, so a redo only discards the
+  // group's own entries and the issue sends the same rows again, each with full keys where the
+  // redo mask says so. Groups are retired in the order they are issued, so the outputs leave in
+  // head order.
   // =============================================================================================
+  logic [MaxQHeads-1:0] later_unpruned;   // per head: an unpruned head of the job after the issue's
+  assign later_unpruned = head_alive & ({MaxQHeads{1'b1}} << (32'(ih) + 1)) &
+                          ~({MaxQHeads{1'b1}} << (32'(gbase_q) + 32'(cfg_group_q)));
+  assign iglast     = (32'(igcnt_q) + 1 == PvLanes) || (later_unpruned == '0);
   assign rows_on    = (st_q == StRowStart) || (st_q == StRowSm);
   assign iss_more   = rows_on && ir_q < cfg_group_q;
   assign iss_pruned = hpruned_q[ih[HqW-1:0]][l_q];
-  assign decide     = (st_q == StRowSm) && p_fire && first_q && !sq_now && cfg_pq_q && !pass2_q;
+  assign decide     = (st_q == StRowSm) && p_fire && first_q && cfg_pq_q;
   assign redo       = decide && disc_now;
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      is_q <= IsIdle; ipass2_q <= 1'b0; epoch_q <= 1'b0; rw_q <= 1'b0; rw_row_q <= '0;
+      is_q <= IsIdle; ipass2_q <= 1'b0; rw_q <= 1'b0; rw_row_q <= '0;
+      igcnt_q <= '0; ig_first_q <= '0; iwait_q <= 1'b0; ire_q <= 1'b0; imask_q <= '0;
     end else if (st_q == StGrpStart) begin
       is_q <= IsIdle; ipass2_q <= 1'b0; rw_q <= 1'b0;
+      igcnt_q <= '0; iwait_q <= 1'b0; ire_q <= 1'b0;
     end else begin
-      if (redo) begin
-        epoch_q  <= !epoch_q;
+      if (decide) iwait_q <= 1'b0;
+      if (redo) begin  // the issue is waiting at the group: send it again
         rw_q     <= 1'b1;
-        rw_row_q <= r_q;
+        rw_row_q <= ig_first_q;
+        imask_q  <= redo_mask;
       end
       case (is_q)
         IsIdle: begin
           if (rw_q) begin
             if (!tag_full) begin
-              rw_q     <= 1'b0;
-              ipass2_q <= 1'b1;
-              is_q     <= IsStart;
+              rw_q    <= 1'b0;
+              ire_q   <= 1'b1;
+              igcnt_q <= '0;
+              is_q    <= IsStart;
             end
-          end else if (iss_more && !iss_pruned && !tag_full && !redo) begin
+          end else if (iss_more && !iss_pruned && !tag_full && !iwait_q && !redo) begin
             is_q <= IsStart;
           end
         end
-        IsStart: is_q <= IsQk;
+        IsStart: begin
+          // The row's pass: full keys where a re-issued group's redo mask says so.
+          ipass2_q <= ire_q && imask_q[VLaneW'(igcnt_q)];
+          if (igcnt_q == '0) ig_first_q <= ir_q;
+          if (iglast) begin
+            igcnt_q <= '0;
+            iwait_q <= cfg_pq_q;
+          end else begin
+            igcnt_q <= igcnt_q + 1'b1;
+          end
+          is_q <= IsQk;
+        end
         IsQk: begin
           if (qk_k_valid && qk_k_ready && qk_k_last) begin
             is_q     <= IsIdle;
             ipass2_q <= 1'b0;
+            if (igcnt_q == '0) ire_q <= 1'b0;  // the group's last row is issued
           end
         end
         default: is_q <= IsIdle;
@@ -1006,32 +1050,47 @@ module sinkattn_top #(
 `ifndef SYNTHESIS
   always @(posedge clk_i) begin
     if (is_q == IsStart && tag_full) $fatal(1, "sinkattn_top: a row starts with the row tags full");
-    if (ser_take && sm_s_last && ret_full) $fatal(1, "sinkattn_top: a row enters the softmax with the retire tags full");
-    if (sm_p_valid && ret_empty) $fatal(1, "sinkattn_top: a probability with no retire tag");
+    if (redo && !iwait_q) $fatal(1, "sinkattn_top: a redo while the issue is not waiting at its group");
   end
 `endif
 
   // =============================================================================================
-  // Row emission: a row is retired when its last probability is taken (a pruned head's row at
-  // its StRowStart); it then waits in the emit slot for its outputs (the P.V lanes' output
-  // beats into the gather's row register) and for the row port, while the controller goes on
-  // with the next row. A row's last probability waits for a free slot, so the slot's row is
-  // the one whose outputs come in, and rows leave in the order they retire (head order).
+  // Row emission: a walker goes through the job's heads in order (r_q) and puts each into the
+  // emit slot when the slot is free: a pruned head at once (its row is zeros), a computed head
+  // once its group has retired (its last entry was taken: wk_left_q counts the group's rows not
+  // yet emitted). A computed row then waits in the slot for its outputs (the P.V lanes' output
+  // beats into the gather's row register, which takes them only while the slot holds a computed
+  // row) and for the row port, while the walker goes on. Rows leave in head order; a group's
+  // last entry waits until the walker has emitted the previous group's rows.
   // =============================================================================================
-  assign row_next  = (st_q == StRowStart && hpruned_q[h_cur[HqW-1:0]][l_q] && !em_valid_q) ||
-                     (st_q == StRowSm && p_fire && !disc_now && sm_p_last);
+  logic wk_pruned;                         // the walker's head is pruned at this layer
+  assign wk_pruned = hpruned_q[h_cur[HqW-1:0]][l_q];
+  assign row_next  = (st_q == StRowSm) && !em_valid_q && (wk_pruned || wk_left_q != '0);
   assign row_taken = row_valid_o && row_ready_i;
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       em_valid_q <= 1'b0; em_act_q <= 1'b0; em_head_q <= '0; em_n_q <= '0; em_refetched_q <= 1'b0;
     end else if (row_next) begin  // (never with row_taken: the slot is empty)
       em_valid_q     <= 1'b1;
-      em_act_q       <= (st_q == StRowSm);
+      em_act_q       <= !wk_pruned;
       em_head_q      <= h_cur;
       em_n_q         <= n_b;
-      em_refetched_q <= refetched_q;
+      em_refetched_q <= !wk_pruned && wk_ref_q[0];
     end else if (row_taken) begin
       em_valid_q <= 1'b0;
+    end
+  end
+  // The retired group's rows: loaded at its last entry (never while rows are left: that entry
+  // waits), one less at each computed head the walker emits.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      wk_left_q <= '0; wk_ref_q <= '0;
+    end else if (st_q == StRowSm && p_fire && !disc_now && sm_p_last) begin
+      wk_left_q <= sm_rows;
+      wk_ref_q  <= gpass2_q;
+    end else if (row_next && !wk_pruned) begin
+      wk_left_q <= wk_left_q - 1'b1;
+      wk_ref_q  <= wk_ref_q >> 1;
     end
   end
 
@@ -1056,7 +1115,7 @@ module sinkattn_top #(
       cnt_q <= '0; kk_q <= '0; sel_hp_q <= 1'b0; prefill_q <= 1'b0;
       done_seen_q <= 1'b0; phase_start_q <= '0;
       lsb_started_q <= 1'b0;
-      pass2_q <= 1'b0; refetched_q <= 1'b0; first_q <= 1'b0; disc_q <= 1'b0;
+      gpass2_q <= '0; first_q <= 1'b0; disc_q <= 1'b0;
       evl_q <= 1'b0; evl_bank_q <= 1'b0; evl_end_q <= '0; evj_q <= 1'b0;
       cl_s_q <= '0; cl_l_q <= '0; cl_t_q <= '0;
       ev_valid_q <= 1'b0; ev_kind_q <= '0; ev_step_q <= '0; ev_tokens_q <= '0; ev_layer_q <= '0;
@@ -1153,37 +1212,30 @@ module sinkattn_top #(
           lsb_started_q <= 1'b0;
           if (bank_busy[bk] && bank_listed[bk]) st_q <= StRowStart;
         end
-        // The rows are retired here in the order the row issue (above) feeds them in.
+        // The groups are retired here in the order the row issue (above) feeds them in, and the
+        // walker ("Row emission") sends the job's heads on.
         StRowStart: begin
-          pass2_q     <= 1'b0;
-          refetched_q <= 1'b0;
-          first_q     <= 1'b1;
-          disc_q      <= 1'b0;
-          // A pruned head's row has nothing to compute: it goes into the emit slot when free.
-          if (!hpruned_q[h_cur[HqW-1:0]][l_q]) st_q <= StRowSm;
-          else if (row_next) st_q <= (r_q + 8'd1 >= cfg_group_q) ? StGrpWait : StRowStart;
+          gpass2_q <= '0;
+          first_q  <= 1'b1;
+          disc_q   <= 1'b0;
+          st_q     <= StRowSm;
         end
         StRowSm: begin
-          if (p_fire && !sq_now) begin
+          if (p_fire) begin
             first_q <= 1'b0;
             disc_q  <= disc_now;
-            if (redo) begin
-              // The MSB pass was too flat: fetch the LSB plane (once per job); the issue
-              // recomputes the row with full keys.
-              lsb_started_q <= 1'b1;
-              refetched_q   <= 1'b1;
-            end
-            if (disc_now && sm_p_last) begin
-              // The MSB pass's probabilities are all discarded: the recompute's come next.
-              pass2_q     <= 1'b1;
-              first_q     <= 1'b1;
-              disc_q      <= 1'b0;
-            end else if (!disc_now && sm_p_last) begin
-              // Retired into the emit slot (row_next): on with the next row while its outputs
-              // come in and it waits for the row port.
-              st_q <= (r_q + 8'd1 >= cfg_group_q) ? StGrpWait : StRowStart;
+            // Too flat an MSB pass: fetch the LSB plane (once per job); the issue sends the group
+            // again, its masked rows with full keys.
+            if (redo) lsb_started_q <= 1'b1;
+            if (sm_p_last) begin
+              // The group's last entry: it retires (its rows go to the walker), or, discarded,
+              // its re-issue comes next with the redo mask's rows recomputed.
+              first_q  <= 1'b1;
+              disc_q   <= 1'b0;
+              gpass2_q <= !disc_now ? '0 : first_q ? redo_mask : imask_q;
             end
           end
+          if (row_next && r_q + 8'd1 >= cfg_group_q) st_q <= StGrpWait;
         end
         StGrpWait: begin
           // Nothing of the job left in flight (its last P.V beat has taken its values): release
@@ -1267,7 +1319,7 @@ module sinkattn_top #(
         sinkattn_host_pkg::CtrCycles:         ctr_inc[c] = 64'(st_q != StIdle && st_q != StClear);
         sinkattn_host_pkg::CtrRows:           ctr_inc[c] = 64'(row_taken && em_act_q);
         sinkattn_host_pkg::CtrPrunedRows:     ctr_inc[c] = 64'(row_taken && !em_act_q);
-        sinkattn_host_pkg::CtrLsbRefetches:   ctr_inc[c] = 64'(redo);
+        sinkattn_host_pkg::CtrLsbRefetches:   ctr_inc[c] = redo ? 64'($countones(redo_mask)) : 64'd0;
         sinkattn_host_pkg::CtrSramSinkHits:   ctr_inc[c] = 64'(list_we && scan_tok < sinks_end);
         sinkattn_host_pkg::CtrTokenReads:     ctr_inc[c] = 64'(list_we);
         sinkattn_host_pkg::CtrMacs:           ctr_inc[c] = (row_taken && em_act_q) ?
@@ -1290,7 +1342,7 @@ module sinkattn_top #(
         sinkattn_host_pkg::CtrSelectCycles:   ctr_inc[c] = 64'(st_q == StHpScan || st_q == StEvScan || st_q == StSelStart ||
                                                                st_q == StSelFeed || st_q == StSelOut);
         sinkattn_host_pkg::CtrRowTokens:      ctr_inc[c] = (row_taken && em_act_q) ? 64'(em_n_q) : 64'd0;
-        sinkattn_host_pkg::CtrImportanceUpdates: ctr_inc[c] = 64'(p_fire && !disc_now && prow >= sinks_end);
+        sinkattn_host_pkg::CtrImportanceUpdates: ctr_inc[c] = acc_fire ? 64'(sm_rows) : 64'd0;
         sinkattn_host_pkg::CtrImportanceLoads:   ctr_inc[c] = 64'(imp_load);
         sinkattn_host_pkg::CtrPrefillCycles:  ctr_inc[c] = 64'(st_q != StIdle && st_q != StClear && prefill_q);
         default:                              ctr_inc[c] = 64'd0;
@@ -1329,8 +1381,7 @@ module sinkattn_top #(
   // Signals read only by the tests or kept for waveforms.
   /* verilator lint_off UNUSEDSIGNAL */
   logic unused;
-  assign unused = ^{ret_empty, ret_full,  // read by the simulation checks only
-                    tag_empty,            // the issue needs only the row tags' full flag
+  assign unused = ^{tag_empty,            // the issue needs only the row tags' full flag
                     tk_out_last, tk_lfsr, tk_pass_pivot, qk_s_last, cmd_addr_i, cmd_data_i};
   // Read addresses and words whose top bits are always zero: tokens and list positions are below
   // MaxTokens (a TokW value's top bit is for the count MaxTokens itself), query heads below

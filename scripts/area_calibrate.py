@@ -58,7 +58,9 @@ POINTS = {
     ],
     "softmax_unit": [
         ("fit", {"MaxTokens": 16}), ("fit", {"MaxTokens": 64}), ("fit", {"MaxTokens": 1024}),
+        ("fit", {"MaxTokens": 64, "PvLanes": 1}), ("fit", {"MaxTokens": 64, "PvLanes": 4}),
         ("holdout", {"MaxTokens": 256}), ("holdout", {"MaxTokens": 4096}),
+        ("holdout", {"MaxTokens": 256, "PvLanes": 3}),
     ],
     "topk_engine": [
         ("fit", {"TopkParallelism": 2, "MaxTokens": 32}), ("fit", {"TopkParallelism": 4, "MaxTokens": 32}),

@@ -40,14 +40,15 @@ def top_files():
 
 
 # Block -> (top module, RTL files, {module parameter: preset parameter name, or a literal
-# string in quotes}). "@GEN@" in a literal is the generated-files directory.
+# string in quotes}). "@GEN@" in a literal is the generated-files directory. The softmax unit and
+# the P.V lanes are built as the top builds them: groups of up to PvLanes rows (MaxGroup).
 BLOCKS = {
     "qk_lanes": ("qk_lanes", ["@GEN@/sinkattn_numerics_pkg.sv", "rtl/qk_lanes.sv"], {"HeadDim": "HeadDim", "QkLanes": "QkLanes"}),
     "pv_lanes": ("pv_lanes", ["@GEN@/sinkattn_numerics_pkg.sv", "rtl/pv_lanes.sv"],
-                 {"HeadDim": "HeadDim", "PvLanes": "PvLanes", "MaxTokens": "MaxTokens"}),
+                 {"HeadDim": "HeadDim", "PvLanes": "PvLanes", "MaxTokens": "MaxTokens", "MaxGroup": "PvLanes"}),
     "softmax_unit": ("softmax_unit", ["@GEN@/sinkattn_numerics_pkg.sv", "rtl/cells/sync_fifo.sv", "rtl/cells/row_issue.sv",
                                       "rtl/cells/ram_2p.sv", "rtl/softmax_unit.sv"],
-                     {"MaxTokens": "MaxTokens", "Exp2LutFile": '"@GEN@/exp2_lut.hex"',
+                     {"MaxTokens": "MaxTokens", "MaxGroup": "PvLanes", "Exp2LutFile": '"@GEN@/exp2_lut.hex"',
                       "RecipLutFile": '"@GEN@/recip_lut.hex"'}),
     "topk_engine": ("topk_engine", ["rtl/cells/ram_2p.sv", "rtl/topk_engine.sv"],
                     {"TopkParallelism": "TopkParallelism", "ScoreW": "ImportanceBits", "MaxN": "MaxTokens",

@@ -72,10 +72,10 @@ std::vector<MemoryGeometry> memory_inventory(const HwConfig& hw) {
       {"shift_mem", "query_buffer", hw.max_q_heads, shift_bits, 1, 1, 1},
       // kv_fetch.sv: tags of the DRAM requests in flight {bank, pos, plane, last}.
       {"u_fetch.tag_mem", "kv_fetch", kTagDepth, 1 + pos_w + 2 + 1, 1, 1, 1},
-      // softmax_unit.sv: score banks, exp slots (a cell per row of a group; the top sends rows
-      // alone, MaxGroup 1), the EXP2 and RECIP tables (ROMs).
+      // softmax_unit.sv: score banks, exp slots (a cell per row of a group of up to PvLanes rows),
+      // the EXP2 and RECIP tables (ROMs).
       {"u_sm.u_score_mem.mem", "softmax_unit", sm_words, 32, 1, 1, 1},
-      {"u_sm.g_o_row[].u_exp_mem.mem", "softmax_unit", sm_words, num::kExpOutBits, 1, 1, 1},
+      {"u_sm.g_o_row[].u_exp_mem.mem", "softmax_unit", sm_words, num::kExpOutBits, 1, 1, pv},
       {"u_sm.exp2_rom", "softmax_unit", 1LL << num::kLogitFracBits, num::kExpOutBits, 1, 0, 1},
       {"u_sm.recip_rom", "softmax_unit", 1LL << num::kRecipLutBits, num::kRecipOutBits, 1, 0, 1},
       // topk_engine.sv: P score banks and 2P X/Y banks of MaxTokens / P rows each.

@@ -1,9 +1,10 @@
-// The P.V gather (rtl/sinkattn_pv_gather.sv): the softmax unit's accepted probabilities gathered
-// into P.V input beats of PvLanes (probability, list position) pairs, and the P.V lanes' output
-// beats gathered into the row register with their sum of |out| (head importance). The row
-// register takes beats while it is not done (out_ready); out_clear (a row was sent on) empties
-// it to zeros, which is what a pruned head's row is sent with. row_start (the controller's, a new row) restarts the input side and wins over the
-// gather's own updates, as in the RTL.
+// The P.V gather (rtl/sinkattn_pv_gather.sv): each accepted entry of the softmax unit (a token's
+// probabilities for every row of its group) as a P.V group beat, and the P.V lanes' output beats
+// gathered into the row register with their sum of |out| (head importance). The row register
+// takes beats while it is not done and the top has a row for them (out_ready); out_clear (a row
+// was sent on) empties it to zeros, which is what a pruned head's row is sent with. row_start
+// (the controller's, a new job) restarts the token counter and wins over the gather's own
+// updates, as in the RTL.
 //
 // How the block models are evaluated: sim/systemc/cells.hpp.
 #pragma once
@@ -22,32 +23,29 @@ namespace sinkattn::sim {
 
 struct PvGather : sc_core::sc_module {
   // ---- registers ----
-  int prow = 0;  // list position of the next probability
-  int gcnt = 0;  // probabilities gathered for the next beat
-  std::vector<std::uint32_t> gprob;
+  int prow = 0;  // list position of the next entry's token
   bool pv_valid = false, pv_last = false;  // the beat register
-  std::vector<std::uint32_t> pv_p;
+  std::vector<std::uint32_t> pv_p;         // row r's probability in lane r
   std::vector<std::uint8_t> pv_lv;
-  int pv_pos = 0;  // list position of lane 0
+  int pv_rows = 1;  // the group's rows
+  int pv_pos = 0;   // list position of the beat's token
   int ob = 0;      // output beat of the row
   bool out_done = false;
   std::vector<std::int16_t> row;  // the row's outputs (the trace's D elements)
 
   // ---- combinational ----
-  bool completes = false, free = false, pv_fire = false;
+  bool free = false, pv_fire = false;
   std::uint64_t out_abs = 0;  // sum of |out| over the output beat
 
   PvGather(sc_core::sc_module_name n, int pv_lanes, int trace_dim)
       : sc_core::sc_module(n), lanes_(pv_lanes), dim_(trace_dim) {
-    gprob.assign(lanes_, 0);
     pv_p.assign(lanes_, 0);
     pv_lv.assign(lanes_, 0);
     row.assign(dim_, 0);
   }
 
-  // `p_last`: the softmax unit's head probability is the row's last; `pv_ready`: the P.V lanes'.
-  void comb_in(bool p_last, bool pv_ready) {
-    completes = gcnt == lanes_ - 1 || p_last;
+  // `pv_ready`: the P.V lanes'.
+  void comb_in(bool pv_ready) {
     pv_fire = pv_valid && pv_ready;
     free = !pv_valid || pv_fire;
   }
@@ -62,26 +60,22 @@ struct PvGather : sc_core::sc_module {
       out_abs += static_cast<std::uint64_t>(std::abs(static_cast<int>(vals_[e % PvLanes::kOutLanes] = elements[e])));
   }
 
-  // `accept`: a probability `p` of the row is accepted (`p_last`: the row's last); `out_last`:
-  // the output beat is the row's last; `out_clear`: a row was sent on (the register to zero).
-  void edge(bool row_start, bool accept, std::uint32_t p, bool p_last, bool out_last, bool out_clear) {
+  // `accept`: an entry is accepted, `p` its probabilities per row, `rows` its group's rows
+  // (`p_last`: the group's last token); `out_last`: the output beat is the row's last;
+  // `out_clear`: a row was sent on (the register to zero).
+  void edge(bool row_start, bool accept, const std::vector<std::uint32_t>& p, int rows, bool p_last, bool out_last,
+            bool out_clear) {
     if (pv_fire) pv_valid = false;
     if (accept) {
-      const int gc = gcnt;
-      ++prow;
-      if (completes) {
-        pv_valid = true;
-        for (int i = 0; i < lanes_; ++i) {
-          pv_p[i] = i == gc ? p : i < gc ? gprob[i] : 0;
-          pv_lv[i] = i <= gc;
-        }
-        pv_last = p_last;
-        pv_pos = prow - 1 - gc;
-        gcnt = 0;
-      } else {
-        gprob[gc] = p;
-        gcnt = gc + 1;
+      pv_valid = true;
+      for (int i = 0; i < lanes_; ++i) {
+        pv_p[i] = p[i];
+        pv_lv[i] = i < rows;
       }
+      pv_last = p_last;
+      pv_rows = rows;
+      pv_pos = prow;
+      prow = p_last ? 0 : prow + 1;
     }
     if (out_valid_) {
       for (int e = out_beat_ * PvLanes::kOutLanes; e < (out_beat_ + 1) * PvLanes::kOutLanes && e < dim_; ++e)
@@ -94,7 +88,7 @@ struct PvGather : sc_core::sc_module {
       }
     }
     // The top's pulses, after (over) the gather's own updates.
-    if (row_start) prow = gcnt = 0;
+    if (row_start) prow = 0;
     if (out_clear) {
       out_done = false;
       std::fill(row.begin(), row.end(), 0);

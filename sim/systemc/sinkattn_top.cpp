@@ -29,8 +29,8 @@ std::int32_t dot(const std::int16_t* q, const std::int16_t* k, int d, bool msb_o
 SinkattnTop::SinkattnTop(sc_core::sc_module_name n, const Config& cfg, const IntTrace& tr)
     : sc_core::sc_module(n), hw_(cfg.hw), tr_(tr), d_(tr.shape.head_dim), fetch("kv_fetch"),
       front("front", hpruned_, cfg.hw.max_q_heads, cfg.hw.scan_width), qk("qk_lanes", cfg.hw.head_dim, cfg.hw.qk_lanes),
-      ser("serializer", cfg.hw.qk_lanes), sm("softmax_unit", cfg.hw.max_tokens, 1),
-      gather("pv_gather", cfg.hw.pv_lanes, tr.shape.head_dim), pv("pv_lanes", cfg.hw.head_dim, tr.shape.head_dim),
+      ser("serializer", cfg.hw.qk_lanes), sm("softmax_unit", cfg.hw.max_tokens, cfg.hw.pv_lanes),
+      gather("pv_gather", cfg.hw.pv_lanes, tr.shape.head_dim), pv("pv_lanes", cfg.hw.head_dim, tr.shape.head_dim, cfg.hw.pv_lanes),
       tk("topk_engine") {
   const int max_plane = (hw_.head_dim * num::kDataBits + 7) / 8;
   int shift = 0;
@@ -57,6 +57,7 @@ SinkattnTop::SinkattnTop(sc_core::sc_module_name n, const Config& cfg, const Int
   ctr_.fill(0);
   pv_in_.p.assign(hw_.pv_lanes, 0);
   pv_in_.v.assign(hw_.pv_lanes, nullptr);
+  sm_p_.assign(hw_.pv_lanes, 0);
   qk_in_.lv.assign(hw_.qk_lanes, 0);
   qk_in_.s.assign(hw_.qk_lanes, 0);
 }
@@ -120,6 +121,14 @@ void SinkattnTop::comb_derived() {
   iss_more_ = rows_on_ && ir_ < cfg_group_;
   ih_ = gbase_ + ir_;
   iss_pruned_ = (hpruned_[ih_ % hw_.max_q_heads] & lbit_) != 0;
+  // The row the issue starts closes its group: the sub-group's PvLanes-th, or no unpruned head of
+  // the job after it.
+  iglast_ = igcnt_ + 1 == hw_.pv_lanes;
+  if (!iglast_) {
+    bool later = false;
+    for (int h = ih_ + 1; h < gbase_ + cfg_group_ && h < hw_.max_q_heads; ++h) later |= !(hpruned_[h] & lbit_);
+    iglast_ = !later;
+  }
   cmd_ready = st_ == StIdle;
   cmd_fire_ = cmd_valid && cmd_ready;
   // The controller's pulses.
@@ -196,31 +205,40 @@ void SinkattnTop::comb() {
   const int sm_h = row_tag_.empty() ? 0 : row_tag_.front().head;
   sm.mant_in = mant_[sm_h % hw_.max_q_heads];
   sm.shift_in = shift_[sm_h % hw_.max_q_heads];
+  sm.s_glast = row_tag_.empty() || row_tag_.front().glast;
 
-  // ---- probabilities into the P.V gather and lanes ----
+  // ---- entries into the P.V gather and lanes ----
   pv.pv_valid = gather.pv_valid;
-  pv.out_ready = !gather.out_done;  // the gather's row register takes output beats
+  // The gather's row register takes output beats while not done and the emit slot holds a
+  // computed row for them.
+  pv.out_ready = !gather.out_done && em_valid_ && em_act_;
   pv.comb();
   const bool p_valid = sm.p_valid;
-  sm_p_ = p_valid ? sm.head_p(0) : 0;
-  sm_pmax_ = p_valid ? sm.head_pmax(0) : 0;
+  const int PL = hw_.pv_lanes;
+  sm_rows_ = p_valid ? sm.head().rows : 1;
+  redo_mask_ = 0;
+  for (int r = 0; r < PL; ++r) {
+    sm_p_[r] = p_valid ? sm.head_p(r) : 0;
+    if (p_valid && cfg_pq_ && r < sm_rows_ && !(gpass2_ >> r & 1) && sm.head_pmax(r) < cfg_tau_) redo_mask_ |= 1u << r;
+  }
   sm_p_last_ = p_valid && sm.head().last;
-  // A squashed row's probabilities are discarded as they come; so are those of an MSB pass that
-  // needs the recompute, from its first probability, which decides, to its last.
-  sq_now_ = (ret_tag_.empty() ? epoch_ : ret_tag_.front()) != epoch_ && !(disc_ && !first_);
-  disc_now_ = sq_now_ || (first_ ? (cfg_pq_ && !pass2_ && sm_pmax_ < cfg_tau_) : disc_);
+  // A group's first entry decides whether rows are recomputed; if so its entries are discarded
+  // up to its last.
+  disc_now_ = first_ ? redo_mask_ != 0 : disc_;
   v_ready_ = gather.prow < sinks_end_ || gather.prow < front.v_done[bk_];
-  gather.comb_in(sm_p_last_, pv.pv_ready);
+  gather.comb_in(pv.pv_ready);
   bool p_ready = false;
-  // A row's last probability retires the row into the emit slot, so it waits for a free slot.
-  if (st_ == StRowSm && p_valid)
-    p_ready = disc_now_ ? true : (v_ready_ && (!gather.completes || gather.free) && (!sm_p_last_ || !em_valid_));
+  // A group's last entry retires its rows to the walker, so it waits until the walker has put the
+  // previous group's rows into the emit slot.
+  if (st_ == StRowSm && p_valid) p_ready = disc_now_ || (v_ready_ && gather.free && (!sm_p_last_ || wk_left_ == 0));
   sm.p_ready = p_ready;
   p_fire_ = p_valid && p_ready;
-  decide_ = st_ == StRowSm && p_fire_ && first_ && !sq_now_ && cfg_pq_ && !pass2_;
+  decide_ = st_ == StRowSm && p_fire_ && first_ && cfg_pq_;
   redo_ = decide_ && disc_now_;
-  row_next_ = (st_ == StRowStart && (hpruned_[h_cur_] & lbit_) && !em_valid_) ||
-              (st_ == StRowSm && p_fire_ && !disc_now_ && sm_p_last_);
+  // The walker puts head r into the emit slot: a pruned head at once, a computed one once its
+  // group has retired.
+  wk_pruned_ = (hpruned_[h_cur_ % hw_.max_q_heads] & lbit_) != 0;
+  row_next_ = st_ == StRowSm && !em_valid_ && (wk_pruned_ || wk_left_ != 0);
   sm.comb();
   pv_out_valid_ = pv.out_valid;
   pv_out_fire_ = pv.out_valid && pv.out_ready;
@@ -270,7 +288,7 @@ void SinkattnTop::edge() {
   edge_config();
   edge_heads();
   ser.edge(qk_out);
-  gather.edge(row_start_, p_fire_ && !disc_now_, sm_p_, sm_p_last_, pv_out_last_, row_taken_);
+  gather.edge(row_start_, p_fire_ && !disc_now_, sm_p_, sm_rows_, sm_p_last_, pv_out_last_, row_taken_);
   front.edge(run_start_, job_release_, bk_, cyc_q, fetch.wr_valid, fetch.wr_bank, fetch.wr_pos, fetch.wr_plane);
   scan_word_ok_ = !ev_port_back_;
 }
@@ -286,13 +304,15 @@ void SinkattnTop::edge_datapath() {
   qk.edge(qk_in_);
   if (is_ == IsStart) qk_q_ = q_[ih_ % hw_.max_q_heads];  // q_we
 
-  // P.V input beat (the gather's beat register)
+  // P.V input beat (the gather's beat register): a group beat, lane r row r, the token's value
+  // in lane 0 for every row.
   for (int i = 0; i < PL; ++i) {
-    const int pos = gather.pv_pos + i;
     pv_in_.p[i] = gather.pv_lv[i] ? gather.pv_p[i] : 0;
-    pv_in_.v[i] = gather.pv_lv[i] ? v_row(pos) : nullptr;
+    pv_in_.v[i] = i == 0 && gather.pv_valid ? v_row(gather.pv_pos) : nullptr;
   }
   pv_in_.last = gather.pv_last;
+  pv_in_.grp = true;
+  pv_in_.rows = gather.pv_rows;
   pv.edge(pv_in_);
   sm.edge();
   fetch.edge();
@@ -313,7 +333,7 @@ void SinkattnTop::edge_counters() {
   ctr_[host::kCtrCycles] += busy;
   ctr_[host::kCtrRows] += row_taken && em_act_;
   ctr_[host::kCtrPrunedRows] += row_taken && !em_act_;
-  ctr_[host::kCtrLsbRefetches] += redo_;
+  if (redo_) ctr_[host::kCtrLsbRefetches] += static_cast<std::uint64_t>(__builtin_popcount(redo_mask_));
   ctr_[host::kCtrSramSinkHits] += front.list_we && front.emit < sinks_end_;
   ctr_[host::kCtrTokenReads] += front.list_we;
   if (row_taken && em_act_) ctr_[host::kCtrMacs] += static_cast<std::uint64_t>(em_n_) * cfg_d_ * (em_refetched_ ? 3 : 2);
@@ -335,7 +355,7 @@ void SinkattnTop::edge_counters() {
   ctr_[host::kCtrSelectCycles] +=
       st_ == StHpScan || st_ == StEvScan || st_ == StSelStart || st_ == StSelFeed || st_ == StSelOut;
   if (row_taken && em_act_) ctr_[host::kCtrRowTokens] += static_cast<std::uint64_t>(em_n_);
-  ctr_[host::kCtrImportanceUpdates] += accepted && gather.prow >= sinks_end_;
+  if (accepted && gather.prow >= sinks_end_) ctr_[host::kCtrImportanceUpdates] += static_cast<std::uint64_t>(sm_rows_);
   ctr_[host::kCtrImportanceLoads] += cmd_fire_ && cmd_op == host::kOpImportance;
   ctr_[host::kCtrPrefillCycles] += busy && prefill_;
 }
@@ -353,7 +373,8 @@ void SinkattnTop::edge_memories() {
   if (st_ == StEvScan && (evl_ ? j_ < evl_end_ : !(evict_at(g_, j_) & lbit_)))
     cand_[cnt_] = evl_ ? list_at(evl_bank_, j_) : j_;
   // Token importance: cleared by the sweep, loaded by the host's prefill, accumulated from
-  // accepted probabilities.
+  // accepted entries (a token's probabilities summed over its group's rows: integer adds in any
+  // order are the golden model's row-by-row sum).
   if (st_ == StClear) {
     imp_[imp_index(cl_s_, cl_l_, cl_t_)] = 0;
   } else if (cmd_fire_ && cmd_op == host::kOpImportance) {
@@ -362,7 +383,9 @@ void SinkattnTop::edge_memories() {
                    static_cast<int>(host::kImportanceAddrToken.get(cmd_addr)))] = cmd_data & kImpMask;
   } else if (p_fire_ && !disc_now_ && gather.prow >= sinks_end_) {
     std::uint64_t& e = imp_[imp_index(scope_, list_g_, list_at(bk_, gather.prow))];
-    e = (e + sm_p_) & kImpMask;
+    std::uint64_t sum = 0;
+    for (std::uint32_t x : sm_p_) sum += x;
+    e = (e + sum) & kImpMask;
   }
   // Alive bitmap: cleared by the sweep, evicted-at masks set by the top-k walk.
   if (st_ == StClear && cl_s_ == 0) evict_at(cl_l_, cl_t_) = 0;
@@ -413,12 +436,21 @@ void SinkattnTop::edge_config() {
 void SinkattnTop::edge_emit() {
   if (row_next_) {  // (never with row_taken_: the slot is empty)
     em_valid_ = true;
-    em_act_ = st_ == StRowSm;
+    em_act_ = !wk_pruned_;
     em_head_ = h_cur_;
     em_n_ = n_b_;
-    em_refetched_ = refetched_;
+    em_refetched_ = !wk_pruned_ && (wk_ref_ & 1);
   } else if (row_taken_) {
     em_valid_ = false;
+  }
+  // The retired group's rows: loaded at its last entry (never while rows are left: that entry
+  // waits), one less at each computed head the walker emits.
+  if (st_ == StRowSm && p_fire_ && !disc_now_ && sm_p_last_) {
+    wk_left_ = sm_rows_;
+    wk_ref_ = gpass2_;
+  } else if (row_next_ && !wk_pruned_) {
+    --wk_left_;
+    wk_ref_ >>= 1;
   }
 }
 
@@ -526,35 +558,32 @@ void SinkattnTop::edge_controller() {
       lsb_started_ = false;
       if (front.busy[bk_] && front.listed[bk_]) st_ = StRowStart;
       break;
-    // The rows are retired here in the order the row issue (edge_issue) feeds them in.
+    // The groups are retired here in the order the row issue (edge_issue) feeds them in, and the
+    // walker (edge_emit) sends the job's heads on.
     case StRowStart:
-      pass2_ = refetched_ = false;
+      gpass2_ = 0;
       first_ = true;
       disc_ = false;
-      // A pruned head's row has nothing to compute: it goes into the emit slot when free.
-      if (!(hpruned_[h_cur_] & lbit_)) st_ = StRowSm;
-      else if (row_next_) next_row();
+      st_ = StRowSm;
       break;
     case StRowSm:
-      if (p_fire_ && !sq_now_) {
+      if (p_fire_) {
         first_ = false;
         disc_ = disc_now_;
-        if (redo_) {
-          // The MSB pass was too flat: fetch the LSB plane (once per job); the issue recomputes
-          // the row with full keys.
-          lsb_started_ = true;
-          refetched_ = true;
-        }
-        if (disc_now_ && sm_p_last_) {
-          // The MSB pass's probabilities are all discarded: the recompute's come next.
-          pass2_ = true;
+        // Too flat an MSB pass: fetch the LSB plane (once per job); the issue sends the group
+        // again, its masked rows with full keys.
+        if (redo_) lsb_started_ = true;
+        if (sm_p_last_) {
+          // The group's last entry: it retires, or, discarded, its re-issue comes next with the
+          // redo mask's rows recomputed.
           first_ = true;
           disc_ = false;
-        } else if (!disc_now_ && sm_p_last_) {
-          // Retired into the emit slot (row_next_): on with the next row while its outputs come
-          // in and it waits for the row port.
-          next_row();
+          gpass2_ = !disc_now_ ? 0 : redo_ ? redo_mask_ : imask_;
         }
+      }
+      if (row_next_) {
+        if (r_ + 1 >= cfg_group_) st_ = StGrpWait;
+        else ++r_;
       }
       break;
     case StGrpWait:
@@ -634,52 +663,60 @@ void SinkattnTop::edge_controller() {
   }
 }
 
-// The row issue (rtl/sinkattn_top.sv, "Row issue"): the job's rows into the Q.K lanes, ahead of
-// the controller; a redo squashes the rows issued after the redone one and rewinds to it.
+// The row issue (rtl/sinkattn_top.sv, "Row issue"): the job's rows into the Q.K lanes in groups,
+// ahead of the controller; with progressive quantization it stops after a group's last row until
+// the group's decision, and a redo sends the group again.
 void SinkattnTop::edge_issue() {
   // Registers as they are before this edge.
   const bool tag_full = static_cast<int>(row_tag_.size()) >= kRowTagDepth;
-  const bool rw_q = rw_;
-  // Row tags: pushed when a row starts, on to the retire tags when its last score enters the
-  // softmax, popped there at its last probability.
-  if (ser.take && ser.out_last && static_cast<int>(ret_tag_.size()) >= kRetTagDepth) {
-    std::cerr << "sinkattn_top (SystemC): a row enters the softmax with the retire tags full\n";
-    std::abort();
-  }
-  if (p_fire_ && sm_p_last_) ret_tag_.pop_front();
-  if (ser.take && ser.out_last) {
-    ret_tag_.push_back(row_tag_.front().epoch);
-    row_tag_.pop_front();
-  }
-  if (is_ == IsStart) row_tag_.push_back({ih_ % hw_.max_q_heads, epoch_});
+  const bool rw_q = rw_, iwait_q = iwait_;
+  // Row tags: pushed when a row starts, popped when its last score enters the softmax.
+  if (ser.take && ser.out_last) row_tag_.pop_front();
+  if (is_ == IsStart) row_tag_.push_back({ih_ % hw_.max_q_heads, iglast_});
   if (grp_start_) {  // a job's rows begin: the issue starts from its first row
     is_ = IsIdle;
-    ipass2_ = rw_ = false;
+    ipass2_ = rw_ = iwait_ = ire_ = false;
+    igcnt_ = 0;
     ir_ = 0;
     return;
   }
-  if (redo_) {  // (in StRowSm, where edge_controller leaves r_ alone)
-    epoch_ = !epoch_;
+  if (decide_) iwait_ = false;
+  if (redo_) {  // the issue is waiting at the group: send it again
+    if (!iwait_q) {
+      std::cerr << "sinkattn_top (SystemC): a redo while the issue is not waiting at its group\n";
+      std::abort();
+    }
     rw_ = true;
-    rw_row_ = r_;
+    rw_row_ = ig_first_;
+    imask_ = redo_mask_;
   }
   switch (is_) {
     case IsIdle:
-      if (rw_q) {  // the rewind: the recompute of row rw_row_
+      if (rw_q) {  // the rewind: the group again from its first row
         ir_ = rw_row_;
         if (!tag_full) {
           rw_ = false;
-          ipass2_ = true;
+          ire_ = true;
+          igcnt_ = 0;
           is_ = IsStart;
         }
       } else if (iss_more_ && iss_pruned_) {
         ++ir_;
-      } else if (iss_more_ && !tag_full && !redo_) {
+      } else if (iss_more_ && !tag_full && !iwait_q && !redo_) {
         is_ = IsStart;
       }
       break;
     case IsStart:
       kb_ = 0;
+      // The row's pass: full keys where a re-issued group's redo mask says so.
+      ipass2_ = ire_ && (imask_ >> igcnt_ & 1);
+      if (igcnt_ == 0) ig_first_ = ir_;
+      if (iglast_) {
+        igcnt_ = 0;
+        iwait_ = cfg_pq_;
+      } else {
+        ++igcnt_;
+      }
       is_ = IsQk;
       break;
     case IsQk:
@@ -689,6 +726,7 @@ void SinkattnTop::edge_issue() {
           ++ir_;
           ipass2_ = false;
           is_ = IsIdle;
+          if (igcnt_ == 0) ire_ = false;  // the group's last row is issued
         }
       }
       break;

@@ -46,7 +46,6 @@ struct SinkattnTop : sc_core::sc_module {
   // the controller, which retires them in order.
   enum IssueState { IsIdle, IsStart, IsQk };
   static constexpr int kRowTagDepth = host::kQueueRowTags;  // u_row_tag (configs/host_contract.yaml)
-  static constexpr int kRetTagDepth = host::kQueueRetTags;  // u_ret_tag
 
   // ---- ports ----
   bool cmd_valid = false;
@@ -110,15 +109,6 @@ struct SinkattnTop : sc_core::sc_module {
       if (tok < mid_end_ && !(evict_at(g_, tok) & lbit_)) return tok;
     return base + w;
   }
-  // After a row's retire: the job's next row, or the end of its rows.
-  void next_row() {
-    if (r_ + 1 >= cfg_group_) {
-      st_ = StGrpWait;
-    } else {
-      ++r_;
-      st_ = StRowStart;
-    }
-  }
   // Eviction from a read list (rtl/sinkattn_top.sv): the bank of list g_'s last job and whether
   // that job, still in its bank, scanned in this run and topk, holds the eviction's candidates.
   int evl_bank() const { return cfg_ghead_ ? (g_ & 1) : ((cfg_hkv_ - 1) & 1); }
@@ -171,7 +161,11 @@ struct SinkattnTop : sc_core::sc_module {
   int t_ = 0, l_ = 0, g_ = 0, gbase_ = 0, r_ = 0, j_ = 0, cnt_ = 0, kk_ = 0, topk_beat_ = 0, ptr_ = 0;
   bool sel_hp_ = false, done_seen_ = false;
   bool prefill_ = false;  // the run is a prefill eviction pass
-  bool lsb_started_ = false, pass2_ = false, refetched_ = false, first_ = false, disc_ = false;
+  bool lsb_started_ = false, first_ = false, disc_ = false;
+  std::uint32_t gpass2_ = 0;  // the retiring group's rows recomputed with full keys
+  // The emission walker: the retired group's rows not yet in the emit slot, their refetched bits
+  int wk_left_ = 0;
+  std::uint32_t wk_ref_ = 0;
   int kb_ = 0;
   // The emit slot (rtl/sinkattn_top.sv, "Row emission"): a retired row waiting for its outputs
   // and the row port
@@ -188,15 +182,18 @@ struct SinkattnTop : sc_core::sc_module {
   IssueState is_ = IsIdle;
   int ir_ = 0;               // row of the group the issue starts next / is issuing
   bool ipass2_ = false;      // the row being issued is a recompute pass
-  bool epoch_ = false;       // the issue's epoch: flips at every redo decision
-  bool rw_ = false;          // a recompute is to be issued next (rewind) ...
-  int rw_row_ = 0;           //   of this row
+  bool rw_ = false;          // the group is to be issued again (rewind) from ...
+  int rw_row_ = 0;           //   this row, its sub-group's first
+  int igcnt_ = 0;            // rows issued in the current sub-group
+  int ig_first_ = 0;         // the current sub-group's first row
+  bool iwait_ = false;       // a group's last row is issued, its decision not taken
+  bool ire_ = false;         // the sub-group is a re-issue: each row's pass from ...
+  std::uint32_t imask_ = 0;  //   the redo mask, by the row's place in the sub-group
   struct RowTag {
     int head;
-    bool epoch;
+    bool glast;  // the group's last row
   };
   std::deque<RowTag> row_tag_;  // issued rows not yet wholly in the softmax
-  std::deque<bool> ret_tag_;    // epochs of the rows wholly in the softmax, not yet retired
   int cl_s_ = 0, cl_l_ = 0, cl_t_ = 0;
   // Event register
   bool ev_valid_q_ = false;
@@ -208,7 +205,7 @@ struct SinkattnTop : sc_core::sc_module {
   std::uint64_t lbit_ = 0, ge_mask_ = 0;
   bool any_topk_ = false, in_jobs_ = false;
   bool grp_start_ = false, rows_on_ = false, iss_more_ = false, iss_pruned_ = false, decide_ = false;
-  bool redo_ = false, sq_now_ = false;
+  bool redo_ = false, iglast_ = false;  // iglast_: the row the issue starts is its group's last
   int ih_ = 0;  // query head of the row the issue starts or issues
   bool bk_ = false;  // bank of the back's job g
   int n_b_ = 0;
@@ -216,7 +213,10 @@ struct SinkattnTop : sc_core::sc_module {
   QkLanes::Beat qk_in_;
   bool disc_now_ = false, v_ready_ = false, p_fire_ = false;
   bool sm_p_last_ = false;
-  std::uint32_t sm_p_ = 0, sm_pmax_ = 0;
+  std::vector<std::uint32_t> sm_p_;  // the entry's probability per row (zero beyond its rows)
+  int sm_rows_ = 1;                  // its group's rows
+  std::uint32_t redo_mask_ = 0;      // at a group's first entry: its rows to recompute
+  bool wk_pruned_ = false;           // the walker's head is pruned at this layer
   PvLanes::Beat pv_in_;
   bool pv_out_valid_ = false, pv_out_last_ = false, pv_out_fire_ = false;
   bool row_next_ = false, grp_done_ = false;  // a row retires into the emit slot; job g is done
