@@ -122,9 +122,9 @@ void SinkattnTop::comb_derived() {
   ih_ = gbase_ + ir_;
   iss_pruned_ = (hpruned_[ih_ % hw_.max_q_heads] & lbit_) != 0;
   // The row the issue starts closes its group: the sub-group's PvLanes-th, or no unpruned head of
-  // the job after it.
+  // the job after it (read only in IsStart, so the walk over the heads runs only then).
   iglast_ = igcnt_ + 1 == hw_.pv_lanes;
-  if (!iglast_) {
+  if (is_ == IsStart && !iglast_) {
     bool later = false;
     for (int h = ih_ + 1; h < gbase_ + cfg_group_ && h < hw_.max_q_heads; ++h) later |= !(hpruned_[h] & lbit_);
     iglast_ = !later;

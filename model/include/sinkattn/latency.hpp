@@ -59,6 +59,14 @@ constexpr std::uint64_t softmax_group_cycles(std::uint64_t n, std::uint64_t g, s
   }
   return out_end + 3 + 1;
 }
+// Groups of one are rows: the recurrence and the rows' closed form agree (checked at compile time).
+constexpr bool softmax_group_of_one_is_a_row() {
+  for (std::uint64_t n = 1; n <= 40; ++n)
+    for (std::uint64_t r = 1; r <= 6; ++r)
+      if (softmax_group_cycles(n, 1, r) != softmax_cycles(n, r)) return false;
+  return true;
+}
+static_assert(softmax_group_of_one_is_a_row(), "softmax_group_cycles at g = 1 differs from softmax_cycles");
 
 // P.V lanes: rows of `beats` input beats, head_dim / out_lanes output beats each.
 constexpr std::uint64_t pv_first_out_after_last_in() { return 2; }
