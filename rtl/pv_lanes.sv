@@ -1,50 +1,44 @@
-// P·V lanes: PvLanes (probability, value vector) pairs per cycle accumulated into HeadDim
-// accumulators; at the end of a row the rounded outputs stream out, OutLanes elements a beat.
+// P·V lanes: a group of up to PvLanes query rows of one job multiplies each of its tokens'
+// probabilities by the token's value vector and accumulates the products into the rows' HeadDim
+// accumulators; at the group's end the rows' rounded outputs stream out row by row, OutLanes
+// elements a beat.
 //
-// Two kinds of beat (pv_grp_i):
-//   row beat:   the lanes carry PvLanes tokens of one row; their products are summed into the
-//               row's accumulators (row 0);
-//   group beat: the lanes carry one token's probabilities for the rows of a group, lane r row r
-//               (r < MaxGroup <= PvLanes), and lane 0 carries the token's value for all of them;
-//               lane r's product goes into row r's accumulators (docs/group_retire.md).
-// A row's or a group's beats are all of one kind; pv_rows_i (with the last beat) says how many
-// rows close: 1 for a row, G for a group. The G rows' outputs then leave row by row.
+// One input beat is one token (docs/group_retire.md): lane r carries row r's probability
+// (r < PvLanes), v_i the token's value vector, which every lane multiplies; lane r's product goes
+// into row r's accumulators. A row alone is a group of one. pv_rows_i (with the last beat) says
+// how many rows close (1 .. PvLanes).
 //
 // Numeric contract (docs/numerics.md, "Output"):
 //   acc_d = sum_j p_j * v_jd exactly;  out_d = sat16((acc_d + 2^(Sh-1)) >> Sh),
 //   Sh = ProbFracBits - OutFracBits (= 11), arithmetic shift, saturate to OutBits signed.
-// The accumulators start each row at the rounding bias 2^(Sh-1) instead of 0, so the final
+// The accumulators start each group at the rounding bias 2^(Sh-1) instead of 0, so the final
 // rounding is a plain arithmetic shift and the last beat needs no extra adder.
 //
 // Pipeline (see rtl/datapath_latency.md):
-//   stage P: PvLanes x HeadDim products p * v registered;
-//   stage A: per element, the lane sum (row beat) or each row's own lane (group beat) plus the
-//            row's accumulator. On the last beat row 0's result is rounded (shift, saturate)
-//            into the output register and the rows close; rows 1 .. G-1 keep their sums in
-//            their accumulators.
+//   stage P: PvLanes x HeadDim products p_r * v registered;
+//   stage A: per element and row, the row's product plus its accumulator. On the last beat row 0's
+//            result is rounded (shift, saturate) into the output register and the rows close;
+//            rows 1 .. G-1 keep their sums in their accumulators.
 //   output:  the output register (one row of HeadDim rounded values) shifts out OutLanes
-//            elements per beat while the next row accumulates. When its final beat leaves, the
-//            next waiting row of a group is rounded into it from its accumulators, so a group's
-//            rows leave back to back. A last beat waits in stage A while the register still
-//            holds more than its final beat, and a group's accumulators take no new beat until
-//            its last row has moved out (the beat that starts the next group may be taken in
-//            that same cycle).
+//            elements per beat. When its final beat leaves, the next waiting row of the group is
+//            rounded into it from its accumulators, so a group's rows leave back to back. A last
+//            beat waits in stage A while the register still holds more than its final beat, and
+//            the accumulators take no new beat until the group's last row has moved out (the
+//            beat that starts the next group may be taken in that same cycle).
 //   Last input beat accepted in cycle t -> first output beat valid in cycle t + 2.
-//   Back-to-back rows of B = ceil(n / PvLanes) beats: one row per max(B, HeadDim / OutLanes)
-//   cycles; groups of G > 1 rows and n beats: one group per
-//   (G - 1) HeadDim / OutLanes + max(n - 1, HeadDim / OutLanes) cycles.
-// One rounding unit per element serves every row, so MaxGroup multiplies the accumulators
-// alone, not the rounding units or the output register (docs/group_retire.md, "price").
+//   Groups of G rows and n beats back to back, D = HeadDim / OutLanes: one group per
+//   max(n, D) cycles for G = 1, per (G - 1) D + max(n - 1, D) cycles for G > 1.
+// One rounding unit per element serves every row, so PvLanes multiplies the multipliers and
+// accumulators alone, not the rounding units or the output register (docs/group_retire.md).
 // The ready path out_ready_i -> pv_ready_o is combinational (a few gates deep).
 //
 // The numeric contract's constants come from the generated package sinkattn_numerics_pkg, named in
 // the parameter list so that the ANSI port list can use them.
 module pv_lanes #(
   parameter int HeadDim   = 64,    // elements per value vector / output row
-  parameter int PvLanes   = 4,     // (p, v) pairs accumulated per cycle
+  parameter int PvLanes   = 4,     // rows of a group: probabilities multiplied per cycle
   parameter int MaxTokens = 4096,  // longest row; sizes the default accumulator width
   parameter int OutLanes  = 4,     // output elements per beat; must divide HeadDim
-  parameter int MaxGroup  = 1,     // most rows of a group beat (accumulator sets), <= PvLanes
   parameter int AccBits   = 0,     // accumulator width; 0 selects the minimum (AccMin below)
   // The numeric contract's constants this block uses (configs/numerics.yaml, generated package)
   localparam int DataBits     = sinkattn_numerics_pkg::DataBits,
@@ -54,20 +48,19 @@ module pv_lanes #(
   // Derived, not to be overridden (the port list uses them)
   localparam int PBits      = ProbFracBits + 1,  // unsigned Q1.15 in 16 bits
   localparam int VecBits    = HeadDim * DataBits,
-  localparam int GCntBits   = $clog2(MaxGroup + 1)
+  localparam int GCntBits   = $clog2(PvLanes + 1)
 ) (
   input  logic                         clk_i,            // clock
   input  logic                         rst_ni,           // asynchronous reset, active low
-  // Input: lane l carries probability p_i[l*PBits +: PBits] (unsigned Q1.15) and value vector
-  // v_i[l*VecBits +: VecBits], element d at [(l*HeadDim + d)*DataBits +: DataBits], signed.
+  // Input: one token. Lane r carries row r's probability p_i[r*PBits +: PBits] (unsigned Q1.15);
+  // v_i is the token's value vector, element d at [d*DataBits +: DataBits], signed.
   input  logic                         pv_valid_i,       // input beat valid
   output logic                         pv_ready_o,       // input beat accepted when valid & ready
-  input  logic [PvLanes*PBits-1:0]     p_i,              // PvLanes probabilities
-  input  logic [PvLanes*VecBits-1:0]   v_i,              // PvLanes value vectors
-  input  logic [PvLanes-1:0]           pv_lane_valid_i,  // lanes that carry a token; others add 0
-  input  logic                         pv_last_i,        // last beat of the row or group: emit the outputs
-  input  logic                         pv_grp_i,         // a group beat (lane r: row r; lane 0's value)
-  input  logic [GCntBits-1:0]          pv_rows_i,        // with pv_last_i: the rows that close (1 .. MaxGroup)
+  input  logic [PvLanes*PBits-1:0]     p_i,              // the rows' probabilities of the token
+  input  logic [VecBits-1:0]           v_i,              // the token's value vector
+  input  logic [PvLanes-1:0]           pv_lane_valid_i,  // rows that take the token; others add 0
+  input  logic                         pv_last_i,        // the group's last token: emit the outputs
+  input  logic [GCntBits-1:0]          pv_rows_i,        // with pv_last_i: the rows that close (1 .. PvLanes)
   // Output: beat b carries elements b*OutLanes .. b*OutLanes+OutLanes-1, element i of the beat
   // at [i*OutBits +: OutBits], signed int16 with OutFracBits fraction bits.
   output logic                         out_valid_o,      // output beat valid
@@ -77,25 +70,23 @@ module pv_lanes #(
 );
 
   localparam int ProdBits   = PBits + 1 + DataBits;        // signed {0,p} * v
-  localparam int LaneBits   = ProdBits + $clog2(PvLanes + 1);
   // Contract minimum: 16 + DataBits + ceil(log2 T) ("P·V accumulator"), and never narrower
-  // than one beat's lane sum (which only matters for tiny MaxTokens).
+  // than one product (which only matters for tiny MaxTokens).
   localparam int AccContract = PBits + DataBits + $clog2(MaxTokens);
-  localparam int AccMin     = (AccContract > LaneBits) ? AccContract : LaneBits;
+  localparam int AccMin     = (AccContract > ProdBits) ? AccContract : ProdBits;
   localparam int AccW       = (AccBits == 0) ? AccMin : AccBits;
   localparam int Sh         = ProbFracBits - OutFracBits;  // fraction bits dropped
   localparam int OutBeats   = HeadDim / OutLanes;
   localparam int CntBits    = $clog2(OutBeats + 1);        // beats left in the output register
-  localparam int RowIdxBits = (MaxGroup > 1) ? $clog2(MaxGroup) : 1;
+  localparam int RowIdxBits = (PvLanes > 1) ? $clog2(PvLanes) : 1;
 
   // ---------------------------------------------------------------------------------------------
   // Flow control
   // ---------------------------------------------------------------------------------------------
   logic               prod_valid_q;  // stage P holds a beat
-  logic               prod_last_q;   // ... which is the row's (group's) last
-  logic               prod_grp_q;    // ... which is a group beat
+  logic               prod_last_q;   // ... which is the group's last
   logic [GCntBits-1:0] prod_rows_q;  // ... the rows it closes
-  logic               row_open_q;    // the accumulators hold a partial row (else: start at bias)
+  logic               row_open_q;    // the accumulators hold a partial group (else: start at bias)
   logic [CntBits-1:0] ob_cnt_q;      // output beats left in the output register
   logic [GCntBits-1:0] wait_q;       // closed rows still in their accumulators
   logic [RowIdxBits-1:0] mv_row_q;   // the next of them to move into the output register
@@ -148,7 +139,6 @@ module pv_lanes #(
   always_ff @(posedge clk_i) begin
     if (p_load) begin
       prod_last_q <= pv_last_i;
-      prod_grp_q  <= pv_grp_i;
       prod_rows_q <= pv_rows_i;
     end
   end
@@ -164,47 +154,31 @@ module pv_lanes #(
   wire  [OutBits-1:0]         rounded [HeadDim];  // per element: one net each (fast in Icarus)
 
   for (genvar d = 0; d < HeadDim; d++) begin : g_elem
-    logic signed [LaneBits-1:0] lane_sum;
-    // Running sum over the lanes, one net per partial sum.
-    wire signed [LaneBits-1:0]  lane_part [PvLanes+1] /* verilator split_var */;
-    wire signed [ProdBits-1:0]  lane_prod [PvLanes];
-    // With MaxGroup 1 no row waits in its accumulators, so nothing reads them back.
+    // With PvLanes 1 no row waits in its accumulators, so nothing reads them back.
     /* verilator lint_off UNUSEDSIGNAL */
-    wire signed [AccW-1:0]      acc_now   [MaxGroup];  // row r's accumulator (held sums of closed rows)
+    wire signed [AccW-1:0]      acc_now [PvLanes];  // row r's accumulator (held sums of closed rows)
     /* verilator lint_on UNUSEDSIGNAL */
-    wire signed [AccW-1:0]      acc_next0;             // row 0's sum with this beat
-    assign lane_part[0] = '0;
+    wire signed [AccW-1:0]      acc_next0;          // row 0's sum with this beat
+    wire signed [DataBits-1:0]  v_elem = v_i[d*DataBits +: DataBits];
 
-    for (genvar l = 0; l < PvLanes; l++) begin : g_lane
-      logic signed [PBits:0]      p_ext;   // {0, p}: p is unsigned
-      logic signed [DataBits-1:0] v_elem;  // a group beat's lanes all take lane 0's value
-      assign p_ext  = pv_lane_valid_i[l] ? $signed({1'b0, p_i[l*PBits +: PBits]}) : '0;
-      // (With MaxGroup 1 a group beat has lane 0 alone, so no multiplexer is needed.)
-      assign v_elem = (MaxGroup > 1 && pv_grp_i) ? v_i[d*DataBits +: DataBits] : v_i[(l*HeadDim + d)*DataBits +: DataBits];
+    // Row r: its product of the token (stage P), then its accumulator (stage A). The last beat's
+    // sums are kept too: rows 1 .. G-1 leave from the accumulators.
+    for (genvar r = 0; r < PvLanes; r++) begin : g_row
+      logic signed [PBits:0]      p_ext;   // {0, p}: p is unsigned; 0 for a row without the token
       logic signed [ProdBits-1:0] prod_q;
+      logic signed [AccW-1:0]     acc_q, acc_base, acc_next;
+      assign p_ext = pv_lane_valid_i[r] ? $signed({1'b0, p_i[r*PBits +: PBits]}) : '0;
       always_ff @(posedge clk_i) begin
         if (p_load) prod_q <= p_ext * v_elem;
       end
-      assign lane_prod[l]   = prod_q;
-      assign lane_part[l+1] = lane_part[l] + LaneBits'(prod_q);
-    end
-    assign lane_sum = lane_part[PvLanes];
-
-    // Row r's accumulator: row 0 takes the lane sum of a row beat, every row its own lane of a
-    // group beat (with MaxGroup 1 the lane sum is lane 0's product: the other lanes are invalid).
-    // The last beat's sums are kept too: rows 1 .. G-1 leave from the accumulators.
-    for (genvar r = 0; r < MaxGroup; r++) begin : g_row
-      logic signed [LaneBits-1:0] add;
-      logic signed [AccW-1:0]     acc_q, acc_base, acc_next;
-      assign add      = (r == 0 && (MaxGroup == 1 || !prod_grp_q)) ? lane_sum : LaneBits'(lane_prod[r]);
-      assign acc_base = row_open_q ? acc_q : Bias;
-      assign acc_next = acc_base + AccW'(add);
+      assign acc_base   = row_open_q ? acc_q : Bias;
+      assign acc_next   = acc_base + AccW'(prod_q);
       assign acc_now[r] = acc_q;
       if (r == 0) begin : g_row0
         assign acc_next0 = acc_next;
       end
 
-      // No reset: a row's first beat starts from Bias (row_open_q = 0), never from acc_q.
+      // No reset: a group's first beat starts from Bias (row_open_q = 0), never from acc_q.
       always_ff @(posedge clk_i) begin
         if (a_take) acc_q <= acc_next;
       end
@@ -212,7 +186,7 @@ module pv_lanes #(
 
     // One rounding unit: row 0 at its close, a waiting row when it moves.
     logic signed [AccW-1:0] acc_out, acc_shr;
-    if (MaxGroup > 1) begin : g_sel
+    if (PvLanes > 1) begin : g_sel
       assign acc_out = mv ? acc_now[mv_row_q] : acc_next0;
     end else begin : g_nosel
       assign acc_out = acc_next0;
@@ -237,15 +211,11 @@ module pv_lanes #(
     if (HeadDim % OutLanes != 0) $fatal(1, "pv_lanes: OutLanes must divide HeadDim");
     if (AccW < AccMin) $fatal(1, "pv_lanes: AccBits %0d below the contract's %0d", AccW, AccMin);
     if (PvLanes < 1) $fatal(1, "pv_lanes: PvLanes must be >= 1");
-    if (MaxGroup < 1 || MaxGroup > PvLanes) $fatal(1, "pv_lanes: MaxGroup must be in 1 .. PvLanes");
   end
-  // A row beat closes one row; a group beat at most MaxGroup, and has no lane beyond them.
+  // The last beat closes 1 .. PvLanes rows.
   always @(posedge clk_i) begin
-    if (p_load && pv_grp_i && (pv_lane_valid_i >> MaxGroup) != '0) begin
-      $fatal(1, "pv_lanes: a group beat with a valid lane beyond MaxGroup = %0d", MaxGroup);
-    end
-    if (p_load && pv_last_i && (pv_rows_i == '0 || int'(pv_rows_i) > (pv_grp_i ? MaxGroup : 1))) begin
-      $fatal(1, "pv_lanes: pv_rows_i = %0d with a %0s beat", pv_rows_i, pv_grp_i ? "group" : "row");
+    if (p_load && pv_last_i && (pv_rows_i == '0 || int'(pv_rows_i) > PvLanes)) begin
+      $fatal(1, "pv_lanes: pv_rows_i = %0d, not in 1 .. PvLanes = %0d", pv_rows_i, PvLanes);
     end
   end
 `endif

@@ -583,7 +583,6 @@ module sinkattn_top #(
   logic [PvLanes*PBits-1:0]    pv_p;
   logic [PvLanes-1:0]          pv_lv;
   logic [TokW-1:0]             pv_pos;
-  logic [PvLanes*VecBits-1:0]  pv_v;
   logic                        pv_out_valid, pv_out_last;
   logic                        pv_out_ready, pv_out_fire;  // the gather's row register takes the beat
   logic [OutLanes*sinkattn_numerics_pkg::OutBits-1:0] pv_out;
@@ -601,18 +600,17 @@ module sinkattn_top #(
     .out_i(pv_out), .out_last_i(pv_out_last),
     .out_abs_o(out_abs), .row_o(row_out), .out_done_o(out_done), .out_clear_i(row_taken)
   );
-  // The beat's token is in lane pv_pos mod PvLanes of the stores' word (both banked by lane); a
-  // group beat takes lane 0's value for every row.
+  // The beat's token is in lane pv_pos mod PvLanes of the stores' word (both banked by lane); every
+  // row of the group multiplies it.
   logic [VecBits-1:0] v_tok;
   localparam int VLaneW = (PvLanes > 1) ? $clog2(PvLanes) : 1;
   logic [VLaneW-1:0] v_lane;
   assign v_lane = VLaneW'(32'(pv_pos) % PvLanes);
   assign v_tok  = (pv_pos < sinks_end) ? sink_v[32'(v_lane)*VecBits +: VecBits] : kv_v[32'(v_lane)*VecBits +: VecBits];
-  assign pv_v   = {PvLanes{v_tok}};
-  pv_lanes #(.HeadDim(HeadDim), .PvLanes(PvLanes), .MaxTokens(MaxTokens), .OutLanes(OutLanes), .MaxGroup(PvLanes)) u_pv (
+  pv_lanes #(.HeadDim(HeadDim), .PvLanes(PvLanes), .MaxTokens(MaxTokens), .OutLanes(OutLanes)) u_pv (
     .clk_i, .rst_ni,
-    .pv_valid_i(pv_valid), .pv_ready_o(pv_ready), .p_i(pv_p), .v_i(pv_v), .pv_lane_valid_i(pv_lv),
-    .pv_last_i(pv_last), .pv_grp_i(1'b1), .pv_rows_i(pv_rows), .out_valid_o(pv_out_valid), .out_ready_i(pv_out_ready),
+    .pv_valid_i(pv_valid), .pv_ready_o(pv_ready), .p_i(pv_p), .v_i(v_tok), .pv_lane_valid_i(pv_lv),
+    .pv_last_i(pv_last), .pv_rows_i(pv_rows), .out_valid_o(pv_out_valid), .out_ready_i(pv_out_ready),
     .out_o(pv_out), .out_last_o(pv_out_last)
   );
   assign pv_out_fire = pv_out_valid && pv_out_ready;

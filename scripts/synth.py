@@ -41,11 +41,11 @@ def top_files():
 
 # Block -> (top module, RTL files, {module parameter: preset parameter name, or a literal
 # string in quotes}). "@GEN@" in a literal is the generated-files directory. The softmax unit and
-# the P.V lanes are built as the top builds them: groups of up to PvLanes rows (MaxGroup).
+# the P.V lanes are built as the top builds them: groups of up to PvLanes rows.
 BLOCKS = {
     "qk_lanes": ("qk_lanes", ["@GEN@/sinkattn_numerics_pkg.sv", "rtl/qk_lanes.sv"], {"HeadDim": "HeadDim", "QkLanes": "QkLanes"}),
     "pv_lanes": ("pv_lanes", ["@GEN@/sinkattn_numerics_pkg.sv", "rtl/pv_lanes.sv"],
-                 {"HeadDim": "HeadDim", "PvLanes": "PvLanes", "MaxTokens": "MaxTokens", "MaxGroup": "PvLanes"}),
+                 {"HeadDim": "HeadDim", "PvLanes": "PvLanes", "MaxTokens": "MaxTokens"}),
     "softmax_unit": ("softmax_unit", ["@GEN@/sinkattn_numerics_pkg.sv", "rtl/cells/sync_fifo.sv", "rtl/cells/row_issue.sv",
                                       "rtl/cells/ram_2p.sv", "rtl/softmax_unit.sv"],
                      {"MaxTokens": "MaxTokens", "MaxGroup": "PvLanes", "Exp2LutFile": '"@GEN@/exp2_lut.hex"',

@@ -1,9 +1,9 @@
 // P.V lanes (rtl/pv_lanes.sv): product stage, accumulate stage, output register drained
-// OutLanes elements per cycle while out_ready (the gather's row register is free). A row beat
-// sums its lanes into row 0; a group beat adds lane r (with lane 0's value) into row r, and its
-// last beat closes `rows` rows: row 0 enters the output register, rows 1 .. rows-1 wait in
-// their accumulators and move in one by one as the register frees, and no beat is accumulated
-// while they wait (but the one taken as the last of them moves).
+// OutLanes elements per cycle while out_ready (the gather's row register is free). A beat is one
+// token of a group: lane r's probability times the token's value goes into row r, and the last
+// beat closes `rows` rows: row 0 enters the output register, rows 1 .. rows-1 wait in their
+// accumulators and move in one by one as the register frees, and no beat is accumulated while
+// they wait (but the one taken as the last of them moves).
 //
 // How the block models are evaluated: sim/systemc/cells.hpp.
 #pragma once
@@ -23,12 +23,11 @@ struct PvLanes : sc_core::sc_module {
   static constexpr int kOutLanes = 4;
   struct Beat {
     bool last = false;
-    bool grp = false;  // a group beat: lane r is row r, lane 0's value is every row's
-    int rows = 1;      // with `last`: the rows that close
-    std::vector<std::uint32_t> p;      // per lane, 0 for lanes without a token
-    std::vector<const std::int16_t*> v;  // value rows (nullptr: no token)
+    int rows = 1;                   // with `last`: the rows that close
+    std::vector<std::uint32_t> p;   // per row (lane), 0 for a row without the token
+    const std::int16_t* v = nullptr;  // the token's value row (nullptr: no token)
   };
-  int out_beats = 16, dim = 0, max_group = 1;  // HeadDim / OutLanes; the trace's D; rows of a group
+  int out_beats = 16, dim = 0, lanes = 1;  // HeadDim / OutLanes; the trace's D; rows of a group
   bool prod_valid = false, row_open = false;
   Beat prod;
   int ob_cnt = 0;          // output beats left in the output register
@@ -43,11 +42,11 @@ struct PvLanes : sc_core::sc_module {
   bool a_take = false, ob_load = false, mv = false, pv_ready = false, p_load = false, out_valid = false,
        out_last = false;
 
-  PvLanes(sc_core::sc_module_name n, int hw_head_dim, int trace_dim, int max_group_rows = 1)
-      : sc_core::sc_module(n), max_group(max_group_rows) {
+  PvLanes(sc_core::sc_module_name n, int hw_head_dim, int trace_dim, int pv_lanes)
+      : sc_core::sc_module(n), lanes(pv_lanes) {
     out_beats = hw_head_dim / kOutLanes;
     dim = trace_dim;
-    acc.assign(max_group, std::vector<std::int64_t>(dim, 0));
+    acc.assign(lanes, std::vector<std::int64_t>(dim, 0));
     ob.assign(static_cast<std::size_t>(out_beats) * kOutLanes, 0);
   }
   void comb() {
@@ -74,13 +73,9 @@ struct PvLanes : sc_core::sc_module {
     if (a_take) {
       if (!row_open)
         for (auto& a : acc) std::fill(a.begin(), a.end(), 0);
-      for (std::size_t l = 0; l < prod.p.size(); ++l) {
-        if (prod.grp && static_cast<int>(l) >= max_group) break;  // (no such row)
-        const std::int16_t* v = prod.grp ? prod.v[0] : prod.v[l];
-        auto& a = acc[prod.grp ? l : 0];
-        if (v && prod.p[l])
-          for (int e = 0; e < dim; ++e) a[e] += static_cast<std::int64_t>(prod.p[l]) * v[e];
-      }
+      for (int r = 0; r < lanes && prod.v; ++r)
+        if (prod.p[r])
+          for (int e = 0; e < dim; ++e) acc[r][e] += static_cast<std::int64_t>(prod.p[r]) * prod.v[e];
       row_open = !prod.last;
     }
     if (ob_load) {

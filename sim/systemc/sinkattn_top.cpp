@@ -56,7 +56,6 @@ SinkattnTop::SinkattnTop(sc_core::sc_module_name n, const Config& cfg, const Int
   evict_.assign(static_cast<std::size_t>(tr.shape.kv_heads) * tr.shape.tokens, 0);
   ctr_.fill(0);
   pv_in_.p.assign(hw_.pv_lanes, 0);
-  pv_in_.v.assign(hw_.pv_lanes, nullptr);
   sm_p_.assign(hw_.pv_lanes, 0);
   qk_in_.lv.assign(hw_.qk_lanes, 0);
   qk_in_.s.assign(hw_.qk_lanes, 0);
@@ -304,14 +303,11 @@ void SinkattnTop::edge_datapath() {
   qk.edge(qk_in_);
   if (is_ == IsStart) qk_q_ = q_[ih_ % hw_.max_q_heads];  // q_we
 
-  // P.V input beat (the gather's beat register): a group beat, lane r row r, the token's value
-  // in lane 0 for every row.
-  for (int i = 0; i < PL; ++i) {
-    pv_in_.p[i] = gather.pv_lv[i] ? gather.pv_p[i] : 0;
-    pv_in_.v[i] = i == 0 && gather.pv_valid ? v_row(gather.pv_pos) : nullptr;
-  }
+  // P.V input beat (the gather's beat register): lane r row r's probability, the token's value
+  // for every row.
+  for (int i = 0; i < PL; ++i) pv_in_.p[i] = gather.pv_lv[i] ? gather.pv_p[i] : 0;
+  pv_in_.v = gather.pv_valid ? v_row(gather.pv_pos) : nullptr;
   pv_in_.last = gather.pv_last;
-  pv_in_.grp = true;
   pv_in_.rows = gather.pv_rows;
   pv.edge(pv_in_);
   sm.edge();

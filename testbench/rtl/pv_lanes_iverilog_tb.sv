@@ -1,13 +1,13 @@
-// Icarus testbench for rtl/pv_lanes.sv: replays the rows and groups that
+// Icarus testbench for rtl/pv_lanes.sv: replays the groups that
 // testbench/rtl/pv_lanes_tb.cpp writes (SINKATTN_RTL_VECTORS=DIR) with random valid/ready
 // back-pressure and checks every output element and the last flag against the file.
 //
 // Plusargs: +vectors=FILE (required), +seed=N (default 1), +valid_pct=P, +ready_pct=P
-// (default 70 / 60). Prints "PASS N vectors" (N rows and groups) or the first mismatch.
+// (default 70 / 60). Prints "PASS N vectors" (N groups) or the first mismatch.
 //
-// File format: per row or group "beats grp rows"; per beat "lane_valid", the probabilities as
-// one packed hex vector (p_i), the values as one packed hex vector (v_i); then rows * HeadDim
-// decimal outputs, row by row.
+// File format: per group "beats rows"; per beat (token) "lane_valid", the rows' probabilities as
+// one packed hex vector (p_i), the token's value vector as one packed hex vector (v_i); then
+// rows * HeadDim decimal outputs, row by row.
 `timescale 1ns / 1ps
 
 module pv_lanes_iverilog_tb;
@@ -15,7 +15,6 @@ module pv_lanes_iverilog_tb;
   parameter int PvLanes   = 4;
   parameter int MaxTokens = 4096;
   parameter int OutLanes  = 4;
-  parameter int MaxGroup  = 1;
   // The contract's widths, as in the RTL (the guard is cleared for the same reason).
   `undef SINKATTN_NUMERICS_SVH
   localparam int DataBits     = sinkattn_numerics_pkg::DataBits;
@@ -29,11 +28,10 @@ module pv_lanes_iverilog_tb;
   logic                                pv_valid_i = 1'b0;
   logic                                pv_ready_o;
   logic [PvLanes*PBits-1:0]            p_i = '0;
-  logic [PvLanes*HeadDim*DataBits-1:0] v_i = '0;
+  logic [HeadDim*DataBits-1:0]         v_i = '0;
   logic [PvLanes-1:0]                  pv_lane_valid_i = '0;
   logic                                pv_last_i = 1'b0;
-  logic                                pv_grp_i = 1'b0;
-  logic [$clog2(MaxGroup+1)-1:0]       pv_rows_i = '0;
+  logic [$clog2(PvLanes+1)-1:0]        pv_rows_i = '0;
   logic                                out_valid_o;
   logic                                out_ready_i = 1'b0;
   logic [OutLanes*OutBits-1:0]         out_o;
@@ -43,8 +41,7 @@ module pv_lanes_iverilog_tb;
     .HeadDim  (HeadDim),
     .PvLanes  (PvLanes),
     .MaxTokens(MaxTokens),
-    .OutLanes (OutLanes),
-    .MaxGroup (MaxGroup)
+    .OutLanes (OutLanes)
   ) dut (
     .clk_i          (clk_i),
     .rst_ni         (rst_ni),
@@ -54,7 +51,6 @@ module pv_lanes_iverilog_tb;
     .v_i            (v_i),
     .pv_lane_valid_i(pv_lane_valid_i),
     .pv_last_i      (pv_last_i),
-    .pv_grp_i       (pv_grp_i),
     .pv_rows_i      (pv_rows_i),
     .out_valid_o    (out_valid_o),
     .out_ready_i    (out_ready_i),
@@ -65,18 +61,18 @@ module pv_lanes_iverilog_tb;
   `include "vector_replay_tb.svh"
 
   integer i, x;
-  integer rows_done;
+  integer groups_done;
 
   // Driver: the beat in p_i/v_i/..., offered when drv_have.
-  integer drv_left, drv_grp, drv_rows;
+  integer drv_left, drv_rows;
   reg     drv_have, drv_done;
-  reg [PvLanes*HeadDim*DataBits-1:0] v_next;
+  reg [HeadDim*DataBits-1:0]         v_next;
   reg [PvLanes*PBits-1:0]            p_next;
 
   task automatic drv_fetch;
     if (drv_left == 0) begin
-      rc = $fscanf(fd_drv, "%d %d %d", drv_left, drv_grp, drv_rows);
-      if (rc != 3) begin
+      rc = $fscanf(fd_drv, "%d %d", drv_left, drv_rows);
+      if (rc != 2) begin
         drv_done = 1'b1;
         drv_left = 0;
       end
@@ -90,8 +86,7 @@ module pv_lanes_iverilog_tb;
       p_i <= p_next;
       v_i <= v_next;
       pv_last_i <= (drv_left == 1);
-      pv_grp_i  <= drv_grp[0];
-      pv_rows_i <= drv_rows[$clog2(MaxGroup+1)-1:0];
+      pv_rows_i <= drv_rows[$clog2(PvLanes+1)-1:0];
       drv_left = drv_left - 1;
       drv_have = 1'b1;
       if (drv_left == 0) begin  // skip the expected outputs: they are the checker's
@@ -100,16 +95,16 @@ module pv_lanes_iverilog_tb;
     end
   endtask
 
-  // Checker: the expected outputs of the row being drained.
-  integer c_beats, c_grp, c_rows, out_beat, out_sub;
+  // Checker: the expected outputs of the group being drained.
+  integer c_beats, c_rows, out_beat, out_sub;
   reg     chk_more;
-  reg signed [OutBits-1:0] c_out [MaxGroup*HeadDim];
+  reg signed [OutBits-1:0] c_out [PvLanes*HeadDim];
   reg signed [OutBits-1:0] got;
-  reg [8*16*PvLanes*HeadDim-1:0] line;  // one line of the file, for skipping
+  reg [8*16*(PvLanes+HeadDim)-1:0] line;  // one line of the file, for skipping
 
-  task automatic chk_row;
-    rc = $fscanf(fd_chk, "%d %d %d", c_beats, c_grp, c_rows);
-    chk_more = (rc == 3);
+  task automatic chk_group;
+    rc = $fscanf(fd_chk, "%d %d", c_beats, c_rows);
+    chk_more = (rc == 2);
     out_beat = 0;
     out_sub = 0;
     if (chk_more) begin
@@ -127,9 +122,9 @@ module pv_lanes_iverilog_tb;
     replay_open();
     drv_left = 0;
     drv_done = 1'b0;
-    rows_done = 0;
+    groups_done = 0;
     drv_fetch();
-    chk_row();
+    chk_group();
     replay_reset();
   end
 
@@ -141,18 +136,18 @@ module pv_lanes_iverilog_tb;
       pv_valid_i <= drv_valid;
 
       if (out_valid_o && out_ready_i) begin
-        replay_out_beat(chk_more, "row");
+        replay_out_beat(chk_more, "group");
         for (i = 0; i < OutLanes; i = i + 1) begin
           got = out_o[i*OutBits +: OutBits];
           if (got !== c_out[out_sub*HeadDim + out_beat*OutLanes + i]) begin
-            $display("FAIL: seed %0d vector (row or group) %0d row %0d element %0d: got %0d, expected %0d",
-                     seed0, rows_done, out_sub, out_beat * OutLanes + i, got, c_out[out_sub*HeadDim + out_beat*OutLanes + i]);
+            $display("FAIL: seed %0d group %0d row %0d element %0d: got %0d, expected %0d",
+                     seed0, groups_done, out_sub, out_beat * OutLanes + i, got, c_out[out_sub*HeadDim + out_beat*OutLanes + i]);
             $finish;
           end
         end
         if (out_last_o !== (out_beat == OutBeats - 1)) begin
-          $display("FAIL: seed %0d vector (row) %0d output beat %0d: last flag %0d",
-                   seed0, rows_done, out_beat, out_last_o);
+          $display("FAIL: seed %0d group %0d row %0d output beat %0d: last flag %0d",
+                   seed0, groups_done, out_sub, out_beat, out_last_o);
           $finish;
         end
         out_beat = out_beat + 1;
@@ -160,14 +155,14 @@ module pv_lanes_iverilog_tb;
           out_beat = 0;
           out_sub = out_sub + 1;
           if (out_sub == c_rows) begin
-            rows_done = rows_done + 1;
-            chk_row();
+            groups_done = groups_done + 1;
+            chk_group();
           end
         end
       end
       out_ready_i <= replay_coin(ready_pct);
 
-      replay_end(out_valid_o && out_ready_i, chk_more, rows_done, "rows");
+      replay_end(out_valid_o && out_ready_i, chk_more, groups_done, "groups");
     end
   end
 

@@ -10,7 +10,7 @@ trap 'rm -rf "$work"' EXIT
 seed="${SINKATTN_SEED:-1}"
 case "$block" in
   qk_lanes) filter='QkLanes.RandomBeatsWithBackPressureMatchReference' ;;
-  pv_lanes) filter='PvLanes.RandomRowsAndGroupsWithBackPressureMatchReference' ;;
+  pv_lanes) filter='PvLanes.RandomGroupsUnderBackPressuresMatchReference' ;;
   softmax_unit) filter='SoftmaxUnit.RandomGroupsWithBackPressureMatchReference' ;;
   topk_engine) filter='TopkEngine.IcarusVectors' ;;
   *) echo "run_iverilog.sh: unknown block $block" >&2; exit 2 ;;

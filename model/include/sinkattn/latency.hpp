@@ -68,15 +68,11 @@ constexpr bool softmax_group_of_one_is_a_row() {
 }
 static_assert(softmax_group_of_one_is_a_row(), "softmax_group_cycles at g = 1 differs from softmax_cycles");
 
-// P.V lanes: rows of `beats` input beats, head_dim / out_lanes output beats each.
-constexpr std::uint64_t pv_first_out_after_last_in() { return 2; }
-constexpr std::uint64_t pv_cycles(std::uint64_t beats, std::uint64_t rows, int head_dim, int out_lanes) {
-  const std::uint64_t d = static_cast<std::uint64_t>(head_dim / out_lanes);
-  return beats + 1 + d + (rows - 1) * std::max(beats, d);
-}
 // P.V lanes: groups of g rows, one beat per token (n beats), g * head_dim / out_lanes output beats.
 // A group's rows 1 .. g-1 leave from its accumulators, which take the next group's first beat
-// only as the last of them moves (a group of one: as a row).
+// only as the last of them moves; a group of one row runs at the larger of its beats and its
+// output beats.
+constexpr std::uint64_t pv_first_out_after_last_in() { return 2; }
 constexpr std::uint64_t pv_group_cycles(std::uint64_t beats, std::uint64_t g, std::uint64_t groups, int head_dim,
                                         int out_lanes) {
   const std::uint64_t d = static_cast<std::uint64_t>(head_dim / out_lanes);
