@@ -16,6 +16,7 @@
 #include "sinkattn/error.hpp"
 #include "sinkattn/path_check.hpp"
 #include "sinkattn/numerics.hpp"
+#include "sinkattn/yaml_file.hpp"
 
 #ifndef SINKATTN_SOURCE_CONFIG_DIR
 #error "SINKATTN_SOURCE_CONFIG_DIR must be defined by the build"
@@ -62,16 +63,6 @@ namespace {
 std::string area_dir() { return std::string(SINKATTN_SOURCE_CONFIG_DIR) + "/area"; }
 
 std::string at(const std::string& file, const YAML::Node& n) { return file + ":" + std::to_string(n.Mark().line + 1); }
-
-YAML::Node load_yaml(const std::string& file) {
-  try {
-    return YAML::LoadFile(file);
-  } catch (const YAML::ParserException& e) {
-    throw InputError(file + ":" + std::to_string(e.mark.line + 1), "", "malformed YAML: " + e.msg);
-  } catch (const YAML::Exception& e) {
-    throw InputError(file, "", std::string("cannot read YAML: ") + e.what());
-  }
-}
 
 YAML::Node need(const std::string& file, const YAML::Node& parent, const std::string& key, const std::string& path) {
   const YAML::Node n = parent[key];
@@ -275,7 +266,7 @@ std::shared_ptr<const AreaModel> load_area_model(const std::string& name_or_path
     for (const auto& n : area_model_names()) have += (have.empty() ? "" : ", ") + n;
     throw InputError(file, "", is_path ? "no such area model file" : "no area model named '" + name_or_path + "' (have: " + have + ")");
   }
-  const YAML::Node root = load_yaml(file);
+  const YAML::Node root = load_yaml_file(file);
   only_keys(file, root, "", {"name", "description", "node_nm", "fit_file", "cells", "logic", "memory"});
   auto m = std::make_shared<AreaModel>();
   m->prov.file = file;
@@ -289,7 +280,7 @@ std::shared_ptr<const AreaModel> load_area_model(const std::string& name_or_path
   if (!is_regular_file(fit_file, "fit_file"))
     throw InputError(at(file, root["fit_file"]), "fit_file", "no such file " + fit_file + ": run scripts/area_calibrate.py");
   m->prov.fit_file = fit_file;
-  const YAML::Node fit = load_yaml(fit_file);
+  const YAML::Node fit = load_yaml_file(fit_file);
   if (!fit.IsMap()) throw InputError(fit_file, "", "the top level must be a mapping");
   m->prov.calibration_date = text(fit_file, fit, "date", "date");
   m->prov.calibration_commit = text(fit_file, fit, "commit", "commit");

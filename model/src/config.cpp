@@ -15,6 +15,7 @@
 #include "sinkattn/head_pattern.hpp"
 #include "sinkattn/path_check.hpp"
 #include "sinkattn/numerics.hpp"
+#include "sinkattn/yaml_file.hpp"
 
 #ifndef SINKATTN_SOURCE_CONFIG_DIR
 #error "SINKATTN_SOURCE_CONFIG_DIR must be defined by the build"
@@ -134,14 +135,7 @@ void flatten(const YAML::Node& map, const std::string& prefix, const std::string
 
 YAML::Node parse_file(const std::string& file) {
   if (!is_regular_file(file, "")) throw InputError(file, "", "no such configuration file");
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(file);
-  } catch (const YAML::ParserException& e) {
-    throw InputError(file + ":" + std::to_string(e.mark.line + 1), "", "malformed YAML: " + e.msg);
-  } catch (const YAML::Exception& e) {
-    throw InputError(file, "", std::string("cannot read YAML: ") + e.what());
-  }
+  const YAML::Node root = load_yaml_file(file);
   if (!root.IsMap()) throw InputError(file, "", "the top level must be a mapping of fields");
   return root;
 }

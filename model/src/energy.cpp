@@ -9,6 +9,7 @@
 #include "sinkattn/error.hpp"
 #include "sinkattn/path_check.hpp"
 #include "sinkattn/numerics.hpp"
+#include "sinkattn/yaml_file.hpp"
 
 #ifndef SINKATTN_SOURCE_CONFIG_DIR
 #error "SINKATTN_SOURCE_CONFIG_DIR must be defined by the build"
@@ -55,14 +56,7 @@ EnergyTable load_energy_table(const std::string& name_or_path) {
     for (const auto& n : energy_table_names()) have += (have.empty() ? "" : ", ") + n;
     throw InputError(file, "", is_path ? "no such energy table file" : "no energy table named '" + name_or_path + "' (have: " + have + ")");
   }
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(file);
-  } catch (const YAML::ParserException& e) {
-    throw InputError(file + ":" + std::to_string(e.mark.line + 1), "", "malformed YAML: " + e.msg);
-  } catch (const YAML::Exception& e) {
-    throw InputError(file, "", std::string("cannot read YAML: ") + e.what());
-  }
+  const YAML::Node root = load_yaml_file(file);
   if (!root.IsMap()) throw InputError(file, "", "the top level must be a mapping with name, description and actions");
   for (const auto& kv : root) {
     const std::string k = key_name(file, "(top level)", kv.first);

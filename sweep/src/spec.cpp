@@ -19,6 +19,7 @@
 #include "sinkattn/error.hpp"
 #include "sinkattn/path_check.hpp"
 #include "sinkattn/sweep/constraints.hpp"
+#include "sinkattn/yaml_file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -306,14 +307,7 @@ SweepSpec load_sweep(const std::string& path) {
     throw InputError(path + ":" + std::to_string(line), "", std::string("not UTF-8 text: byte ") + hex +
                                                              " does not start a valid UTF-8 character");
   }
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    throw InputError(path + ":" + std::to_string(e.mark.line + 1), "", "malformed YAML: " + e.msg);
-  } catch (const YAML::Exception& e) {
-    throw InputError(path, "", std::string("cannot read YAML: ") + e.what());
-  }
+  YAML::Node root = parse_yaml_text(text, path);
   if (!root.IsMap()) throw InputError(path, "", "the top level must be a mapping of fields");
   SweepSpec s;
   s.file = fs::absolute(path).lexically_normal().string();
