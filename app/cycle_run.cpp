@@ -79,7 +79,8 @@ int report_cycle_run(const char* mode, const CycleArgs& a, const Config& cfg, co
   add_trace_meta(j, ft);
   add_run_options(j, a);
   if (!a.model.empty()) j["model"] = a.model;
-  j["hw"] = {{"qk_lanes", cfg.hw.qk_lanes}, {"pv_lanes", cfg.hw.pv_lanes}, {"head_dim", cfg.hw.head_dim},
+  j["hw"] = {{"qk_lanes", cfg.hw.qk_lanes}, {"pv_lanes", cfg.hw.pv_lanes}, {"out_lanes", cfg.hw.out_lanes},
+             {"head_dim", cfg.hw.head_dim},
              {"topk_parallelism", cfg.hw.topk_parallelism}, {"scan_width", cfg.hw.scan_width},
              {"dram_bytes_per_cycle", cfg.hw.dram.bytes_per_cycle},
              {"dram_latency_cycles", cfg.hw.dram.latency_cycles}, {"dram_burst_bytes", cfg.hw.dram.burst_bytes}};

@@ -63,6 +63,7 @@ module sinkattn_top #(
   parameter int HeadDim           = 128,    // hw.head_dim
   parameter int QkLanes           = 4,      // hw.qk_lanes
   parameter int PvLanes           = 4,      // hw.pv_lanes
+  parameter int OutLanes          = 16,     // hw.out_lanes: P.V output elements per beat
   parameter int MaxTokens         = 4096,   // hw.max_tokens
   parameter int MaxLayers         = 32,     // hw.max_layers
   parameter int MaxQHeads         = 32,     // hw.max_q_heads
@@ -122,7 +123,6 @@ module sinkattn_top #(
   output logic [63:0]              ctr_o              // its value
 );
 
-  localparam int OutLanes  = 4;                         // P.V output elements per beat
   // A group (one KV head's query rows retired together, docs/group_retire.md) has at most
   // PvLanes rows: a P.V group beat's lane is a row.
   localparam int GCntBits  = $clog2(PvLanes + 1);

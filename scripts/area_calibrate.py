@@ -38,9 +38,11 @@ ROOT = synth.ROOT
 
 # The points per block, in preset parameter names (parameter_list in model/src/config.cpp).
 # Parameters not named keep the small base below. "fit" points determine the coefficients;
-# "holdout" points only check them.
+# "holdout" points only check them. OutLanes (hw.out_lanes) is no term of the model: it sizes
+# the gather's |out| sum and the P.V lanes' output shift, a few hundred gates (docs/area.md), and
+# the points keep it at 4, which divides every HeadDim below.
 BASE = {"HeadDim": 8, "QkLanes": 2, "PvLanes": 2, "MaxTokens": 64, "MaxLayers": 2, "MaxQHeads": 4,
-        "MaxKvHeads": 2, "SinkSramTokens": 4, "TopkParallelism": 4, "ScanWidth": 8}
+        "MaxKvHeads": 2, "SinkSramTokens": 4, "TopkParallelism": 4, "ScanWidth": 8, "OutLanes": 4}
 POINTS = {
     "qk_lanes": [
         ("fit", {"HeadDim": 4, "QkLanes": 1}), ("fit", {"HeadDim": 8, "QkLanes": 1}),

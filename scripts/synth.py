@@ -45,7 +45,7 @@ def top_files():
 BLOCKS = {
     "qk_lanes": ("qk_lanes", ["@GEN@/sinkattn_numerics_pkg.sv", "rtl/qk_lanes.sv"], {"HeadDim": "HeadDim", "QkLanes": "QkLanes"}),
     "pv_lanes": ("pv_lanes", ["@GEN@/sinkattn_numerics_pkg.sv", "rtl/pv_lanes.sv"],
-                 {"HeadDim": "HeadDim", "PvLanes": "PvLanes", "MaxTokens": "MaxTokens"}),
+                 {"HeadDim": "HeadDim", "PvLanes": "PvLanes", "MaxTokens": "MaxTokens", "OutLanes": "OutLanes"}),
     "softmax_unit": ("softmax_unit", ["@GEN@/sinkattn_numerics_pkg.sv", "rtl/cells/sync_fifo.sv", "rtl/cells/row_issue.sv",
                                       "rtl/cells/ram_2p.sv", "rtl/softmax_unit.sv"],
                      {"MaxTokens": "MaxTokens", "MaxGroup": "PvLanes", "Exp2LutFile": '"@GEN@/exp2_lut.hex"',
@@ -58,7 +58,8 @@ BLOCKS = {
             {"HeadDim": "HeadDim", "QkLanes": "QkLanes", "PvLanes": "PvLanes", "MaxTokens": "MaxTokens",
              "MaxLayers": "MaxLayers", "MaxQHeads": "MaxQHeads", "MaxKvHeads": "MaxKvHeads",
              "SinkSramTokens": "SinkSramTokens", "TopkParallelism": "TopkParallelism",
-             "TopkLfsrSeed": "TopkLfsrSeed", "ScanWidth": "ScanWidth", "DramBytesPerCycle": "DramBytesPerCycle",
+             "TopkLfsrSeed": "TopkLfsrSeed", "ScanWidth": "ScanWidth", "OutLanes": "OutLanes",
+             "DramBytesPerCycle": "DramBytesPerCycle",
              "DramBurstBytes": "DramBurstBytes",
              "Exp2LutFile": '"@GEN@/exp2_lut.hex"', "RecipLutFile": '"@GEN@/recip_lut.hex"'}),
 }

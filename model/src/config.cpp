@@ -64,6 +64,7 @@ const std::map<std::string, Kind>& schema() {
       {"hw.sink_sram_tokens", Kind::kInt},
       {"hw.qk_lanes", Kind::kInt},
       {"hw.pv_lanes", Kind::kInt},
+      {"hw.out_lanes", Kind::kInt},
       {"hw.topk_parallelism", Kind::kInt},
       {"hw.topk_lfsr_seed", Kind::kInt},
       {"hw.scan_width", Kind::kInt},
@@ -294,6 +295,11 @@ Config read_config(const Reader& r, const std::string& file) {
   hw.sink_sram_tokens = static_cast<int>(r.integer("hw.sink_sram_tokens", 0, 4096));
   hw.qk_lanes = static_cast<int>(r.integer("hw.qk_lanes", 1, 64));
   hw.pv_lanes = static_cast<int>(r.integer("hw.pv_lanes", 1, 64));
+  // A row leaves the P.V lanes in head_dim / out_lanes output beats.
+  hw.out_lanes = static_cast<int>(r.integer("hw.out_lanes", 1, num::kMaxHeadDim));
+  if (hw.head_dim % hw.out_lanes)
+    r.fail("hw.out_lanes", std::to_string(hw.out_lanes) + " does not divide hw.head_dim (" + std::to_string(hw.head_dim) +
+                               "): a row leaves the P.V lanes in head_dim / out_lanes whole beats");
   // max_tokens in two or more whole units of n tokens (the top-k engine's bank rows, the alive
   // bitmap's words).
   const auto whole_units = [&hw](int n) { return hw.max_tokens % n == 0 && hw.max_tokens >= 2 * n; };
@@ -538,6 +544,7 @@ const std::vector<std::pair<const char*, HwField>>& rtl_fields() {
       {"SinkSramTokens", [](HwConfig& h) -> int& { return h.sink_sram_tokens; }},
       {"QkLanes", [](HwConfig& h) -> int& { return h.qk_lanes; }},
       {"PvLanes", [](HwConfig& h) -> int& { return h.pv_lanes; }},
+      {"OutLanes", [](HwConfig& h) -> int& { return h.out_lanes; }},
       {"TopkParallelism", [](HwConfig& h) -> int& { return h.topk_parallelism; }},
       {"TopkLfsrSeed", [](HwConfig& h) -> int& { return h.topk_lfsr_seed; }},
       {"ScanWidth", [](HwConfig& h) -> int& { return h.scan_width; }},

@@ -127,6 +127,7 @@ std::vector<std::pair<std::string, long long>> expected_parameters(const std::st
       {"SinkSramTokens", i("hw.sink_sram_tokens")},
       {"QkLanes", i("hw.qk_lanes")},
       {"PvLanes", i("hw.pv_lanes")},
+      {"OutLanes", i("hw.out_lanes")},
       {"TopkParallelism", i("hw.topk_parallelism")},
       {"TopkLfsrSeed", i("hw.topk_lfsr_seed")},
       {"ScanWidth", i("hw.scan_width")},
@@ -450,6 +451,12 @@ TEST_F(ConfigFiles, ScanWidthIsAWholeWordOfTheBitmap) {
                "hw.scan_width", "does not divide hw.max_tokens");
   expect_error("name: x\nbase: base\nhw:\n  max_tokens: 64\n  topk_parallelism: 4\n  scan_width: 64\n",
                "hw.scan_width", "two words at least");
+}
+TEST_F(ConfigFiles, OutLanesDivideTheHeadDim) {
+  expect_error("name: x\nbase: base\nhw:\n  out_lanes: 0\n", "hw.out_lanes", "out of range");
+  expect_error("name: x\nbase: base\nhw:\n  out_lanes: 24\n", "hw.out_lanes", "does not divide hw.head_dim (128)");
+  // A smaller head inherits the base's 16 lanes, which it must still be a multiple of.
+  expect_error("name: x\nbase: base\nhw:\n  head_dim: 24\n", "hw.out_lanes", "does not divide hw.head_dim (24)");
 }
 TEST_F(ConfigFiles, NotPowerOfTwo) { expect_error("name: x\nbase: base\nhw:\n  topk_parallelism: 12\n", "hw.topk_parallelism", "power of two"); }
 TEST_F(ConfigFiles, UnknownBase) { expect_error("name: x\nbase: nosuch\n", "base", "no preset named 'nosuch'"); }

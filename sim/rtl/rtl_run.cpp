@@ -218,6 +218,7 @@ void check_hw(const Config& cfg) {
   need("topk_parallelism", h.topk_parallelism, b.topk_parallelism);
   need("topk_lfsr_seed", h.topk_lfsr_seed, b.topk_lfsr_seed);
   need("scan_width", h.scan_width, b.scan_width);
+  need("out_lanes", h.out_lanes, b.out_lanes);
   need("dram.bytes_per_cycle", h.dram.bytes_per_cycle, b.dram.bytes_per_cycle);
   need("dram.burst_bytes", h.dram.burst_bytes, b.dram.burst_bytes);
 }

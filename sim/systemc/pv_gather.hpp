@@ -12,7 +12,6 @@
 #include <systemc>
 
 #include <algorithm>
-#include <array>
 #include <cstdint>
 #include <cstdlib>
 #include <vector>
@@ -37,8 +36,10 @@ struct PvGather : sc_core::sc_module {
   bool free = false, pv_fire = false;
   std::uint64_t out_abs = 0;  // sum of |out| over the output beat
 
-  PvGather(sc_core::sc_module_name n, int pv_lanes, int trace_dim)
-      : sc_core::sc_module(n), lanes_(pv_lanes), dim_(trace_dim) {
+  // `out_lanes`: hw.out_lanes, the P.V lanes' output elements per beat.
+  PvGather(sc_core::sc_module_name n, int pv_lanes, int out_lanes, int trace_dim)
+      : sc_core::sc_module(n), lanes_(pv_lanes), out_lanes_(out_lanes), dim_(trace_dim) {
+    vals_.assign(out_lanes_, 0);
     pv_p.assign(lanes_, 0);
     pv_lv.assign(lanes_, 0);
     row.assign(dim_, 0);
@@ -56,8 +57,8 @@ struct PvGather : sc_core::sc_module {
     out_beat_ = beat;
     out_abs = 0;
     if (!valid) return;
-    for (int e = beat * PvLanes::kOutLanes; e < (beat + 1) * PvLanes::kOutLanes && e < dim_; ++e)
-      out_abs += static_cast<std::uint64_t>(std::abs(static_cast<int>(vals_[e % PvLanes::kOutLanes] = elements[e])));
+    for (int e = beat * out_lanes_; e < (beat + 1) * out_lanes_ && e < dim_; ++e)
+      out_abs += static_cast<std::uint64_t>(std::abs(static_cast<int>(vals_[e % out_lanes_] = elements[e])));
   }
 
   // `accept`: an entry is accepted, `p` its probabilities per row, `rows` its group's rows
@@ -78,8 +79,8 @@ struct PvGather : sc_core::sc_module {
       prow = p_last ? 0 : prow + 1;
     }
     if (out_valid_) {
-      for (int e = out_beat_ * PvLanes::kOutLanes; e < (out_beat_ + 1) * PvLanes::kOutLanes && e < dim_; ++e)
-        row[e] = vals_[e % PvLanes::kOutLanes];
+      for (int e = out_beat_ * out_lanes_; e < (out_beat_ + 1) * out_lanes_ && e < dim_; ++e)
+        row[e] = vals_[e % out_lanes_];
       if (out_last) {
         ob = 0;
         out_done = true;
@@ -96,10 +97,10 @@ struct PvGather : sc_core::sc_module {
   }
 
  private:
-  const int lanes_, dim_;
+  const int lanes_, out_lanes_, dim_;
   bool out_valid_ = false;
   int out_beat_ = 0;
-  std::array<std::int16_t, PvLanes::kOutLanes> vals_{};
+  std::vector<std::int16_t> vals_;  // the output beat's elements
 };
 
 }  // namespace sinkattn::sim

@@ -1,5 +1,5 @@
 // P.V lanes (rtl/pv_lanes.sv): product stage, accumulate stage, output register drained
-// OutLanes elements per cycle while out_ready (the gather's row register is free). A beat is one
+// out_lanes elements per cycle while out_ready (the gather's row register is free). A beat is one
 // token of a group: lane r's probability times the token's value goes into row r, and the last
 // beat closes `rows` rows: row 0 enters the output register, rows 1 .. rows-1 wait in their
 // accumulators and move in one by one as the register frees, and no beat is accumulated while
@@ -20,14 +20,13 @@
 namespace sinkattn::sim {
 
 struct PvLanes : sc_core::sc_module {
-  static constexpr int kOutLanes = 4;
   struct Beat {
     bool last = false;
     int rows = 1;                   // with `last`: the rows that close
     std::vector<std::uint32_t> p;   // per row (lane), 0 for a row without the token
     const std::int16_t* v = nullptr;  // the token's value row (nullptr: no token)
   };
-  int out_beats = 16, dim = 0, lanes = 1;  // HeadDim / OutLanes; the trace's D; rows of a group
+  int out_lanes = 4, out_beats = 16, dim = 0, lanes = 1;  // hw.out_lanes; HeadDim / OutLanes; the trace's D; rows of a group
   bool prod_valid = false, row_open = false;
   Beat prod;
   int ob_cnt = 0;          // output beats left in the output register
@@ -42,12 +41,12 @@ struct PvLanes : sc_core::sc_module {
   bool a_take = false, ob_load = false, mv = false, pv_ready = false, p_load = false, out_valid = false,
        out_last = false;
 
-  PvLanes(sc_core::sc_module_name n, int hw_head_dim, int trace_dim, int pv_lanes)
-      : sc_core::sc_module(n), lanes(pv_lanes) {
-    out_beats = hw_head_dim / kOutLanes;
+  PvLanes(sc_core::sc_module_name n, int hw_head_dim, int trace_dim, int pv_lanes, int hw_out_lanes)
+      : sc_core::sc_module(n), out_lanes(hw_out_lanes), lanes(pv_lanes) {
+    out_beats = hw_head_dim / out_lanes;
     dim = trace_dim;
     acc.assign(lanes, std::vector<std::int64_t>(dim, 0));
-    ob.assign(static_cast<std::size_t>(out_beats) * kOutLanes, 0);
+    ob.assign(static_cast<std::size_t>(hw_head_dim), 0);
   }
   void comb() {
     const bool ob_free = ob_cnt == 0 || (ob_cnt == 1 && out_ready);

@@ -111,8 +111,9 @@ struct SimHost : sc_core::sc_module {
 void check_sim_hw(const Config& cfg) {
   const HwConfig& h = cfg.hw;
   const std::string file = cfg.source.empty() ? cfg.name : cfg.source;
-  if (h.head_dim % PvLanes::kOutLanes != 0)
-    throw InputError(file, "hw.head_dim", "must be a multiple of the P.V output width 4");
+  // (load_config checks it too; a configuration built in code may not have been loaded.)
+  if (h.out_lanes < 1 || h.head_dim % h.out_lanes != 0)
+    throw InputError(file, "hw.out_lanes", "must divide hw.head_dim: a row leaves the P.V lanes in whole beats");
   if (h.max_layers > 64) throw InputError(file, "hw.max_layers", "the model keeps per-layer masks in 64 bits");
   if (h.dram.burst_bytes % h.dram.bytes_per_cycle != 0)
     throw InputError(file, "hw.dram.burst_bytes", "must be a multiple of hw.dram.bytes_per_cycle");

@@ -30,7 +30,8 @@ SinkattnTop::SinkattnTop(sc_core::sc_module_name n, const Config& cfg, const Int
     : sc_core::sc_module(n), hw_(cfg.hw), tr_(tr), d_(tr.shape.head_dim), fetch("kv_fetch"),
       front("front", hpruned_, cfg.hw.max_q_heads, cfg.hw.scan_width), qk("qk_lanes", cfg.hw.head_dim, cfg.hw.qk_lanes),
       ser("serializer", cfg.hw.qk_lanes), sm("softmax_unit", cfg.hw.max_tokens, cfg.hw.pv_lanes),
-      gather("pv_gather", cfg.hw.pv_lanes, tr.shape.head_dim), pv("pv_lanes", cfg.hw.head_dim, tr.shape.head_dim, cfg.hw.pv_lanes),
+      gather("pv_gather", cfg.hw.pv_lanes, cfg.hw.out_lanes, tr.shape.head_dim),
+      pv("pv_lanes", cfg.hw.head_dim, tr.shape.head_dim, cfg.hw.pv_lanes, cfg.hw.out_lanes),
       tk("topk_engine") {
   const int max_plane = (hw_.head_dim * num::kDataBits + 7) / 8;
   int shift = 0;

@@ -41,7 +41,7 @@ module top_iverilog_tb #(
   sinkattn_top #(
     .HeadDim(HeadDim), .QkLanes(QkLanes), .PvLanes(PvLanes), .MaxTokens(MaxTokens), .MaxLayers(MaxLayers),
     .MaxQHeads(MaxQHeads), .MaxKvHeads(MaxKvHeads), .SinkSramTokens(SinkSramTokens), .TopkParallelism(TopkParallelism), .TopkLfsrSeed(TopkLfsrSeed),
-    .ScanWidth(ScanWidth),
+    .ScanWidth(ScanWidth), .OutLanes(OutLanes),
     .DramBytesPerCycle(DramBytesPerCycle), .DramBurstBytes(DramBurstBytes), .Exp2LutFile(Exp2LutFile), .RecipLutFile(RecipLutFile)
   ) dut (
     .clk_i(clk), .rst_ni(rst_n),

@@ -27,16 +27,18 @@ REGISTER_FILE_MAX_BITS = 1024
 # (name, hw overrides, policy overrides)
 POINTS = [
     ("tiny", dict(head_dim=8, qk_lanes=2, pv_lanes=2, max_tokens=64, max_layers=2, max_q_heads=4, max_kv_heads=2,
-                  sink_sram_tokens=4, topk_parallelism=4, scan_width=4), {}),
+                  sink_sram_tokens=4, topk_parallelism=4, scan_width=4, out_lanes=2), {}),
     ("odd_lanes", dict(head_dim=8, qk_lanes=3, pv_lanes=5, max_tokens=104, max_layers=2, max_q_heads=4,
-                       max_kv_heads=2, sink_sram_tokens=6, topk_parallelism=8, scan_width=2), {}),
+                       max_kv_heads=2, sink_sram_tokens=6, topk_parallelism=8, scan_width=2, out_lanes=4), {}),
     ("sinks_below_a_beat", dict(head_dim=16, qk_lanes=4, pv_lanes=1, max_tokens=128, max_layers=4, max_q_heads=8,
-                                max_kv_heads=4, sink_sram_tokens=2, topk_parallelism=4, scan_width=8), {"sinks": 2}),
+                                max_kv_heads=4, sink_sram_tokens=2, topk_parallelism=4, scan_width=8, out_lanes=16),
+     {"sinks": 2}),
 ]
 
 PARAM = {"head_dim": "HeadDim", "qk_lanes": "QkLanes", "pv_lanes": "PvLanes", "max_tokens": "MaxTokens",
          "max_layers": "MaxLayers", "max_q_heads": "MaxQHeads", "max_kv_heads": "MaxKvHeads",
-         "sink_sram_tokens": "SinkSramTokens", "topk_parallelism": "TopkParallelism", "scan_width": "ScanWidth"}
+         "sink_sram_tokens": "SinkSramTokens", "topk_parallelism": "TopkParallelism", "scan_width": "ScanWidth",
+         "out_lanes": "OutLanes"}
 
 
 def inventory(cli, name, hw, policy, work):

@@ -85,7 +85,6 @@ constexpr int kOutBeats = kHeadDim / kOutLanes;
 static_assert(sizeof(Vpv_lanes::p_i) == vl_bytes(kLanes * kPBits), "PvLanes differs from the model");
 static_assert(sizeof(Vpv_lanes::v_i) == vl_bytes(kHeadDim * num::kDataBits), "HeadDim differs from the model");
 static_assert(sizeof(Vpv_lanes::out_o) == vl_bytes(kOutLanes * num::kOutBits), "OutLanes differs from the model");
-static_assert(kOutLanes == sinkattn::sim::PvLanes::kOutLanes, "the SystemC mirror has another OutLanes");
 
 // One token of a group.
 struct Beat {
@@ -210,7 +209,7 @@ MirrorBeat mirror_beat(const Group& g, const Beat& b, bool last,
 
 RunResult run_groups(const std::vector<Group>& groups, const RunOptions& opt, std::uint64_t seed) {
   Dut dut;
-  auto mirror = sinkattn::tb::make_mirror<sinkattn::sim::PvLanes>(kHeadDim, kHeadDim, kLanes);
+  auto mirror = sinkattn::tb::make_mirror<sinkattn::sim::PvLanes>(kHeadDim, kHeadDim, kLanes, kOutLanes);
   std::deque<std::pair<const Beat*, std::vector<std::int16_t>>> mirror_store;
   std::mt19937_64 bp(opt.bp_seed);
   std::bernoulli_distribution offer(opt.valid_prob), take(opt.ready_prob);

@@ -106,7 +106,7 @@ expect_error "malformed meta.json" "meta.json" -- "$bin" golden --trace "$work/m
 # Unknown keys are kept (docs/traces.md); a known key of the wrong type is still an error.
 cp_trace metakey; echo '{"prompt_len": "3", "model": "x"}' >"$work/metakey/meta.json"
 expect_error "known meta key of the wrong type" "meta.json|prompt_len|must be an integer" -- "$bin" golden --trace "$work/metakey"
-printf 'name: tiny\nbase: sinkattn\nhw:\n  max_tokens: 208\n  head_dim: 8\n' >"$work/tiny.yaml"
+printf 'name: tiny\nbase: sinkattn\nhw:\n  max_tokens: 208\n  head_dim: 8\n  out_lanes: 8\n' >"$work/tiny.yaml"
 expect_error "trace exceeds hardware" "good|head_dim|hw.head_dim" -- "$bin" golden --config "$work/tiny.yaml" --trace "$work/good"
 
 echo "$passed passed, $failures failed"

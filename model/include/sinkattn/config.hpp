@@ -67,6 +67,7 @@ struct HwConfig {
   int sink_sram_tokens = 8;
   int qk_lanes = 4;
   int pv_lanes = 4;
+  int out_lanes = 16;  // P.V output elements per beat (a divisor of head_dim)
   int topk_parallelism = 16;
   int topk_lfsr_seed = 0xACE1;
   int scan_width = 8;  // tokens the list scan looks at per cycle (one alive-bitmap word)
