@@ -43,7 +43,6 @@ module pv_lanes #(
   // The numeric contract's constants this block uses (configs/numerics.yaml, generated package)
   localparam int DataBits     = sinkattn_numerics_pkg::DataBits,
   localparam int OutBits      = sinkattn_numerics_pkg::OutBits,
-  localparam int OutFracBits  = sinkattn_numerics_pkg::OutFracBits,
   localparam int ProbFracBits = sinkattn_numerics_pkg::ProbFracBits,
   // Derived, not to be overridden (the port list uses them)
   localparam int PBits      = ProbFracBits + 1,  // unsigned Q1.15 in 16 bits
@@ -75,7 +74,6 @@ module pv_lanes #(
   localparam int AccContract = PBits + DataBits + $clog2(MaxTokens);
   localparam int AccMin     = (AccContract > ProdBits) ? AccContract : ProdBits;
   localparam int AccW       = (AccBits == 0) ? AccMin : AccBits;
-  localparam int Sh         = ProbFracBits - OutFracBits;  // fraction bits dropped
   localparam int OutBeats   = HeadDim / OutLanes;
   localparam int CntBits    = $clog2(OutBeats + 1);        // beats left in the output register
   localparam int RowIdxBits = (PvLanes > 1) ? $clog2(PvLanes) : 1;
@@ -144,56 +142,16 @@ module pv_lanes #(
   end
 
   // ---------------------------------------------------------------------------------------------
-  // Datapath, one slice per element d
+  // Datapath, one slice per element d (pv_lanes_elem.sv)
   // ---------------------------------------------------------------------------------------------
-  localparam logic signed [AccW-1:0] Bias = AccW'(1) <<< (Sh - 1);
-  localparam logic signed [AccW-1:0] OutHi = AccW'((1 << (OutBits - 1)) - 1);
-  localparam logic signed [AccW-1:0] OutLo = -AccW'(1 << (OutBits - 1));
-
   logic [HeadDim*OutBits-1:0] ob_q;     // the row being drained, element d at [d*OutBits +: OutBits]
   wire  [OutBits-1:0]         rounded [HeadDim];  // per element: one net each (fast in Icarus)
 
   for (genvar d = 0; d < HeadDim; d++) begin : g_elem
-    // With PvLanes 1 no row waits in its accumulators, so nothing reads them back.
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire signed [AccW-1:0]      acc_now [PvLanes];  // row r's accumulator (held sums of closed rows)
-    /* verilator lint_on UNUSEDSIGNAL */
-    wire signed [AccW-1:0]      acc_next0;          // row 0's sum with this beat
-    wire signed [DataBits-1:0]  v_elem = v_i[d*DataBits +: DataBits];
-
-    // Row r: its product of the token (stage P), then its accumulator (stage A). The last beat's
-    // sums are kept too: rows 1 .. G-1 leave from the accumulators.
-    for (genvar r = 0; r < PvLanes; r++) begin : g_row
-      logic signed [PBits:0]      p_ext;   // {0, p}: p is unsigned; 0 for a row without the token
-      logic signed [ProdBits-1:0] prod_q;
-      logic signed [AccW-1:0]     acc_q, acc_base, acc_next;
-      assign p_ext = pv_lane_valid_i[r] ? $signed({1'b0, p_i[r*PBits +: PBits]}) : '0;
-      always_ff @(posedge clk_i) begin
-        if (p_load) prod_q <= p_ext * v_elem;
-      end
-      assign acc_base   = row_open_q ? acc_q : Bias;
-      assign acc_next   = acc_base + AccW'(prod_q);
-      assign acc_now[r] = acc_q;
-      if (r == 0) begin : g_row0
-        assign acc_next0 = acc_next;
-      end
-
-      // No reset: a group's first beat starts from Bias (row_open_q = 0), never from acc_q.
-      always_ff @(posedge clk_i) begin
-        if (a_take) acc_q <= acc_next;
-      end
-    end
-
-    // One rounding unit: row 0 at its close, a waiting row when it moves.
-    logic signed [AccW-1:0] acc_out, acc_shr;
-    if (PvLanes > 1) begin : g_sel
-      assign acc_out = mv ? acc_now[mv_row_q] : acc_next0;
-    end else begin : g_nosel
-      assign acc_out = acc_next0;
-    end
-    assign acc_shr    = acc_out >>> Sh;
-    assign rounded[d] = (acc_shr > OutHi) ? OutHi[OutBits-1:0] :
-                        (acc_shr < OutLo) ? OutLo[OutBits-1:0] : acc_shr[OutBits-1:0];
+    pv_lanes_elem #(.PvLanes(PvLanes), .AccW(AccW)) u_elem (
+      .clk_i, .p_load_i(p_load), .a_take_i(a_take), .row_open_i(row_open_q), .mv_i(mv), .mv_row_i(mv_row_q),
+      .p_i, .lane_valid_i(pv_lane_valid_i), .v_i(v_i[d*DataBits +: DataBits]), .rounded_o(rounded[d])
+    );
   end
 
   always_ff @(posedge clk_i) begin

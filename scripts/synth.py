@@ -43,8 +43,8 @@ def top_files():
 # string in quotes}). "@GEN@" in a literal is the generated-files directory. The softmax unit and
 # the P.V lanes are built as the top builds them: groups of up to PvLanes rows.
 BLOCKS = {
-    "qk_lanes": ("qk_lanes", ["@GEN@/sinkattn_numerics_pkg.sv", "rtl/qk_lanes.sv"], {"HeadDim": "HeadDim", "QkLanes": "QkLanes"}),
-    "pv_lanes": ("pv_lanes", ["@GEN@/sinkattn_numerics_pkg.sv", "rtl/pv_lanes.sv"],
+    "qk_lanes": ("qk_lanes", ["@GEN@/sinkattn_numerics_pkg.sv", "rtl/qk_lanes_lane.sv", "rtl/qk_lanes.sv"], {"HeadDim": "HeadDim", "QkLanes": "QkLanes"}),
+    "pv_lanes": ("pv_lanes", ["@GEN@/sinkattn_numerics_pkg.sv", "rtl/pv_lanes_elem.sv", "rtl/pv_lanes.sv"],
                  {"HeadDim": "HeadDim", "PvLanes": "PvLanes", "MaxTokens": "MaxTokens", "OutLanes": "OutLanes"}),
     "softmax_unit": ("softmax_unit", ["@GEN@/sinkattn_numerics_pkg.sv", "rtl/cells/sync_fifo.sv", "rtl/cells/row_issue.sv",
                                       "rtl/cells/ram_2p.sv", "rtl/softmax_unit.sv"],
@@ -76,6 +76,11 @@ def preset_params(svh):
 
 
 DATAPATH = ["qk_lanes", "pv_lanes", "softmax_unit", "topk_engine"]
+# Blocks built of identical slices and without memories: their generic flow keeps the hierarchy,
+# so Yosys maps the slice once and `stat` counts it as often as it is instantiated (bottom-up, as
+# large designs are synthesized). Flattened, pv_lanes' 128 element slices and qk_lanes' 4 lanes took
+# 13 of the flow's 34 minutes (rtl/README.md, "Synthesis").
+HIERARCHICAL = {"qk_lanes", "pv_lanes"}
 BRAM36_BITS = 36 * 1024
 
 
@@ -122,16 +127,19 @@ def row(name, top, resolved, cells, xc):
             "params": " ".join(f"{p}={v}" for p, v in resolved.items() if not str(v).startswith('"'))}
 
 
-def generic_logic(head, top, work, name):
+def generic_logic(head, top, work, name, flatten=True):
     """The generic (ASIC) flow: every inferred memory kept as one SRAM or ROM macro (an SRAM
     compiler's job, not the gate mapper's: mapped to gates, a block's banks and tables become
     flip-flops and read-mux trees that dominate its cell count and Yosys's run time), the rest
     mapped to generic gates. Returns the logic cells (macros and black boxes excluded), the
     memories and the log."""
     dump_file = os.path.join(work, name + "_memories.txt")
-    # Flattened, so that every instance of a memory cell is its own $mem_v2 (one per bank).
-    log = run_yosys(f"{head}synth -flatten -top {top} -run begin:fine; tee -q -o {dump_file} dump t:$mem_v2; "
-                    f"chtype -set $__sram_macro t:$mem_v2; synth -flatten -top {top} -run fine:; stat",
+    # Flattened, so that every instance of a memory cell is its own $mem_v2 (one per bank); a
+    # block without memories may keep its hierarchy (HIERARCHICAL), and `stat`'s last section is
+    # then the whole hierarchy's.
+    fl = "-flatten " if flatten else ""
+    log = run_yosys(f"{head}synth {fl}-top {top} -run begin:fine; tee -q -o {dump_file} dump t:$mem_v2; "
+                    f"chtype -set $__sram_macro t:$mem_v2; synth {fl}-top {top} -run fine:; stat",
                     os.path.join(work, name + "_synth.log"))
     with open(dump_file) as f:
         mems = memories(f.read())
@@ -148,7 +156,7 @@ def synth(name, values, gen_dir, work):
     t0 = time.time()
     top = BLOCKS[name][0]
     read, resolved = elaborate(name, values, gen_dir)
-    cells, mems = generic_logic(f"{read}hierarchy -top {top}; ", top, work, name)
+    cells, mems = generic_logic(f"{read}hierarchy -top {top}; ", top, work, name, flatten=name not in HIERARCHICAL)
     xil = run_yosys(f"{read}synth_xilinx -top {top}; stat", os.path.join(work, name + "_xilinx.log"))
     r = row(name, top, resolved, cells, last_stat(xil)[1])
     r["memory_bits"] = sum(m["bits"] for m in mems)

@@ -16,7 +16,7 @@ case "$block" in
   *) echo "run_iverilog.sh: unknown block $block" >&2; exit 2 ;;
 esac
 SINKATTN_RTL_VECTORS="$work" SINKATTN_SEED="$seed" "$harness" --gtest_filter="$filter" >/dev/null
-iverilog -g2012 -I"$gen" -I"$tb" -s "${block}_iverilog_tb" "$@" -o "$work/tb.vvp" "$gen/sinkattn_numerics_pkg.sv" "$rtl"/cells/*.sv "$rtl/$block.sv" "$tb/${block}_iverilog_tb.sv"
+iverilog -g2012 -I"$gen" -I"$tb" -s "${block}_iverilog_tb" "$@" -o "$work/tb.vvp" "$gen/sinkattn_numerics_pkg.sv" "$rtl"/cells/*.sv "$rtl/$block"*.sv "$tb/${block}_iverilog_tb.sv"
 out="$(vvp -n "$work/tb.vvp" +vectors="$work/${block}_vectors.txt" +seed="$seed")"
 echo "$out" | tail -3
 echo "$out" | grep -q "^PASS" && ! echo "$out" | grep -q "FAIL"

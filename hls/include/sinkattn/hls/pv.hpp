@@ -1,6 +1,8 @@
-// P.V lanes (rtl/pv_lanes.sv): PvLanes (probability, value) pairs per cycle into HeadDim wide
-// accumulators, then every element rounded half up to kOutFracBits fraction bits and saturated
-// to kOutBits signed. Also the row's sum |out| for head importance.
+// P.V of one row, with rtl/pv_lanes.sv's numerics: PvLanes (probability, value) pairs of the row
+// per cycle into HeadDim wide accumulators, then every element rounded half up to kOutFracBits
+// fraction bits and saturated to kOutBits signed. Also the row's sum |out| for head importance.
+// (The RTL's lanes take one token of a group of up to PvLanes rows a cycle instead:
+// docs/group_retire.md; the sums, and so the outputs, are the same.)
 #pragma once
 
 #include "sinkattn/hls/types.hpp"
