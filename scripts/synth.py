@@ -78,7 +78,8 @@ def preset_params(svh):
 DATAPATH = ["qk_lanes", "pv_lanes", "softmax_unit", "topk_engine"]
 # Blocks built of identical slices and without memories: their generic flow keeps the hierarchy,
 # so Yosys maps the slice once and `stat` counts it as often as it is instantiated (bottom-up, as
-# large designs are synthesized). Flattened, pv_lanes' 128 element slices and qk_lanes' 4 lanes took
+# large designs are synthesized); within 1 % of the flattened cell count. Their synth_xilinx run
+# flattens them (a few seconds more), since LUT mapping across the slices' ports halves the LUTs. Flattened, pv_lanes' 128 element slices and qk_lanes' 4 lanes took
 # 13 of the flow's 34 minutes (rtl/README.md, "Synthesis").
 HIERARCHICAL = {"qk_lanes", "pv_lanes"}
 BRAM36_BITS = 36 * 1024
@@ -157,7 +158,8 @@ def synth(name, values, gen_dir, work):
     top = BLOCKS[name][0]
     read, resolved = elaborate(name, values, gen_dir)
     cells, mems = generic_logic(f"{read}hierarchy -top {top}; ", top, work, name, flatten=name not in HIERARCHICAL)
-    xil = run_yosys(f"{read}synth_xilinx -top {top}; stat", os.path.join(work, name + "_xilinx.log"))
+    fl = "-flatten " if name in HIERARCHICAL else ""
+    xil = run_yosys(f"{read}synth_xilinx {fl}-top {top}; stat", os.path.join(work, name + "_xilinx.log"))
     r = row(name, top, resolved, cells, last_stat(xil)[1])
     r["memory_bits"] = sum(m["bits"] for m in mems)
     r["memory_bram36_lower_bound"] = sum(m["bram36_lower_bound"] for m in mems)
