@@ -4,9 +4,11 @@
 //
 // Algorithm (the one description shared by the C++, RTL and SystemC models):
 //   * quick-select for the k-th largest value; the pivot of every partition
-//     pass is candidate number (lfsr.next() mod count) of the current
-//     candidate list in stream order, from one 16-bit Galois LFSR (taps
-//     0xB400) that persists across selections and advances once per pass;
+//     pass is candidate number (L mod count) of the current candidate list in
+//     stream order, L drawn from one 16-bit Galois LFSR (taps 0xB400) that
+//     persists across selections: one step (L 16 bits) for a list under 2^16
+//     candidates, two steps beyond (L 32 bits, the first step the high half;
+//     sinkattn::topk_draw), so a long context's list is sampled evenly;
 //   * a final pass in index order keeps every score > threshold and then the
 //     first (k - count_greater) scores equal to it.
 //   k == 0 keeps nothing, k >= n keeps everything; neither advances the LFSR.
@@ -44,6 +46,7 @@
 //      last input beat when nothing is kept (k == 0), or the cycle after the
 //      command when n == 0. start_ready_o is high again in that same cycle.
 // Scores are unsigned. n_i must be <= MaxN (larger values are not checked).
+// MaxN up to 2^24 - 1; past 65535 the modulo unit takes 32-bit draws.
 //
 // Latency without back-pressure: rtl/topk_engine_latency.md.
 
@@ -101,22 +104,24 @@ module topk_engine #(
   localparam int RemW  = CntW + 1;           // partial remainder before the subtract
   localparam int LaneW = TopkParallelism * ScoreW;
   localparam int IdxW  = RowW + LogP;        // element address in a memory: log2(MaxN) bits
+  // Pivot draw register: 16 bits, or 32 when a list can hold 2^16 candidates (two LFSR steps).
+  localparam int DrawW = (MaxN > 65535) ? 32 : 16;
 
   // Unsupported parameters stop elaboration in Verilator, Icarus and Yosys alike
   // (elaboration-time $error is not accepted by Icarus 11).
-  if (TopkParallelism < 2 || (1 << LogP) != TopkParallelism || MaxN % TopkParallelism != 0 || Depth < 2 || MaxN > 65535 ||
+  if (TopkParallelism < 2 || (1 << LogP) != TopkParallelism || MaxN % TopkParallelism != 0 || Depth < 2 || MaxN > 16777215 ||
       ScoreW < 1 || ModSteps < 1 || ModSteps > 16 || TopkLfsrSeed < 1 || TopkLfsrSeed > 65535) begin : g_bad_parameters
     topk_engine_invalid_parameters_see_header u_invalid ();
   end
 
   typedef enum logic [2:0] {
     StIdle,    // waiting for a command
-    StMod0,    // first pivot index = lfsr.next() mod n, before any score is accepted
+    StMod0,    // first pivot index = L mod n, before any score is accepted
     StLoad,    // accepting score beats; beats after the pivot's are partitioned on the fly
     StPrep,    // first read of the beats that arrived before (or with) the pivot
     StRun,     // partition pass: one beat per cycle through the comparators
     StDecide,  // pass finished: pick the side holding rank k, or the threshold is found
-    StMod,     // next pivot index = lfsr.next() mod count
+    StMod,     // next pivot index = L mod count
     StFinal    // final pass over S, emitting kept indices
   } state_e;
 
@@ -129,11 +134,11 @@ module topk_engine #(
     else beat_lanes = (LogP+1)'(left);
   endfunction
 
-  // Number of significant bits of a non-zero count (1 .. 16).
-  function automatic logic [4:0] bit_length(input logic [15:0] v);
-    logic [4:0] b;
-    b = 5'd0;
-    for (int i = 0; i < 16; i++) if (v[i]) b = 5'(i + 1);
+  // Number of significant bits of a non-zero count (1 .. CntW).
+  function automatic logic [5:0] bit_length(input logic [CntW-1:0] v);
+    logic [5:0] b;
+    b = 6'd0;
+    for (int i = 0; i < CntW; i++) if (v[i]) b = 6'(i + 1);
     bit_length = b;
   endfunction
 
@@ -188,7 +193,7 @@ module topk_engine #(
   // Modulo unit: remainder of a 16-bit LFSR value by a count.
   logic [RemW-1:0]   div_r_q, div_r_d;
   logic [CntW-1:0]   div_c_q, div_c_d;
-  logic [15:0]       div_bits_q, div_bits_d;   // dividend bits still to shift in, MSB first
+  logic [DrawW-1:0]  div_bits_q, div_bits_d;   // dividend bits still to shift in, MSB first
   logic [4:0]        div_left_q, div_left_d;   // steps still to do
 
   // Final pass.
@@ -293,7 +298,8 @@ module topk_engine #(
   localparam int EW = 1 + LogP + ScoreW;   // eliminator element: {valid, shift, score}
   localparam int RW = 1 + ScoreW;          // rotator element: {valid, score}
 
-  logic [15:0]       lfsr_next;
+  logic [15:0]       lfsr_next;       // the LFSR one step on (a 16-bit draw)
+  logic [15:0]       lfsr_next2;      // two steps on (the low half of a 32-bit draw)
   logic [LaneW-1:0]  src_rdata;       // the current list's memory outputs, lane by lane
   logic [ScoreW-1:0] src_piv_score;   // its pivot bank output
   logic              cmp_from_otf, cmp_from_s, cmp_subst;
@@ -308,7 +314,8 @@ module topk_engine #(
   logic [LogP:0]     tie_num;         // ties in the beat
 
   // Galois LFSR step, exactly Lfsr16::next().
-  assign lfsr_next = {1'b0, lfsr_q[15:1]} ^ (lfsr_q[0] ? 16'hB400 : 16'h0000);
+  assign lfsr_next  = {1'b0, lfsr_q[15:1]} ^ (lfsr_q[0] ? 16'hB400 : 16'h0000);
+  assign lfsr_next2 = {1'b0, lfsr_next[15:1]} ^ (lfsr_next[0] ? 16'hB400 : 16'h0000);
 
   assign src_piv_score = src_rdata[piv_lane_q*ScoreW +: ScoreW];
   assign part_active   = otf_valid_q || (state_q == StRun);
@@ -497,7 +504,7 @@ module topk_engine #(
   // Modulo unit step: ModSteps restoring steps per cycle
   // ---------------------------------------------------------------------------
   logic [RemW-1:0] div_r_step;
-  logic [15:0]     div_bits_step;
+  logic [DrawW-1:0] div_bits_step;
   logic            div_last;
   logic [CntW-1:0] div_result;
 
@@ -505,7 +512,7 @@ module topk_engine #(
   // steps beyond the ones left pass their input through.
   for (genvar i = 0; i <= ModSteps; i++) begin : g_div
     logic [RemW-1:0] r;
-    logic [15:0]     bits;
+    logic [DrawW-1:0] bits;
     if (i == 0) begin : g_in
       assign r    = div_r_q;
       assign bits = div_bits_q;
@@ -513,10 +520,10 @@ module topk_engine #(
       logic [RemW-1:0] shifted;
       logic            active;
       assign active  = 5'(i - 1) < div_left_q;
-      assign shifted = {g_div[i-1].r[RemW-2:0], g_div[i-1].bits[15]};
+      assign shifted = {g_div[i-1].r[RemW-2:0], g_div[i-1].bits[DrawW-1]};
       assign r       = !active ? g_div[i-1].r :
                        (shifted >= {1'b0, div_c_q}) ? shifted - {1'b0, div_c_q} : shifted;
-      assign bits    = active ? {g_div[i-1].bits[14:0], 1'b0} : g_div[i-1].bits;
+      assign bits    = active ? {g_div[i-1].bits[DrawW-2:0], 1'b0} : g_div[i-1].bits;
     end
   end
 
@@ -527,6 +534,9 @@ module topk_engine #(
 
   logic [CntW-1:0] div_load_c;      // divisor to load (the pass's candidate count)
   logic [4:0]      div_load_steps;  // restoring steps it needs
+  logic            draw_wide;       // the divisor is 2^16 or more: a 32-bit draw, two LFSR steps
+  logic [DrawW-1:0] draw_l;         // the draw L, left-aligned in the dividend register
+  logic [5:0]      draw_bits;       // its width, 16 or 32
 
   // ---------------------------------------------------------------------------
   // Control
@@ -855,15 +865,20 @@ module topk_engine #(
       default: state_d = StIdle;
     endcase
 
-    // Loading the modulo unit with L = lfsr.next() and c >= 1. With st =
-    // 17 - bit_length(c), the first 16-st quotient bits are zero (2^(16-st) <= c),
-    // so the remainder starts as the top 16-st bits of L and only st steps remain.
-    div_load_steps = 5'd17 - bit_length(16'(div_load_c));
+    // Loading the modulo unit with the B-bit draw L (B = draw_bits) and c >= 1. With
+    // st = B + 1 - bit_length(c), the first B-st quotient bits are zero (2^(B-st) <= c),
+    // so the remainder starts as the top B-st bits of L and only st steps remain. A
+    // 32-bit draw takes the LFSR two steps (the state after the second is L's low half).
+    draw_wide      = DrawW > 16 && 32'(div_load_c) > 32'd65535;
+    draw_bits      = draw_wide ? 6'd32 : 6'd16;
+    draw_l         = draw_wide ? DrawW'({lfsr_next, lfsr_next2}) : DrawW'({lfsr_next, 16'h0000} >> (32 - DrawW));
+    div_load_steps = 5'(draw_bits + 6'd1 - bit_length(div_load_c));
     if (load_div) begin
       div_c_d    = div_load_c;
       div_left_d = div_load_steps;
-      div_r_d    = RemW'(lfsr_next >> div_load_steps);
-      div_bits_d = lfsr_next << (5'd16 - div_load_steps);
+      div_r_d    = RemW'(draw_l >> (6'(DrawW) - draw_bits + 6'(div_load_steps)));
+      div_bits_d = draw_l << (draw_bits - 6'(div_load_steps));
+      if (draw_wide) lfsr_d = lfsr_next2;
     end
   end
 

@@ -24,7 +24,7 @@ TopkStats topk_select(const std::vector<std::uint64_t>& scores, int k, Lfsr16& l
   for (;;) {
     ++stats.passes;
     stats.elements += cand.size();
-    const std::uint16_t drawn = lfsr.next();
+    const std::uint32_t drawn = topk_draw(lfsr, static_cast<std::uint32_t>(cand.size()));
     const std::size_t at = drawn % cand.size();
     const std::uint64_t pivot = cand[at];
     above.clear();
@@ -130,8 +130,9 @@ long last_output(const std::vector<std::uint8_t>& keep, long final_start, int p)
 }  // namespace
 
 long topk_mod_cycles(std::uint32_t count, int mod_steps) {
-  // Restoring division of a 16-bit L by c needs 17 - bitlen(c) steps, ModSteps per cycle.
-  return (17 - bit_length(count) + mod_steps - 1) / mod_steps;
+  // Restoring division of a B-bit L by c needs B + 1 - bitlen(c) steps, ModSteps per cycle
+  // (B = topk_draw_bits(c): the leading quotient bits that are zero for c are skipped).
+  return (topk_draw_bits(count) + 1 - bit_length(count) + mod_steps - 1) / mod_steps;
 }
 
 TopkTiming topk_engine_timing(const std::vector<std::uint64_t>& scores, int k, const std::vector<std::uint8_t>& keep,

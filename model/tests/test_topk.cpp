@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <numeric>
 #include <random>
 #include <stdexcept>
@@ -235,6 +236,58 @@ TEST(TopkEngineTiming, ModuloCycles) {
   EXPECT_EQ(topk_mod_cycles(256, 8), 1);    // ... 1 from 256 on
   EXPECT_EQ(topk_mod_cycles(65535, 8), 1);
   EXPECT_EQ(topk_mod_cycles(1, 16), 1);     // ModSteps 16: always one cycle
+  // From 2^16 candidates on the draw is 32 bits: 33 - bitlen(c) steps.
+  EXPECT_EQ(topk_mod_cycles(65536, 1), 16);
+  EXPECT_EQ(topk_mod_cycles(65536, 8), 2);
+  EXPECT_EQ(topk_mod_cycles(1u << 20, 8), 2);       // bitlen 21: 12 steps
+  EXPECT_EQ(topk_mod_cycles((1u << 24) - 1, 8), 2);  // bitlen 24: 9 steps
+  EXPECT_EQ(topk_mod_cycles((1u << 24) - 1, 16), 1);
+}
+
+// A pass over 2^16 candidates or more draws twice: L = (first << 16) | second, from the
+// polynomial's sequence; a smaller list draws once, as before. A long list's passes then reach
+// pivots past position 65535, which a 16-bit draw never could.
+TEST(Topk, LongListsDrawThirtyTwoBits) {
+  const std::uint64_t seed = testing::test_seed(20261203);
+  std::mt19937_64 rng(seed);
+  Lfsr16 lfsr(0xACE1);
+  std::uint16_t state = 0xACE1;
+  std::vector<std::uint8_t> keep;
+  std::vector<TopkPass> trace;
+  int wide = 0, far = 0;
+  for (int trial = 0; trial < 12; ++trial) {
+    const int n = trial < 2 ? 65535 + trial : 65536 + static_cast<int>(rng() % 1000000);
+    const int k = 1 + static_cast<int>(rng() % (n - 1));
+    std::vector<std::uint64_t> s(n);
+    for (auto& v : s) v = rng() % (1ULL << 40);
+    topk_select(s, k, lfsr, keep, &trace);
+    const std::string where = "seed " + std::to_string(seed) + " trial " + std::to_string(trial);
+    for (std::size_t j = 0; j < trace.size(); ++j) {
+      const bool two = trace[j].count >= 65536;
+      const std::vector<std::uint16_t> d = lfsr_from_polynomial(state, two ? 2 : 1);
+      const std::uint32_t want = two ? (std::uint32_t{d[0]} << 16 | d[1]) : d[0];
+      ASSERT_EQ(trace[j].lfsr, want) << where << " pass " << j << " count " << trace[j].count;
+      ASSERT_EQ(trace[j].pivot, want % trace[j].count) << where << " pass " << j;
+      state = d.back();
+      wide += two;
+      far += trace[j].pivot > 65535;
+    }
+    ASSERT_EQ(lfsr.state(), state) << where;
+    // The selection is still the k largest, lowest index first among ties.
+    std::vector<std::uint64_t> sorted(s);
+    std::nth_element(sorted.begin(), sorted.begin() + (k - 1), sorted.end(), std::greater<>());
+    const std::uint64_t kth = sorted[k - 1];
+    long kept = 0;
+    for (int i = 0; i < n; ++i) {
+      kept += keep[i];
+      if (s[i] > kth) {
+        ASSERT_TRUE(keep[i]) << where << " index " << i;
+      }
+    }
+    ASSERT_EQ(kept, k) << where;
+  }
+  EXPECT_GT(wide, 10);
+  EXPECT_GT(far, 3);
 }
 
 TopkTiming timing_of(const std::vector<std::uint64_t>& s, int k, int p, int mod_steps, std::uint16_t seed = 0xACE1) {

@@ -411,7 +411,9 @@ struct Checker {
     for (std::size_t j = 0; j < f.passes.size(); ++j) {
       const PassObs& o = r.passes[j];
       const sinkattn::TopkEnginePass& p = f.passes[j];
-      if (o.count != p.count || o.pivot != p.pivot || o.lfsr != p.lfsr) {
+      // lfsr_o at pass_o is the LFSR state after the pass's draw: the draw itself, or the low
+      // half of a 32-bit draw (a list of 2^16 candidates or more).
+      if (o.count != p.count || o.pivot != p.pivot || o.lfsr != static_cast<std::uint16_t>(p.lfsr)) {
         ADD_FAILURE() << where.str() << ": pass " << j << " (count, pivot, lfsr) = (" << o.count << ", " << o.pivot
                       << ", 0x" << std::hex << o.lfsr << "), model (" << std::dec << p.count << ", " << p.pivot
                       << ", 0x" << std::hex << p.lfsr << ")" << std::dec;
@@ -491,6 +493,31 @@ TEST(TopkEngine, EdgeCases) {
     if (!ck.check(v, bp, "edge+bp")) return;
   ck.cov.print("edge", ck.vectors);
   EXPECT_EQ(ck.cov.empty, 4);
+}
+
+// Lists of 2^16 candidates and more (a long context's alive middle) take a 32-bit draw, two
+// LFSR steps a pass: around the switch, at MaxN, and random sizes above it, with and without
+// back-pressure. Only a build with MaxN > 65535 has such lists (topk_engine_long_tb).
+TEST(TopkEngine, LongLists) {
+  if (kMaxN <= 65535) GTEST_SKIP() << "MaxN " << kMaxN << " holds no list of 2^16 candidates";
+  const std::uint64_t seed = harness_seed();
+  Checker ck(seed ^ 0x10);
+  std::mt19937_64 gen(seed * 0x9E3779B97F4A7C15ULL + 3);
+  std::uniform_int_distribution<long> size(65537, kMaxN);
+  std::vector<long> sizes = {65535, 65536, 65537, kMaxN - 1, kMaxN};
+  for (int i = 0; i < 6; ++i) sizes.push_back(size(gen));
+  int wide = 0;
+  for (std::size_t v = 0; v < sizes.size(); ++v) {
+    const long n = sizes[v];
+    std::vector<std::uint64_t> s = pick_scores(ck.rng, n);
+    std::uniform_int_distribution<long> kd(1, n - 1);
+    for (long k : {1L, kd(gen), n - 1}) {
+      const BackPressure bp = v % 2 ? BackPressure{0.7, 0.6, 0.5} : BackPressure{};
+      if (!ck.check({s, k}, bp, "long")) return;
+      wide += n >= 65536;
+    }
+  }
+  EXPECT_GT(wide, 20);
 }
 
 TEST(TopkEngine, RandomNoBackPressure) {

@@ -39,15 +39,26 @@ enum class TopkSide : std::uint8_t { Above, Below, Threshold };
 struct TopkPass {
   std::uint32_t count = 0;        // candidates of the pass, c_j
   std::uint32_t pivot = 0;        // pivot position in the candidate list (stream order), m_j
-  std::uint16_t lfsr = 0;         // LFSR value drawn for the pass, L_j (m_j = L_j mod c_j)
+  std::uint32_t lfsr = 0;         // the pass's draw, L_j = topk_draw (m_j = L_j mod c_j)
   std::uint64_t pivot_value = 0;  // the candidate at position m_j
   TopkSide kept = TopkSide::Threshold;
 };
 
+// The pivot draw L of a partition pass over `count` candidates. One LFSR step (16 bits) while
+// count < 2^16; past that two steps, the first the high half (32 bits), so that L mod count
+// still reaches every candidate of a long context's list (a 16-bit L would only ever pick
+// among its first 65 536). Lists under 2^16 candidates draw exactly as before.
+constexpr std::uint32_t kTopkWideDrawCount = 0x10000u;
+inline int topk_draw_bits(std::uint32_t count) { return count < kTopkWideDrawCount ? 16 : 32; }
+inline std::uint32_t topk_draw(Lfsr16& lfsr, std::uint32_t count) {
+  const std::uint32_t high = lfsr.next();
+  return count < kTopkWideDrawCount ? high : (high << 16 | lfsr.next());
+}
+
 // Keeps the k largest of `scores` (n = scores.size()): every score above the k-th largest
 // value, then ties at that value by lowest position. Writes keep[i] = 1 for kept positions.
 // k <= 0 keeps nothing; k >= n keeps everything. Pivot of each pass: candidate number
-// (lfsr.next() mod count) of the current candidate list, in stream order.
+// (topk_draw(lfsr, count) mod count) of the current candidate list, in stream order.
 // If `passes` is given it is overwritten with one record per partition pass (none for
 // k <= 0 or k >= n); the selection itself does not depend on it.
 TopkStats topk_select(const std::vector<std::uint64_t>& scores, int k, Lfsr16& lfsr, std::vector<std::uint8_t>& keep,
@@ -66,7 +77,7 @@ TopkStats topk_select(const std::vector<std::uint64_t>& scores, int k, Lfsr16& l
 struct TopkEnginePass {
   std::uint32_t count = 0;
   std::uint32_t pivot = 0;
-  std::uint16_t lfsr = 0;
+  std::uint32_t lfsr = 0;
   std::uint32_t len0 = 0;  // candidate list segments, len0_j and len1_j of the formula: pass 1
   std::uint32_t len1 = 0;  // streams the scores (len0 = n), pass 2 both halves of pass 1's split
   long cycle = 0;          // T_j
@@ -82,7 +93,7 @@ struct TopkTiming {
   long select() const { return decide - last_in; }
 };
 
-// D(c): cycles of the engine's modulo unit for L mod c (1 <= c <= 65535).
+// D(c): cycles of the engine's modulo unit for L mod c (c >= 1, L of topk_draw_bits(c) bits).
 long topk_mod_cycles(std::uint32_t count, int mod_steps);
 
 // The engine's timing for one selection with P score lanes and ModSteps modulo steps per cycle.

@@ -1,6 +1,7 @@
 // Top-k engine (rtl/topk_engine.sv), SpAtten's quick-select: each partition pass streams the
 // candidates through TopkParallelism comparators against a pivot chosen by a 16-bit Galois LFSR
-// (x^16 + x^14 + x^13 + x^11 + 1; pivot = candidate number LFSR mod count, in stream order),
+// (x^16 + x^14 + x^13 + x^11 + 1; pivot = candidate number L mod count, in stream order, L one
+// LFSR step while count < 2^16 and two steps, 32 bits, beyond: sinkattn::topk_draw),
 // and zero eliminators compact the "above" and "below" streams into the next pass's candidate
 // buffer, until the pivot is the k-th largest value. A final pass in index order keeps every
 // score above that threshold and, of the scores equal to it, the lowest indices first.
@@ -15,6 +16,15 @@ inline lfsr_t lfsr_next(lfsr_t s) {
   const bool out = s & 1u;
   s = static_cast<lfsr_t>(s >> 1);
   return out ? static_cast<lfsr_t>(s ^ 0xB400u) : s;
+}
+
+// The pass's draw L: one step (16 bits) under 2^16 candidates, two beyond, the first the high half.
+inline std::uint32_t topk_draw(lfsr_t& lfsr, int count) {
+  lfsr = lfsr_next(lfsr);
+  if (count < 0x10000) return lfsr;
+  const std::uint32_t high = lfsr;
+  lfsr = lfsr_next(lfsr);
+  return high << 16 | lfsr;
 }
 
 struct TopkCounts {
@@ -56,8 +66,7 @@ TK_PASSES:
   for (int pass = 0; pass < D::kMaxCandidates; ++pass) {  // every pass drops the pivot at least
     ++counts.passes;
     counts.elements += static_cast<std::uint64_t>(count);
-    lfsr = lfsr_next(lfsr);
-    const imp_t pivot = cand[cur][lfsr % count];
+    const imp_t pivot = cand[cur][topk_draw(lfsr, count) % static_cast<std::uint32_t>(count)];
     const int above = cur == 0 ? 1 : cur == 1 ? 2 : 0;
     const int below = cur == 0 ? 2 : cur == 1 ? 0 : 1;
     int n_above = 0, n_below = 0, n_equal = 0;
