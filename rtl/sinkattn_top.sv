@@ -89,7 +89,7 @@ module sinkattn_top #(
   input  logic                     cmd_valid_i,       // command valid
   output logic                     cmd_ready_o,       // command accepted (controller idle)
   input  logic [sinkattn_host_pkg::OpcodeBits-1:0] cmd_op_i,  // opcode
-  input  logic [31:0]              cmd_addr_i,        // register / memory address
+  input  logic [sinkattn_host_pkg::CmdAddrBits-1:0] cmd_addr_i,  // register / memory address
   input  logic [63:0]              cmd_data_i,        // scalar data
   input  logic [VecBits-1:0]       cmd_vec_i,         // vector data, element d at [d*DataBits +: DataBits]
   // DRAM read port
@@ -104,7 +104,7 @@ module sinkattn_top #(
   // Output rows, one per (step, layer, query head), in head order
   output logic                     row_valid_o,       // row valid
   input  logic                     row_ready_i,       // row taken when valid & ready
-  output logic [15:0]              row_step_o,        // decode step t (token index)
+  output logic [sinkattn_host_pkg::TokenBits-1:0] row_step_o,  // decode step t (token index)
   output logic [7:0]               row_layer_o,       // layer
   output logic [7:0]               row_head_o,        // query head
   output logic                     row_active_o,      // 0: pruned head, data is zero
@@ -112,10 +112,10 @@ module sinkattn_top #(
   // Phase events: one-cycle pulse at the end of each phase (no back-pressure)
   output logic                     ev_valid_o,        // event valid this cycle
   output logic [sinkattn_host_pkg::EventKindBits-1:0] ev_kind_o,  // sinkattn_host_pkg::Ev*
-  output logic [15:0]              ev_step_o,         // step t
+  output logic [sinkattn_host_pkg::TokenBits-1:0] ev_step_o,   // step t
   output logic [7:0]               ev_layer_o,        // layer
   output logic [7:0]               ev_group_o,        // KV head of a job (0 otherwise)
-  output logic [15:0]              ev_tokens_o,       // tokens read (job) / candidates (pruning, eviction)
+  output logic [sinkattn_host_pkg::TokenBits-1:0] ev_tokens_o, // tokens read (job) / candidates (pruning, eviction)
   output logic [63:0]              ev_start_o,        // first cycle of the phase
   output logic [63:0]              ev_end_o,          // last cycle of the phase
   // Performance counters, read through a multiplexer (sinkattn_host_pkg::Ctr*)
@@ -142,6 +142,15 @@ module sinkattn_top #(
   localparam int RowBufBits = ((MaxPlane + DramBytesPerCycle - 1) / DramBytesPerCycle) * DramBytesPerCycle * 8;  // kv_fetch's
   localparam int NumCtr    = sinkattn_host_pkg::NumCtr;
   localparam int PolBits   = sinkattn_host_pkg::PolicyBits;
+
+  // Sizes the host contract's fields cannot carry stop elaboration (an elaboration-time $error
+  // is not accepted by Icarus 11): token counts and indices (a step, a budget, an OpImportance
+  // token), layers and KV heads of an OpImportance address.
+  if (TokW > sinkattn_host_pkg::TokenBits ||
+      PosW > sinkattn_host_pkg::ImportanceAddrTokenWidth || LayW > sinkattn_host_pkg::ImportanceAddrScopeWidth ||
+      KvW > sinkattn_host_pkg::ImportanceAddrListWidth) begin : g_bad_parameters
+    sinkattn_top_sizes_exceed_the_host_contract u_invalid ();
+  end
 
   // =============================================================================================
   // Configuration registers
@@ -250,7 +259,7 @@ module sinkattn_top #(
   // Event register
   logic            ev_valid_q;
   logic [sinkattn_host_pkg::EventKindBits-1:0] ev_kind_q;
-  logic [15:0]     ev_step_q, ev_tokens_q;
+  logic [sinkattn_host_pkg::TokenBits-1:0] ev_step_q, ev_tokens_q;
   logic [7:0]      ev_layer_q, ev_group_q;
   logic [63:0]     ev_start_q, ev_end_q;
   // The controller's pulses to the other blocks (each wins over the block's own update)
@@ -1179,8 +1188,8 @@ module sinkattn_top #(
             sel_hp_q <= 1'b1;
             st_q <= StSelStart;
           end else begin
-            ev_valid_q <= 1'b1; ev_kind_q <= sinkattn_host_pkg::EvHeadPruning; ev_group_q <= '0; ev_tokens_q <= 16'(cnt_q);
-            ev_step_q <= 16'(t_q); ev_layer_q <= 8'(l_q); ev_start_q <= phase_start_q; ev_end_q <= cyc_q;
+            ev_valid_q <= 1'b1; ev_kind_q <= sinkattn_host_pkg::EvHeadPruning; ev_group_q <= '0; ev_tokens_q <= sinkattn_host_pkg::TokenBits'(cnt_q);
+            ev_step_q <= sinkattn_host_pkg::TokenBits'(t_q); ev_layer_q <= 8'(l_q); ev_start_q <= phase_start_q; ev_end_q <= cyc_q;
             st_q <= StGrpStart;
           end
         end
@@ -1197,9 +1206,9 @@ module sinkattn_top #(
         StSelOut: begin
           if (tk_done) done_seen_q <= 1'b1;
           if (sel_finish) begin
-            ev_valid_q <= 1'b1; ev_group_q <= sel_hp_q ? 8'd0 : 8'(g_q); ev_tokens_q <= 16'(cnt_q);
+            ev_valid_q <= 1'b1; ev_group_q <= sel_hp_q ? 8'd0 : 8'(g_q); ev_tokens_q <= sinkattn_host_pkg::TokenBits'(cnt_q);
             ev_kind_q <= sel_hp_q ? sinkattn_host_pkg::EvHeadPruning : sinkattn_host_pkg::EvEviction;
-            ev_step_q <= 16'(t_q); ev_layer_q <= 8'(l_q); ev_start_q <= phase_start_q; ev_end_q <= cyc_q;
+            ev_step_q <= sinkattn_host_pkg::TokenBits'(t_q); ev_layer_q <= 8'(l_q); ev_start_q <= phase_start_q; ev_end_q <= cyc_q;
             st_q <= sel_hp_q ? StGrpStart : StEvNext;
           end
         end
@@ -1239,8 +1248,8 @@ module sinkattn_top #(
           // Nothing of the job left in flight (its last P.V beat has taken its values): release
           // its bank, or, with head granularity, evict its list first ("Eviction after its job").
           if (grp_done) begin
-            ev_valid_q <= 1'b1; ev_kind_q <= sinkattn_host_pkg::EvJob; ev_group_q <= 8'(g_q); ev_tokens_q <= 16'(n_b);
-            ev_step_q <= 16'(t_q); ev_layer_q <= 8'(l_q); ev_start_q <= b_start; ev_end_q <= cyc_q;
+            ev_valid_q <= 1'b1; ev_kind_q <= sinkattn_host_pkg::EvJob; ev_group_q <= 8'(g_q); ev_tokens_q <= sinkattn_host_pkg::TokenBits'(n_b);
+            ev_step_q <= sinkattn_host_pkg::TokenBits'(t_q); ev_layer_q <= 8'(l_q); ev_start_q <= b_start; ev_end_q <= cyc_q;
             if (cfg_ghead_q) begin
               evj_q <= 1'b1;
               st_q  <= StEvStart;
@@ -1361,7 +1370,7 @@ module sinkattn_top #(
   // Outputs
   // =============================================================================================
   assign row_valid_o  = em_valid_q && (!em_act_q || out_done);
-  assign row_step_o   = 16'(t_q);
+  assign row_step_o   = sinkattn_host_pkg::TokenBits'(t_q);
   assign row_layer_o  = 8'(l_q);
   assign row_head_o   = em_head_q;
   assign row_active_o = em_act_q;

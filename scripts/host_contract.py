@@ -11,8 +11,13 @@ from yaml_input import fail, load_mapping
 SECTIONS = {
     "opcode_bits": int, "opcodes": list, "reg_addr_bits": int, "registers": list, "fields": dict,
     "policy_bits": int, "policies": list, "event_kind_bits": int, "events": list,
-    "counter_sel_bits": int, "counters": list, "queues": list,
+    "counter_sel_bits": int, "counters": list, "queues": list, "cmd_addr_bits": int, "token_bits": int,
 }
+# Widths that are not small code widths: a token index, and the command address that carries one.
+INT_RANGE = {"cmd_addr_bits": (32, 64), "token_bits": (16, 32)}
+# The fields that carry a token index or count: each is token_bits wide.
+TOKEN_FIELDS = {("layer", "budget"), ("run", "step"), ("importance_addr", "token")}
+ADDR_FIELDS = {"importance_addr"}  # field groups of cmd_addr_i; the others are of cmd_data_i
 GOLDEN_PATH = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*")
 NAME = re.compile(r"[a-z][a-z0-9_]*")
 
@@ -53,8 +58,9 @@ def load(path):
             fail(path, key, "missing")
         if not isinstance(doc[key], kind) or isinstance(doc[key], bool):
             fail(path, key, f"must be a {kind.__name__}")
-        if kind is int and not 1 <= doc[key] <= 16:
-            fail(path, key, f"{doc[key]} is out of range [1, 16]")
+        lo, hi = INT_RANGE.get(key, (1, 16))
+        if kind is int and not lo <= doc[key] <= hi:
+            fail(path, key, f"{doc[key]} is out of range [{lo}, {hi}]")
     c = dict(doc)
     c["opcodes"] = _entries(path, doc, "opcodes", "code", doc["opcode_bits"])
     c["registers"] = _entries(path, doc, "registers", "addr", doc["reg_addr_bits"])
@@ -82,8 +88,11 @@ def load(path):
                 v = f.get(k)
                 if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < 64:
                     fail(path, f"fields.{group}[{i}].{k}", f"{v!r} is not an integer in [0, 64)")
-            if f["lsb"] + f["width"] > 64:
-                fail(path, f"fields.{group}[{i}]", "does not fit 64 data bits")
+            if (group, f["name"]) in TOKEN_FIELDS and f["width"] != doc["token_bits"]:
+                fail(path, f"fields.{group}[{i}].width", f"{f['width']}: a token field is token_bits ({doc['token_bits']}) wide")
+            bits = doc["cmd_addr_bits"] if group in ADDR_FIELDS else 64
+            if f["lsb"] + f["width"] > bits:
+                fail(path, f"fields.{group}[{i}]", f"does not fit {bits} {'address' if group in ADDR_FIELDS else 'data'} bits")
     return c
 
 
@@ -99,6 +108,9 @@ def sv_package(c, src):
          f"  localparam int OpcodeBits = {c['opcode_bits']};"]
     for e in c["opcodes"]:
         L.append(f"  localparam logic [OpcodeBits-1:0] Op{camel(e['name'])} = {c['opcode_bits']}'d{e['code']};")
+    L += ["", "  // Command address width (cmd_addr_i)", f"  localparam int CmdAddrBits = {c['cmd_addr_bits']};"]
+    L += ["", "  // Token indices and counts the host sees (command fields, row_step_o, ev_step_o, ev_tokens_o)",
+          f"  localparam int TokenBits = {c['token_bits']};"]
     L += ["", "  // Registers written by OpReg (cmd_addr_i)", f"  localparam int RegAddrBits = {c['reg_addr_bits']};"]
     for e in c["registers"]:
         L.append(f"  localparam logic [RegAddrBits-1:0] Reg{camel(e['name'])} = {c['reg_addr_bits']}'d{e['addr']};")
@@ -142,7 +154,10 @@ def cpp_header(c, src):
          f"inline constexpr int kOpcodeBits = {c['opcode_bits']};",
          "enum Opcode : int {"]
     L += [f"  kOp{camel(e['name'])} = {e['code']},  // {e.get('doc', '')}" for e in c["opcodes"]]
-    L += ["};", "", "// Registers written by kOpReg (cmd_addr_i).", f"inline constexpr int kRegAddrBits = {c['reg_addr_bits']};",
+    L += ["};", "", "// Command address width (cmd_addr_i).", f"inline constexpr int kCmdAddrBits = {c['cmd_addr_bits']};"]
+    L += ["", "// Token indices and counts the host sees (command fields, row_step_o, ev_step_o, ev_tokens_o).",
+          f"inline constexpr int kTokenBits = {c['token_bits']};"]
+    L += ["", "// Registers written by kOpReg (cmd_addr_i).", f"inline constexpr int kRegAddrBits = {c['reg_addr_bits']};",
           "enum Register : int {"]
     L += [f"  kReg{camel(e['name'])} = {e['addr']},  // {e.get('doc', '')}" for e in c["registers"]]
     L += ["};", "",

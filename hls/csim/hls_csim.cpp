@@ -31,15 +31,22 @@ bool fits(const HwConfig& hw) {
   return true;
 }
 
-// Calls f.template operator()<T>() for the first preset traits T whose hardware matches;
-// returns false if none does.
+// Calls f(T*) for the first preset traits T whose hardware matches; returns false if none
+// does. Presets whose hardware is too large for a kernel instance (kHlsMaxTokens) have none.
+template <class T, class F>
+bool call_if_instance(const HwConfig& hw, F& f) {
+  if constexpr (T::kMaxTokens > kHlsMaxTokens) {
+    return false;
+  } else {
+    if (!fits<T>(hw)) return false;
+    f(static_cast<T*>(nullptr));
+    return true;
+  }
+}
 template <class F, std::size_t... I>
 bool dispatch(const HwConfig& hw, F&& f, std::index_sequence<I...>) {
   bool done = false;
-  ((!done && fits<std::tuple_element_t<I, params::AllPresets>>(hw)
-        ? (f(static_cast<std::tuple_element_t<I, params::AllPresets>*>(nullptr)), done = true)
-        : false),
-   ...);
+  ((done = done || call_if_instance<std::tuple_element_t<I, params::AllPresets>>(hw, f)), ...);
   return done;
 }
 template <class F>
@@ -48,6 +55,10 @@ bool dispatch(const HwConfig& hw, F&& f) {
 }
 
 [[noreturn]] void no_instance(const Config& cfg) {
+  if (cfg.hw.max_tokens > kHlsMaxTokens)
+    throw InputError(cfg.source, "hw.max_tokens",
+                     std::to_string(cfg.hw.max_tokens) + ": the HLS kernel is built for at most " +
+                         std::to_string(kHlsMaxTokens) + " tokens (its buffers are the kernel's own arrays)");
   using First = std::tuple_element_t<0, params::AllPresets>;
   for (const auto& [field, v] : static_hw<First>(cfg.hw))
     if (v.first != v.second)

@@ -94,5 +94,17 @@ TEST(Hls, RejectsHardwareNoInstanceHas) {
   }
 }
 
+TEST(Hls, RejectsALongContextHardware) {
+  // sinkattn_hw_long (2^20 tokens) is a preset without a kernel instance: a clear error, no crash.
+  const Config cfg = load_config("sinkattn_hw_long");
+  try {
+    kernel_instance(cfg);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("hw.max_tokens"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("65535 tokens"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace sinkattn::hls

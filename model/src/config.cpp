@@ -13,6 +13,7 @@
 
 #include "sinkattn/error.hpp"
 #include "sinkattn/head_pattern.hpp"
+#include "sinkattn/latency.hpp"
 #include "sinkattn/path_check.hpp"
 #include "sinkattn/numerics.hpp"
 #include "sinkattn/yaml_file.hpp"
@@ -270,12 +271,13 @@ Config read_config(const Reader& r, const std::string& file) {
   c.name = r.string("name");
   c.description = r.string("description");
 
-  const long long kBig = 1 << 20;
+  const long long kBig = kMaxContextTokens;
   HwConfig& hw = c.hw;
   hw.head_dim = static_cast<int>(r.integer("hw.head_dim", 2, num::kMaxHeadDim));
   if (hw.head_dim % 2) r.fail("hw.head_dim", "must be even (12-bit values pack two per 3 bytes)");
-  // The top-k engine draws pivots as a 16-bit LFSR value mod n, so n stays below 2^16.
-  hw.max_tokens = static_cast<int>(r.integer("hw.max_tokens", 1, 65535));
+  // The context limit: token indices and counts up to 2^24 - 1, the top-k engine's largest
+  // candidate list (its pivots draw 32 bits past 2^16 candidates; topk_draw).
+  hw.max_tokens = static_cast<int>(r.integer("hw.max_tokens", 1, kMaxContextTokens));
   hw.max_layers = static_cast<int>(r.integer("hw.max_layers", 1, 1024));
   hw.max_q_heads = static_cast<int>(r.integer("hw.max_q_heads", 1, 1024));
   hw.max_kv_heads = static_cast<int>(r.integer("hw.max_kv_heads", 1, 1024));
@@ -291,6 +293,16 @@ Config read_config(const Reader& r, const std::string& file) {
     if (token_worst >= limit || head_worst >= limit)
       r.fail("hw.max_tokens", "max_tokens x max_layers x max_q_heads (or x head_dim) overflows the " +
                                   std::to_string(num::kImportanceBits) + "-bit importance accumulators of configs/numerics.yaml");
+  }
+  {
+    // The on-chip state that is still kept per token (the importance store, {scope, list,
+    // token}; docs/slot_store.md removes it) must stay addressable: at most 2^30 words.
+    using latency::ceil_log2;  // SystemVerilog's $clog2, as the RTL sizes the store
+    const int bits = ceil_log2(hw.max_layers) + ceil_log2(hw.max_kv_heads) + ceil_log2(hw.max_tokens);
+    if (bits > kMaxImportanceAddrBits)
+      r.fail("hw.max_tokens", "the per-token importance store of max_layers x max_kv_heads x max_tokens needs a " +
+                                  std::to_string(bits) + "-bit address, more than " + std::to_string(kMaxImportanceAddrBits) +
+                                  " (lower max_tokens, max_layers or max_kv_heads)");
   }
   hw.sink_sram_tokens = static_cast<int>(r.integer("hw.sink_sram_tokens", 0, 4096));
   hw.qk_lanes = static_cast<int>(r.integer("hw.qk_lanes", 1, 64));

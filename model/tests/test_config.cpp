@@ -436,7 +436,15 @@ TEST_F(ConfigFiles, MapLetters) {
 }
 TEST_F(ConfigFiles, LfsrSeedZero) { expect_error("name: x\nbase: base\nhw:\n  topk_lfsr_seed: 0\n", "hw.topk_lfsr_seed", "out of range"); }
 TEST_F(ConfigFiles, TopkNeedsTwoComparators) { expect_error("name: x\nbase: base\nhw:\n  topk_parallelism: 1\n", "hw.topk_parallelism", "out of range"); }
-TEST_F(ConfigFiles, MaxTokensFitsTheLfsrModulo) { expect_error("name: x\nbase: base\nhw:\n  max_tokens: 65536\n", "hw.max_tokens", "out of range"); }
+TEST_F(ConfigFiles, MaxTokensWithinTheContextLimit) { expect_error("name: x\nbase: base\nhw:\n  max_tokens: 16777216\n", "hw.max_tokens", "out of range"); }
+TEST_F(ConfigFiles, MaxTokensPerTokenStoreAddress) {
+  expect_error("name: x\nbase: base\nhw:\n  max_tokens: 131072\n  max_layers: 128\n  max_q_heads: 128\n  max_kv_heads: 128\n",
+               "hw.max_tokens", "31-bit address");
+}
+TEST_F(ConfigFiles, MaxTokensOfALongContext) {
+  // A million-token context at the default preset's other limits: 5 + 5 + 20 address bits.
+  EXPECT_EQ(load_config(write("long.yaml", "name: long\nbase: base\nhw:\n  max_tokens: 1048576\n")).hw.max_tokens, 1 << 20);
+}
 TEST_F(ConfigFiles, ImportanceWidthOverflows) { expect_error("name: x\nbase: base\nhw:\n  max_tokens: 65535\n  max_layers: 1024\n  max_q_heads: 1024\n", "hw.max_tokens", "importance"); }
 TEST_F(ConfigFiles, MaxTokensFillsTheTopkBanks) {
   expect_error("name: x\nbase: base\nhw:\n  max_tokens: 100\n", "hw.max_tokens", "not a multiple of hw.topk_parallelism");

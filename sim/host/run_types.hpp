@@ -29,12 +29,19 @@ struct RunOptions {
 };
 
 // The watchdog's limit for one run: RunOptions::watchdog cycles without an event or a row, plus
-// the longest phase that legitimately has neither. That is the clear sweep (OpClear), which walks
-// every (scope, list, token) of the trace, L x Hkv x T entries, one a cycle: 8.4 M cycles for a
-// 32k-token Llama-3-8B-shaped trace, which a fixed 2 M-cycle watchdog took for a hang.
+// the longest phases that legitimately have neither:
+//   - the clear sweep (OpClear), which walks every (scope, list, token) of the trace, L x Hkv x T
+//     entries, one a cycle: 8.4 M cycles for a 32k-token Llama-3-8B-shaped trace, which a fixed
+//     2 M-cycle watchdog took for a hang;
+//   - a job over the whole context (a retrieval head, or the first decode step without host
+//     prefill), whose first row leaves after its keys and values are in: up to T tokens of at
+//     most 8 D bytes each at one byte a cycle, and a softmax and P.V beat of each of its rows
+//     (4 a token for a group) - about 10 M cycles for a million-token context at D 8.
 inline std::uint64_t watchdog_cycles(const RunOptions& opt, const Shape& s) {
-  return opt.watchdog + static_cast<std::uint64_t>(s.layers) * static_cast<std::uint64_t>(s.kv_heads) *
-                            static_cast<std::uint64_t>(s.tokens);
+  const std::uint64_t t = static_cast<std::uint64_t>(s.tokens);
+  const std::uint64_t group = s.kv_heads > 0 ? static_cast<std::uint64_t>(s.q_heads / s.kv_heads) : 1;
+  return opt.watchdog + static_cast<std::uint64_t>(s.layers) * static_cast<std::uint64_t>(s.kv_heads) * t +
+         t * (8 * static_cast<std::uint64_t>(s.head_dim) + 4 * group);
 }
 
 // True once `cycle` is more than watchdog_cycles() past `progress`, the cycle of the last event

@@ -74,8 +74,7 @@ std::vector<TopCommand> top_commands(const Config& cfg, const Plan& plan, const 
       for (int li = 0; li < pi.lists; ++li)
         for (int j = p.sinks; j < s.prompt; ++j)
           c.push_back({kOpImportance,
-                       static_cast<std::uint32_t>(kImportanceAddrScope.put(sc) | kImportanceAddrList.put(li) |
-                                                  kImportanceAddrToken.put(j)),
+                       kImportanceAddrScope.put(sc) | kImportanceAddrList.put(li) | kImportanceAddrToken.put(j),
                        pi.at(sc, li, j), nullptr});
     for (int l = 0; l < s.layers; ++l)
       c.push_back({kOpRun, 0, kRunStep.put(s.prompt - 1) | kRunLayer.put(l) | kRunPrefill.put(1), nullptr});

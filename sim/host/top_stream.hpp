@@ -22,7 +22,7 @@ struct TopLayout {
 
 struct TopCommand {
   Opcode op;
-  std::uint32_t addr;
+  std::uint64_t addr;  // cmd_addr_i, host::kCmdAddrBits wide
   std::uint64_t data;
   const std::int16_t* vec;  // D elements of the trace, or nullptr (zeros)
 };

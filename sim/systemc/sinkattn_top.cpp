@@ -12,6 +12,8 @@
 #include <iostream>
 #include <sstream>
 
+#include "sinkattn/latency.hpp"
+
 namespace sinkattn::sim {
 namespace {
 
@@ -396,16 +398,19 @@ void SinkattnTop::edge_config() {
   switch (cmd_op) {
     case host::kOpReg: {
       const int v = static_cast<int>(cmd_data & 0xffff);
+      // The token registers are TokW = clog2(max_tokens + 1) bits wide, as the RTL's.
+      const std::uint64_t tok_mask = (std::uint64_t{1} << latency::ceil_log2(static_cast<std::uint64_t>(hw_.max_tokens) + 1)) - 1;
+      const int tok = static_cast<int>(cmd_data & tok_mask);
       switch (cmd_addr & ((1u << host::kRegAddrBits) - 1)) {
         case host::kRegLayers: cfg_layers_ = v & 0xff; break;
         case host::kRegQHeads: cfg_hq_ = v & 0xff; break;
         case host::kRegKvHeads: cfg_hkv_ = v & 0xff; break;
         case host::kRegGroup: cfg_group_ = v & 0xff; break;
         case host::kRegHeadDim: cfg_d_ = v; break;
-        case host::kRegTokens: cfg_t_ = v; break;
-        case host::kRegPrompt: cfg_prompt_ = v; break;
-        case host::kRegSinks: cfg_sinks_ = v; break;
-        case host::kRegWindow: cfg_window_ = v; break;
+        case host::kRegTokens: cfg_t_ = tok; break;
+        case host::kRegPrompt: cfg_prompt_ = tok; break;
+        case host::kRegSinks: cfg_sinks_ = tok; break;
+        case host::kRegWindow: cfg_window_ = tok; break;
         case host::kRegFlags:
           cfg_hp_ = host::kFlagHeadPruning.get(cmd_data);
           cfg_ghead_ = host::kFlagGranularityHead.get(cmd_data);

@@ -50,7 +50,7 @@ struct SinkattnTop : sc_core::sc_module {
   // ---- ports ----
   bool cmd_valid = false;
   int cmd_op = 0;
-  std::uint32_t cmd_addr = 0;
+  std::uint64_t cmd_addr = 0;
   std::uint64_t cmd_data = 0;
   const std::int16_t* cmd_vec = nullptr;  // a trace row (the host's vector)
   bool row_ready = false;

@@ -15,8 +15,8 @@ module top_iverilog_tb #(
   `include "params/sinkattn_params_sinkattn_hw_tiny.svh"
   localparam int DataBits = sinkattn_numerics_pkg::DataBits, OutBits = sinkattn_numerics_pkg::OutBits;
   localparam int VecBits = HeadDim * DataBits;
-  localparam int CmdW = sinkattn_host_pkg::OpcodeBits + 32 + 64 + VecBits;
-  localparam int RowW = 16 + 8 + 8 + 1 + HeadDim * OutBits;
+  localparam int CmdW = sinkattn_host_pkg::OpcodeBits + sinkattn_host_pkg::CmdAddrBits + 64 + VecBits;
+  localparam int RowW = sinkattn_host_pkg::TokenBits + 8 + 8 + 1 + HeadDim * OutBits;
   localparam int MaxCmds = 1024, MaxRows = 512, MemBytes = 16384;
   localparam int LenW = $clog2(DramBurstBytes + 1);
 
@@ -30,11 +30,11 @@ module top_iverilog_tb #(
 
   // DUT ports
   logic cmd_valid, cmd_ready, req_valid, req_ready, resp_valid, resp_ready, resp_last;
-  logic [sinkattn_host_pkg::OpcodeBits-1:0] cmd_op; logic [31:0] cmd_addr; logic [63:0] cmd_data; logic [VecBits-1:0] cmd_vec;
+  logic [sinkattn_host_pkg::OpcodeBits-1:0] cmd_op; logic [sinkattn_host_pkg::CmdAddrBits-1:0] cmd_addr; logic [63:0] cmd_data; logic [VecBits-1:0] cmd_vec;
   logic [39:0] req_addr; logic [LenW-1:0] req_len; logic [DramBytesPerCycle*8-1:0] resp_data;
-  logic row_valid, row_active; logic [15:0] row_step; logic [7:0] row_layer, row_head;
+  logic row_valid, row_active; logic [sinkattn_host_pkg::TokenBits-1:0] row_step; logic [7:0] row_layer, row_head;
   logic [HeadDim*OutBits-1:0] row_data;
-  logic ev_valid; logic [sinkattn_host_pkg::EventKindBits-1:0] ev_kind; logic [15:0] ev_step, ev_tokens; logic [7:0] ev_layer, ev_group;
+  logic ev_valid; logic [sinkattn_host_pkg::EventKindBits-1:0] ev_kind; logic [sinkattn_host_pkg::TokenBits-1:0] ev_step, ev_tokens; logic [7:0] ev_layer, ev_group;
   logic [63:0] ev_start, ev_end, ctr;
   logic [sinkattn_host_pkg::CounterSelBits-1:0] ctr_sel = sinkattn_host_pkg::CounterSelBits'(sinkattn_host_pkg::CtrCycles);
 

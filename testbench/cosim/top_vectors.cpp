@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
   for (const auto& c : cmds) {
     Hex h;
     h.put(static_cast<std::uint64_t>(c.op), host::kOpcodeBits);
-    h.put(c.addr, 32);
+    h.put(c.addr, host::kCmdAddrBits);
     h.put(c.data, 64);
     for (int d = 0; d < hw.head_dim; ++d)
       h.put(c.vec && d < tr.shape.head_dim ? static_cast<std::uint16_t>(c.vec[d]) : 0, num::kDataBits);
@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
       for (int h = 0; h < s.q_heads; ++h, ++rows) {
         const std::size_t r = gold.row_index(st, l, h);
         Hex x;
-        x.put(static_cast<std::uint64_t>(st + s.prompt), 16);
+        x.put(static_cast<std::uint64_t>(st + s.prompt), host::kTokenBits);
         x.put(static_cast<std::uint64_t>(l), 8);
         x.put(static_cast<std::uint64_t>(h), 8);
         x.put(gold.row_active[r], 1);

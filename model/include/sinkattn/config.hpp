@@ -58,6 +58,13 @@ struct DramConfig {
   int burst_bytes = 64;
 };
 
+// The context limit: the most tokens a configuration can name (hw.max_tokens, and with it the
+// token indices of the host contract and the top-k engine's largest candidate list).
+inline constexpr int kMaxContextTokens = (1 << 24) - 1;
+// The per-token importance store ({scope, list, token}) must stay addressable in the RTL's
+// 32-bit parameters: at most 2^30 words.
+inline constexpr int kMaxImportanceAddrBits = 30;
+
 struct HwConfig {
   int head_dim = 128;
   int max_tokens = 4096;

@@ -33,6 +33,12 @@ static_assert(num::kExpOutBits <= 32 && num::kProbFracBits < 32, "prob_t holds e
 static_assert(num::kImportanceBits <= 64, "imp_t holds kImportanceBits");
 
 // Static sizes of one kernel instance.
+// The largest context an HLS kernel instance is built for. Its buffers are the kernel's own
+// arrays (block RAM after synthesis, automatic storage in C-simulation: the top-k engine's three
+// candidate buffers alone take 24 bytes a token), so a long-context hardware such as
+// sinkattn_hw_long (2^20 tokens) has no kernel instance; run_hls names hw.max_tokens for it.
+inline constexpr int kHlsMaxTokens = 65535;
+
 template <class CONFIG_T>
 struct Dims {
   static constexpr int kHeadDim = static_cast<int>(CONFIG_T::kHeadDim);     // lanes are built for this D
@@ -53,7 +59,7 @@ struct Dims {
   static_assert(static_cast<long long>(num::kDataMax) * num::kDataMax * 2 * kHeadDim <=
                     std::numeric_limits<score_t>::max(),
                 "score_t overflows at this head dimension");
-  static_assert(kMaxTokens <= 65535, "the top-k pivot is an LFSR value modulo the candidate count");
+  static_assert(kMaxTokens <= kHlsMaxTokens, "an HLS kernel instance holds at most kHlsMaxTokens tokens");
 };
 
 }  // namespace sinkattn::hls
