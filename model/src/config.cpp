@@ -278,9 +278,12 @@ Config read_config(const Reader& r, const std::string& file) {
   // The context limit: token indices and counts up to 2^24 - 1, the top-k engine's largest
   // candidate list (its pivots draw 32 bits past 2^16 candidates; topk_draw).
   hw.max_tokens = static_cast<int>(r.integer("hw.max_tokens", 1, kMaxContextTokens));
-  hw.max_layers = static_cast<int>(r.integer("hw.max_layers", 1, 1024));
-  hw.max_q_heads = static_cast<int>(r.integer("hw.max_q_heads", 1, 1024));
-  hw.max_kv_heads = static_cast<int>(r.integer("hw.max_kv_heads", 1, 1024));
+  // The top's layer and head registers and its row and event ports carry 8 bits (a layer, a
+  // query or KV head, Hq, Hkv, a group, a head count); the SystemC model's mirror them. A larger
+  // instance would wrap them silently, so the loader stops at 255.
+  hw.max_layers = static_cast<int>(r.integer("hw.max_layers", 1, kMaxLayersOrHeads));
+  hw.max_q_heads = static_cast<int>(r.integer("hw.max_q_heads", 1, kMaxLayersOrHeads));
+  hw.max_kv_heads = static_cast<int>(r.integer("hw.max_kv_heads", 1, kMaxLayersOrHeads));
   if (hw.max_kv_heads > hw.max_q_heads)
     r.fail("hw.max_kv_heads", "must not exceed hw.max_q_heads (" + std::to_string(hw.max_q_heads) + ")");
   {

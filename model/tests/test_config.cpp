@@ -445,7 +445,12 @@ TEST_F(ConfigFiles, MaxTokensOfALongContext) {
   // A million-token context at the default preset's other limits: 5 + 5 + 20 address bits.
   EXPECT_EQ(load_config(write("long.yaml", "name: long\nbase: base\nhw:\n  max_tokens: 1048576\n")).hw.max_tokens, 1 << 20);
 }
-TEST_F(ConfigFiles, ImportanceWidthOverflows) { expect_error("name: x\nbase: base\nhw:\n  max_tokens: 65535\n  max_layers: 1024\n  max_q_heads: 1024\n", "hw.max_tokens", "importance"); }
+TEST_F(ConfigFiles, ImportanceWidthOverflows) { expect_error("name: x\nbase: base\nhw:\n  max_tokens: 131072\n  max_layers: 255\n  max_q_heads: 255\n", "hw.max_tokens", "importance"); }
+TEST_F(ConfigFiles, LayersAndHeadsFitTheEightBitRegisters) {
+  expect_error("name: x\nbase: base\nhw:\n  max_layers: 256\n", "hw.max_layers", "out of range");
+  expect_error("name: x\nbase: base\nhw:\n  max_q_heads: 256\n", "hw.max_q_heads", "out of range");
+  expect_error("name: x\nbase: base\nhw:\n  max_kv_heads: 300\n", "hw.max_kv_heads", "out of range");
+}
 TEST_F(ConfigFiles, MaxTokensFillsTheTopkBanks) {
   expect_error("name: x\nbase: base\nhw:\n  max_tokens: 100\n", "hw.max_tokens", "not a multiple of hw.topk_parallelism");
   expect_error("name: x\nbase: base\nhw:\n  max_tokens: 16\n", "hw.max_tokens", "of at least two");
