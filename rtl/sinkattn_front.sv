@@ -37,7 +37,8 @@ module sinkattn_front #(
   localparam int TokW    = $clog2(MaxTokens + 1),  // token counts and indices 0..MaxTokens
   localparam int PosW    = $clog2(MaxTokens),      // list positions
   localparam int KvW     = $clog2(MaxKvHeads),     // KV head index
-  localparam int PolBits = sinkattn_host_pkg::PolicyBits
+  localparam int PolBits = sinkattn_host_pkg::PolicyBits,
+  localparam int HeadBits = sinkattn_host_pkg::HeadBits  // head counts and indices (host contract)
 ) (
   input  logic                 clk_i,             // clock
   input  logic                 rst_ni,            // asynchronous reset, active low
@@ -49,8 +50,8 @@ module sinkattn_front #(
   input  logic [63:0]          cyc_i,             // cycle counter (the take's stamp)
   // The run's configuration and derived step values (stable during a run)
   input  logic [TokW-1:0]      step_i,            // decode step t: the scan covers tokens 0..t
-  input  logic [7:0]           kv_heads_i,        // trace Hkv: jobs per run
-  input  logic [7:0]           group_i,           // query heads per KV head
+  input  logic [HeadBits-1:0]  kv_heads_i,       // trace Hkv: jobs per run
+  input  logic [HeadBits-1:0]  group_i,          // query heads per KV head
   input  logic                 ghead_i,           // per-head granularity: one alive list per KV head
   input  logic [TokW-1:0]      sinks_end_i,       // tokens below are sinks (from the sink SRAM)
   input  logic [TokW-1:0]      mid_end_i,         // tokens from here on are the window
@@ -102,7 +103,7 @@ module sinkattn_front #(
   logic [KvW-1:0]  job_of_q   [0:1];       // per bank: its job
   logic [1:0]      walked_q;               // per bank: scanned in this run
   logic [KvW:0]    job_q;                  // next job (KV head) the front takes
-  logic [7:0]      head_base_q;            // its first query head
+  logic [HeadBits-1:0] head_base_q;           // its first query head
   logic            scan_q;                 // scanning job job_q's tokens
   logic [TokW-1:0] tok_q;                  // scan position: the first token not yet looked at
 
@@ -154,7 +155,7 @@ module sinkattn_front #(
   assign scan_last = tok_next > step_i;
   // The front takes job job_q when the back is in the job phase, the job's bank is free and (if
   // the job fetches anything) the fetch's main context is free.
-  assign take = in_jobs_i && !scan_q && (8'(job_q) < kv_heads_i) && !busy_q[bank] && (fetch_main_free_i || !active);
+  assign take = in_jobs_i && !scan_q && (HeadBits'(job_q) < kv_heads_i) && !busy_q[bank] && (fetch_main_free_i || !active);
   // The list scan appends the word's first token the job reads at (t, l, fg).
   assign list_we_o  = scan_q && found && scan_word_ok_i;
   assign list_tok_o = emit_tok;

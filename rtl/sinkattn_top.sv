@@ -105,16 +105,16 @@ module sinkattn_top #(
   output logic                     row_valid_o,       // row valid
   input  logic                     row_ready_i,       // row taken when valid & ready
   output logic [sinkattn_host_pkg::TokenBits-1:0] row_step_o,  // decode step t (token index)
-  output logic [7:0]               row_layer_o,       // layer
-  output logic [7:0]               row_head_o,        // query head
+  output logic [sinkattn_host_pkg::LayerBits-1:0] row_layer_o,  // layer
+  output logic [sinkattn_host_pkg::HeadBits-1:0] row_head_o,    // query head
   output logic                     row_active_o,      // 0: pruned head, data is zero
   output logic [HeadDim*sinkattn_numerics_pkg::OutBits-1:0] row_data_o,      // outputs, element d at [d*OutBits +: OutBits]
   // Phase events: one-cycle pulse at the end of each phase (no back-pressure)
   output logic                     ev_valid_o,        // event valid this cycle
   output logic [sinkattn_host_pkg::EventKindBits-1:0] ev_kind_o,  // sinkattn_host_pkg::Ev*
   output logic [sinkattn_host_pkg::TokenBits-1:0] ev_step_o,   // step t
-  output logic [7:0]               ev_layer_o,        // layer
-  output logic [7:0]               ev_group_o,        // KV head of a job (0 otherwise)
+  output logic [sinkattn_host_pkg::LayerBits-1:0] ev_layer_o,   // layer
+  output logic [sinkattn_host_pkg::HeadBits-1:0] ev_group_o,    // KV head of a job (0 otherwise)
   output logic [sinkattn_host_pkg::TokenBits-1:0] ev_tokens_o, // tokens read (job) / candidates (pruning, eviction)
   output logic [63:0]              ev_start_o,        // first cycle of the phase
   output logic [63:0]              ev_end_o,          // last cycle of the phase
@@ -142,11 +142,15 @@ module sinkattn_top #(
   localparam int RowBufBits = ((MaxPlane + DramBytesPerCycle - 1) / DramBytesPerCycle) * DramBytesPerCycle * 8;  // kv_fetch's
   localparam int NumCtr    = sinkattn_host_pkg::NumCtr;
   localparam int PolBits   = sinkattn_host_pkg::PolicyBits;
+  localparam int LayerBits = sinkattn_host_pkg::LayerBits;  // layer counts and indices (host contract)
+  localparam int HeadBits  = sinkattn_host_pkg::HeadBits;   // head counts and indices (host contract)
 
   // Sizes the host contract's fields cannot carry stop elaboration (an elaboration-time $error
   // is not accepted by Icarus 11): token counts and indices (a step, a budget, an OpImportance
-  // token), layers and KV heads of an OpImportance address.
-  if (TokW > sinkattn_host_pkg::TokenBits ||
+  // token), layers and KV heads of an OpImportance address, and the counts of layers and heads
+  // (the layers and head registers).
+  if (TokW > sinkattn_host_pkg::TokenBits || $clog2(MaxLayers + 1) > LayerBits ||
+      $clog2(MaxQHeads + 1) > HeadBits || $clog2(MaxKvHeads + 1) > HeadBits ||
       PosW > sinkattn_host_pkg::ImportanceAddrTokenWidth || LayW > sinkattn_host_pkg::ImportanceAddrScopeWidth ||
       KvW > sinkattn_host_pkg::ImportanceAddrListWidth) begin : g_bad_parameters
     sinkattn_top_sizes_exceed_the_host_contract u_invalid ();
@@ -155,14 +159,15 @@ module sinkattn_top #(
   // =============================================================================================
   // Configuration registers
   // =============================================================================================
-  logic [7:0]            cfg_layers_q, cfg_hq_q, cfg_hkv_q, cfg_group_q;
+  logic [LayerBits-1:0]  cfg_layers_q;
+  logic [HeadBits-1:0]   cfg_hq_q, cfg_hkv_q, cfg_group_q;
   logic [$clog2(HeadDim+1)-1:0] cfg_d_q;
   logic [TokW-1:0]       cfg_t_q, cfg_prompt_q, cfg_sinks_q, cfg_window_q;
   logic                  cfg_pq_q, cfg_cascade_q, cfg_ghead_q, cfg_hp_q;
   logic [15:0]           cfg_warm_q;
   logic [PBits-1:0]      cfg_tau_q;
   logic [TokW-1:0]       budget_q   [0:MaxLayers-1];
-  logic [7:0]            keep_q     [0:MaxLayers-1];
+  logic [HeadBits-1:0]   keep_q     [0:MaxLayers-1];
   logic [PolBits*MaxKvHeads-1:0] policy_q [0:MaxLayers-1];
 
   // =============================================================================================
@@ -195,12 +200,12 @@ module sinkattn_top #(
     IsQk      // the row's key beats, each when its keys are in the store
   } issue_e;
   issue_e          is_q;
-  logic [7:0]      ir_q;                   // row of the group the issue starts next / is issuing
+  logic [HeadBits-1:0] ir_q;                  // row of the group the issue starts next / is issuing
   logic            ipass2_q;               // the row being issued is a recompute pass (full keys)
   logic            rw_q;                   // the group is to be issued again (rewind) from ...
-  logic [7:0]      rw_row_q;               //   this row, its sub-group's first
+  logic [HeadBits-1:0] rw_row_q;              //   this row, its sub-group's first
   logic [GCntBits-1:0] igcnt_q;            // rows issued in the current sub-group
-  logic [7:0]      ig_first_q;             // the current sub-group's first row
+  logic [HeadBits-1:0] ig_first_q;            // the current sub-group's first row
   logic            iwait_q;                // a group's last row is issued, its decision not taken
   logic            ire_q;                  // the sub-group is a re-issue: each row's pass from ...
   logic [PvLanes-1:0] imask_q;             //   the redo mask, by the row's place in the sub-group
@@ -215,8 +220,8 @@ module sinkattn_top #(
   logic [TokW-1:0] t_q;                    // step
   logic [LayW-1:0] l_q;                    // layer
   logic [KvW:0]    g_q;                    // KV head of the job / list index of eviction
-  logic [7:0]      gbase_q;                // first query head of the group
-  logic [7:0]      r_q;                    // row within the group
+  logic [HeadBits-1:0] gbase_q;               // first query head of the group
+  logic [HeadBits-1:0] r_q;                   // row within the group
   logic [TokW-1:0] j_q;                    // head-pruning and eviction scan index
   logic [TokW-1:0] cnt_q;                  // top-k candidates
   logic [TokW-1:0] kk_q;                   // top-k keep count
@@ -230,7 +235,7 @@ module sinkattn_top #(
   logic [PvLanes-1:0] gpass2_q;            // the retiring group's rows recomputed with full keys
   logic [TokW-1:0] kb_q;                   // key beat of the row being issued
   // Next values of the counters that address memories (their read is a cycle ahead)
-  logic [7:0]      gbase_d, r_d, ir_d, ih_d;
+  logic [HeadBits-1:0] gbase_d, r_d, ir_d, ih_d;
   logic [TokW-1:0] j_d, topk_beat_d, ptr_d, kb_d;
   // The eviction scan from a read list (below, "Eviction from a read list")
   logic            evl_q;                  // the scan walks a bank's read list, not the tokens
@@ -249,7 +254,7 @@ module sinkattn_top #(
   // The emit slot: a retired row waiting for its outputs and the row port ("Row emission" below)
   logic            em_valid_q;             // holds a row
   logic            em_act_q;               //   computed (else a pruned head: zeros, no outputs)
-  logic [7:0]      em_head_q;              //   its query head
+  logic [HeadBits-1:0] em_head_q;             //   its query head
   logic [TokW-1:0] em_n_q;                 //   its job's list length (the counters')
   logic            em_refetched_q;         //   it was recomputed with full keys
   // Clear sweep
@@ -260,7 +265,8 @@ module sinkattn_top #(
   logic            ev_valid_q;
   logic [sinkattn_host_pkg::EventKindBits-1:0] ev_kind_q;
   logic [sinkattn_host_pkg::TokenBits-1:0] ev_step_q, ev_tokens_q;
-  logic [7:0]      ev_layer_q, ev_group_q;
+  logic [LayerBits-1:0] ev_layer_q;
+  logic [HeadBits-1:0] ev_group_q;
   logic [63:0]     ev_start_q, ev_end_q;
   // The controller's pulses to the other blocks (each wins over the block's own update)
   logic            cmd_fire;               // a host command is accepted
@@ -279,9 +285,9 @@ module sinkattn_top #(
   // Derived step values
   // =============================================================================================
   logic [TokW-1:0] sinks_end, mid_end, t_plus1;
-  logic [7:0]      lists;                  // alive lists per layer
-  logic [7:0]      h_cur;                  // query head of the row the controller retires
-  logic [7:0]      ih;                     // query head of the row the issue starts or issues
+  logic [HeadBits-1:0] lists;                 // alive lists per layer
+  logic [HeadBits-1:0] h_cur;                 // query head of the row the controller retires
+  logic [HeadBits-1:0] ih;                    // query head of the row the issue starts or issues
   logic [LayW-1:0] scope;                  // importance scope of this layer
   logic [KvW-1:0]  list_g;                 // importance / alive list of the job
   logic [MaxLayers-1:0] ge_mask;           // layers >= l
@@ -301,7 +307,7 @@ module sinkattn_top #(
   assign sinks_end = (cfg_sinks_q < t_plus1) ? cfg_sinks_q : t_plus1;
   assign win_start = (t_plus1 > cfg_window_q) ? (t_plus1 - cfg_window_q) : '0;
   assign mid_end   = (win_start < cfg_sinks_q) ? cfg_sinks_q : win_start;
-  assign lists     = cfg_ghead_q ? cfg_hkv_q : 8'd1;
+  assign lists     = cfg_ghead_q ? cfg_hkv_q : HeadBits'(1);
   assign h_cur     = gbase_q + r_q;
   assign ih        = gbase_q + ir_q;
   assign scope     = cfg_cascade_q ? '0 : l_q;
@@ -851,10 +857,10 @@ module sinkattn_top #(
       case (cmd_op_i)
         sinkattn_host_pkg::OpReg: begin
           case (cmd_addr_i[sinkattn_host_pkg::RegAddrBits-1:0])
-            sinkattn_host_pkg::RegLayers:  cfg_layers_q <= cmd_data_i[7:0];
-            sinkattn_host_pkg::RegQHeads:  cfg_hq_q     <= cmd_data_i[7:0];
-            sinkattn_host_pkg::RegKvHeads: cfg_hkv_q    <= cmd_data_i[7:0];
-            sinkattn_host_pkg::RegGroup:   cfg_group_q  <= cmd_data_i[7:0];
+            sinkattn_host_pkg::RegLayers:  cfg_layers_q <= cmd_data_i[LayerBits-1:0];
+            sinkattn_host_pkg::RegQHeads:  cfg_hq_q     <= cmd_data_i[HeadBits-1:0];
+            sinkattn_host_pkg::RegKvHeads: cfg_hkv_q    <= cmd_data_i[HeadBits-1:0];
+            sinkattn_host_pkg::RegGroup:   cfg_group_q  <= cmd_data_i[HeadBits-1:0];
             sinkattn_host_pkg::RegHeadDim: cfg_d_q      <= cmd_data_i[$clog2(HeadDim+1)-1:0];
             sinkattn_host_pkg::RegTokens:  cfg_t_q      <= cmd_data_i[TokW-1:0];
             sinkattn_host_pkg::RegPrompt:  cfg_prompt_q <= cmd_data_i[TokW-1:0];
@@ -873,7 +879,7 @@ module sinkattn_top #(
         end
         sinkattn_host_pkg::OpLayer: begin
           budget_q[LayW'(cmd_addr_i)] <= cmd_data_i[sinkattn_host_pkg::LayerBudgetLsb +: TokW];
-          keep_q[LayW'(cmd_addr_i)]   <= cmd_data_i[sinkattn_host_pkg::LayerHeadsKeepLsb +: 8];
+          keep_q[LayW'(cmd_addr_i)]   <= cmd_data_i[sinkattn_host_pkg::LayerHeadsKeepLsb +: HeadBits];
         end
         sinkattn_host_pkg::OpPolicy: policy_q[LayW'(cmd_addr_i)] <= cmd_data_i[PolBits*MaxKvHeads-1:0];
         default: ;
@@ -911,20 +917,20 @@ module sinkattn_top #(
   assign tk_last_beat = (topk_beat_q + 1'b1) * TokW'(TopkParallelism) >= cnt_q;
   // Query head: the group's first head moves to the next group after a job, the row walks it.
   assign gbase_d = run_start ? '0 :
-                   (job_next && 8'(g_q) + 8'd1 < cfg_hkv_q) ? gbase_q + cfg_group_q : gbase_q;
+                   (job_next && HeadBits'(g_q) + HeadBits'(1) < cfg_hkv_q) ? gbase_q + cfg_group_q : gbase_q;
   assign r_d     = (st_q == StGrpStart) ? '0 :
-                   (row_next && r_q + 8'd1 < cfg_group_q) ? r_q + 8'd1 : r_q;
+                   (row_next && r_q + HeadBits'(1) < cfg_group_q) ? r_q + HeadBits'(1) : r_q;
   // The issue's row: from 0 at the job's start; on after a pruned head or after a row's last key
   // beat; back to the redone row when the issue rewinds to its recompute.
   assign ir_d    = (st_q == StGrpStart) ? '0 :
                    (is_q == IsIdle && rw_q) ? rw_row_q :
                    ((is_q == IsIdle && iss_more && iss_pruned) ||
-                    (is_q == IsQk && qk_k_valid && qk_k_ready && qk_k_last)) ? ir_q + 8'd1 : ir_q;
+                    (is_q == IsQk && qk_k_valid && qk_k_ready && qk_k_last)) ? ir_q + HeadBits'(1) : ir_q;
   assign ih_d    = gbase_d + ir_d;
   // Head-pruning scan (0 ..) and eviction scan (the sinks' end ..).
   assign j_d     = run_start ? '0 :
                    (st_q == StEvStart) ? cfg_sinks_q :
-                   ((st_q == StHpScan && 8'(j_q) + 8'd1 < cfg_hq_q) ||
+                   ((st_q == StHpScan && HeadBits'(j_q) + HeadBits'(1) < cfg_hq_q) ||
                     (st_q == StEvScan && evl_q && j_q < evl_end_q)) ? j_q + 1'b1 :
                    (st_q == StEvScan && !evl_q && ev_next < mid_end) ? ev_next : j_q;
   // Top-k input beats, then the output walk.
@@ -1167,11 +1173,11 @@ module sinkattn_top #(
             cl_t_q <= cl_t_q + 1'b1;
           end else begin
             cl_t_q <= '0;
-            if (8'(cl_l_q) + 8'd1 < cfg_hkv_q) begin
+            if (HeadBits'(cl_l_q) + HeadBits'(1) < cfg_hkv_q) begin
               cl_l_q <= cl_l_q + 1'b1;
             end else begin
               cl_l_q <= '0;
-              if (8'(cl_s_q) + 8'd1 < cfg_layers_q) cl_s_q <= cl_s_q + 1'b1;
+              if (LayerBits'(cl_s_q) + LayerBits'(1) < cfg_layers_q) cl_s_q <= cl_s_q + 1'b1;
               else st_q <= StIdle;
             end
           end
@@ -1180,7 +1186,7 @@ module sinkattn_top #(
         // Head pruning: alive heads at l, then the top-k engine keeps keep_q[l] of them.
         StHpScan: begin
           if (!hpruned_q[j_q[HqW-1:0]][l_q]) cnt_q <= cnt_q + 1'b1;
-          if (8'(j_q) + 8'd1 >= cfg_hq_q) st_q <= StHpDec;
+          if (HeadBits'(j_q) + HeadBits'(1) >= cfg_hq_q) st_q <= StHpDec;
         end
         StHpDec: begin
           if (cnt_q > TokW'(keep_q[l_q])) begin
@@ -1189,7 +1195,7 @@ module sinkattn_top #(
             st_q <= StSelStart;
           end else begin
             ev_valid_q <= 1'b1; ev_kind_q <= sinkattn_host_pkg::EvHeadPruning; ev_group_q <= '0; ev_tokens_q <= sinkattn_host_pkg::TokenBits'(cnt_q);
-            ev_step_q <= sinkattn_host_pkg::TokenBits'(t_q); ev_layer_q <= 8'(l_q); ev_start_q <= phase_start_q; ev_end_q <= cyc_q;
+            ev_step_q <= sinkattn_host_pkg::TokenBits'(t_q); ev_layer_q <= LayerBits'(l_q); ev_start_q <= phase_start_q; ev_end_q <= cyc_q;
             st_q <= StGrpStart;
           end
         end
@@ -1206,9 +1212,9 @@ module sinkattn_top #(
         StSelOut: begin
           if (tk_done) done_seen_q <= 1'b1;
           if (sel_finish) begin
-            ev_valid_q <= 1'b1; ev_group_q <= sel_hp_q ? 8'd0 : 8'(g_q); ev_tokens_q <= sinkattn_host_pkg::TokenBits'(cnt_q);
+            ev_valid_q <= 1'b1; ev_group_q <= sel_hp_q ? '0 : HeadBits'(g_q); ev_tokens_q <= sinkattn_host_pkg::TokenBits'(cnt_q);
             ev_kind_q <= sel_hp_q ? sinkattn_host_pkg::EvHeadPruning : sinkattn_host_pkg::EvEviction;
-            ev_step_q <= sinkattn_host_pkg::TokenBits'(t_q); ev_layer_q <= 8'(l_q); ev_start_q <= phase_start_q; ev_end_q <= cyc_q;
+            ev_step_q <= sinkattn_host_pkg::TokenBits'(t_q); ev_layer_q <= LayerBits'(l_q); ev_start_q <= phase_start_q; ev_end_q <= cyc_q;
             st_q <= sel_hp_q ? StGrpStart : StEvNext;
           end
         end
@@ -1242,18 +1248,18 @@ module sinkattn_top #(
               gpass2_q <= !disc_now ? '0 : first_q ? redo_mask : imask_q;
             end
           end
-          if (row_next && r_q + 8'd1 >= cfg_group_q) st_q <= StGrpWait;
+          if (row_next && r_q + HeadBits'(1) >= cfg_group_q) st_q <= StGrpWait;
         end
         StGrpWait: begin
           // Nothing of the job left in flight (its last P.V beat has taken its values): release
           // its bank, or, with head granularity, evict its list first ("Eviction after its job").
           if (grp_done) begin
-            ev_valid_q <= 1'b1; ev_kind_q <= sinkattn_host_pkg::EvJob; ev_group_q <= 8'(g_q); ev_tokens_q <= sinkattn_host_pkg::TokenBits'(n_b);
-            ev_step_q <= sinkattn_host_pkg::TokenBits'(t_q); ev_layer_q <= 8'(l_q); ev_start_q <= b_start; ev_end_q <= cyc_q;
+            ev_valid_q <= 1'b1; ev_kind_q <= sinkattn_host_pkg::EvJob; ev_group_q <= HeadBits'(g_q); ev_tokens_q <= sinkattn_host_pkg::TokenBits'(n_b);
+            ev_step_q <= sinkattn_host_pkg::TokenBits'(t_q); ev_layer_q <= LayerBits'(l_q); ev_start_q <= b_start; ev_end_q <= cyc_q;
             if (cfg_ghead_q) begin
               evj_q <= 1'b1;
               st_q  <= StEvStart;
-            end else if (8'(g_q) + 8'd1 >= cfg_hkv_q) begin
+            end else if (HeadBits'(g_q) + HeadBits'(1) >= cfg_hkv_q) begin
               g_q <= '0;
               st_q <= StEvStart;
             end else begin
@@ -1292,12 +1298,12 @@ module sinkattn_top #(
         StEvNext: begin
           if (evj_q) begin  // back to the jobs, or the run is over
             evj_q <= 1'b0;
-            if (8'(g_q) + 8'd1 >= cfg_hkv_q) st_q <= StDone;
+            if (HeadBits'(g_q) + HeadBits'(1) >= cfg_hkv_q) st_q <= StDone;
             else begin
               g_q  <= g_q + 1'b1;
               st_q <= StGrpStart;
             end
-          end else if (8'(g_q) + 8'd1 >= lists) st_q <= StDone;
+          end else if (HeadBits'(g_q) + HeadBits'(1) >= lists) st_q <= StDone;
           else begin
             g_q  <= g_q + 1'b1;
             st_q <= StEvStart;
@@ -1371,7 +1377,7 @@ module sinkattn_top #(
   // =============================================================================================
   assign row_valid_o  = em_valid_q && (!em_act_q || out_done);
   assign row_step_o   = sinkattn_host_pkg::TokenBits'(t_q);
-  assign row_layer_o  = 8'(l_q);
+  assign row_layer_o  = LayerBits'(l_q);
   assign row_head_o   = em_head_q;
   assign row_active_o = em_act_q;
   assign row_data_o   = row_out;  // zeros for a pruned head's row (the last send cleared it)

@@ -12,11 +12,15 @@ SECTIONS = {
     "opcode_bits": int, "opcodes": list, "reg_addr_bits": int, "registers": list, "fields": dict,
     "policy_bits": int, "policies": list, "event_kind_bits": int, "events": list,
     "counter_sel_bits": int, "counters": list, "queues": list, "cmd_addr_bits": int, "token_bits": int,
+    "layer_bits": int, "head_bits": int,
 }
 # Widths that are not small code widths: a token index, and the command address that carries one.
-INT_RANGE = {"cmd_addr_bits": (32, 64), "token_bits": (16, 32)}
+INT_RANGE = {"cmd_addr_bits": (32, 64), "token_bits": (16, 32), "layer_bits": (1, 16), "head_bits": (1, 16)}
 # The fields that carry a token index or count: each is token_bits wide.
 TOKEN_FIELDS = {("layer", "budget"), ("run", "step"), ("importance_addr", "token")}
+# The fields that carry a head count (head_bits wide) and a layer index (at least layer_bits wide).
+HEAD_FIELDS = {("layer", "heads_keep")}
+LAYER_FIELDS = {("run", "layer"), ("importance_addr", "scope")}
 ADDR_FIELDS = {"importance_addr"}  # field groups of cmd_addr_i; the others are of cmd_data_i
 GOLDEN_PATH = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*")
 NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -90,6 +94,10 @@ def load(path):
                     fail(path, f"fields.{group}[{i}].{k}", f"{v!r} is not an integer in [0, 64)")
             if (group, f["name"]) in TOKEN_FIELDS and f["width"] != doc["token_bits"]:
                 fail(path, f"fields.{group}[{i}].width", f"{f['width']}: a token field is token_bits ({doc['token_bits']}) wide")
+            if (group, f["name"]) in HEAD_FIELDS and f["width"] != doc["head_bits"]:
+                fail(path, f"fields.{group}[{i}].width", f"{f['width']}: a head field is head_bits ({doc['head_bits']}) wide")
+            if (group, f["name"]) in LAYER_FIELDS and f["width"] < doc["layer_bits"]:
+                fail(path, f"fields.{group}[{i}].width", f"{f['width']}: a layer field is at least layer_bits ({doc['layer_bits']}) wide")
             bits = doc["cmd_addr_bits"] if group in ADDR_FIELDS else 64
             if f["lsb"] + f["width"] > bits:
                 fail(path, f"fields.{group}[{i}]", f"does not fit {bits} {'address' if group in ADDR_FIELDS else 'data'} bits")
@@ -111,6 +119,9 @@ def sv_package(c, src):
     L += ["", "  // Command address width (cmd_addr_i)", f"  localparam int CmdAddrBits = {c['cmd_addr_bits']};"]
     L += ["", "  // Token indices and counts the host sees (command fields, row_step_o, ev_step_o, ev_tokens_o)",
           f"  localparam int TokenBits = {c['token_bits']};"]
+    L += ["", "  // Layer and head indices and counts (the layers and head registers, heads_keep, the row and",
+          "  // event ports' layer, head and group)",
+          f"  localparam int LayerBits = {c['layer_bits']};", f"  localparam int HeadBits = {c['head_bits']};"]
     L += ["", "  // Registers written by OpReg (cmd_addr_i)", f"  localparam int RegAddrBits = {c['reg_addr_bits']};"]
     for e in c["registers"]:
         L.append(f"  localparam logic [RegAddrBits-1:0] Reg{camel(e['name'])} = {c['reg_addr_bits']}'d{e['addr']};")
@@ -157,6 +168,9 @@ def cpp_header(c, src):
     L += ["};", "", "// Command address width (cmd_addr_i).", f"inline constexpr int kCmdAddrBits = {c['cmd_addr_bits']};"]
     L += ["", "// Token indices and counts the host sees (command fields, row_step_o, ev_step_o, ev_tokens_o).",
           f"inline constexpr int kTokenBits = {c['token_bits']};"]
+    L += ["", "// Layer and head indices and counts (the layers and head registers, heads_keep, the row and",
+          "// event ports' layer, head and group).",
+          f"inline constexpr int kLayerBits = {c['layer_bits']};", f"inline constexpr int kHeadBits = {c['head_bits']};"]
     L += ["", "// Registers written by kOpReg (cmd_addr_i).", f"inline constexpr int kRegAddrBits = {c['reg_addr_bits']};",
           "enum Register : int {"]
     L += [f"  kReg{camel(e['name'])} = {e['addr']},  // {e.get('doc', '')}" for e in c["registers"]]

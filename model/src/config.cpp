@@ -13,6 +13,7 @@
 
 #include "sinkattn/error.hpp"
 #include "sinkattn/head_pattern.hpp"
+#include "sinkattn/host_contract_gen.hpp"
 #include "sinkattn/latency.hpp"
 #include "sinkattn/path_check.hpp"
 #include "sinkattn/numerics.hpp"
@@ -26,6 +27,11 @@ namespace fs = std::filesystem;
 
 namespace sinkattn {
 namespace {
+
+// Layers and heads of an instance: the most the host contract's layer and head fields hold
+// (configs/host_contract.yaml: layer_bits, head_bits).
+constexpr int kMaxLayers = (1 << host::kLayerBits) - 1;
+constexpr int kMaxHeads = (1 << host::kHeadBits) - 1;
 
 enum class Kind { kInt, kFloat, kBool, kString, kIntList, kStringList };
 
@@ -278,12 +284,13 @@ Config read_config(const Reader& r, const std::string& file) {
   // The context limit: token indices and counts up to 2^24 - 1, the top-k engine's largest
   // candidate list (its pivots draw 32 bits past 2^16 candidates; topk_draw).
   hw.max_tokens = static_cast<int>(r.integer("hw.max_tokens", 1, kMaxContextTokens));
-  // The top's layer and head registers and its row and event ports carry 8 bits (a layer, a
-  // query or KV head, Hq, Hkv, a group, a head count); the SystemC model's mirror them. A larger
-  // instance would wrap them silently, so the loader stops at 255.
-  hw.max_layers = static_cast<int>(r.integer("hw.max_layers", 1, kMaxLayersOrHeads));
-  hw.max_q_heads = static_cast<int>(r.integer("hw.max_q_heads", 1, kMaxLayersOrHeads));
-  hw.max_kv_heads = static_cast<int>(r.integer("hw.max_kv_heads", 1, kMaxLayersOrHeads));
+  // The top's layer and head registers and its row and event ports carry the host contract's
+  // layer_bits and head_bits (a layer, a query or KV head, Hq, Hkv, a group, a head count); the
+  // SystemC model's mirror them. A larger instance would wrap them silently, so the loader stops
+  // at the largest count they hold.
+  hw.max_layers = static_cast<int>(r.integer("hw.max_layers", 1, kMaxLayers));
+  hw.max_q_heads = static_cast<int>(r.integer("hw.max_q_heads", 1, kMaxHeads));
+  hw.max_kv_heads = static_cast<int>(r.integer("hw.max_kv_heads", 1, kMaxHeads));
   if (hw.max_kv_heads > hw.max_q_heads)
     r.fail("hw.max_kv_heads", "must not exceed hw.max_q_heads (" + std::to_string(hw.max_q_heads) + ")");
   {

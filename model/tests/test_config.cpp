@@ -15,6 +15,7 @@
 #include "sinkattn/config.hpp"
 #include "sinkattn/error.hpp"
 #include "sinkattn/head_pattern.hpp"
+#include "sinkattn/host_contract_gen.hpp"
 #include "sinkattn/params/sinkattn.hpp"
 #include "sinkattn/params/streamingllm.hpp"
 
@@ -446,10 +447,17 @@ TEST_F(ConfigFiles, MaxTokensOfALongContext) {
   EXPECT_EQ(load_config(write("long.yaml", "name: long\nbase: base\nhw:\n  max_tokens: 1048576\n")).hw.max_tokens, 1 << 20);
 }
 TEST_F(ConfigFiles, ImportanceWidthOverflows) { expect_error("name: x\nbase: base\nhw:\n  max_tokens: 131072\n  max_layers: 255\n  max_q_heads: 255\n", "hw.max_tokens", "importance"); }
-TEST_F(ConfigFiles, LayersAndHeadsFitTheEightBitRegisters) {
-  expect_error("name: x\nbase: base\nhw:\n  max_layers: 256\n", "hw.max_layers", "out of range");
-  expect_error("name: x\nbase: base\nhw:\n  max_q_heads: 256\n", "hw.max_q_heads", "out of range");
-  expect_error("name: x\nbase: base\nhw:\n  max_kv_heads: 300\n", "hw.max_kv_heads", "out of range");
+// One past what the host contract's layer and head fields hold (2^layer_bits, 2^head_bits).
+TEST_F(ConfigFiles, LayersAndHeadsFitTheHostContractFields) {
+  const std::string layers = std::to_string(1 << host::kLayerBits), heads = std::to_string(1 << host::kHeadBits);
+  expect_error("name: x\nbase: base\nhw:\n  max_layers: " + layers + "\n", "hw.max_layers", "out of range");
+  expect_error("name: x\nbase: base\nhw:\n  max_q_heads: " + heads + "\n", "hw.max_q_heads", "out of range");
+  expect_error("name: x\nbase: base\nhw:\n  max_kv_heads: " + heads + "\n", "hw.max_kv_heads", "out of range");
+  // The largest they hold is accepted (max_kv_heads <= max_q_heads).
+  const std::string most_heads = std::to_string((1 << host::kHeadBits) - 1);
+  const Config c = load_config(write("most.yaml", "name: x\nbase: base\nhw:\n  max_q_heads: " + most_heads +
+                                                        "\n  max_kv_heads: " + most_heads + "\n"));
+  EXPECT_EQ(c.hw.max_kv_heads, (1 << host::kHeadBits) - 1);
 }
 TEST_F(ConfigFiles, MaxTokensFillsTheTopkBanks) {
   expect_error("name: x\nbase: base\nhw:\n  max_tokens: 100\n", "hw.max_tokens", "not a multiple of hw.topk_parallelism");

@@ -149,7 +149,7 @@ class HostLoop {
     dram_->end_cycle(req_fire, addr, len, resp_fire);
     ++cycle_;
     port_.after_cycle(cycle_);
-    if (no_progress(cycle_, progress_, opt_, s_))
+    if (cycle_ - progress_ > watchdog_)
       throw progress_error(model_.c_str(), cycle_, opt_, s_, port_.debug_state());
     return cmd_fire;
   }
@@ -181,6 +181,7 @@ class HostLoop {
   const IntTrace& tr_;
   const Shape s_;
   const RunOptions opt_;
+  const std::uint64_t watchdog_ = watchdog_cycles(opt_, s_);  // once a run: checked every cycle
   const TopLayout layout_;
   std::unique_ptr<DramModel> dram_;
   RowEventObserver* obs_;

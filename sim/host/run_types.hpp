@@ -28,7 +28,8 @@ struct RunOptions {
   std::uint64_t watchdog = 2000000;  // cycles without progress before giving up
 };
 
-// The watchdog's limit for one run: RunOptions::watchdog cycles without an event or a row, plus
+// The watchdog's limit for one run (the host loop computes it once and, once a cycle, throws
+// progress_error() when this many cycles pass without an event or a row): RunOptions::watchdog, plus
 // the longest phases that legitimately have neither:
 //   - the clear sweep (OpClear), which walks every (scope, list, token) of the trace, L x Hkv x T
 //     entries, one a cycle: 8.4 M cycles for a 32k-token Llama-3-8B-shaped trace, which a fixed
@@ -42,12 +43,6 @@ inline std::uint64_t watchdog_cycles(const RunOptions& opt, const Shape& s) {
   const std::uint64_t group = s.kv_heads > 0 ? static_cast<std::uint64_t>(s.q_heads / s.kv_heads) : 1;
   return opt.watchdog + static_cast<std::uint64_t>(s.layers) * static_cast<std::uint64_t>(s.kv_heads) * t +
          t * (8 * static_cast<std::uint64_t>(s.head_dim) + 4 * group);
-}
-
-// True once `cycle` is more than watchdog_cycles() past `progress`, the cycle of the last event
-// or row; every host checks it once a cycle and then throws progress_error().
-inline bool no_progress(std::uint64_t cycle, std::uint64_t progress, const RunOptions& opt, const Shape& s) {
-  return cycle - progress > watchdog_cycles(opt, s);
 }
 
 // "<who>: no progress for N cycles at cycle C (seed S)[: state]".

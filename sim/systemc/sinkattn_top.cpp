@@ -402,10 +402,10 @@ void SinkattnTop::edge_config() {
       const std::uint64_t tok_mask = (std::uint64_t{1} << latency::ceil_log2(static_cast<std::uint64_t>(hw_.max_tokens) + 1)) - 1;
       const int tok = static_cast<int>(cmd_data & tok_mask);
       switch (cmd_addr & ((1u << host::kRegAddrBits) - 1)) {
-        case host::kRegLayers: cfg_layers_ = v & 0xff; break;
-        case host::kRegQHeads: cfg_hq_ = v & 0xff; break;
-        case host::kRegKvHeads: cfg_hkv_ = v & 0xff; break;
-        case host::kRegGroup: cfg_group_ = v & 0xff; break;
+        case host::kRegLayers: cfg_layers_ = v & ((1u << host::kLayerBits) - 1); break;
+        case host::kRegQHeads: cfg_hq_ = v & ((1u << host::kHeadBits) - 1); break;
+        case host::kRegKvHeads: cfg_hkv_ = v & ((1u << host::kHeadBits) - 1); break;
+        case host::kRegGroup: cfg_group_ = v & ((1u << host::kHeadBits) - 1); break;
         case host::kRegHeadDim: cfg_d_ = v; break;
         case host::kRegTokens: cfg_t_ = tok; break;
         case host::kRegPrompt: cfg_prompt_ = tok; break;

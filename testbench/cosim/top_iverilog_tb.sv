@@ -16,7 +16,7 @@ module top_iverilog_tb #(
   localparam int DataBits = sinkattn_numerics_pkg::DataBits, OutBits = sinkattn_numerics_pkg::OutBits;
   localparam int VecBits = HeadDim * DataBits;
   localparam int CmdW = sinkattn_host_pkg::OpcodeBits + sinkattn_host_pkg::CmdAddrBits + 64 + VecBits;
-  localparam int RowW = sinkattn_host_pkg::TokenBits + 8 + 8 + 1 + HeadDim * OutBits;
+  localparam int RowW = sinkattn_host_pkg::TokenBits + sinkattn_host_pkg::LayerBits + sinkattn_host_pkg::HeadBits + 1 + HeadDim * OutBits;
   localparam int MaxCmds = 1024, MaxRows = 512, MemBytes = 16384;
   localparam int LenW = $clog2(DramBurstBytes + 1);
 
@@ -32,9 +32,9 @@ module top_iverilog_tb #(
   logic cmd_valid, cmd_ready, req_valid, req_ready, resp_valid, resp_ready, resp_last;
   logic [sinkattn_host_pkg::OpcodeBits-1:0] cmd_op; logic [sinkattn_host_pkg::CmdAddrBits-1:0] cmd_addr; logic [63:0] cmd_data; logic [VecBits-1:0] cmd_vec;
   logic [39:0] req_addr; logic [LenW-1:0] req_len; logic [DramBytesPerCycle*8-1:0] resp_data;
-  logic row_valid, row_active; logic [sinkattn_host_pkg::TokenBits-1:0] row_step; logic [7:0] row_layer, row_head;
+  logic row_valid, row_active; logic [sinkattn_host_pkg::TokenBits-1:0] row_step; logic [sinkattn_host_pkg::LayerBits-1:0] row_layer; logic [sinkattn_host_pkg::HeadBits-1:0] row_head;
   logic [HeadDim*OutBits-1:0] row_data;
-  logic ev_valid; logic [sinkattn_host_pkg::EventKindBits-1:0] ev_kind; logic [sinkattn_host_pkg::TokenBits-1:0] ev_step, ev_tokens; logic [7:0] ev_layer, ev_group;
+  logic ev_valid; logic [sinkattn_host_pkg::EventKindBits-1:0] ev_kind; logic [sinkattn_host_pkg::TokenBits-1:0] ev_step, ev_tokens; logic [sinkattn_host_pkg::LayerBits-1:0] ev_layer; logic [sinkattn_host_pkg::HeadBits-1:0] ev_group;
   logic [63:0] ev_start, ev_end, ctr;
   logic [sinkattn_host_pkg::CounterSelBits-1:0] ctr_sel = sinkattn_host_pkg::CounterSelBits'(sinkattn_host_pkg::CtrCycles);
 

@@ -101,8 +101,8 @@ int main(int argc, char** argv) {
         const std::size_t r = gold.row_index(st, l, h);
         Hex x;
         x.put(static_cast<std::uint64_t>(st + s.prompt), host::kTokenBits);
-        x.put(static_cast<std::uint64_t>(l), 8);
-        x.put(static_cast<std::uint64_t>(h), 8);
+        x.put(static_cast<std::uint64_t>(l), host::kLayerBits);
+        x.put(static_cast<std::uint64_t>(h), host::kHeadBits);
         x.put(gold.row_active[r], 1);
         for (int d = 0; d < hw.head_dim; ++d)
           x.put(d < s.head_dim ? static_cast<std::uint16_t>(gold.out[r * s.head_dim + d]) : 0, num::kOutBits);

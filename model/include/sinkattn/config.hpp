@@ -64,8 +64,6 @@ inline constexpr int kMaxContextTokens = (1 << 24) - 1;
 // The per-token importance store ({scope, list, token}) must stay addressable in the RTL's
 // 32-bit parameters: at most 2^30 words.
 inline constexpr int kMaxImportanceAddrBits = 30;
-// Layers and heads of an instance: the top's layer and head registers are 8 bits.
-inline constexpr int kMaxLayersOrHeads = 255;
 
 struct HwConfig {
   int head_dim = 128;
