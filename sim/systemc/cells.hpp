@@ -2,7 +2,7 @@
 // SystemC model is built.
 //
 // One sc_module per RTL block (kv_fetch.hpp, front.hpp, qk_lanes.hpp, serializer.hpp,
-// softmax_unit.hpp, pv_gather.hpp, pv_lanes.hpp, topk_engine.hpp; the top is sinkattn_top.hpp's
+// softmax_unit.hpp, pv_gather.hpp, pv_lanes.hpp, topk_engine.hpp, slot_store.hpp; the top is sinkattn_top.hpp's
 // SinkattnTop), each with the RTL block's handshake
 // interface and the RTL's register-level control, so that every valid/ready decision is taken in
 // the same cycle as in the RTL. Data travels as indices (list positions, tokens, probabilities)

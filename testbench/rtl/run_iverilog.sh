@@ -13,6 +13,7 @@ case "$block" in
   pv_lanes) filter='PvLanes.RandomGroupsUnderBackPressuresMatchReference' ;;
   softmax_unit) filter='SoftmaxUnit.RandomGroupsWithBackPressureMatchReference' ;;
   topk_engine) filter='TopkEngine.IcarusVectors' ;;
+  sinkattn_slot_store) filter='SlotStore.RandomTrafficMatchesReferenceAndSystemC' ;;
   *) echo "run_iverilog.sh: unknown block $block" >&2; exit 2 ;;
 esac
 SINKATTN_RTL_VECTORS="$work" SINKATTN_SEED="$seed" "$harness" --gtest_filter="$filter" >/dev/null
