@@ -6,7 +6,7 @@
 # Verilates every model with --coverage-line --coverage-toggle, so the normal build and CI stay
 # as they are. The suite's harnesses run there with their own vectors and random cases (seeds as
 # in ctest; SINKATTN_SEED changes them): the block harnesses (qk_lanes, pv_lanes, softmax_unit,
-# topk_engine), the top against golden (top_tb), the SystemC model against the RTL (sim_cosim_tb)
+# topk_engine, sinkattn_slot_store), the top against golden (top_tb), the SystemC model against the RTL (sim_cosim_tb)
 # and each hardware variant (hw_variant_tb_*, without the slow long trace, as in the normal
 # run). Every model instance writes a .dat file; verilator_coverage merges them and annotates the
 # sources; scripts/coverage_report.py prints the per-module table (what it counts: its header).
@@ -21,7 +21,7 @@ variants=()
 for v in $(sed -n 's/^SINKATTN_HW_VARIANTS:STRING=//p' "$cov_build/CMakeCache.txt" | tr ';' ' '); do
   variants+=("hw_variant_tb_$v")
 done
-blocks=(qk_lanes_tb pv_lanes_tb softmax_unit_tb topk_engine_tb)
+blocks=(qk_lanes_tb pv_lanes_tb softmax_unit_tb topk_engine_tb sinkattn_slot_store_tb)
 tops=(top_tb sim_cosim_tb "${variants[@]}")
 targets=()
 for t in "${blocks[@]}" "${tops[@]}"; do targets+=(--target "$t"); done
