@@ -77,6 +77,12 @@ SlotStore::Entry unpack(std::uint64_t v) {
           static_cast<int>(v & ((std::uint64_t{1} << kTokW) - 1))};
 }
 
+// A Verilated port takes v in its own C type (its width is the geometry's).
+template <typename Port, typename V>
+void put(Port& port, V v) {
+  port = static_cast<Port>(v);
+}
+
 class Dut : public sinkattn::tb::Dut<Vsinkattn_slot_store> {
  public:
   Dut() : sinkattn::tb::Dut<Vsinkattn_slot_store>("sinkattn_slot_store", [](auto& t) { idle(t); }) {}
@@ -113,11 +119,13 @@ class Bench {
 
   const Coverage& coverage() const { return cov_; }
 
-  // One cycle: both models see the inputs now set; busy must agree; then the edge.
+  // One cycle: the operation inputs set on the SystemC model (and the read addresses set on the
+  // block) go to both; busy must agree; then the edge.
   // `check` says which reads this cycle requests, so that Icarus compares their registered data
   // on the next cycle's line: bit 0 the length, bit 1 the order word (bits 3 .. the lanes to
   // compare: the others may never have been written), bit 2 the score.
   void step(int check = 0) {
+    drive_dut();
     dut_.settle();
     ASSERT_EQ(static_cast<bool>(dut_->busy_o), sc_->busy()) << "busy at cycle " << dut_.cycle() << " (seed " << seed_ << ")";
     if (out_) write_vector(check);
@@ -128,9 +136,6 @@ class Bench {
   }
 
   void clear(int scopes, int lists) {
-    dut_->clear_i = 1;
-    dut_->clear_scopes_i = static_cast<std::uint32_t>(scopes);
-    dut_->clear_lists_i = static_cast<std::uint32_t>(lists);
     sc_->clear = true;
     sc_->clear_scopes = scopes;
     sc_->clear_lists = lists;
@@ -146,11 +151,6 @@ class Bench {
   void load(int scope, int list, int first, std::uint64_t score) {
     RefList& r = ref(scope, list);
     const int tok = std::max(first, r.next);
-    dut_->load_i = 1;
-    dut_->sl_i = sl(scope, list);
-    dut_->first_tok_i = static_cast<std::uint32_t>(first);
-    dut_->load_tok_i = static_cast<std::uint32_t>(tok);
-    dut_->load_score_i = score;
     sc_->load = true;
     sc_->scope = scope;
     sc_->list = list;
@@ -182,11 +182,6 @@ class Bench {
     }
     out.next = std::max(from, last + 1);
     const int n_before = static_cast<int>(r.entry.size()), appended = std::max(0, last + 1 - from);
-    dut_->pass_i = 1;
-    dut_->sl_i = sl(scope, list);
-    dut_->dead_mask_i = dead;
-    dut_->first_tok_i = static_cast<std::uint32_t>(first);
-    dut_->last_tok_i = static_cast<std::uint32_t>(last);
     sc_->pass = true;
     sc_->scope = scope;
     sc_->list = list;
@@ -218,10 +213,6 @@ class Bench {
     ASSERT_EQ(e, r.entry[static_cast<std::size_t>(pos)]) << "entry " << pos << " of (" << scope << ", " << list
                                                           << ") read for a drop (seed " << seed_ << ")";
     const SlotStore::Entry w{e.mask | bits, e.token};
-    dut_->o_we_i = 1;
-    dut_->o_wsl_i = sl(scope, list);
-    dut_->o_wpos_i = static_cast<std::uint32_t>(pos);
-    dut_->o_wentry_i = pack(w);
     sc_->o_we = true;
     sc_->o_wscope = scope;
     sc_->o_wlist = list;
@@ -242,10 +233,6 @@ class Bench {
     const std::uint64_t s = dut_->i_rdata_o;
     ASSERT_EQ(s, r.score[static_cast<std::size_t>(pos)]) << "score " << pos << " of (" << scope << ", " << list << ")";
     const std::uint64_t sum = (s + add) & kScoreMask;
-    dut_->i_we_i = 1;
-    dut_->i_wsl_i = sl(scope, list);
-    dut_->i_wpos_i = static_cast<std::uint32_t>(pos);
-    dut_->i_wdata_i = sum;
     sc_->i_we = true;
     sc_->i_wscope = scope;
     sc_->i_wlist = list;
@@ -299,6 +286,31 @@ class Bench {
   void set_seed(std::uint64_t s) { seed_ = s; }
 
  private:
+  // The block's operation and write inputs from the SystemC model's (the read addresses are the
+  // block's alone: the model's cells are read directly).
+  void drive_dut() {
+    auto& t = *dut_.operator->();
+    const SlotStore& m = *sc_;
+    put(t.clear_i, m.clear);
+    put(t.pass_i, m.pass);
+    put(t.load_i, m.load);
+    put(t.clear_scopes_i, m.clear ? m.clear_scopes : 0);
+    put(t.clear_lists_i, m.clear ? m.clear_lists : 0);
+    put(t.sl_i, m.pass || m.load ? sl(m.scope, m.list) : 0);
+    put(t.dead_mask_i, m.pass ? m.dead_mask : 0);
+    put(t.first_tok_i, m.pass || m.load ? m.first_tok : 0);
+    put(t.last_tok_i, m.pass ? m.last_tok : 0);
+    put(t.load_tok_i, m.load ? m.load_tok : 0);
+    put(t.load_score_i, m.load ? m.load_score : 0);
+    put(t.o_we_i, m.o_we);
+    put(t.o_wsl_i, m.o_we ? sl(m.o_wscope, m.o_wlist) : 0);
+    put(t.o_wpos_i, m.o_we ? m.o_wpos : 0);
+    put(t.o_wentry_i, m.o_we ? pack(m.o_wentry) : 0);
+    put(t.i_we_i, m.i_we);
+    put(t.i_wsl_i, m.i_we ? sl(m.i_wscope, m.i_wlist) : 0);
+    put(t.i_wpos_i, m.i_we ? m.i_wpos : 0);
+    put(t.i_wdata_i, m.i_we ? m.i_wdata : 0);
+  }
   // The SystemC model's inputs back to idle (its registers and cells untouched).
   static void reset_inputs(SlotStore& m) { m.clear = m.pass = m.load = m.o_we = m.i_we = false; }
   static int word_check(int lanes) { return 2 | (((1 << lanes) - 1) << 3); }
