@@ -50,8 +50,8 @@ module sinkattn_front #(
   input  logic [63:0]          cyc_i,             // cycle counter (the take's stamp)
   // The run's configuration and derived step values (stable during a run)
   input  logic [TokW-1:0]      step_i,            // decode step t: the scan covers tokens 0..t
-  input  logic [HeadBits-1:0]  kv_heads_i,       // trace Hkv: jobs per run
-  input  logic [HeadBits-1:0]  group_i,          // query heads per KV head
+  input  logic [HeadBits-1:0]  kv_heads_i,        // trace Hkv: jobs per run
+  input  logic [HeadBits-1:0]  group_i,           // query heads per KV head
   input  logic                 ghead_i,           // per-head granularity: one alive list per KV head
   input  logic [TokW-1:0]      sinks_end_i,       // tokens below are sinks (from the sink SRAM)
   input  logic [TokW-1:0]      mid_end_i,         // tokens from here on are the window
@@ -103,7 +103,7 @@ module sinkattn_front #(
   logic [KvW-1:0]  job_of_q   [0:1];       // per bank: its job
   logic [1:0]      walked_q;               // per bank: scanned in this run
   logic [KvW:0]    job_q;                  // next job (KV head) the front takes
-  logic [HeadBits-1:0] head_base_q;           // its first query head
+  logic [HeadBits-1:0] head_base_q;        // its first query head
   logic            scan_q;                 // scanning job job_q's tokens
   logic [TokW-1:0] tok_q;                  // scan position: the first token not yet looked at
 

@@ -200,12 +200,12 @@ module sinkattn_top #(
     IsQk      // the row's key beats, each when its keys are in the store
   } issue_e;
   issue_e          is_q;
-  logic [HeadBits-1:0] ir_q;                  // row of the group the issue starts next / is issuing
+  logic [HeadBits-1:0] ir_q;               // row of the group the issue starts next / is issuing
   logic            ipass2_q;               // the row being issued is a recompute pass (full keys)
   logic            rw_q;                   // the group is to be issued again (rewind) from ...
-  logic [HeadBits-1:0] rw_row_q;              //   this row, its sub-group's first
+  logic [HeadBits-1:0] rw_row_q;           //   this row, its sub-group's first
   logic [GCntBits-1:0] igcnt_q;            // rows issued in the current sub-group
-  logic [HeadBits-1:0] ig_first_q;            // the current sub-group's first row
+  logic [HeadBits-1:0] ig_first_q;         // the current sub-group's first row
   logic            iwait_q;                // a group's last row is issued, its decision not taken
   logic            ire_q;                  // the sub-group is a re-issue: each row's pass from ...
   logic [PvLanes-1:0] imask_q;             //   the redo mask, by the row's place in the sub-group
@@ -220,8 +220,8 @@ module sinkattn_top #(
   logic [TokW-1:0] t_q;                    // step
   logic [LayW-1:0] l_q;                    // layer
   logic [KvW:0]    g_q;                    // KV head of the job / list index of eviction
-  logic [HeadBits-1:0] gbase_q;               // first query head of the group
-  logic [HeadBits-1:0] r_q;                   // row within the group
+  logic [HeadBits-1:0] gbase_q;            // first query head of the group
+  logic [HeadBits-1:0] r_q;                // row within the group
   logic [TokW-1:0] j_q;                    // head-pruning and eviction scan index
   logic [TokW-1:0] cnt_q;                  // top-k candidates
   logic [TokW-1:0] kk_q;                   // top-k keep count
@@ -254,7 +254,7 @@ module sinkattn_top #(
   // The emit slot: a retired row waiting for its outputs and the row port ("Row emission" below)
   logic            em_valid_q;             // holds a row
   logic            em_act_q;               //   computed (else a pruned head: zeros, no outputs)
-  logic [HeadBits-1:0] em_head_q;             //   its query head
+  logic [HeadBits-1:0] em_head_q;          //   its query head
   logic [TokW-1:0] em_n_q;                 //   its job's list length (the counters')
   logic            em_refetched_q;         //   it was recomputed with full keys
   // Clear sweep
@@ -285,9 +285,9 @@ module sinkattn_top #(
   // Derived step values
   // =============================================================================================
   logic [TokW-1:0] sinks_end, mid_end, t_plus1;
-  logic [HeadBits-1:0] lists;                 // alive lists per layer
-  logic [HeadBits-1:0] h_cur;                 // query head of the row the controller retires
-  logic [HeadBits-1:0] ih;                    // query head of the row the issue starts or issues
+  logic [HeadBits-1:0] lists;              // alive lists per layer
+  logic [HeadBits-1:0] h_cur;              // query head of the row the controller retires
+  logic [HeadBits-1:0] ih;                 // query head of the row the issue starts or issues
   logic [LayW-1:0] scope;                  // importance scope of this layer
   logic [KvW-1:0]  list_g;                 // importance / alive list of the job
   logic [MaxLayers-1:0] ge_mask;           // layers >= l
