@@ -18,9 +18,11 @@ SECTIONS = {
 INT_RANGE = {"cmd_addr_bits": (32, 64), "token_bits": (16, 32), "layer_bits": (1, 16), "head_bits": (1, 16)}
 # The fields that carry a token index or count: each is token_bits wide.
 TOKEN_FIELDS = {("layer", "budget"), ("run", "step"), ("importance_addr", "token")}
-# The fields that carry a head count (head_bits wide) and a layer index (at least layer_bits wide).
+# The field that carries a head count (head_bits wide, as the register it is written to), and the
+# fields that carry a layer or a KV-head index (at least layer_bits or head_bits wide).
 HEAD_FIELDS = {("layer", "heads_keep")}
 LAYER_FIELDS = {("run", "layer"), ("importance_addr", "scope")}
+HEAD_INDEX_FIELDS = {("importance_addr", "list")}
 ADDR_FIELDS = {"importance_addr"}  # field groups of cmd_addr_i; the others are of cmd_data_i
 GOLDEN_PATH = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*")
 NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -98,6 +100,8 @@ def load(path):
                 fail(path, f"fields.{group}[{i}].width", f"{f['width']}: a head field is head_bits ({doc['head_bits']}) wide")
             if (group, f["name"]) in LAYER_FIELDS and f["width"] < doc["layer_bits"]:
                 fail(path, f"fields.{group}[{i}].width", f"{f['width']}: a layer field is at least layer_bits ({doc['layer_bits']}) wide")
+            if (group, f["name"]) in HEAD_INDEX_FIELDS and f["width"] < doc["head_bits"]:
+                fail(path, f"fields.{group}[{i}].width", f"{f['width']}: a head field is at least head_bits ({doc['head_bits']}) wide")
             bits = doc["cmd_addr_bits"] if group in ADDR_FIELDS else 64
             if f["lsb"] + f["width"] > bits:
                 fail(path, f"fields.{group}[{i}]", f"does not fit {bits} {'address' if group in ADDR_FIELDS else 'data'} bits")

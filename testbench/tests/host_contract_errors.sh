@@ -31,6 +31,7 @@ expect_error() {
 
 expect_error heads_keep_width 's/(name: heads_keep, lsb: 32, width: )8/\17/' "fields.layer[1].width" "head_bits"
 expect_error run_layer_narrow 's/(name: layer, lsb: 0,  width: )16/\14/' "fields.run[0].width" "layer_bits"
+expect_error list_narrow 's/(name: list,  lsb: 32, width: )16/\14/' "fields.importance_addr[1].width" "head_bits"
 expect_error step_width 's/(name: step,  lsb: 16, width: )32/\124/' "fields.run[1].width" "token_bits"
 expect_error head_bits_range 's/^head_bits: 8/head_bits: 17/' "head_bits" "out of range"
 expect_error layer_bits_missing '/^layer_bits: /d' "layer_bits" "missing"
