@@ -10,11 +10,10 @@ flip-flops), using at least the capacity bound ceil(bits / 36 Kbit) and at most 
 Usage: ram_cells_synth.py RTL_CELLS_DIR
 """
 import json
-import math
 import os
-import subprocess
 import sys
-import tempfile
+
+from yosys_memories import bram36_bound, param, run_cases, yosys
 
 # cell, Width, Depth, MaskBits, WriteFirst (ram_2p's bypass: its registers sit outside the array)
 CASES = [
@@ -24,18 +23,6 @@ CASES = [
     ("ram_1p", 72, 2048, 72, 0),   # single port
     ("ram_1p", 32, 8192, 8, 0),    # single port, byte enables
 ]
-BRAM36_BITS = 36 * 1024
-
-
-def yosys(script, work):
-    r = subprocess.run(["yosys", "-q", "-p", script], cwd=work, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"yosys failed:\n{script}\n{r.stdout}{r.stderr}")
-
-
-def param(cell, name):
-    v = cell["parameters"][name]
-    return int(v, 2) if isinstance(v, str) else int(v)
 
 
 def check(cells_dir, cell, width, depth, mask_bits, write_first, work):
@@ -68,7 +55,7 @@ def check(cells_dir, cell, width, depth, mask_bits, write_first, work):
         stat = json.load(f)["design"]
     types = stat["num_cells_by_type"]
     bram36 = types.get("RAMB36E1", 0) + 0.5 * types.get("RAMB18E1", 0)
-    bound = math.ceil(width * depth / BRAM36_BITS)
+    bound = bram36_bound(depth, width)
     flops = sum(n for t, n in types.items() if t.startswith("FD"))
     if stat["num_memories"] != 0:
         errors.append(f"{stat['num_memories']} memories left unmapped")
@@ -83,16 +70,5 @@ def check(cells_dir, cell, width, depth, mask_bits, write_first, work):
     return not errors
 
 
-def main():
-    if len(sys.argv) != 2:
-        sys.exit(__doc__)
-    ok = True
-    with tempfile.TemporaryDirectory() as work:
-        for case in CASES:
-            ok &= check(sys.argv[1], *case, work)
-    print("PASS" if ok else "FAIL")
-    return 0 if ok else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cases(check, CASES, __doc__))

@@ -10,11 +10,10 @@ and more to block RAM at least at their capacity bound.
 Usage: slot_store_synth.py RTL_DIR
 """
 import json
-import math
 import os
-import subprocess
 import sys
-import tempfile
+
+from yosys_memories import bram36_bound, param, run_cases, yosys
 
 # MaxLayers, MaxKvHeads, Slots, ScanWidth, MaxTokens (ScoreW: the numeric contract's 48)
 GEOMETRIES = [
@@ -22,22 +21,10 @@ GEOMETRIES = [
     (4, 3, 48, 16, 1000),   # lists and scopes not powers of two, wide words
 ]
 SCORE_W = 48
-BRAM36_BITS = 36 * 1024
 
 
 def clog2(v):
-    return max(0, math.ceil(math.log2(v))) if v > 1 else 0
-
-
-def yosys(script, work):
-    r = subprocess.run(["yosys", "-q", "-p", script], cwd=work, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"yosys failed:\n{script}\n{r.stdout}{r.stderr}")
-
-
-def param(cell, name):
-    v = cell["parameters"][name]
-    return int(v, 2) if isinstance(v, str) else int(v)
+    return (v - 1).bit_length() if v > 1 else 0
 
 
 def check(rtl, layers, kv, slots, scan, tokens, work):
@@ -79,7 +66,7 @@ def check(rtl, layers, kv, slots, scan, tokens, work):
     bram36 = types.get("RAMB36E1", 0) + 0.5 * types.get("RAMB18E1", 0)
     # Memories of 512 words and more (a block RAM's shallowest full-width shape); the mapper may
     # keep a shallower one in distributed RAM.
-    bound = sum(math.ceil(w * b / BRAM36_BITS) for n, (w, b) in want.items() if w >= 512)
+    bound = sum(bram36_bound(w, b) for w, b in want.values() if w >= 512)
     flops = sum(n for t, n in types.items() if t.startswith("FD"))
     if stat["num_memories"] != 0:
         errors.append(f"{stat['num_memories']} memories left unmapped")
@@ -94,16 +81,5 @@ def check(rtl, layers, kv, slots, scan, tokens, work):
     return not errors
 
 
-def main():
-    if len(sys.argv) != 2:
-        sys.exit(__doc__)
-    ok = True
-    with tempfile.TemporaryDirectory() as work:
-        for g in GEOMETRIES:
-            ok &= check(sys.argv[1], *g, work)
-    print("PASS" if ok else "FAIL")
-    return 0 if ok else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cases(check, GEOMETRIES, __doc__))
