@@ -110,6 +110,8 @@ module sinkattn_slot_store #(
   logic [ScoreW-1:0]     i_rdata;
   logic [CntW-1:0]       len_n;
   logic [TokW-1:0]       len_next;
+  logic [TokW-1:0]       next_tok;        // at SLen: the first token to append, max(S, next)
+  assign next_tok   = (len_next < first_q) ? first_q : len_next;
   assign r_d        = (st_q == SWalk) ? r_q + 1'b1 : '0;
   assign walk_entry = o_rdata[(32'(r_q) % ScanWidth) * EntryW +: EntryW];
   // (A zero dead mask kills nothing: the top always names a layer.)
@@ -146,9 +148,8 @@ module sinkattn_slot_store #(
           n_q <= len_n;
           r_q <= '0;
           w_q <= '0;
-          a_q <= (len_next < first_q) ? first_q : len_next;
-          st_q <= (len_n != '0) ? SWalk :
-                  (((len_next < first_q) ? first_q : len_next) <= last_q) ? SApp : SEnd;
+          a_q <= next_tok;
+          st_q <= (len_n != '0) ? SWalk : (next_tok <= last_q) ? SApp : SEnd;
         end
         SWalk: begin  // entry r: kept at w unless dead
           if (!walk_dead) w_q <= w_q + 1'b1;
