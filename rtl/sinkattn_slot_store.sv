@@ -26,7 +26,7 @@
 module sinkattn_slot_store #(
   parameter int MaxLayers  = 32,    // hw.max_layers: scopes, and the bits of an evicted-at mask
   parameter int MaxKvHeads = 32,    // hw.max_kv_heads: lists per scope
-  parameter int Slots      = 192,   // hw.slots: entries per (scope, list), a multiple of ScanWidth
+  parameter int Slots      = 136,   // hw.slots: entries per (scope, list), a multiple of ScanWidth
   parameter int ScanWidth  = 8,     // hw.scan_width: entries per order-array word
   parameter int MaxTokens  = 4096,  // hw.max_tokens: token indices 0 .. MaxTokens - 1
   parameter int ScoreW     = 48,    // ImportanceBits
