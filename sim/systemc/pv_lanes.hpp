@@ -26,7 +26,7 @@ struct PvLanes : sc_core::sc_module {
     std::vector<std::uint32_t> p;   // per row (lane), 0 for a row without the token
     const std::int16_t* v = nullptr;  // the token's value row (nullptr: no token)
   };
-  int out_lanes = 4, out_beats = 16, dim = 0, lanes = 1;  // hw.out_lanes; HeadDim / OutLanes; the trace's D; rows of a group
+  const int out_lanes, out_beats, dim, lanes;  // hw.out_lanes; HeadDim / OutLanes; the trace's D; rows of a group
   bool prod_valid = false, row_open = false;
   Beat prod;
   int ob_cnt = 0;          // output beats left in the output register
@@ -42,9 +42,11 @@ struct PvLanes : sc_core::sc_module {
        out_last = false;
 
   PvLanes(sc_core::sc_module_name n, int hw_head_dim, int trace_dim, int pv_lanes, int hw_out_lanes)
-      : sc_core::sc_module(n), out_lanes(hw_out_lanes), lanes(pv_lanes) {
-    out_beats = hw_head_dim / out_lanes;
-    dim = trace_dim;
+      : sc_core::sc_module(n),
+        out_lanes(hw_out_lanes),
+        out_beats(hw_head_dim / hw_out_lanes),
+        dim(trace_dim),
+        lanes(pv_lanes) {
     acc.assign(lanes, std::vector<std::int64_t>(dim, 0));
     ob.assign(static_cast<std::size_t>(hw_head_dim), 0);
   }
