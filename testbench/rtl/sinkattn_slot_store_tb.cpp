@@ -113,7 +113,7 @@ struct Coverage {
 class Bench {
  public:
   explicit Bench(std::uint64_t seed, const char* vectors)
-      : sc_(sinkattn::tb::make_mirror<SlotStore>(kLayers, kKv, kSlots)), rng_(seed), lists_(kLayers * kKv) {
+      : sc_(sinkattn::tb::make_mirror<SlotStore>(kLayers, kKv, kSlots)), rng_(seed), lists_(kLayers * kKv), seed_(seed) {
     if (vectors) out_.open(vectors);
   }
 
@@ -231,7 +231,8 @@ class Bench {
     dut_.settle();
     RefList& r = ref(scope, list);
     const std::uint64_t s = dut_->i_rdata_o;
-    ASSERT_EQ(s, r.score[static_cast<std::size_t>(pos)]) << "score " << pos << " of (" << scope << ", " << list << ")";
+    ASSERT_EQ(s, r.score[static_cast<std::size_t>(pos)]) << "score " << pos << " of (" << scope << ", " << list
+                                                  << ") read for an update (seed " << seed_ << ")";
     const std::uint64_t sum = (s + add) & kScoreMask;
     sc_->i_we = true;
     sc_->i_wscope = scope;
@@ -283,7 +284,6 @@ class Bench {
 
   RefList& ref(int scope, int list) { return lists_[static_cast<std::size_t>(scope * kKv + list)]; }
   std::mt19937_64& rng() { return rng_; }
-  void set_seed(std::uint64_t s) { seed_ = s; }
 
  private:
   // The block's operation and write inputs from the SystemC model's (the read addresses are the
@@ -349,7 +349,7 @@ class Bench {
   std::vector<RefList> lists_;
   Coverage cov_;
   std::ofstream out_;
-  std::uint64_t seed_ = 0;
+  const std::uint64_t seed_;  // printed with every failure
 };
 
 // Random traffic: a run starts with a clear of every list; its lists then get loads (a prompt),
@@ -418,7 +418,6 @@ TEST(SlotStore, RandomTrafficMatchesReferenceAndSystemC) {
   const char* dir = std::getenv("SINKATTN_RTL_VECTORS");
   const std::string file = dir ? std::string(dir) + "/sinkattn_slot_store_vectors.txt" : "";
   Bench b(seed, dir ? file.c_str() : nullptr);
-  b.set_seed(seed);
   random_traffic(b, dir ? 1500 : 6000);
   const Coverage& c = b.coverage();
   std::cout << "[ COVERAGE ] seed " << seed << ": " << c.passes << " passes (" << c.dropped << " entries dropped, "
